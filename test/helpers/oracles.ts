@@ -1,0 +1,55 @@
+// Access to the oracles no one here wrote (cc, readelf, native unicorn, the kernel), for tests.
+// Where one is missing, the tests that need it skip with a clear message, except in CI, where they fail.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const cacheDir = join(repoRoot, '.cache', 'oracles');
+
+/**
+ * True when `what` is available. When it is not: in CI (CI=true) throws, so the suite fails;
+ * elsewhere prints why the dependent tests skip and returns false. Use with `describe.skipIf(!x)`.
+ */
+export function requireOracle(what: string, available: boolean, installHint: string): boolean {
+  if (available) return true;
+  const message = `${what} is not available (${installHint}); the tests that need it`;
+  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`${message} cannot run, and CI requires them`);
+  console.warn(`${message} are skipped`);
+  return false;
+}
+
+function commandWorks(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const hasCc = (): boolean => requireOracle('cc', commandWorks('cc', ['--version']), 'apt-get install gcc');
+export const hasReadelf = (): boolean =>
+  requireOracle('readelf', commandWorks('readelf', ['--version']), 'apt-get install binutils');
+
+/**
+ * Builds a C helper from `test/helpers/c/<name>.c` (once per content) and returns the executable's path.
+ * `extraArgs` go to cc after the source (e.g. ['-ldl']).
+ */
+export function buildCHelper(name: string, extraArgs: string[] = []): string {
+  const source = join(repoRoot, 'test', 'helpers', 'c', `${name}.c`);
+  const digest = createHash('sha256').update(readFileSync(source)).update(extraArgs.join(' ')).digest('hex').slice(0, 12);
+  const out = join(cacheDir, `${name}-${digest}`);
+  if (!existsSync(out)) {
+    mkdirSync(cacheDir, { recursive: true });
+    execFileSync('cc', ['-O1', '-g', '-o', out, source, ...extraArgs], { stdio: 'inherit' });
+  }
+  return out;
+}
+
+/** Runs a command and returns its stdout (throws with stderr on failure). */
+export function run(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}
