@@ -1,0 +1,146 @@
+// Turns a mapped address into module+offset, the nearest symbol (`.symtab` when present, else `.dynsym`),
+// the containing section, and, for a relocated slot such as a GOT entry, the relocation that filled it.
+import type { ElfFile, ElfSymbol, SectionHeader } from '../elf/types.ts';
+import type { VirtAddr } from '../mm/types.ts';
+import type { Location, ModuleOffset } from './events.ts';
+import { relocationName } from './relocation-names.ts';
+
+/** A module loaded somewhere: what symbolization needs of the loader's record. */
+export interface SymbolizableModule {
+  /** File name as shown in traces (e.g. `libcounter.so`). */
+  name: string;
+  /** Mapped address of link-time address 0 (l_addr). */
+  base: VirtAddr;
+  /** Bytes from base covered by its PT_LOAD segments (page-rounded). */
+  span: number;
+  elf: ElfFile;
+}
+
+const STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_GNU_IFUNC = 10;
+const STB_LOCAL = 0;
+const SHN_LORESERVE = 0xff00;
+const SHF_ALLOC = 2;
+
+interface SortedSymbol { value: number; size: number; name: string; global: boolean }
+interface SlotRelocation { type: number; symbol?: string; addend: number }
+
+/** Per-file lookup tables (built once per ElfFile). */
+export class ModuleSymbols {
+  private readonly symbols: SortedSymbol[];
+  private readonly sections: SectionHeader[];
+  private readonly slots = new Map<ModuleOffset, SlotRelocation>();
+  private readonly byName = new Map<string, SortedSymbol>();
+
+  constructor(readonly elf: ElfFile) {
+    const table = elf.symtab && elf.symtab.length > 1 ? elf.symtab : elf.dynamicSymbols;
+    this.symbols = table
+      .filter((s) => s.defined && s.name !== '' && s.shndx < SHN_LORESERVE && isAddressSymbol(s))
+      .map((s) => ({ value: s.value, size: s.size, name: s.name, global: s.binding !== STB_LOCAL }))
+      // Ascending by address; at one address, prefer a sized global (e.g. an exported function over a local alias).
+      .sort((a, b) => a.value - b.value || Number(b.size > 0) - Number(a.size > 0) || Number(b.global) - Number(a.global));
+    for (const s of [...this.symbols].reverse()) this.byName.set(s.name, s);
+    for (const s of elf.dynamicSymbols) if (s.defined && s.name && !this.byName.has(s.name) && isAddressSymbol(s)) this.byName.set(s.name, { value: s.value, size: s.size, name: s.name, global: true });
+    this.sections = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0).sort((a, b) => a.addr - b.addr);
+    for (const r of [...elf.rela, ...elf.pltRela]) {
+      const sym = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : undefined;
+      this.slots.set(r.offset, { type: r.type, symbol: sym || undefined, addend: r.addend });
+    }
+  }
+
+  /** Link-time address of a defined symbol, by name (`.symtab` first, then `.dynsym`). */
+  addressOf(name: string): ModuleOffset | undefined {
+    return this.byName.get(name)?.value;
+  }
+
+  /** `name` when `offset` is a symbol's first byte, `name+0x..` inside (or after) the nearest preceding one in the same section. */
+  symbolAt(offset: ModuleOffset): string | undefined {
+    let lo = 0, hi = this.symbols.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.symbols[mid]!.value <= offset) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (found < 0) return undefined;
+    // The closest symbol that contains offset (at one address, the preferred one: lowest index); else the closest.
+    let pick: SortedSymbol | undefined;
+    for (let k = found; k >= 0 && k > found - 64; k--) {
+      const s = this.symbols[k]!;
+      if (pick && s.value !== pick.value) break;
+      if (offset < s.value + s.size) pick = s;
+    }
+    if (!pick) {
+      let k = found;
+      while (k > 0 && this.symbols[k - 1]!.value === this.symbols[found]!.value) k--;
+      pick = this.symbols[k]!;
+    }
+    const sectionOfSymbol = this.sectionAt(pick.value);
+    if (sectionOfSymbol !== this.sectionAt(offset)) return undefined;
+    const delta = offset - pick.value;
+    return delta === 0 ? pick.name : `${pick.name}+0x${delta.toString(16)}`;
+  }
+
+  sectionAt(offset: ModuleOffset): string | undefined {
+    let lo = 0, hi = this.sections.length - 1, found: SectionHeader | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sections[mid]!.addr <= offset) { found = this.sections[mid]; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found && offset < found.addr + found.size ? found.name : undefined;
+  }
+
+  /** The relocation that fills the 8-byte slot containing `offset`, described for a person. */
+  relocationAt(offset: ModuleOffset): string | undefined {
+    const slot = offset - (offset % 8);
+    const r = this.slots.get(slot);
+    if (!r) return undefined;
+    const section = this.sectionAt(slot) ?? '';
+    const what = section.startsWith('.got') ? 'GOT entry' : 'slot';
+    const target = r.symbol ?? (r.addend ? `${this.symbolAt(r.addend) ?? 'base'}${this.symbolAt(r.addend) ? '' : `+0x${r.addend.toString(16)}`}` : 'base');
+    return `${what} for ${target} (${relocationName(r.type)})`;
+  }
+}
+
+function isAddressSymbol(s: ElfSymbol): boolean {
+  return s.type === STT_FUNC || s.type === STT_OBJECT || s.type === STT_GNU_IFUNC || s.type === STT_NOTYPE;
+}
+
+const cache = new WeakMap<ElfFile, ModuleSymbols>();
+
+export function moduleSymbols(elf: ElfFile): ModuleSymbols {
+  let m = cache.get(elf);
+  if (!m) cache.set(elf, (m = new ModuleSymbols(elf)));
+  return m;
+}
+
+/** Symbolizes mapped addresses against a process's loaded modules. */
+export class Symbolizer {
+  constructor(private readonly modules: () => readonly SymbolizableModule[]) {}
+
+  moduleAt(va: VirtAddr): SymbolizableModule | undefined {
+    return this.modules().find((m) => va >= m.base && va < m.base + m.span);
+  }
+
+  locate(va: VirtAddr): Location {
+    const m = this.moduleAt(va);
+    if (!m) return {};
+    const offset = va - m.base;
+    const syms = moduleSymbols(m.elf);
+    const loc: Location = { module: m.name, offset };
+    const symbol = syms.symbolAt(offset);
+    if (symbol) loc.symbol = symbol;
+    const section = syms.sectionAt(offset);
+    if (section) loc.section = section;
+    const relocation = syms.relocationAt(offset);
+    if (relocation) loc.relocation = relocation;
+    return loc;
+  }
+
+  /** Mapped address of `name` in the first module defining it (or in `module` when given). */
+  resolve(name: string, module?: string): VirtAddr | undefined {
+    for (const m of this.modules()) {
+      if (module && m.name !== module) continue;
+      const off = moduleSymbols(m.elf).addressOf(name);
+      if (off !== undefined) return m.base + off;
+    }
+    return undefined;
+  }
+}
