@@ -1,0 +1,443 @@
+// Native unicorn-engine (Debian libunicorn2) loaded with koffi, behind the method names and value conventions
+// of picemu's unicorn.js-compatible facade: the reference CPU for tests and benchmarks, never for users.
+import { createRequire } from 'node:module';
+import { constants as UC } from './constants.ts';
+import { fail, strerror } from './errors.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Koffi = any;
+type Fn = (...args: any[]) => any;
+
+/** Where the shared library may be; PICEMU_LIBUNICORN overrides. */
+const LIBRARY_PATHS = [
+  process.env.PICEMU_LIBUNICORN,
+  '/usr/lib/x86_64-linux-gnu/libunicorn.so.2',
+  'libunicorn.so.2',
+  'libunicorn.so',
+].filter((p): p is string => !!p);
+
+/** The bound uc_* functions and the callback prototypes hooks are registered with. */
+interface Binding {
+  koffi: Koffi;
+  path: string;
+  fn: Record<string, Fn>;
+  proto: Record<'code' | 'intr' | 'syscall' | 'mem' | 'eventmem' | 'invalid', unknown>;
+  regionType: unknown;
+}
+
+let binding: Binding | undefined;
+let unavailable: string | undefined;
+
+function bind(): Binding | undefined {
+  if (binding || unavailable) return binding;
+  let koffi: Koffi;
+  try {
+    koffi = createRequire(import.meta.url)('koffi');
+  } catch (e) {
+    unavailable = `koffi cannot be loaded (${(e as Error).message.split('\n')[0]})`;
+    return undefined;
+  }
+  const errors: string[] = [];
+  for (const path of LIBRARY_PATHS) {
+    let lib: any;
+    try {
+      lib = koffi.load(path);
+    } catch (e) {
+      errors.push(`${path}: ${(e as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    koffi.opaque('uc_engine');
+    koffi.opaque('uc_context');
+    const regionType = koffi.struct('uc_mem_region', { begin: 'uint64_t', end: 'uint64_t', perms: 'uint32_t' });
+    const decls: Record<string, string> = {
+      version: 'unsigned int uc_version(_Out_ unsigned int *major, _Out_ unsigned int *minor)',
+      arch_supported: 'bool uc_arch_supported(int arch)',
+      strerror: 'const char *uc_strerror(int code)',
+      open: 'int uc_open(int arch, int mode, _Out_ uc_engine **uc)',
+      close: 'int uc_close(uc_engine *uc)',
+      errno: 'int uc_errno(uc_engine *uc)',
+      query: 'int uc_query(uc_engine *uc, int type, _Out_ size_t *result)',
+      reg_read: 'int uc_reg_read(uc_engine *uc, int regid, void *value)',
+      reg_write: 'int uc_reg_write(uc_engine *uc, int regid, const void *value)',
+      reg_read_batch: 'int uc_reg_read_batch(uc_engine *uc, int *regs, uintptr_t vals, int count)',
+      mem_read: 'int uc_mem_read(uc_engine *uc, uint64_t address, void *bytes, size_t size)',
+      mem_write: 'int uc_mem_write(uc_engine *uc, uint64_t address, const void *bytes, size_t size)',
+      mem_map: 'int uc_mem_map(uc_engine *uc, uint64_t address, size_t size, uint32_t perms)',
+      mem_map_ptr: 'int uc_mem_map_ptr(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, uintptr_t ptr)',
+      mem_unmap: 'int uc_mem_unmap(uc_engine *uc, uint64_t address, size_t size)',
+      mem_protect: 'int uc_mem_protect(uc_engine *uc, uint64_t address, size_t size, uint32_t perms)',
+      mem_regions: 'int uc_mem_regions(uc_engine *uc, _Out_ uc_mem_region **regions, _Out_ uint32_t *count)',
+      free: 'int uc_free(void *mem)',
+      emu_start: 'int uc_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
+      emu_stop: 'int uc_emu_stop(uc_engine *uc)',
+      hook_add: 'int uc_hook_add(uc_engine *uc, _Out_ size_t *hh, int type, uintptr_t callback, void *user_data, uint64_t begin, uint64_t end, ...)',
+      hook_del: 'int uc_hook_del(uc_engine *uc, size_t hh)',
+      context_alloc: 'int uc_context_alloc(uc_engine *uc, _Out_ uc_context **context)',
+      context_save: 'int uc_context_save(uc_engine *uc, uc_context *context)',
+      context_restore: 'int uc_context_restore(uc_engine *uc, uc_context *context)',
+      context_free: 'int uc_context_free(uc_context *context)',
+    };
+    const fn: Record<string, Fn> = {};
+    try {
+      for (const [name, decl] of Object.entries(decls)) fn[name] = lib.func(decl);
+    } catch (e) {
+      errors.push(`${path}: ${(e as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    const proto = {
+      code: koffi.proto('void uc_cb_hookcode_t(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)'),
+      intr: koffi.proto('void uc_cb_hookintr_t(uc_engine *uc, uint32_t intno, void *user_data)'),
+      syscall: koffi.proto('void uc_cb_insn_syscall_t(uc_engine *uc, void *user_data)'),
+      mem: koffi.proto('void uc_cb_hookmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)'),
+      eventmem: koffi.proto('bool uc_cb_eventmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)'),
+      invalid: koffi.proto('bool uc_cb_hookinsn_invalid_t(uc_engine *uc, void *user_data)'),
+    };
+    binding = { koffi, path, fn, proto, regionType };
+    return binding;
+  }
+  unavailable = `libunicorn2 is not installed (${errors.join('; ')})`;
+  return undefined;
+}
+
+/** Why the native engine cannot be used here, or undefined when it can. */
+export function nativeUnicornUnavailable(): string | undefined {
+  bind();
+  return unavailable;
+}
+
+/** Width in bytes of what uc_reg_read writes for an x86 register number (0: not a plain value). */
+const REG_BYTES: Uint8Array = (() => {
+  const widths = new Uint8Array(UC.X86_REG_ENDING);
+  for (const [key, id] of Object.entries(UC)) {
+    if (!key.startsWith('X86_REG_') || id >= UC.X86_REG_ENDING) continue;
+    const n = key.slice(8);
+    let w = 8;
+    if (/^(A|B|C|D)(H|L)$|^(BPL|DIL|SIL|SPL)$|^R\d+B$/.test(n)) w = 1;
+    else if (/^(AX|BX|CX|DX|BP|SP|SI|DI|IP|CS|DS|ES|FS|GS|SS|FPSW|FPCW|FPTAG|FLAGS|FCS|FDS|FOP)$|^R\d+W$/.test(n)) w = 2;
+    else if (/^E|^R\d+D$|^MXCSR$/.test(n)) w = 4;
+    else if (/^(FP|ST)\d$/.test(n)) w = 10;
+    else if (/^XMM/.test(n)) w = 16;
+    else if (/^YMM/.test(n)) w = 32;
+    else if (/^ZMM/.test(n)) w = 64;
+    else if (/^(IDTR|GDTR|LDTR|TR|MSR|INVALID)$/.test(n)) w = 0;
+    widths[id] = w;
+  }
+  return widths;
+})();
+
+/** Bytes of an x86 register as uc_reg_read writes them, or 0 when it is not a plain value. */
+export function x86RegisterBytes(regid: number): number {
+  return REG_BYTES[regid] ?? 0;
+}
+
+type HookCallback = (...args: any[]) => unknown;
+
+/** A hook as hook_add returns it (opaque to callers; pass it back to hook_del). */
+export interface NativeHook {
+  readonly handle: bigint;
+  readonly callback: unknown;
+}
+
+/** A saved CPU context (context_alloc / context_save / context_restore / context_free). */
+export interface NativeContext {
+  pointer: unknown;
+}
+
+const toBig = (v: number | bigint): bigint => (typeof v === 'bigint' ? BigInt.asUintN(64, v) : BigInt.asUintN(64, BigInt(v)));
+
+/** One native engine, with unicorn.js's method names. */
+export class NativeUnicorn {
+  readonly arch: number;
+  readonly mode: number;
+  private readonly b: Binding;
+  private handle: unknown;
+  private readonly hooks = new Map<bigint, NativeHook>();
+  /** Buffers given to mem_map_ptr, kept alive while unicorn may touch them. */
+  private readonly pinned = new Map<number, Uint8Array>();
+  private readonly scratch = new Uint8Array(64);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+  private readonly hookOut = new BigUint64Array(1);
+
+  constructor(arch: number, mode: number) {
+    const b = bind();
+    if (!b) throw new Error(`native unicorn-engine unavailable: ${unavailable}`);
+    this.b = b;
+    this.arch = arch;
+    this.mode = mode;
+    const out: unknown[] = [null];
+    const err = b.fn.open(arch, mode, out);
+    if (err !== 0) fail('open', err);
+    this.handle = out[0];
+  }
+
+  private check(name: string, err: number): void {
+    if (err !== 0) fail(name, err);
+  }
+
+  // --- registers -------------------------------------------------------------------------------
+
+  /** A register: Number up to 32 bits, BigInt for 64 bits and wider (XMM as one 128-bit BigInt). */
+  reg_read(regid: number): number | bigint {
+    const bytes = this.readRegBytes(regid);
+    const v = this.scratchView;
+    switch (bytes) {
+      case 1: return v.getUint8(0);
+      case 2: return v.getUint16(0, true);
+      case 4: return v.getUint32(0, true);
+      case 8: return v.getBigUint64(0, true);
+      default: {
+        let out = 0n;
+        for (let i = bytes - 1; i >= 0; i--) out = (out << 8n) | BigInt(this.scratch[i]);
+        return out;
+      }
+    }
+  }
+
+  /** Writes a register from a Number, a BigInt, or the register's little-endian bytes. */
+  reg_write(regid: number, value: number | bigint | ArrayLike<number>): void {
+    const bytes = x86RegisterBytes(regid) || 8;
+    this.scratch.fill(0);
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      let x = BigInt.asUintN(bytes * 8, BigInt(value));
+      for (let i = 0; i < bytes; i++, x >>= 8n) this.scratch[i] = Number(x & 0xffn);
+    } else {
+      for (let i = 0; i < value.length && i < 64; i++) this.scratch[i] = value[i];
+    }
+    this.check('reg_write', this.b.fn.reg_write(this.handle, regid, this.scratch));
+  }
+
+  reg_read_i8(regid: number): number { this.readRegBytes(regid); return this.scratchView.getInt8(0); }
+  reg_read_i16(regid: number): number { this.readRegBytes(regid); return this.scratchView.getInt16(0, true); }
+  reg_read_i32(regid: number): number { this.readRegBytes(regid); return this.scratchView.getInt32(0, true); }
+  reg_read_i64(regid: number): bigint { this.readRegBytes(regid); return this.scratchView.getBigInt64(0, true); }
+  reg_read_float(regid: number): number { this.readRegBytes(regid); return this.scratchView.getFloat32(0, true); }
+  reg_read_double(regid: number): number { this.readRegBytes(regid); return this.scratchView.getFloat64(0, true); }
+  reg_write_i8(regid: number, value: number): void { this.writeScalar(regid, (v) => v.setInt8(0, value)); }
+  reg_write_i16(regid: number, value: number): void { this.writeScalar(regid, (v) => v.setInt16(0, value, true)); }
+  reg_write_i32(regid: number, value: number): void { this.writeScalar(regid, (v) => v.setInt32(0, value | 0, true)); }
+  reg_write_i64(regid: number, value: number | bigint): void {
+    this.writeScalar(regid, (v) => v.setBigUint64(0, toBig(value), true));
+  }
+  reg_write_float(regid: number, value: number): void { this.writeScalar(regid, (v) => v.setFloat32(0, value, true)); }
+  reg_write_double(regid: number, value: number): void { this.writeScalar(regid, (v) => v.setFloat64(0, value, true)); }
+
+  /** The raw bytes of a register (as many as uc_reg_read writes; 16 for XMM). */
+  reg_read_bytes(regid: number): Uint8Array {
+    const n = this.readRegBytes(regid) || 8;
+    return this.scratch.slice(0, n);
+  }
+
+  private readRegBytes(regid: number): number {
+    this.scratch.fill(0);
+    this.check('reg_read', this.b.fn.reg_read(this.handle, regid, this.scratch));
+    return x86RegisterBytes(regid);
+  }
+
+  private writeScalar(regid: number, set: (v: DataView) => void): void {
+    this.scratch.fill(0);
+    set(this.scratchView);
+    this.check('reg_write', this.b.fn.reg_write(this.handle, regid, this.scratch));
+  }
+
+  // --- memory ----------------------------------------------------------------------------------
+
+  mem_map(address: number | bigint, size: number, perms: number = UC.PROT_ALL): void {
+    this.check('mem_map', this.b.fn.mem_map(this.handle, toBig(address), size, perms));
+  }
+
+  /** Maps `buffer`'s bytes themselves (no copy): writes by either side are seen by the other. */
+  mem_map_ptr(address: number | bigint, size: number, perms: number, buffer: Uint8Array): void {
+    if (buffer.byteLength < size) fail('mem_map_ptr', UC.ERR_ARG);
+    const ptr = this.b.koffi.address(buffer) as bigint;
+    this.check('mem_map_ptr', this.b.fn.mem_map_ptr(this.handle, toBig(address), size, perms, ptr));
+    this.pinned.set(Number(address), buffer);
+  }
+
+  mem_unmap(address: number | bigint, size: number): void {
+    this.check('mem_unmap', this.b.fn.mem_unmap(this.handle, toBig(address), size));
+    const start = Number(address);
+    for (const key of [...this.pinned.keys()]) if (key >= start && key < start + size) this.pinned.delete(key);
+  }
+
+  mem_protect(address: number | bigint, size: number, perms: number): void {
+    this.check('mem_protect', this.b.fn.mem_protect(this.handle, toBig(address), size, perms));
+  }
+
+  mem_read(address: number | bigint, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    this.check('mem_read', this.b.fn.mem_read(this.handle, toBig(address), out, size));
+    return out;
+  }
+
+  /** mem_read into a caller's buffer (no allocation): for lockstep comparisons. */
+  mem_read_into(address: number | bigint, out: Uint8Array): void {
+    this.check('mem_read', this.b.fn.mem_read(this.handle, toBig(address), out, out.length));
+  }
+
+  mem_write(address: number | bigint, bytes: ArrayLike<number>): void {
+    const data = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes as ArrayLike<number>);
+    this.check('mem_write', this.b.fn.mem_write(this.handle, toBig(address), data, data.length));
+  }
+
+  /** Mapped regions, as unicorn.js 2.x returns them: `{ begin, end, perms }` with BigInt ends (end inclusive). */
+  mem_regions(): { begin: bigint; end: bigint; perms: number }[] {
+    const out: unknown[] = [null];
+    const count = [0];
+    this.check('mem_regions', this.b.fn.mem_regions(this.handle, out, count));
+    if (!count[0]) return [];
+    const rows = this.b.koffi.decode(out[0], this.b.koffi.array(this.b.regionType, count[0])) as {
+      begin: number | bigint; end: number | bigint; perms: number;
+    }[];
+    this.b.fn.free(out[0]);
+    return rows.map((r) => ({ begin: BigInt(r.begin), end: BigInt(r.end), perms: r.perms }));
+  }
+
+  // --- execution -------------------------------------------------------------------------------
+
+  emu_start(begin: number | bigint, until: number | bigint, timeout: number | bigint = 0, count: number = 0): void {
+    this.check('emu_start', this.b.fn.emu_start(this.handle, toBig(begin), toBig(until), toBig(timeout), count));
+  }
+
+  /** emu_start without throwing: the uc_err code (lockstep needs the fault kind, not an exception). */
+  emu_start_code(begin: number | bigint, until: number | bigint, timeout: number | bigint = 0, count: number = 0): number {
+    return this.b.fn.emu_start(this.handle, toBig(begin), toBig(until), toBig(timeout), count);
+  }
+
+  emu_stop(): void {
+    this.check('emu_stop', this.b.fn.emu_stop(this.handle));
+  }
+
+  errno(): number {
+    return this.b.fn.errno(this.handle);
+  }
+
+  query(type: number): number {
+    const out = [0];
+    this.check('query', this.b.fn.query(this.handle, type, out));
+    return Number(out[0]);
+  }
+
+  // --- hooks -----------------------------------------------------------------------------------
+
+  /**
+   * Adds a hook. Callbacks get `(uc, ...args, user_data)` as unicorn.js passes them:
+   * code/block `(uc, address, size, user_data)`; memory `(uc, type, address, size, value, user_data)`
+   * (invalid-access hooks return true to continue); interrupt `(uc, intno, user_data)`; syscall
+   * `(uc, user_data)`. Addresses and values are Numbers when exact, else BigInts (as koffi gives them).
+   * `extra` is the instruction id for HOOK_INSN. begin > end (the default 1, 0) means everywhere.
+   */
+  hook_add(type: number, callback: HookCallback, user_data?: unknown, begin: number | bigint = 1, end: number | bigint = 0, extra?: number): NativeHook {
+    const k = this.b.koffi;
+    let proto: unknown;
+    let wrapped: (...a: any[]) => unknown;
+    if (type === UC.HOOK_CODE || type === UC.HOOK_BLOCK) {
+      proto = this.b.proto.code;
+      wrapped = (_uc: unknown, address: number | bigint, size: number) => { callback(this, address, size, user_data); };
+    } else if (type === UC.HOOK_INTR) {
+      proto = this.b.proto.intr;
+      wrapped = (_uc: unknown, intno: number) => { callback(this, intno, user_data); };
+    } else if (type === UC.HOOK_INSN) {
+      proto = this.b.proto.syscall;
+      wrapped = () => { callback(this, user_data); };
+    } else if (type === UC.HOOK_INSN_INVALID) {
+      proto = this.b.proto.invalid;
+      wrapped = () => !!callback(this, user_data);
+    } else if (type & UC.HOOK_MEM_INVALID) {
+      proto = this.b.proto.eventmem;
+      wrapped = (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) =>
+        !!callback(this, t, address, size, value, user_data);
+    } else if (type & (UC.HOOK_MEM_VALID | UC.HOOK_MEM_READ_AFTER)) {
+      proto = this.b.proto.mem;
+      wrapped = (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) => {
+        callback(this, t, address, size, value, user_data);
+      };
+    } else {
+      fail('hook_add', UC.ERR_HOOK);
+    }
+    const ptr = k.register(wrapped, k.pointer(proto)) as bigint;
+    const ptrNumber = typeof ptr === 'bigint' ? ptr : (k.address(ptr) as bigint);
+    const err = type === UC.HOOK_INSN
+      ? this.b.fn.hook_add(this.handle, this.hookOut, type, ptrNumber, null, toBig(begin), toBig(end), 'int', extra ?? 0)
+      : this.b.fn.hook_add(this.handle, this.hookOut, type, ptrNumber, null, toBig(begin), toBig(end));
+    if (err !== 0) {
+      k.unregister(ptr);
+      fail('hook_add', err);
+    }
+    const hook: NativeHook = { handle: this.hookOut[0], callback: ptr };
+    this.hooks.set(hook.handle, hook);
+    return hook;
+  }
+
+  hook_del(hook: NativeHook): void {
+    this.check('hook_del', this.b.fn.hook_del(this.handle, hook.handle));
+    if (this.hooks.delete(hook.handle)) this.b.koffi.unregister(hook.callback);
+  }
+
+  // --- contexts --------------------------------------------------------------------------------
+
+  context_alloc(): NativeContext {
+    const out: unknown[] = [null];
+    this.check('context_alloc', this.b.fn.context_alloc(this.handle, out));
+    return { pointer: out[0] };
+  }
+
+  context_save(context?: NativeContext): NativeContext {
+    const ctx = context ?? this.context_alloc();
+    this.check('context_save', this.b.fn.context_save(this.handle, ctx.pointer));
+    return ctx;
+  }
+
+  context_restore(context: NativeContext): void {
+    this.check('context_restore', this.b.fn.context_restore(this.handle, context.pointer));
+  }
+
+  context_free(context: NativeContext): void {
+    this.check('context_free', this.b.fn.context_free(context.pointer));
+    context.pointer = null;
+  }
+
+  /** Closes the engine and releases every hook trampoline it held. */
+  close(): void {
+    if (this.handle === null) return;
+    const err = this.b.fn.close(this.handle);
+    for (const hook of this.hooks.values()) this.b.koffi.unregister(hook.callback);
+    this.hooks.clear();
+    this.pinned.clear();
+    this.handle = null;
+    this.check('close', err);
+  }
+}
+
+/** The module object, shaped like unicorn.js's `uc`. */
+export interface NativeUnicornModule {
+  readonly Unicorn: typeof NativeUnicorn;
+  readonly libraryPath: string;
+  version(): number;
+  /** "major.minor" as the library reports it. */
+  versionString(): string;
+  arch_supported(arch: number): boolean;
+  strerror(code: number): string;
+}
+
+let moduleObject: (NativeUnicornModule & typeof UC) | undefined;
+
+/** The native engine's module object, or undefined when koffi or libunicorn2 is missing (see nativeUnicornUnavailable). */
+export function loadNativeUnicorn(): (NativeUnicornModule & typeof UC) | undefined {
+  const b = bind();
+  if (!b) return undefined;
+  moduleObject ??= Object.freeze({
+    ...UC,
+    Unicorn: NativeUnicorn,
+    libraryPath: b.path,
+    version: () => b.fn.version([0], [0]) as number,
+    versionString: () => {
+      const major = [0];
+      const minor = [0];
+      b.fn.version(major, minor);
+      return `${major[0]}.${minor[0]}`;
+    },
+    arch_supported: (arch: number) => !!b.fn.arch_supported(arch),
+    strerror: (code: number) => (b.fn.strerror(code) as string) ?? strerror(code),
+  });
+  return moduleObject;
+}
