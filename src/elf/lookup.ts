@@ -1,0 +1,30 @@
+// Symbol lookup by name (and version) through the file's own hash tables, with ld.so's matching rules.
+import * as C from './constants.ts';
+import { hashChainMatches, isLookupCandidate } from './hash.ts';
+import type { ElfFile, ElfSymbol } from './types.ts';
+
+/**
+ * Every dynamic symbol named `name` that ld.so would accept as a definition, in hash-chain order
+ * (DT_GNU_HASH when present, else DT_HASH). Versions are not filtered.
+ */
+export function lookupCandidates(elf: ElfFile, name: string): ElfSymbol[] {
+  return hashChainMatches(elf.hashTables.gnu, elf.hashTables.sysv, elf.dynamicSymbols, name).filter(isLookupCandidate);
+}
+
+/**
+ * The definition of `name` this file provides, first in hash-chain order that matches:
+ * - with `version` (e.g. `GLIBC_2.2.5`): a symbol of that version (default or hidden), or, as ld.so's check_match
+ *   allows, an unversioned one (versym index 0, or 1 when the file defines no versions) that is not hidden;
+ * - without: the default definition (`name@@VER`) or an unversioned one, as dlsym returns it.
+ */
+export function lookupSymbol(elf: ElfFile, name: string, version?: string): ElfSymbol | undefined {
+  const candidates = lookupCandidates(elf, name);
+  if (elf.dynamic?.versym === undefined) return candidates[0];
+  const baseDefined = elf.versionDefinitions.some((d) => d.index === C.VER_NDX_GLOBAL);
+  const unversioned = (s: ElfSymbol) =>
+    !s.versionHidden && (s.versionIndex === C.VER_NDX_LOCAL || (s.versionIndex === C.VER_NDX_GLOBAL && !baseDefined));
+  if (version !== undefined) {
+    return candidates.find((s) => (s.version === version && s.versionFile === undefined) || unversioned(s));
+  }
+  return candidates.find((s) => !s.versionHidden && (s.versionFile === undefined || s.version === undefined));
+}
