@@ -1,0 +1,70 @@
+// What the REPL asks of picemu's public API, per process, in one narrow interface: session.ts talks only to
+// this, and machine-backend.ts implements it over process/'s Machine. Keeps parsing/printing apart from emulation.
+import type { CallArg } from '../cli/run-args.ts';
+import type { Location, StepEvent } from '../trace/events.ts';
+import type { FaultFacts } from './format-fault.ts';
+import type { PageRowFacts } from './format-pages.ts';
+
+export type Pid = number;
+
+/** How a run (`c`, `finish`) ended. */
+export type RunOutcome =
+  | { kind: 'returned'; rax: bigint }
+  | { kind: 'breakpoint'; rip: number }
+  | { kind: 'finished'; rip: number }
+  | { kind: 'fault'; fault: FaultFacts }
+  | { kind: 'budget'; rip: number };
+
+export type StepResult = { event: StepEvent; returned?: bigint } | { fault: FaultFacts };
+
+export interface RegisterValue {
+  name: string;
+  value: bigint;
+}
+
+export interface ProcessSummary {
+  pid: Pid;
+  /** The call in progress, if any: its symbol and where it stands. */
+  call?: { symbol: string; rip: number };
+  /** Completed calls so far. */
+  calls: number;
+}
+
+export interface ReplBackend {
+  pids(): Pid[];
+  /** A new process with the loaded libraries; its pid. */
+  spawn(): Pid;
+  /** Loads a library (and its dependencies) into every process; the module's name. */
+  load(path: string): string;
+  /** Names of loaded modules (in load order). */
+  modules(): string[];
+  describe(pid: Pid): ProcessSummary;
+
+  locate(pid: Pid, va: number): Location;
+  /** Mapped address of a symbol in the process, or undefined. */
+  resolve(pid: Pid, name: string): number | undefined;
+  /** Every named symbol of the loaded modules with its mapped address, for completion. */
+  symbols(pid: Pid): { name: string; va: number }[];
+
+  /** Starts a call: arguments placed, rip at the first instruction of `symbol`. Throws for an unknown symbol. */
+  startCall(pid: Pid, symbol: string, args: CallArg[]): void;
+  inCall(pid: Pid): boolean;
+  /** Executes one instruction of the call in progress: its event, and rax when that instruction ended the call; or the fault it raised. */
+  step(pid: Pid): StepResult;
+  /** Runs until the call returns, a breakpoint address is about to execute (after at least one step), or a fault. */
+  run(pid: Pid, breakpoints: ReadonlySet<number>, onStep?: (ev: StepEvent) => void): RunOutcome;
+  /** Runs until the current function returns to its caller. */
+  finish(pid: Pid, breakpoints: ReadonlySet<number>, onStep?: (ev: StepEvent) => void): RunOutcome;
+
+  registers(pid: Pid): RegisterValue[];
+  rip(pid: Pid): number;
+  /** Debugger read: never faults or breaks COW; null where unmapped. */
+  peek(pid: Pid, va: number, length: number): Uint8Array | null;
+  /** Return addresses on the stack, innermost first. */
+  backtrace(pid: Pid): number[];
+
+  maps(pid: Pid): string;
+  smaps(pid: Pid): string;
+  /** The page/frame table across processes (frames in `pids()` order), optionally for one module. */
+  pages(module?: string): PageRowFacts[];
+}
