@@ -4,6 +4,8 @@ import { UsageError } from './cli/errors.ts';
 
 // One line per command; each module is loaded only when its command runs, so startup stays fast.
 const commands: Record<string, () => Promise<Command>> = {
+  segments: async () => (await import('./cli/segments.ts')).command,
+  check: async () => (await import('./cli/check.ts')).command,
 };
 
 function usage(): string {

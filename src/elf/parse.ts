@@ -155,3 +155,29 @@ function parseSectionSymbols(r: Reader, s: SectionHeader, sections: readonly Sec
   if (str.type !== C.SHT_STRTAB) throw new ElfError(f('sh_link'), s.link, `of ${s.name} names a section that is not SHT_STRTAB`, s.entryOffset + 40);
   return parseSymbols(r, label, s.offset, s.size / C.ELF64_SYM_SIZE, { offset: str.offset, size: str.size, label: str.name || `section ${str.index}` }, shnum);
 }
+
+/**
+ * Only the file header, the program headers and PT_INTERP (what `readelf -l` needs): for printing segments of a
+ * file whose other parts may be damaged. Throws ElfError only.
+ */
+export function parseProgramHeaderTable(bytes: Uint8Array, name = '<memory>'): Pick<ElfFile, 'header' | 'programHeaders' | 'interp'> {
+  try {
+    if (!(bytes instanceof Uint8Array)) throw new ElfError('input', typeof bytes, 'is not a Uint8Array', 0);
+    const r = new Reader(bytes);
+    const header = parseHeader(r);
+    const programHeaders = parseProgramHeaders(r, header);
+    const ip = programHeaders.find((p) => p.type === C.PT_INTERP);
+    let interp: string | undefined;
+    if (ip && ip.filesz > 0) interp = r.cstring(`phdr[${ip.index}].p_offset`, ip.offset, ip.offset + ip.filesz);
+    return { header, programHeaders, interp };
+  } catch (err) {
+    if (err instanceof ElfError) {
+      err.file = name;
+      throw err;
+    }
+    const e = new ElfError('parser', String(err instanceof Error ? err.message : err), 'internal error (please report)', 0);
+    (e as { cause?: unknown }).cause = err;
+    e.file = name;
+    throw e;
+  }
+}
