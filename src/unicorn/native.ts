@@ -132,15 +132,10 @@ export function x86RegisterBytes(regid: number): number {
 
 type HookCallback = (...args: any[]) => unknown;
 
-/** A hook as hook_add returns it (opaque to callers; pass it back to hook_del). */
+/** What hook_add returns (as the facade's HookHandle); pass it back to hook_del. */
 export interface NativeHook {
-  readonly handle: bigint;
-  readonly callback: unknown;
-}
-
-/** A saved CPU context (context_alloc / context_save / context_restore / context_free). */
-export interface NativeContext {
-  pointer: unknown;
+  handle: number;
+  callback: number;
 }
 
 const toBig = (v: number | bigint): bigint => (typeof v === 'bigint' ? BigInt.asUintN(64, v) : BigInt.asUintN(64, BigInt(v)));
@@ -151,12 +146,17 @@ export class NativeUnicorn {
   readonly mode: number;
   private readonly b: Binding;
   private handle: unknown;
-  private readonly hooks = new Map<bigint, NativeHook>();
+  /** Live hooks: uc_hook handle → koffi trampoline registration (released on hook_del and close). */
+  private readonly hooks = new Map<number, unknown>();
+  /** Contexts by the number handed out (unicorn.js hands out uc_context pointers as numbers). */
+  private readonly contexts = new Map<number, unknown>();
+  private nextContext = 1;
   /** Buffers given to mem_map_ptr, kept alive while unicorn may touch them. */
   private readonly pinned = new Map<number, Uint8Array>();
   private readonly scratch = new Uint8Array(64);
   private readonly scratchView = new DataView(this.scratch.buffer);
   private readonly hookOut = new BigUint64Array(1);
+  private readonly batchPointers = new WeakMap<Uint8Array, BigUint64Array>();
 
   constructor(arch: number, mode: number) {
     const b = bind();
@@ -176,8 +176,27 @@ export class NativeUnicorn {
 
   // --- registers -------------------------------------------------------------------------------
 
-  /** A register: Number up to 32 bits, BigInt for 64 bits and wider (XMM as one 128-bit BigInt). */
-  reg_read(regid: number): number | bigint {
+  /** `size` bytes of a register, little-endian (unicorn.js: `reg_read(regid, size)` returns a Uint8Array). */
+  reg_read(regid: number, size: number): Uint8Array {
+    this.readRegBytes(regid);
+    return this.scratch.slice(0, size);
+  }
+
+  /** Writes a register from its little-endian bytes (unicorn.js's form); a Number or BigInt is also taken. */
+  reg_write(regid: number, value: ArrayLike<number> | number | bigint): void {
+    const bytes = x86RegisterBytes(regid) || 8;
+    this.scratch.fill(0);
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      let x = BigInt.asUintN(bytes * 8, BigInt(value));
+      for (let i = 0; i < bytes; i++, x >>= 8n) this.scratch[i] = Number(x & 0xffn);
+    } else {
+      for (let i = 0; i < value.length && i < 64; i++) this.scratch[i] = value[i];
+    }
+    this.check('reg_write', this.b.fn.reg_write(this.handle, regid, this.scratch));
+  }
+
+  /** A register as an unsigned value: Number up to 32 bits, BigInt for 64 bits and wider (XMM as one 128-bit BigInt). */
+  reg_value(regid: number): number | bigint {
     const bytes = this.readRegBytes(regid);
     const v = this.scratchView;
     switch (bytes) {
@@ -191,19 +210,6 @@ export class NativeUnicorn {
         return out;
       }
     }
-  }
-
-  /** Writes a register from a Number, a BigInt, or the register's little-endian bytes. */
-  reg_write(regid: number, value: number | bigint | ArrayLike<number>): void {
-    const bytes = x86RegisterBytes(regid) || 8;
-    this.scratch.fill(0);
-    if (typeof value === 'number' || typeof value === 'bigint') {
-      let x = BigInt.asUintN(bytes * 8, BigInt(value));
-      for (let i = 0; i < bytes; i++, x >>= 8n) this.scratch[i] = Number(x & 0xffn);
-    } else {
-      for (let i = 0; i < value.length && i < 64; i++) this.scratch[i] = value[i];
-    }
-    this.check('reg_write', this.b.fn.reg_write(this.handle, regid, this.scratch));
   }
 
   reg_read_i8(regid: number): number { this.readRegBytes(regid); return this.scratchView.getInt8(0); }
@@ -221,10 +227,21 @@ export class NativeUnicorn {
   reg_write_float(regid: number, value: number): void { this.writeScalar(regid, (v) => v.setFloat32(0, value, true)); }
   reg_write_double(regid: number, value: number): void { this.writeScalar(regid, (v) => v.setFloat64(0, value, true)); }
 
-  /** The raw bytes of a register (as many as uc_reg_read writes; 16 for XMM). */
-  reg_read_bytes(regid: number): Uint8Array {
-    const n = this.readRegBytes(regid) || 8;
-    return this.scratch.slice(0, n);
+  /**
+   * Reads `ids` in one native call into `out`, 16 bytes per register, zero-padded (lockstep's hot path;
+   * registers wider than 16 bytes are refused). `out` must stay the same buffer between calls to be fast.
+   */
+  reg_read_batch_raw(ids: Int32Array, out: Uint8Array): void {
+    if (out.length < ids.length * 16) fail('reg_read_batch', UC.ERR_ARG);
+    let ptrs = this.batchPointers.get(out);
+    if (!ptrs || ptrs.length < ids.length) {
+      const base = this.b.koffi.address(out) as bigint;
+      ptrs = new BigUint64Array(ids.length);
+      for (let i = 0; i < ids.length; i++) ptrs[i] = base + BigInt(16 * i);
+      this.batchPointers.set(out, ptrs);
+    }
+    out.fill(0);
+    this.check('reg_read_batch', this.b.fn.reg_read_batch(this.handle, ids, this.b.koffi.address(ptrs), ids.length));
   }
 
   private readRegBytes(regid: number): number {
@@ -320,87 +337,101 @@ export class NativeUnicorn {
   // --- hooks -----------------------------------------------------------------------------------
 
   /**
-   * Adds a hook. Callbacks get `(uc, ...args, user_data)` as unicorn.js passes them:
-   * code/block `(uc, address, size, user_data)`; memory `(uc, type, address, size, value, user_data)`
-   * (invalid-access hooks return true to continue); interrupt `(uc, intno, user_data)`; syscall
-   * `(uc, user_data)`. Addresses and values are Numbers when exact, else BigInts (as koffi gives them).
-   * `extra` is the instruction id for HOOK_INSN. begin > end (the default 1, 0) means everywhere.
+   * Adds a hook; callbacks get unicorn.js 2.x's arguments: code/block `(uc, address: BigInt, size, user_data)`;
+   * memory `(uc, type, address: BigInt, size, value: signed BigInt, user_data)` (invalid-access hooks return
+   * true to retry); interrupt `(uc, intno, user_data)`; HOOK_INSN (syscall) `(uc, user_data)`.
+   * `extra` is HOOK_INSN's instruction id. With neither begin nor end, the hook covers everything (1..0).
    */
-  hook_add(type: number, callback: HookCallback, user_data?: unknown, begin: number | bigint = 1, end: number | bigint = 0, extra?: number): NativeHook {
+  hook_add(type: number, callback: HookCallback, user_data?: unknown, begin?: number | bigint, end?: number | bigint, extra?: number): NativeHook {
     const k = this.b.koffi;
+    if (user_data === undefined) user_data = {};
+    if (begin === undefined && end === undefined) {
+      begin = 1;
+      end = 0;
+    }
     let proto: unknown;
     let wrapped: (...a: any[]) => unknown;
     if (type === UC.HOOK_CODE || type === UC.HOOK_BLOCK) {
       proto = this.b.proto.code;
-      wrapped = (_uc: unknown, address: number | bigint, size: number) => { callback(this, address, size, user_data); };
+      wrapped = (_uc: unknown, address: number | bigint, size: number) => { callback(this, BigInt(address), size, user_data); };
     } else if (type === UC.HOOK_INTR) {
       proto = this.b.proto.intr;
       wrapped = (_uc: unknown, intno: number) => { callback(this, intno, user_data); };
     } else if (type === UC.HOOK_INSN) {
       proto = this.b.proto.syscall;
       wrapped = () => { callback(this, user_data); };
-    } else if (type === UC.HOOK_INSN_INVALID) {
-      proto = this.b.proto.invalid;
-      wrapped = () => !!callback(this, user_data);
     } else if (type & UC.HOOK_MEM_INVALID) {
       proto = this.b.proto.eventmem;
       wrapped = (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) =>
-        !!callback(this, t, address, size, value, user_data);
+        !!callback(this, t, BigInt(address), size, BigInt(value), user_data);
     } else if (type & (UC.HOOK_MEM_VALID | UC.HOOK_MEM_READ_AFTER)) {
       proto = this.b.proto.mem;
       wrapped = (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) => {
-        callback(this, t, address, size, value, user_data);
+        callback(this, t, BigInt(address), size, BigInt(value), user_data);
       };
     } else {
-      fail('hook_add', UC.ERR_HOOK);
+      throw 'Unicorn.js: Unimplemented hook type';
     }
-    const ptr = k.register(wrapped, k.pointer(proto)) as bigint;
-    const ptrNumber = typeof ptr === 'bigint' ? ptr : (k.address(ptr) as bigint);
+    const registration = k.register(wrapped, k.pointer(proto));
+    const ptr = typeof registration === 'bigint' ? registration : (k.address(registration) as bigint);
     const err = type === UC.HOOK_INSN
-      ? this.b.fn.hook_add(this.handle, this.hookOut, type, ptrNumber, null, toBig(begin), toBig(end), 'int', extra ?? 0)
-      : this.b.fn.hook_add(this.handle, this.hookOut, type, ptrNumber, null, toBig(begin), toBig(end));
+      ? this.b.fn.hook_add(this.handle, this.hookOut, type, ptr, null, toBig(begin ?? 0), toBig(end ?? 0), 'int', extra ?? 0)
+      : this.b.fn.hook_add(this.handle, this.hookOut, type, ptr, null, toBig(begin ?? 0), toBig(end ?? 0));
     if (err !== 0) {
-      k.unregister(ptr);
+      k.unregister(registration);
       fail('hook_add', err);
     }
-    const hook: NativeHook = { handle: this.hookOut[0], callback: ptr };
-    this.hooks.set(hook.handle, hook);
-    return hook;
+    const handle = Number(this.hookOut[0]);
+    this.hooks.set(handle, registration);
+    return { handle, callback: Number(ptr) };
   }
 
   hook_del(hook: NativeHook): void {
-    this.check('hook_del', this.b.fn.hook_del(this.handle, hook.handle));
-    if (this.hooks.delete(hook.handle)) this.b.koffi.unregister(hook.callback);
+    // unicorn.js names uc_mem_unmap when uc_hook_del fails; kept, as the facade keeps it.
+    this.check('mem_unmap', this.b.fn.hook_del(this.handle, hook.handle));
+    const registration = this.hooks.get(hook.handle);
+    if (registration !== undefined) {
+      this.hooks.delete(hook.handle);
+      this.b.koffi.unregister(registration);
+    }
   }
 
   // --- contexts --------------------------------------------------------------------------------
 
-  context_alloc(): NativeContext {
+  context_alloc(): number {
     const out: unknown[] = [null];
     this.check('context_alloc', this.b.fn.context_alloc(this.handle, out));
-    return { pointer: out[0] };
+    const id = this.nextContext++;
+    this.contexts.set(id, out[0]);
+    return id;
   }
 
-  context_save(context?: NativeContext): NativeContext {
-    const ctx = context ?? this.context_alloc();
-    this.check('context_save', this.b.fn.context_save(this.handle, ctx.pointer));
-    return ctx;
+  context_save(context: number): void {
+    const ptr = this.contexts.get(context);
+    if (ptr === undefined) fail('context_save', UC.ERR_ARG);
+    this.check('context_save', this.b.fn.context_save(this.handle, ptr));
   }
 
-  context_restore(context: NativeContext): void {
-    this.check('context_restore', this.b.fn.context_restore(this.handle, context.pointer));
+  context_restore(context: number): void {
+    const ptr = this.contexts.get(context);
+    if (ptr === undefined) fail('context_restore', UC.ERR_ARG);
+    this.check('context_restore', this.b.fn.context_restore(this.handle, ptr));
   }
 
-  context_free(context: NativeContext): void {
-    this.check('context_free', this.b.fn.context_free(context.pointer));
-    context.pointer = null;
+  context_free(context: number): void {
+    const ptr = this.contexts.get(context);
+    if (ptr === undefined) return;
+    this.contexts.delete(context);
+    this.check('context_free', this.b.fn.context_free(ptr));
   }
 
   /** Closes the engine and releases every hook trampoline it held. */
   close(): void {
     if (this.handle === null) return;
+    for (const ptr of this.contexts.values()) this.b.fn.context_free(ptr);
+    this.contexts.clear();
     const err = this.b.fn.close(this.handle);
-    for (const hook of this.hooks.values()) this.b.koffi.unregister(hook.callback);
+    for (const registration of this.hooks.values()) this.b.koffi.unregister(registration);
     this.hooks.clear();
     this.pinned.clear();
     this.handle = null;
