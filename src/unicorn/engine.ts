@@ -1,0 +1,110 @@
+// One emulation run the way uc_emu_start does it, over picemu's Cpu: start at `begin`, stop at an exit, after
+// `count` instructions, at the timeout or on emu_stop, and turn the CPU's outcome into unicorn's error code.
+import { Cpu, type RunOutcome } from '../cpu/cpu.ts';
+import type { GuestFault } from '../cpu/faults.ts';
+import type { CpuHooks } from '../cpu/memory-access.ts';
+import type { GuestMemory } from '../mm/types.ts';
+import { constants as uc } from './constants.ts';
+
+export interface RunResult {
+  code: number;
+  timedOut: boolean;
+}
+
+/** unicorn's uc_err for a guest fault that ended a run. */
+export function faultCode(f: GuestFault): number {
+  switch (f.kind) {
+    case 'unmapped':
+      return f.access === 'write' ? uc.ERR_WRITE_UNMAPPED : f.access === 'fetch' ? uc.ERR_FETCH_UNMAPPED : uc.ERR_READ_UNMAPPED;
+    case 'protection':
+      return f.access === 'write' ? uc.ERR_WRITE_PROT : f.access === 'fetch' ? uc.ERR_FETCH_PROT : uc.ERR_READ_PROT;
+    case 'invalid-opcode':
+    case 'unimplemented':
+      return uc.ERR_INSN_INVALID;
+    default:
+      // #DE, #GP, int3/int N with no interrupt hook, ...: QEMU raises a CPU exception nobody handles.
+      return uc.ERR_EXCEPTION;
+  }
+}
+
+export class Engine {
+  readonly state: Cpu;
+  /** The timeout (microseconds) of the last emu_start, for ctl_get_timeout. */
+  lastTimeout = 0;
+  /** The fault that ended the last run, if any (picemu's detail behind unicorn's error code). */
+  lastFault: GuestFault | null = null;
+  private userHooks: CpuHooks = {};
+  private running = false;
+
+  constructor(memory: GuestMemory, bits: 64 | 32) {
+    this.state = new Cpu(memory, { bitness: bits });
+  }
+
+  setHooks(hooks: CpuHooks): void {
+    this.userHooks = hooks;
+    this.state.setHooks(hooks);
+  }
+
+  stop(): void {
+    if (this.running) this.state.requestStop();
+  }
+
+  invalidateCode(address: number, length: number): void {
+    if (length >= Number.MAX_SAFE_INTEGER) this.state.flushCode();
+    else this.state.invalidateCode(address, length);
+  }
+
+  /** A register write moved RIP (from a hook, this redirects execution, as in unicorn). */
+  ripChanged(): void {}
+
+  run(begin: number, exits: number[], timeoutUs: number, count: number): RunResult {
+    const cpu = this.state;
+    this.lastTimeout = timeoutUs;
+    this.lastFault = null;
+    cpu.rip = begin;
+    // Several exits (ctl_set_exits) are watched by a code hook; one is the CPU's own `until`.
+    const exitSet = exits.length > 1 ? new Set(exits) : null;
+    if (exitSet) {
+      const user = this.userHooks;
+      cpu.setHooks({
+        ...user,
+        code: (address, size) => {
+          if (exitSet.has(address)) {
+            cpu.requestStop();
+            return;
+          }
+          user.code?.(address, size);
+        },
+      });
+    }
+    this.running = true;
+    let outcome: RunOutcome;
+    try {
+      outcome = cpu.run({
+        until: exits.length === 1 ? exits[0] : undefined,
+        maxInstructions: count > 0 ? count : undefined,
+        deadlineMs: timeoutUs > 0 ? timeoutUs / 1000 : undefined,
+      });
+    } finally {
+      this.running = false;
+      if (exitSet) cpu.setHooks(this.userHooks);
+    }
+    switch (outcome.kind) {
+      case 'until':
+      case 'budget':
+      case 'stopped':
+      case 'halt':
+      case 'syscall':
+        return { code: uc.ERR_OK, timedOut: false };
+      case 'timeout':
+        return { code: uc.ERR_OK, timedOut: true };
+      case 'fault':
+        this.lastFault = outcome.fault;
+        return { code: faultCode(outcome.fault), timedOut: false };
+    }
+  }
+}
+
+export function createEngine(memory: GuestMemory, bits: 64 | 32): Engine {
+  return new Engine(memory, bits);
+}

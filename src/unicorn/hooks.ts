@@ -1,0 +1,142 @@
+// The hooks of one engine: what hook_add registered (type, range, callback, user data) and the CPU callbacks
+// that call them with unicorn.js 2.x's arguments, in registration order, within each hook's [begin, end].
+import type { CpuHooks } from '../cpu/memory-access.ts';
+import type { AccessKind, PageFaultReason } from '../mm/types.ts';
+import { constants as uc } from './constants.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type HookCallback = (...args: any[]) => any;
+
+export interface HookRecord {
+  handle: number;
+  type: number;
+  callback: HookCallback;
+  userData: unknown;
+  /** Inclusive range; begin > end means everywhere (unicorn's convention, and hook_add's default 1..0). */
+  begin: number;
+  end: number;
+  /** HOOK_INSN's instruction id. */
+  insn: number;
+  deleted: boolean;
+}
+
+/** The uc_mem_type for a faulting access. */
+function invalidMemType(access: AccessKind, reason: PageFaultReason): number {
+  if (reason === 'unmapped') return access === 'read' ? uc.MEM_READ_UNMAPPED : access === 'write' ? uc.MEM_WRITE_UNMAPPED : uc.MEM_FETCH_UNMAPPED;
+  return access === 'read' ? uc.MEM_READ_PROT : access === 'write' ? uc.MEM_WRITE_PROT : uc.MEM_FETCH_PROT;
+}
+
+/** The hook bit that asks for a faulting access. */
+function invalidHookBit(access: AccessKind, reason: PageFaultReason): number {
+  if (reason === 'unmapped') return access === 'read' ? uc.HOOK_MEM_READ_UNMAPPED : access === 'write' ? uc.HOOK_MEM_WRITE_UNMAPPED : uc.HOOK_MEM_FETCH_UNMAPPED;
+  return access === 'read' ? uc.HOOK_MEM_READ_PROT : access === 'write' ? uc.HOOK_MEM_WRITE_PROT : uc.HOOK_MEM_FETCH_PROT;
+}
+
+/** A 64-bit value from 32-bit halves, as the signed int64 unicorn.js's callbacks receive. */
+export function int64(lo: number, hi: number): bigint {
+  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+}
+
+function inRange(h: HookRecord, address: number): boolean {
+  return h.begin > h.end || (address >= h.begin && address <= h.end);
+}
+
+export class HookTable {
+  private readonly records: HookRecord[] = [];
+  private nextHandle = 1;
+
+  constructor(
+    /** The Unicorn object callbacks receive first. */
+    private readonly owner: unknown,
+    /** Where syscall-hook range checks read RIP. */
+    private readonly rip: () => number,
+    /** Called whenever the set of hooks changes (the CPU's hook callbacks must be rebuilt). */
+    private readonly changed: () => void,
+  ) {}
+
+  add(type: number, callback: HookCallback, userData: unknown, begin: number, end: number, insn: number): HookRecord {
+    const record: HookRecord = { handle: this.nextHandle++, type, callback, userData, begin, end, insn, deleted: false };
+    this.records.push(record);
+    this.changed();
+    return record;
+  }
+
+  delete(handle: number): void {
+    const i = this.records.findIndex((r) => r.handle === handle);
+    if (i >= 0) {
+      this.records[i].deleted = true;
+      this.records.splice(i, 1);
+      this.changed();
+    }
+  }
+
+  /** True when any hook of these type bits is registered. */
+  has(bits: number): boolean {
+    return this.records.some((r) => (r.type & bits) !== 0);
+  }
+
+  /** The CPU callbacks for the current hooks (only those with a registered hook, so unhooked runs stay fast). */
+  cpuHooks(): CpuHooks {
+    const owner = this.owner;
+    const of = (bits: number): HookRecord[] => this.records.filter((r) => (r.type & bits) !== 0);
+    const hooks: CpuHooks = {};
+
+    const code = of(uc.HOOK_CODE);
+    if (code.length) {
+      hooks.code = (address, size) => {
+        let a: bigint | undefined;
+        for (const h of code) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
+      };
+    }
+    const block = of(uc.HOOK_BLOCK);
+    if (block.length) {
+      hooks.block = (address, size) => {
+        let a: bigint | undefined;
+        for (const h of block) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
+      };
+    }
+    const memValid = (bits: number, type: number): ((address: number, size: number, lo: number, hi: number) => void) | undefined => {
+      const list = of(bits);
+      if (!list.length) return undefined;
+      return (address, size, lo, hi) => {
+        for (const h of list) if (!h.deleted && inRange(h, address)) h.callback(owner, type, BigInt(address), size, int64(lo, hi), h.userData);
+      };
+    };
+    const read = memValid(uc.HOOK_MEM_READ, uc.MEM_READ);
+    if (read) hooks.memRead = (address, size) => read(address, size, 0, 0);
+    const readAfter = memValid(uc.HOOK_MEM_READ_AFTER, uc.MEM_READ_AFTER);
+    if (readAfter) hooks.memReadAfter = readAfter;
+    const write = memValid(uc.HOOK_MEM_WRITE, uc.MEM_WRITE);
+    if (write) hooks.memWrite = write;
+    const fetch = memValid(uc.HOOK_MEM_FETCH, uc.MEM_FETCH);
+    if (fetch) hooks.memFetch = (address, size) => fetch(address, size, 0, 0);
+
+    if (this.has(uc.HOOK_MEM_INVALID)) {
+      hooks.invalid = (access, reason, address, size, lo, hi) => {
+        const bit = invalidHookBit(access, reason);
+        const type = invalidMemType(access, reason);
+        let handled = false;
+        for (const h of of(bit)) {
+          if (h.deleted || !inRange(h, address)) continue;
+          // unicorn ORs the results: the access is retried when any hook returns true.
+          if (h.callback(owner, type, BigInt(address), size, int64(lo, hi), h.userData)) handled = true;
+        }
+        return handled;
+      };
+    }
+    const intr = of(uc.HOOK_INTR);
+    if (intr.length) {
+      hooks.interrupt = (intno) => {
+        for (const h of intr) if (!h.deleted) h.callback(owner, intno, h.userData);
+      };
+    }
+    const syscall = of(uc.HOOK_INSN).filter((h) => h.insn === uc.X86_INS_SYSCALL);
+    if (syscall.length) {
+      hooks.syscall = () => {
+        const rip = this.rip();
+        for (const h of syscall) if (!h.deleted && inRange(h, rip)) h.callback(owner, h.userData);
+      };
+    }
+    return hooks;
+  }
+}

@@ -1,0 +1,508 @@
+// The unicorn.js 2.x `Unicorn` class: argument forms, return types and thrown failures as unicorn.js has them,
+// over picemu's CPU (engine.ts), unicorn-style memory regions (memory.ts), registers and hooks.
+import { constants as uc } from './constants.ts';
+import { createEngine, type Engine } from './engine.ts';
+import { fail, failureMessage, UcError } from './errors.ts';
+import { HookTable, type HookCallback } from './hooks.ts';
+import { UnicornMemory } from './memory.ts';
+import { registerAccess, SpareRegisters } from './registers.ts';
+import { address, getValue, setValue, TYPE_SIZE, u32, u64, type ValueType } from './values.ts';
+
+/** What mem_regions returns per region (BigInt addresses, `end` inclusive). */
+export interface MemRegion {
+  begin: bigint;
+  end: bigint;
+  perms: number;
+}
+
+/** What hook_add returns; hook_del takes it back. */
+export interface HookHandle {
+  handle: number;
+  callback: number;
+}
+
+/** A saved CPU context (context_alloc's handle refers to one). */
+interface SavedContext {
+  bits: 64 | 32;
+  gpr: Uint32Array;
+  rip: number;
+  rflags: number;
+  xmm: Uint8Array;
+  mxcsr: number;
+  fsBase: number;
+  gsBase: number;
+  spare: Map<number, Uint8Array>;
+}
+
+/** Contexts by handle: unicorn.js hands out uc_context pointers, usable with any engine of the same mode. */
+const contexts = new Map<number, SavedContext | null>();
+let nextContext = 0x1000;
+
+const PAGE_SIZE = 4096;
+
+export class Unicorn {
+  readonly arch: number;
+  readonly mode: number;
+  private readonly bits: 64 | 32;
+  private readonly memory = new UnicornMemory();
+  private readonly spare = new SpareRegisters();
+  private readonly engine: Engine;
+  private readonly hooks: HookTable;
+  private closed = false;
+  private lastError = 0;
+  private timedOut = false;
+  private useExits = false;
+  private exits: bigint[] = [];
+  private cpuModel = -1;
+
+  constructor(arch: number, mode: number) {
+    this.arch = arch;
+    this.mode = mode;
+    if (arch !== uc.ARCH_X86) fail('open', uc.ERR_ARCH);
+    if (mode !== uc.MODE_64 && mode !== uc.MODE_32) fail('open', uc.ERR_MODE);
+    this.bits = mode === uc.MODE_64 ? 64 : 32;
+    this.engine = createEngine(this.memory, this.bits);
+    this.hooks = new HookTable(this, () => this.engine.state.rip, () => this.engine.setHooks(this.hooks.cpuHooks()));
+    this.memory.onChange = (addr, length) => this.engine.invalidateCode(addr, length);
+  }
+
+  // ---- registers
+
+  reg_write(regid: number, bytes: ArrayLike<number>): void {
+    this.open('reg_write');
+    const reg = registerAccess(this.bits, regid);
+    const buffer = new Uint8Array(Math.max(reg.width, bytes.length));
+    for (let i = 0; i < bytes.length; i++) buffer[i] = bytes[i];
+    this.regWriteBytes(regid, buffer);
+  }
+
+  reg_read(regid: number, size: number): Uint8Array {
+    this.open('reg_read');
+    return this.regReadBytes(regid, size).slice(0, size);
+  }
+
+  reg_write_i8(regid: number, value: number): void {
+    this.reg_write_type(regid, 'i8', value);
+  }
+  reg_write_i16(regid: number, value: number): void {
+    this.reg_write_type(regid, 'i16', value);
+  }
+  reg_write_i32(regid: number, value: number): void {
+    this.reg_write_type(regid, 'i32', value);
+  }
+  reg_write_i64(regid: number, value: number | bigint): void {
+    this.reg_write_type(regid, 'i64', value);
+  }
+  reg_write_float(regid: number, value: number): void {
+    this.reg_write_type(regid, 'float', value);
+  }
+  reg_write_double(regid: number, value: number): void {
+    this.reg_write_type(regid, 'double', value);
+  }
+  reg_read_i8(regid: number): number {
+    return this.reg_read_type(regid, 'i8') as number;
+  }
+  reg_read_i16(regid: number): number {
+    return this.reg_read_type(regid, 'i16') as number;
+  }
+  reg_read_i32(regid: number): number {
+    return this.reg_read_type(regid, 'i32') as number;
+  }
+  reg_read_i64(regid: number): bigint {
+    return this.reg_read_type(regid, 'i64') as bigint;
+  }
+  reg_read_float(regid: number): number {
+    return this.reg_read_type(regid, 'float') as number;
+  }
+  reg_read_double(regid: number): number {
+    return this.reg_read_type(regid, 'double') as number;
+  }
+
+  // ---- memory
+
+  mem_map(addr: number | bigint, size: number | bigint, perms?: number): void {
+    this.open('mem_map');
+    this.call('mem_map', () => this.memory.map(address(addr), sizeArg(size), u32(perms)));
+  }
+
+  /** picemu's form of uc_mem_map_ptr: `buffer` backs the region, so engines given one buffer share its bytes. */
+  mem_map_ptr(addr: number | bigint, size: number | bigint, perms: number, buffer: Uint8Array): void {
+    this.open('mem_map_ptr');
+    if (!(buffer instanceof Uint8Array)) fail('mem_map_ptr', uc.ERR_ARG);
+    this.call('mem_map_ptr', () => this.memory.map(address(addr), sizeArg(size), u32(perms), buffer));
+  }
+
+  mem_protect(addr: number | bigint, size: number | bigint, perms?: number): void {
+    this.open('mem_protect');
+    this.call('mem_protect', () => this.memory.protect(address(addr), sizeArg(size), u32(perms)));
+  }
+
+  mem_unmap(addr: number | bigint, size: number | bigint): void {
+    this.open('mem_unmap');
+    this.call('mem_unmap', () => this.memory.unmap(address(addr), sizeArg(size)));
+  }
+
+  mem_regions(): MemRegion[] {
+    this.open('mem_regions');
+    return this.memory.list().map((r) => ({ begin: BigInt(r.begin), end: BigInt(r.end), perms: r.perms }));
+  }
+
+  mem_write(addr: number | bigint, bytes: ArrayLike<number>): void {
+    this.open('mem_write');
+    this.call('mem_write', () => this.memory.write(address(addr), bytes));
+  }
+
+  mem_read(addr: number | bigint, size: number): Uint8Array {
+    this.open('mem_read');
+    const n = u32(size);
+    let out: Uint8Array = new Uint8Array(n);
+    this.call('mem_read', () => (out = this.memory.read(address(addr), n)));
+    return out;
+  }
+
+  // ---- hooks
+
+  hook_add(type: number, callback: HookCallback, user_data?: unknown, begin?: number | bigint, end?: number | bigint, extra?: number): HookHandle {
+    this.open('hook_add');
+    if (user_data === undefined) user_data = {};
+    if (begin === undefined && end === undefined) {
+      begin = 1;
+      end = 0;
+    }
+    // unicorn.js wraps a callback only for these type forms; anything else is refused before uc_hook_add.
+    const memValid = uc.HOOK_MEM_READ | uc.HOOK_MEM_WRITE | uc.HOOK_MEM_FETCH | uc.HOOK_MEM_READ_AFTER;
+    const known = type === uc.HOOK_INSN || type === uc.HOOK_INTR || type === uc.HOOK_CODE || type === uc.HOOK_BLOCK || (type & (memValid | uc.HOOK_MEM_INVALID)) !== 0;
+    if (!known) throw 'Unicorn.js: Unimplemented hook type';
+    const lo = u64(begin);
+    const hi = u64(end);
+    const insn = u32(extra);
+    const code = this.hookAddCode(type, insn);
+    if (code !== uc.ERR_OK) fail('hook_add', code);
+    // Ranges beyond 2^53 behave as "up to the end" (picemu addresses stay below 2^48).
+    const b = lo > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(lo);
+    const e = hi > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(hi);
+    const record = this.hooks.add(type, callback, user_data, b, e, insn);
+    return { handle: record.handle, callback: record.handle };
+  }
+
+  hook_del(hook: HookHandle): void {
+    // unicorn.js names uc_mem_unmap in this failure.
+    if (this.closed) fail('mem_unmap', uc.ERR_HANDLE);
+    this.hooks.delete(hook.handle);
+  }
+
+  // ---- emulation
+
+  emu_start(begin: number | bigint, until: number | bigint, timeout?: number | bigint, count?: number): void {
+    this.open('emu_start');
+    const start = address(begin);
+    const stop = address(until);
+    const timeoutUs = Number(u64(timeout));
+    const maxCount = u32(count);
+    this.timedOut = false;
+    const exits = this.useExits ? this.exits.filter((x) => x <= BigInt(Number.MAX_SAFE_INTEGER)).map(Number) : [stop];
+    const result = this.engine.run(start, exits, timeoutUs, maxCount);
+    this.timedOut = result.timedOut;
+    this.lastError = result.code;
+    if (result.code !== uc.ERR_OK) fail('emu_start', result.code);
+  }
+
+  emu_stop(): void {
+    this.open('emu_stop');
+    this.engine.stop();
+  }
+
+  // ---- contexts
+
+  context_alloc(): number {
+    this.open('context_alloc');
+    const handle = nextContext;
+    nextContext += 0x100;
+    contexts.set(handle, null);
+    return handle;
+  }
+
+  context_free(context: number): void {
+    contexts.delete(context);
+  }
+
+  context_save(context: number): void {
+    this.open('context_save');
+    if (!contexts.has(context)) fail('context_save', uc.ERR_ARG);
+    const s = this.engine.state;
+    contexts.set(context, {
+      bits: this.bits,
+      gpr: s.r32.slice(),
+      rip: s.rip,
+      rflags: s.rflags,
+      xmm: s.xmm8.slice(),
+      mxcsr: s.mxcsr,
+      fsBase: s.fsBase,
+      gsBase: s.gsBase,
+      spare: new Map([...this.spare.values].map(([k, v]) => [k, v.slice()])),
+    });
+  }
+
+  context_restore(context: number): void {
+    this.open('context_restore');
+    const saved = contexts.get(context);
+    if (!saved || saved.bits !== this.bits) fail('context_restore', uc.ERR_ARG);
+    const s = this.engine.state;
+    s.r32.set(saved.gpr);
+    s.rip = saved.rip;
+    s.rflags = saved.rflags;
+    s.xmm8.set(saved.xmm);
+    s.mxcsr = saved.mxcsr;
+    s.fsBase = saved.fsBase;
+    s.gsBase = saved.gsBase;
+    this.spare.values.clear();
+    for (const [k, v] of saved.spare) this.spare.values.set(k, v.slice());
+  }
+
+  // ---- queries and controls
+
+  errno(): number {
+    return this.lastError;
+  }
+
+  query_i8(type: number): number {
+    return this.query_type(type, 'i8') as number;
+  }
+  query_i16(type: number): number {
+    return this.query_type(type, 'i16') as number;
+  }
+  query_i32(type: number): number {
+    return this.query_type(type, 'i32') as number;
+  }
+  query_i64(type: number): bigint {
+    return this.query_type(type, 'i64') as bigint;
+  }
+  query_float(type: number): number {
+    return this.query_type(type, 'float') as number;
+  }
+  query_double(type: number): number {
+    return this.query_type(type, 'double') as number;
+  }
+  /** uc_query's result as a number (picemu's shorthand; unicorn.js itself has only the typed forms). */
+  query(type: number): number {
+    return this.query_i32(type);
+  }
+
+  /**
+   * uc_ctl with unicorn.js's argument list ({ type: 'i32' | 'i64' | 'ptr', value }). picemu has no emscripten
+   * heap to point into, so controls that read through a pointer are available as the ctl_get_* methods only.
+   */
+  ctl(control: number, args: { type: string; value: unknown }[] = []): void {
+    this.open('ctl');
+    const type = control & 0x3ffffff;
+    const rw = control >>> 30;
+    if (rw & uc.CTL_IO_READ || args.some((a) => a.type === 'ptr')) fail('ctl', uc.ERR_ARG);
+    const arg = (i: number): unknown => args[i]?.value;
+    switch (type) {
+      case uc.CTL_UC_USE_EXITS:
+        this.useExits = u32(arg(0)) !== 0;
+        return;
+      case uc.CTL_UC_PAGE_SIZE:
+        if (u32(arg(0)) !== PAGE_SIZE) fail('ctl', uc.ERR_ARG);
+        return;
+      case uc.CTL_CPU_MODEL:
+        this.cpuModel = u32(arg(0)) | 0;
+        return;
+      case uc.CTL_TB_FLUSH:
+      case uc.CTL_TLB_FLUSH:
+        this.engine.invalidateCode(0, Number.MAX_SAFE_INTEGER);
+        return;
+      case uc.CTL_TB_REMOVE_CACHE: {
+        const from = address(arg(0));
+        const to = address(arg(1));
+        if (from >= 0 && to >= from) this.engine.invalidateCode(from, to - from);
+        return;
+      }
+      case uc.CTL_CONTEXT_MODE:
+        if (u32(arg(0)) & uc.CTL_CONTEXT_MEMORY) fail('ctl', uc.ERR_ARG);
+        return;
+      case uc.CTL_TLB_TYPE:
+      case uc.CTL_TCG_BUFFER_SIZE:
+        return;
+      default:
+        fail('ctl', uc.ERR_ARG);
+    }
+  }
+
+  ctl_get_arch(): number {
+    this.open('ctl');
+    return this.arch;
+  }
+  ctl_get_mode(): number {
+    this.open('ctl');
+    return this.mode;
+  }
+  ctl_get_page_size(): number {
+    this.open('ctl');
+    return PAGE_SIZE;
+  }
+  ctl_set_page_size(size: number): void {
+    this.ctl(uc.CTL_UC_PAGE_SIZE | (1 << 26) | (uc.CTL_IO_WRITE << 30), [{ type: 'i32', value: size }]);
+  }
+  /** The timeout of the last emu_start, in microseconds. */
+  ctl_get_timeout(): bigint {
+    this.open('ctl');
+    return BigInt(this.engine.lastTimeout);
+  }
+  ctl_exits_enable(): void {
+    this.open('ctl');
+    this.useExits = true;
+  }
+  ctl_exits_disable(): void {
+    this.open('ctl');
+    this.useExits = false;
+  }
+  ctl_get_exits_cnt(): number {
+    this.open('ctl');
+    if (!this.useExits) fail('ctl', uc.ERR_ARG);
+    return this.exits.length;
+  }
+  ctl_get_exits(count: number): bigint[] {
+    this.open('ctl');
+    if (!this.useExits) fail('ctl', uc.ERR_ARG);
+    const out: bigint[] = [];
+    for (let i = 0; i < count; i++) out.push(BigInt.asIntN(64, this.exits[i] ?? 0n));
+    return out;
+  }
+  ctl_set_exits(exits: (number | bigint)[]): void {
+    this.open('ctl');
+    if (!this.useExits) fail('ctl', uc.ERR_ARG);
+    this.exits = exits.map((x) => u64(x));
+  }
+  ctl_get_cpu_model(): number {
+    this.open('ctl');
+    return this.cpuModel;
+  }
+  ctl_set_cpu_model(model: number): void {
+    this.open('ctl');
+    this.cpuModel = model | 0;
+  }
+  ctl_flush_tb(): void {
+    this.open('ctl');
+    this.engine.invalidateCode(0, Number.MAX_SAFE_INTEGER);
+  }
+  ctl_flush_tlb(): void {
+    this.ctl_flush_tb();
+  }
+  ctl_remove_cache(addr: number | bigint, end: number | bigint): void {
+    this.ctl(uc.CTL_TB_REMOVE_CACHE | (2 << 26) | (uc.CTL_IO_WRITE << 30), [
+      { type: 'i64', value: addr },
+      { type: 'i64', value: end },
+    ]);
+  }
+  ctl_context_mode(mode: number): void {
+    this.ctl(uc.CTL_CONTEXT_MODE | (1 << 26) | (uc.CTL_IO_WRITE << 30), [{ type: 'i32', value: mode }]);
+  }
+  ctl_tlb_mode(mode: number): void {
+    this.ctl(uc.CTL_TLB_TYPE | (1 << 26) | (uc.CTL_IO_WRITE << 30), [{ type: 'i32', value: mode }]);
+  }
+
+  close(): void {
+    this.open('close');
+    this.closed = true;
+  }
+
+  /** Bytes of a value type ('i8'..'double'; 0 for anything else), as unicorn.js's helper. */
+  _sizeof(type: string): number {
+    return TYPE_SIZE[type as ValueType] ?? 0;
+  }
+
+  // ---- internals
+
+  /** Throws ERR_HANDLE (as a freed engine would fail) once closed. */
+  private open(fn: string): void {
+    if (this.closed) fail(fn, uc.ERR_HANDLE);
+  }
+
+  /** Runs `body`, turning a UcError into unicorn.js's thrown failure for `uc_<fn>`. */
+  private call(fn: string, body: () => void): void {
+    try {
+      body();
+    } catch (e) {
+      if (e instanceof UcError) {
+        this.lastError = e.code;
+        throw failureMessage(fn, e.code);
+      }
+      throw e;
+    }
+  }
+
+  /** uc_hook_add's own checks: which instruction hooks x86 supports. */
+  private hookAddCode(type: number, insn: number): number {
+    if (type & uc.HOOK_INSN) {
+      if (insn === uc.X86_INS_SYSCALL) return uc.ERR_OK;
+      // IN, OUT, SYSENTER and CPUID are hookable in unicorn; picemu's CPU raises no such events yet.
+      return uc.ERR_HOOK;
+    }
+    return uc.ERR_OK;
+  }
+
+  /** The register's bytes in a zeroed buffer of at least `size` bytes. */
+  private regReadBytes(regid: number, size: number): Uint8Array {
+    const reg = registerAccess(this.bits, regid);
+    const buffer = new Uint8Array(Math.max(reg.width, size, 1));
+    reg.read(this.engine.state, this.spare, buffer);
+    return buffer;
+  }
+
+  private regWriteBytes(regid: number, buffer: Uint8Array): void {
+    const reg = registerAccess(this.bits, regid);
+    if (reg.width === 0) return;
+    const s = this.engine.state;
+    const ripBefore = s.rip;
+    reg.write(s, this.spare, buffer);
+    if (s.rip !== ripBefore) this.engine.ripChanged();
+  }
+
+  /** unicorn.js's helper behind reg_read_i8..double (its demos call it directly). */
+  reg_read_type(regid: number, type: ValueType): number | bigint {
+    this.open('reg_read');
+    return getValue(this.regReadBytes(regid, TYPE_SIZE[type]), type);
+  }
+
+  /** unicorn.js's helper behind reg_write_i8..double (its demos call it directly). */
+  reg_write_type(regid: number, type: ValueType, value: unknown): void {
+    this.open('reg_write');
+    const reg = registerAccess(this.bits, regid);
+    const buffer = new Uint8Array(Math.max(reg.width, TYPE_SIZE[type]));
+    setValue(buffer, type, value);
+    this.regWriteBytes(regid, buffer);
+  }
+
+  /** unicorn.js's helper behind query_i8..double. */
+  query_type(type: number, resultType: ValueType): number | bigint {
+    this.open('query');
+    let result: number;
+    switch (type) {
+      case uc.QUERY_MODE:
+        result = this.mode;
+        break;
+      case uc.QUERY_PAGE_SIZE:
+        result = PAGE_SIZE;
+        break;
+      case uc.QUERY_ARCH:
+        result = this.arch;
+        break;
+      case uc.QUERY_TIMEOUT:
+        result = this.timedOut ? 1 : 0;
+        break;
+      default:
+        fail('query', uc.ERR_ARG);
+    }
+    // uc_query stores a size_t (4 bytes in unicorn.js's wasm32) into a buffer of the asked type.
+    const buffer = new Uint8Array(8);
+    new DataView(buffer.buffer).setUint32(0, result, true);
+    return getValue(buffer, resultType);
+  }
+}
+
+/** A size argument: uint64 as unicorn.js passes it, as a number (sizes beyond 2^53 cannot be mapped anyway). */
+function sizeArg(x: unknown): number {
+  const v = u64(x);
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.MAX_SAFE_INTEGER;
+}
