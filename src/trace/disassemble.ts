@@ -14,10 +14,12 @@ let engines: Promise<{ 64: Capstone; 32: Capstone }> | undefined;
 
 /** Capstone's wasm module loads once per process; call before `disassembleSync`. */
 export function loadDisassembler(): Promise<{ 64: Capstone; 32: Capstone }> {
-  engines ??= loadCapstone().then(() => ({
-    64: new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_64),
-    32: new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_32),
-  }));
+  if (!engines) {
+    engines = loadCapstone().then(() => ({
+      64: new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_64),
+      32: new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_32),
+    }));
+  }
   return engines;
 }
 
