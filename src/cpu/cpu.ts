@@ -1,0 +1,418 @@
+// The CPU: decoded basic blocks cached by address, a fast run loop (no hooks) and a hooked loop, outcomes.
+import type { GuestMemory } from '../mm/types.ts';
+import { decodeOne, decodeRun, type Insn } from './decode.ts';
+import { fault, GuestFault } from './faults.ts';
+import { SSE2_PROFILE, type CpuProfile } from './features.ts';
+import { CpuMemory, type CpuHooks } from './memory-access.ts';
+import { readRegister, writeRegister } from './registers.ts';
+import type { Exec } from './handler.ts';
+import { handlerFor } from './table.ts';
+import { Code, FlowControl, Mnemonic } from 'iced-x86';
+
+export interface CpuOptions {
+  /** 64 (default) or 32 (flat 32-bit user code). */
+  bitness?: 32 | 64;
+  /** CPUID profile; default SSE2 only. */
+  profile?: CpuProfile;
+}
+
+export interface RunOptions {
+  /** Stop before executing the instruction at this address. */
+  until?: number;
+  /** Execute at most this many instructions (exactly this many unless something else ends the run first). */
+  maxInstructions?: number;
+  /** Wall-clock limit in milliseconds from the start of the run. */
+  deadlineMs?: number;
+  /** Polled now and then (every ~1000 blocks or every instruction in the hooked loop); true stops the run. */
+  stopRequested?: () => boolean;
+}
+
+/** Why a run ended. `executed` counts instructions completed in this run. RIP is where execution would resume. */
+export type RunOutcome =
+  | { kind: 'until'; executed: number }
+  | { kind: 'budget'; executed: number }
+  | { kind: 'timeout'; executed: number }
+  | { kind: 'stopped'; executed: number }
+  | { kind: 'fault'; executed: number; fault: GuestFault }
+  /** hlt: RIP is after it; `address` is the hlt (Linux would raise SIGSEGV there; unicorn just stops). */
+  | { kind: 'halt'; executed: number; address: number }
+  /** syscall with no hook installed: RIP is after it, the embedder performs it and resumes. */
+  | { kind: 'syscall'; executed: number; address: number };
+
+type PendingStop = null | { kind: 'halt' | 'syscall'; address: number } | { kind: 'stopped' };
+
+/** Thrown by the stub that replaces the rest of a block whose code was overwritten. */
+class BlockExit {
+  constructor(readonly rip: number) {}
+}
+
+const MAX_BLOCK = 64;
+
+class Block {
+  valid = true;
+  epoch: number;
+  link: Block | null = null;
+  linkAddr = -1;
+  readonly n: number;
+  constructor(
+    readonly addr: number,
+    readonly end: number,
+    readonly insns: Insn[],
+    readonly execs: Exec[],
+    readonly pages: number[],
+    readonly frames: Uint8Array[],
+    epoch: number,
+  ) {
+    this.n = insns.length;
+    this.epoch = epoch;
+  }
+}
+
+export class Cpu extends CpuMemory {
+  readonly bitness: 32 | 64;
+  profile: CpuProfile;
+  /** Instructions retired since creation (rdtsc reads it). */
+  icount = 0;
+  /** icount at the start of the current block; rdtsc adds its index in the block. */
+  blockIcount = 0;
+  private pending: PendingStop = null;
+  private readonly blocks = new Map<number, Block>();
+  private readonly blocksByPage = new Map<number, Set<Block>>();
+  private current: Block | null = null;
+  private hooked = false;
+
+  constructor(memory: GuestMemory, options: CpuOptions = {}) {
+    super(memory);
+    this.bitness = options.bitness ?? 64;
+    this.profile = options.profile ?? SSE2_PROFILE;
+  }
+
+  // ---- registers by name
+
+  /** A register by name (rax, eax, ax, al, ah, r8d, rip, rflags, fs_base, xmm0, mxcsr, ...). */
+  reg(name: string): bigint {
+    return readRegister(this, name);
+  }
+  setReg(name: string, value: bigint | number): void {
+    writeRegister(this, name, value);
+  }
+
+  // ---- hooks and stops
+
+  /** Installs hooks (replacing the previous set). Code, block and memory hooks select the hooked loop. */
+  setHooks(hooks: CpuHooks): void {
+    this.hooks = hooks;
+    this.memHooked = !!(hooks.memRead || hooks.memReadAfter || hooks.memWrite || hooks.access);
+    this.hooked = this.memHooked || !!(hooks.code || hooks.block || hooks.memFetch);
+    this.flushTlb();
+  }
+  /** Ends the run after the current instruction (from a hook: before the next one), outcome 'stopped'. */
+  requestStop(): void {
+    if (!this.pending) this.pending = { kind: 'stopped' };
+  }
+  /** Handlers: end the run after this instruction with the given outcome. */
+  stopWith(kind: 'halt' | 'syscall', address: number): void {
+    this.pending = { kind, address };
+  }
+
+  /** Forgets decoded code overlapping [va, va+length) (call after changing guest code behind the CPU's back, e.g. poke). */
+  invalidateCode(va: number, length: number): void {
+    for (let p = Math.floor(va / 4096); p <= Math.floor((va + Math.max(length, 1) - 1) / 4096); p++) this.codeWrite(p);
+  }
+  /** Forgets all decoded code. */
+  flushCode(): void {
+    for (const b of this.blocks.values()) b.valid = false;
+    this.blocks.clear();
+    this.blocksByPage.clear();
+    this.codePages.clear();
+  }
+
+  protected override codeWrite(page: number): void {
+    const set = this.blocksByPage.get(page);
+    if (!set) return;
+    for (const b of set) {
+      b.valid = false;
+      if (this.blocks.get(b.addr) === b) this.blocks.delete(b.addr);
+      if (b === this.current) {
+        // The rest of the running block may be stale: replace it with exits (the current exec finishes first).
+        for (let k = 0; k < b.n; k++) {
+          const at = b.insns[k].addr;
+          b.execs[k] = () => {
+            throw new BlockExit(at);
+          };
+        }
+      }
+    }
+    this.blocksByPage.delete(page);
+    this.codePages.delete(page);
+  }
+
+  // ---- decoding
+
+  private buildExec(insn: Insn): Exec {
+    if (insn.code === Code.INVALID) return () => fault('invalid-opcode', undefined, undefined, `invalid instruction ${insn.text}`);
+    const entry = handlerFor(insn.code);
+    const name = `${insn.text} (${[...insn.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`;
+    if (!entry) return () => fault('unimplemented', undefined, undefined, `unimplemented instruction ${name}`);
+    if (entry.feature && !this.profile.features.has(entry.feature)) {
+      return () => fault('invalid-opcode', undefined, undefined, `${name} needs ${entry.feature}, which cpuid does not advertise`);
+    }
+    try {
+      return entry.build(insn, this);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      return () => fault('unimplemented', undefined, undefined, `unimplemented form ${name}: ${why}`);
+    }
+  }
+
+  private decodeBlock(addr: number): Block {
+    const frame = this.translate(addr, 'fetch');
+    const page = Math.floor(addr / 4096);
+    const pages = [page];
+    const frames = [frame];
+    const off = addr & 4095;
+    const insns: Insn[] = [];
+    for (const r of decodeRun(frame.subarray(off), addr, this.bitness, MAX_BLOCK)) {
+      if ('insn' in r) {
+        insns.push(r.insn);
+        continue;
+      }
+      if (insns.length > 0) break; // end the block before it; it will start the next one
+      const at = addr;
+      if (r.error === 'need-bytes') {
+        // The instruction straddles into the next page: fetching it must be allowed too.
+        const next = (page + 1) * 4096;
+        const frame2 = this.translate(next, 'fetch');
+        const bytes = new Uint8Array(4096 - off + 15);
+        bytes.set(frame.subarray(off));
+        bytes.set(frame2.subarray(0, 15), 4096 - off);
+        const one = decodeOne(bytes, at, this.bitness);
+        if ('insn' in one) {
+          insns.push(one.insn);
+          pages.push(page + 1);
+          frames.push(frame2);
+          break;
+        }
+      }
+      insns.push(invalidInsn(at, frame.subarray(off, off + 15), this.bitness));
+      break;
+    }
+    const execs = insns.map((i) => this.buildExec(i));
+    const last = insns[insns.length - 1];
+    const b = new Block(addr, last.next, insns, execs, pages, frames, this.epoch);
+    for (let k = 0; k < insns.length; k++) insns[k].index = k;
+    this.blocks.set(addr, b);
+    for (const p of pages) {
+      let set = this.blocksByPage.get(p);
+      if (!set) this.blocksByPage.set(p, (set = new Set()));
+      set.add(b);
+      this.codePages.add(p);
+      this.unWritable(p);
+    }
+    return b;
+  }
+
+  /** The valid block at `addr` (decoding it if needed; revalidating its frames after a memory epoch change). */
+  private blockAt(addr: number): Block {
+    const b = this.blocks.get(addr);
+    if (b) {
+      if (b.epoch === this.epoch) return b;
+      let same = true;
+      for (let k = 0; k < b.pages.length; k++) if (this.translate(b.pages[k] * 4096, 'fetch') !== b.frames[k]) same = false;
+      if (same && b.valid) {
+        b.epoch = this.epoch;
+        return b;
+      }
+      b.valid = false;
+      this.blocks.delete(addr);
+    }
+    return this.decodeBlock(addr);
+  }
+
+  /** The decoded instruction at `addr` (decoding it if needed), e.g. for a tracer's text. */
+  instructionAt(addr: number): Insn {
+    return this.blockAt(addr).insns[0];
+  }
+
+  // ---- running
+
+  /** Executes one instruction. */
+  step(): RunOutcome {
+    return this.run({ maxInstructions: 1 });
+  }
+
+  run(options: RunOptions = {}): RunOutcome {
+    this.pending = null;
+    if (this.memory.epoch !== this.epoch) this.flushTlb();
+    return this.hooked ? this.runHooked(options) : this.runFast(options);
+  }
+
+  private faultOutcome(e: unknown, insn: Insn | null, executed: number): RunOutcome {
+    if (!(e instanceof GuestFault)) throw e;
+    if (insn) {
+      e.instruction = insn.text;
+      // int3 reports the address after it, as the kernel does.
+      this.rip = e.kind === 'breakpoint' ? insn.next : insn.addr;
+    }
+    e.rip = this.rip;
+    if (!insn) e.instruction = '(fetch)';
+    return { kind: 'fault', executed, fault: e };
+  }
+
+  private pendingOutcome(executed: number): RunOutcome {
+    const p = this.pending!;
+    this.pending = null;
+    return p.kind === 'stopped' ? { kind: 'stopped', executed } : { kind: p.kind, executed, address: p.address };
+  }
+
+  private runFast(o: RunOptions): RunOutcome {
+    const until = o.until ?? -1;
+    const budget = o.maxInstructions ?? Infinity;
+    const deadline = o.deadlineMs !== undefined ? Date.now() + o.deadlineMs : Infinity;
+    const poll = o.stopRequested;
+    let executed = 0;
+    let prev: Block | null = null;
+    let checks = 0;
+    for (;;) {
+      const rip = this.rip;
+      if (rip === until) return { kind: 'until', executed };
+      if (executed >= budget) return { kind: 'budget', executed };
+      if (this.memory.epoch !== this.epoch) this.flushTlb();
+      let b: Block;
+      if (prev !== null && prev.linkAddr === rip && prev.link!.valid && prev.link!.epoch === this.epoch) b = prev.link!;
+      else {
+        try {
+          b = this.blockAt(rip);
+        } catch (e) {
+          return this.faultOutcome(e, null, executed);
+        }
+        if (prev !== null) {
+          prev.link = b;
+          prev.linkAddr = rip;
+        }
+      }
+      let n = b.n;
+      if (until > rip && until < b.end) {
+        for (let k = 1; k < b.n; k++) if (b.insns[k].addr === until) n = k;
+      }
+      if (n > budget - executed) n = budget - executed;
+      this.rip = n === b.n ? b.end : b.insns[n].addr;
+      this.blockIcount = this.icount;
+      this.current = b;
+      const execs = b.execs;
+      let i = 0;
+      try {
+        for (; i < n; i++) execs[i](this);
+      } catch (e) {
+        executed += i;
+        this.icount += i;
+        this.current = null;
+        if (e instanceof BlockExit) {
+          this.rip = e.rip;
+          prev = null;
+          continue;
+        }
+        return this.faultOutcome(e, b.insns[i], executed);
+      }
+      this.current = null;
+      executed += n;
+      this.icount += n;
+      if (this.pending !== null) return this.pendingOutcome(executed);
+      prev = b.valid ? b : null;
+      if ((++checks & 1023) === 0) {
+        if (Date.now() > deadline) return { kind: 'timeout', executed };
+        if (poll?.()) return { kind: 'stopped', executed };
+      }
+    }
+  }
+
+  private runHooked(o: RunOptions): RunOutcome {
+    const until = o.until ?? -1;
+    const budget = o.maxInstructions ?? Infinity;
+    const deadline = o.deadlineMs !== undefined ? Date.now() + o.deadlineMs : Infinity;
+    const poll = o.stopRequested;
+    const h = this.hooks;
+    let executed = 0;
+    let checks = 0;
+    try {
+      for (;;) {
+        if (this.memory.epoch !== this.epoch) this.flushTlb();
+        let b: Block;
+        try {
+          b = this.blockAt(this.rip);
+        } catch (e) {
+          return this.faultOutcome(e, null, executed);
+        }
+        if (this.rip === until) return { kind: 'until', executed };
+        if (executed >= budget) return { kind: 'budget', executed };
+        if (h.block) {
+          h.block(b.addr, b.end - b.addr);
+          if (this.pending !== null) return this.pendingOutcome(executed);
+          if (this.rip !== b.addr || !b.valid) continue;
+        }
+        for (let i = 0; i < b.n; i++) {
+          const insn = b.insns[i];
+          if (i > 0) {
+            if (insn.addr === until) return { kind: 'until', executed };
+            if (executed >= budget) return { kind: 'budget', executed };
+          }
+          this.rip = insn.addr;
+          if (h.code) {
+            h.code(insn.addr, insn.len);
+            if (this.pending !== null) return this.pendingOutcome(executed);
+            if (this.rip !== insn.addr || !b.valid) break;
+          }
+          h.memFetch?.(insn.addr, insn.len);
+          this.rip = insn.next;
+          this.curInsn = insn;
+          this.blockIcount = this.icount - i;
+          try {
+            b.execs[i](this);
+          } catch (e) {
+            if (e instanceof BlockExit) {
+              this.rip = e.rip;
+              break;
+            }
+            return this.faultOutcome(e, insn, executed);
+          } finally {
+            this.curInsn = null;
+          }
+          executed++;
+          this.icount++;
+          if (this.pending !== null) return this.pendingOutcome(executed);
+          if (!b.valid) break;
+          if ((++checks & 1023) === 0) {
+            if (Date.now() > deadline) return { kind: 'timeout', executed };
+          }
+          if (poll?.()) return { kind: 'stopped', executed };
+        }
+      }
+    } finally {
+      this.curInsn = null;
+    }
+  }
+}
+
+/** A stand-in for undecodable bytes: executing it raises #UD (SIGILL). */
+function invalidInsn(addr: number, bytes: Uint8Array, bitness: 32 | 64): Insn {
+  return {
+    addr,
+    len: 1,
+    next: addr + 1,
+    bytes: bytes.slice(0, 1),
+    code: Code.INVALID,
+    mnemonic: Mnemonic.INVALID,
+    bitness,
+    ops: [],
+    mem: null,
+    rep: 0,
+    lock: false,
+    cc: 0,
+    flow: FlowControl.Exception,
+    endsBlock: true,
+    flagsUndefined: 0,
+    flagsWritten: 0,
+    index: 0,
+    text: `(bad) ${[...bytes.slice(0, 15)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`,
+  };
+}

@@ -1,0 +1,3 @@
+// placeholder while being written
+import type { HandlerDef } from '../handler.ts';
+export const handlers: HandlerDef[] = [];

@@ -1,0 +1,85 @@
+// Registers by name (rax..r15, eax.., ax.., al.., ah.., rip, rflags, fs_base, xmm0..15, mxcsr): read and write as bigint.
+import type { CpuState } from './state.ts';
+
+export type RegisterName = string;
+
+interface RegDesc {
+  read(c: CpuState & { rip: number }): bigint;
+  write(c: CpuState, v: bigint): void;
+  bits: number;
+}
+
+const table = new Map<string, RegDesc>();
+const M64 = (1n << 64n) - 1n;
+
+function gpr(name: string, r: number, bits: 8 | 16 | 32 | 64, shift = 0): void {
+  const mask = (1n << BigInt(bits)) - 1n;
+  const sh = BigInt(shift);
+  table.set(name, {
+    bits,
+    read: (c) => (c.r64[r] >> sh) & mask,
+    write: (c, v) => {
+      v = BigInt.asUintN(bits, v);
+      // 32-bit writes zero-extend, as the instruction set does.
+      c.r64[r] = bits === 32 ? v : bits === 64 ? v : (c.r64[r] & ~(mask << sh) & M64) | (v << sh);
+    },
+  });
+}
+
+const legacy = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di'];
+const low8 = ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil'];
+for (let i = 0; i < 16; i++) {
+  if (i < 8) {
+    gpr('r' + legacy[i], i, 64);
+    gpr('e' + legacy[i], i, 32);
+    gpr(legacy[i], i, 16);
+    gpr(low8[i], i, 8);
+  } else {
+    gpr(`r${i}`, i, 64);
+    gpr(`r${i}d`, i, 32);
+    gpr(`r${i}w`, i, 16);
+    gpr(`r${i}b`, i, 8);
+    table.set(`r${i}l`, table.get(`r${i}b`)!);
+  }
+}
+['ah', 'ch', 'dh', 'bh'].forEach((n, i) => gpr(n, i, 8, 8));
+table.set('rip', { bits: 64, read: (c) => BigInt(c.rip), write: (c, v) => void (c.rip = Number(BigInt.asUintN(64, v))) });
+table.set('eip', { bits: 32, read: (c) => BigInt(c.rip) & 0xffffffffn, write: (c, v) => void (c.rip = Number(BigInt.asUintN(32, v))) });
+for (const n of ['rflags', 'eflags', 'flags']) {
+  table.set(n, { bits: n === 'flags' ? 16 : 64, read: (c) => BigInt(c.rflags), write: (c, v) => void (c.rflags = Number(v & 0xffffffffn)) });
+}
+table.set('fs_base', { bits: 64, read: (c) => BigInt(c.fsBase), write: (c, v) => void (c.fsBase = Number(BigInt.asUintN(64, v))) });
+table.set('gs_base', { bits: 64, read: (c) => BigInt(c.gsBase), write: (c, v) => void (c.gsBase = Number(BigInt.asUintN(64, v))) });
+table.set('mxcsr', { bits: 32, read: (c) => BigInt(c.mxcsr), write: (c, v) => void (c.mxcsr = Number(v & 0xffffffffn)) });
+for (let i = 0; i < 16; i++) {
+  table.set(`xmm${i}`, {
+    bits: 128,
+    read: (c) => (c.xmm64[2 * i + 1] << 64n) | c.xmm64[2 * i],
+    write: (c, v) => {
+      v = BigInt.asUintN(128, v);
+      c.xmm64[2 * i] = v & M64;
+      c.xmm64[2 * i + 1] = v >> 64n;
+    },
+  });
+}
+
+/** Every register name the CPU answers to. */
+export const REGISTER_NAMES: readonly string[] = [...table.keys()];
+
+export function registerBits(name: string): number {
+  return desc(name).bits;
+}
+
+function desc(name: string): RegDesc {
+  const d = table.get(name.toLowerCase());
+  if (!d) throw new Error(`unknown register ${name}`);
+  return d;
+}
+
+export function readRegister(c: CpuState, name: string): bigint {
+  return desc(name).read(c);
+}
+
+export function writeRegister(c: CpuState, name: string, value: bigint | number): void {
+  desc(name).write(c, BigInt(value));
+}

@@ -1,0 +1,56 @@
+// A test-only GuestMemory: pages in a Map, with protections and an epoch, enough to run the CPU in tests.
+import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_READ, PROT_WRITE, type AccessKind, type GuestMemory } from '../../src/mm/types.ts';
+
+export class FlatMemory implements GuestMemory {
+  epoch = 0;
+  private pages = new Map<number, { bytes: Uint8Array; prot: number; frame: number }>();
+  private nextFrame = 1;
+  private last = 0;
+
+  map(va: number, length: number, prot = PROT_READ | PROT_WRITE | PROT_EXEC): void {
+    for (let a = Math.floor(va / PAGE_SIZE) * PAGE_SIZE; a < va + length; a += PAGE_SIZE) {
+      this.pages.set(a / PAGE_SIZE, { bytes: new Uint8Array(PAGE_SIZE), prot, frame: this.nextFrame++ });
+    }
+    this.epoch++;
+  }
+  protect(va: number, length: number, prot: number): void {
+    for (let a = va; a < va + length; a += PAGE_SIZE) this.pages.get(Math.floor(a / PAGE_SIZE))!.prot = prot;
+    this.epoch++;
+  }
+  unmap(va: number, length: number): void {
+    for (let a = va; a < va + length; a += PAGE_SIZE) this.pages.delete(Math.floor(a / PAGE_SIZE));
+    this.epoch++;
+  }
+  frameFor(va: number, access: AccessKind): Uint8Array {
+    const p = this.pages.get(Math.floor(va / PAGE_SIZE));
+    if (!p) throw new PageFault(va, access, 'unmapped');
+    const need = access === 'read' ? PROT_READ : access === 'write' ? PROT_WRITE : PROT_EXEC;
+    if (!(p.prot & need)) throw new PageFault(va, access, 'protection');
+    this.last = p.frame;
+    return p.bytes;
+  }
+  frameNumber(va: number): number {
+    return this.pages.get(Math.floor(va / PAGE_SIZE))?.frame ?? 0;
+  }
+  peek(va: number, length: number): Uint8Array | null {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      const p = this.pages.get(Math.floor((va + i) / PAGE_SIZE));
+      if (!p) return null;
+      out[i] = p.bytes[(va + i) % PAGE_SIZE];
+    }
+    return out;
+  }
+  poke(va: number, bytes: Uint8Array): boolean {
+    for (let i = 0; i < bytes.length; i++) {
+      const p = this.pages.get(Math.floor((va + i) / PAGE_SIZE));
+      if (!p) return false;
+      p.bytes[(va + i) % PAGE_SIZE] = bytes[i];
+    }
+    return true;
+  }
+  /** Test convenience: write bytes ignoring protections. */
+  load(va: number, bytes: Uint8Array | number[]): void {
+    if (!this.poke(va, Uint8Array.from(bytes))) throw new Error(`load: 0x${va.toString(16)} unmapped`);
+  }
+}
