@@ -4,6 +4,9 @@ export const ELFCLASS64 = 2;
 export const ELFDATA2LSB = 1;
 export const EV_CURRENT = 1;
 export const EM_X86_64 = 62;
+export const ELFOSABI_SYSV = 0;
+export const ELFOSABI_GNU = 3;
+export const ELFOSABI_FREEBSD = 9;
 
 export const ET_NONE = 0;
 export const ET_REL = 1;
@@ -207,21 +210,21 @@ export const STV_INTERNAL = 1;
 export const STV_HIDDEN = 2;
 export const STV_PROTECTED = 3;
 
-/** The Type column of `readelf -s`. */
-export function symbolTypeName(type: number): string {
+/** The Type column of `readelf -s` (readelf names IFUNC only in an ELFOSABI_GNU or FreeBSD file). */
+export function symbolTypeName(type: number, osabi = ELFOSABI_GNU): string {
   const names = ['NOTYPE', 'OBJECT', 'FUNC', 'SECTION', 'FILE', 'COMMON', 'TLS'];
   if (type < names.length) return names[type]!;
-  if (type === STT_GNU_IFUNC) return 'IFUNC';
+  if (type === STT_GNU_IFUNC && (osabi === ELFOSABI_GNU || osabi === ELFOSABI_FREEBSD)) return 'IFUNC';
   if (type >= 13) return `<processor specific>: ${type}`;
   if (type >= 10) return `<OS specific>: ${type}`;
   return `<unknown>: ${type}`;
 }
 
-/** The Bind column of `readelf -s`. */
-export function symbolBindingName(binding: number): string {
+/** The Bind column of `readelf -s` (readelf names UNIQUE only in an ELFOSABI_GNU file). */
+export function symbolBindingName(binding: number, osabi = ELFOSABI_GNU): string {
   const names = ['LOCAL', 'GLOBAL', 'WEAK'];
   if (binding < names.length) return names[binding]!;
-  if (binding === STB_GNU_UNIQUE) return 'UNIQUE';
+  if (binding === STB_GNU_UNIQUE && osabi === ELFOSABI_GNU) return 'UNIQUE';
   if (binding >= 13) return `<processor specific>: ${binding}`;
   if (binding >= 10) return `<OS specific>: ${binding}`;
   return `<unknown>: ${binding}`;

@@ -1,6 +1,6 @@
 // Text renderings that must match binutils byte for byte (readelf -lW's Program Headers block).
 import { PF_R, PF_W, PF_X, PT_INTERP, segmentTypeName } from './constants.ts';
-import type { ProgramHeader } from './types.ts';
+import type { ElfSymbol, ProgramHeader } from './types.ts';
 
 const hex = (v: number, width: number) => v.toString(16).padStart(width, '0');
 
@@ -24,4 +24,11 @@ export function formatProgramHeaders(phdrs: readonly ProgramHeader[], interp: st
     if (p.type === PT_INTERP && interp !== undefined) lines.push(`      [Requesting program interpreter: ${interp}]`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** A dynamic symbol's name as `readelf -s` prints it: `name@@VER` (default), `name@VER` (hidden), `name@VER (N)` (needed). */
+export function symbolDisplayName(sym: ElfSymbol): string {
+  if (sym.version === undefined || sym.namesVersion) return sym.name;
+  if (sym.versionFile !== undefined) return `${sym.name}@${sym.version} (${sym.versionIndex})`;
+  return `${sym.name}${sym.versionHidden ? '@' : '@@'}${sym.version}`;
 }

@@ -4,6 +4,6 @@ export { parseElf, parseProgramHeaderTable } from './parse.ts';
 export { lookupCandidates, lookupSymbol } from './lookup.ts';
 export { elfHash, gnuHash } from './hash.ts';
 export { vaddrToOffset, USER_SPACE_END } from './program-headers.ts';
-export { formatProgramHeaders } from './format.ts';
+export { formatProgramHeaders, symbolDisplayName } from './format.ts';
 export * from './constants.ts';
 export type * from './types.ts';

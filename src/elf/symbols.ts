@@ -27,6 +27,7 @@ export function parseSymbols(r: Reader, label: string, offset: number, count: nu
     out[i] = {
       index: i,
       name,
+      nameOffset: nameOff,
       value,
       size,
       type: info & 0xf,

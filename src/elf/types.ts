@@ -130,6 +130,8 @@ export interface ElfSymbol {
   /** Index in its table. */
   index: number;
   name: string;
+  /** st_name: offset of the name in the string table. */
+  nameOffset: number;
   value: LinkAddress;
   size: number;
   /** STT_* (st_info & 0xf). */
@@ -151,6 +153,8 @@ export interface ElfSymbol {
   versionHidden: boolean;
   /** For a reference (verneed): the file that must provide the version. */
   versionFile?: string;
+  /** The symbol that stands for a version definition itself (st_name is its vda_name; readelf prints no version). */
+  namesVersion?: boolean;
 }
 
 export interface VersionDefinition {
@@ -161,6 +165,8 @@ export interface VersionDefinition {
   hash: number;
   /** The first vda_name: the version's name. */
   name: string;
+  /** Its offset in the dynamic string table. */
+  nameOffset: number;
   /** The remaining vda_names (parents). */
   parents: string[];
 }

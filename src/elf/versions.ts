@@ -27,10 +27,12 @@ export function parseVerdef(r: Reader, loads: readonly ProgramHeader[], vaddr: n
     if (cnt === 0) throw new ElfError(f('vd_cnt'), cnt, 'is 0 (a definition needs a name)', off + 6);
     if (index > 0x7fff || index === 0) throw new ElfError(f('vd_ndx'), index, 'is not a version index (1..0x7fff)', off + 4);
     const names: string[] = [];
+    let firstNameOffset = 0;
     let a = off + aux;
     for (let k = 0; k < cnt; k++) {
       if (a + 8 > w.end) throw new ElfError(f(`vda[${k}]`), a, 'extends past the end of its PT_LOAD', off + 12);
       const nameOff = r.u32(f(`vda[${k}].vda_name`), a);
+      if (k === 0) firstNameOffset = nameOff;
       names.push(tableString(r, strtab, nameOff, f(`vda[${k}].vda_name`), a));
       const vdaNext = r.u32(f(`vda[${k}].vda_next`), a + 4);
       if (k + 1 < cnt && vdaNext === 0) throw new ElfError(f(`vda[${k}].vda_next`), 0, `ends the list before vd_cnt ${cnt}`, a + 4);
@@ -38,7 +40,7 @@ export function parseVerdef(r: Reader, loads: readonly ProgramHeader[], vaddr: n
     }
     if (elfHash(names[0]!) !== hash) throw new ElfError(f('vd_hash'), hash, `is not the ELF hash of '${names[0]}' (${hexOf(elfHash(names[0]!))})`, off + 8);
     if (out.some((d) => d.index === index)) throw new ElfError(f('vd_ndx'), index, 'is defined twice', off + 4);
-    out.push({ entryOffset: off, index, flags, hash, name: names[0]!, parents: names.slice(1) });
+    out.push({ entryOffset: off, index, flags, hash, name: names[0]!, nameOffset: firstNameOffset, parents: names.slice(1) });
     if (n + 1 < count && next === 0) throw new ElfError(f('vd_next'), 0, `ends the list before DT_VERDEFNUM ${count}`, off + 16);
     off += next;
   }
@@ -109,6 +111,7 @@ export function applyVersym(
     const def = sym.defined ? defByIndex.get(index) : undefined;
     if (def) {
       sym.version = def.name;
+      if (def.nameOffset === sym.nameOffset) sym.namesVersion = true;
       continue;
     }
     const need = needByIndex.get(index);
