@@ -65,6 +65,7 @@ import * as exchange from './ops/exchange.ts';
 import * as integerAlu from './ops/integer-alu.ts';
 import * as muldiv from './ops/muldiv.ts';
 import * as shiftRotate from './ops/shift-rotate.ts';
+import * as sse from './ops/sse-all.ts';
 import * as string from './ops/string.ts';
 import * as system from './ops/system.ts';
 const OPS: Record<string, { handlers: HandlerDef[] }> = {
@@ -75,6 +76,7 @@ const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'integer-alu.ts': integerAlu,
   'muldiv.ts': muldiv,
   'shift-rotate.ts': shiftRotate,
+  'sse-all.ts': sse,
   'string.ts': string,
   'system.ts': system,
 };

@@ -252,11 +252,14 @@ export function runPicemu(c: Case): string {
   const s = c.state;
   for (let i = 0; i < 16; i++) cpu.r64[i] = s.gpr[i];
   for (let i = 0; i < 16; i++) cpu.xmm8.set(s.xmm[i], 16 * i);
-  cpu.rflags = (s.rflags & 0xcd5) | 2;
+  cpu.rflags = (s.rflags & 0xcd5) | 0x202; // IF stays set in user mode
   cpu.mxcsr = s.mxcsr;
   cpu.rip = CODE_ADDR;
   const outcome = cpu.run({ maxInstructions: 1 });
-  if (outcome.kind === 'fault') return `SIG ${outcome.fault.signal} ${outcome.fault.code}`;
+  if (outcome.kind === 'fault') {
+    if (process.env.SSE_DEBUG) console.log(outcome.fault.describe());
+    return `SIG ${outcome.fault.signal} ${outcome.fault.code}`;
+  }
   if (outcome.kind !== 'budget') return `outcome ${outcome.kind}`;
   if (cpu.rip !== CODE_ADDR + c.code.length) return `rip ${cpu.rip.toString(16)}`;
   const gpr = [...cpu.r64];

@@ -3,11 +3,8 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import { GuestFault } from '../faults.ts';
 import { xmmSource } from '../operands.ts';
-import type { HandlerDef } from '../handler.ts';
 import { fp } from './sse-softfloat.ts';
 
-/** No instructions here (the table loads every ops file). */
-export const handlers: HandlerDef[] = [];
 
 /** Results are built here first, so a faulting instruction commits nothing. */
 export const tmp = new Uint32Array(4);

@@ -4,7 +4,7 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import { fault } from '../faults.ts';
 import { effectiveAddress, getter, setter, xmmStore } from '../operands.ts';
-import type { HandlerDef } from '../table.ts';
+import type { HandlerDef } from '../handler.ts';
 import { source, xmmReg } from './sse-common.ts';
 
 /** movaps/movdqu & co, load form: the whole register from a register or 16 bytes of memory. */

@@ -1,10 +1,7 @@
 // IEEE-754 binary32/binary64 lane arithmetic with x86 SSE semantics: MXCSR rounding control, DAZ/FTZ,
 // exception flags (tininess detected after rounding), NaN propagation and the "real indefinite" QNaN.
 // Lanes are read and written as 32-bit words (f64 = lo, hi), so NaN payloads and SNaNs survive untouched.
-import type { HandlerDef } from '../handler.ts';
 
-/** No instructions here: the table loads every ops file, and this one only serves the SSE handlers. */
-export const handlers: HandlerDef[] = [];
 
 export const MX_IE = 0x1, MX_DE = 0x2, MX_ZE = 0x4, MX_OE = 0x8, MX_UE = 0x10, MX_PE = 0x20, MX_DAZ = 0x40, MX_FTZ = 0x8000;
 export const RC_NEAREST = 0, RC_DOWN = 1, RC_UP = 2, RC_ZERO = 3;
