@@ -1,0 +1,153 @@
+// Every exported function of every fixture library, and zlib's crc32/adler32, run in lockstep in picemu and
+// native unicorn-engine: registers, defined flags, XMM, MXCSR and written memory compared after each instruction.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ArgumentArea, callRegisters, Image, LAYOUT, mapLibrary, mapProcessAreas, type MappedLibrary } from '../helpers/lockstep-image.ts';
+import { hasNativeUnicorn, lockstep, newState } from '../helpers/lockstep.ts';
+import { repoRoot } from '../helpers/oracles.ts';
+
+/** A deterministic byte sequence (xorshift), so every run compares the same inputs. */
+function bytes(n: number, seed: number): number[] {
+  let x = seed >>> 0 || 1;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out.push(x & 0xff);
+  }
+  return out;
+}
+
+type Arg = number | bigint | ((a: ArgumentArea) => number);
+
+/** How to call one function, and how the call must end (a fault kind, or an import no loaded object provides). */
+interface Recipe {
+  args: Arg[];
+  fault?: string;
+  /** The call reaches this import (unresolved here: a fetch fault at its sentinel, in both engines). */
+  reaches?: string;
+}
+
+const str = (s: string) => (a: ArgumentArea) => a.string(s);
+const buf = (n: number, seed: number) => (a: ArgumentArea) => a.put(bytes(n, seed));
+const ints = (n: number, seed: number) => (a: ArgumentArea) => a.put(bytes(4 * n, seed));
+const zeros = (n: number) => (a: ArgumentArea) => a.zeros(n);
+
+/** Recipes for every exported function; a function without one fails the test that lists them. */
+const RECIPES: Record<string, Record<string, Recipe[]>> = {
+  'libcounter.so': { really_really_nonreentrant: [{ args: [] }] },
+  'libdemo.so': {
+    bump_counter: [{ args: [5] }, { args: [-7] }],
+    get_counter: [{ args: [] }],
+    bump_twice: [{ args: [3] }],
+    data_array_sum: [{ args: [] }],
+    data_array_get: [{ args: [3] }, { args: [-1] }],
+    data_array_set: [{ args: [2, 99] }],
+    get_greeting: [{ args: [] }],
+    greeting_length: [{ args: [] }],
+    my_strlen: [{ args: [str('hello, lockstep')] }, { args: [str('')] }],
+    classify: Array.from({ length: 13 }, (_, x) => ({ args: [x - 1, 1000 + x * 37] })),
+    fib: [{ args: [12] }, { args: [1] }],
+    sum_ints: [{ args: [ints(37, 11), 37] }, { args: [ints(64, 12), 64] }, { args: [ints(3, 13), 3] }, { args: [0, 0] }],
+    sum_vec_data: [{ args: [] }],
+    crc32_bitwise: [{ args: [buf(64, 21), 64] }, { args: [buf(1, 22), 1] }],
+    crc32_data_array: [{ args: [] }],
+    byte_copy: [{ args: [zeros(100), buf(100, 31), 100] }, { args: [zeros(16), buf(7, 32), 7] }],
+    write_own_code: [{ args: [], fault: 'protection-write' }],
+    null_deref: [{ args: [], fault: 'unmapped-read' }],
+    write_rodata: [{ args: [], fault: 'protection-write' }],
+    trap_ud2: [{ args: [], fault: 'invalid-opcode' }],
+    divide_by_zero: [{ args: [7], fault: 'divide-error' }],
+    breakpoint_int3: [{ args: [], fault: 'breakpoint' }],
+  },
+  'libguarded.so': { guarded_checksum: [{ args: [str('stack protector')] }, { args: [str('')] }] },
+  'liblibc-user.so': {
+    libc_strlen: [{ args: [str('through the PLT')], reaches: 'strlen' }],
+    libc_copy: [{ args: [str('copy me')], reaches: 'strlen' }],
+    libc_format: [{ args: [42, str('fmt')], reaches: 'snprintf' }],
+  },
+  'libtls.so': { tls_bump: [{ args: [] }], tls_address: [{ args: [] }], tls_ie_bump: [{ args: [] }] },
+};
+
+const ZLIB = '/lib/x86_64-linux-gnu/libz.so.1';
+const ZLIB_RECIPES: Record<string, Recipe[]> = {
+  crc32: [{ args: [0, buf(300, 41), 300] }, { args: [0xdeadbeef, buf(17, 42), 17] }],
+  adler32: [{ args: [1, buf(300, 43), 300] }, { args: [1, buf(5555, 44), 5555] }],
+};
+
+const STT_FUNC = 2;
+
+function runRecipe(path: string, name: string, recipe: Recipe, index: number) {
+  const image = new Image();
+  mapProcessAreas(image);
+  const lib: MappedLibrary = mapLibrary(image, path);
+  const area = new ArgumentArea(image);
+  const args = recipe.args.map((a) => (typeof a === 'function' ? a(area) : a));
+  const { gpr } = callRegisters(image, args);
+  const entry = lib.exports.get(name);
+  if (!entry) throw new Error(`${name} is not exported by ${path}`);
+  const state = newState();
+  state.gpr.set(gpr);
+  state.rip = entry.address;
+  const symbols = [...lib.exports.entries()].filter(([, e]) => e.type === STT_FUNC).sort((a, b) => b[1].address - a[1].address);
+  const symbolize = (addr: number) => {
+    const hit = symbols.find(([, e]) => e.address <= addr);
+    return hit && addr - hit[1].address < 0x1000 ? `${hit[0]}+0x${(addr - hit[1].address).toString(16)}` : `0x${addr.toString(16)}`;
+  };
+  const result = lockstep({
+    pages: image.list(),
+    state,
+    fsBase: LAYOUT.tcb,
+    stopAt: LAYOUT.returnSentinel,
+    maxSteps: 200_000,
+    label: `${path.split('/').pop()} ${name}#${index}(${args.map((a) => `0x${a.toString(16)}`).join(', ')})`,
+    symbolize,
+  });
+  if (recipe.fault) {
+    expect(result.end).toMatchObject({ kind: 'fault', what: recipe.fault });
+  } else if (recipe.reaches) {
+    expect(result.end).toMatchObject({ kind: 'fault', what: 'unmapped-fetch' });
+    const at = (result.end as { address?: number }).address ?? -1;
+    expect(lib.unresolved.get(at)).toBe(recipe.reaches);
+  } else {
+    expect(result.end).toEqual({ kind: 'returned' });
+  }
+  return result;
+}
+
+const available = hasNativeUnicorn();
+const fixtureDir = join(repoRoot, 'fixtures');
+const libraries = existsSync(fixtureDir) ? readdirSync(fixtureDir).filter((f) => f.endsWith('.so')).sort() : [];
+
+describe.skipIf(!available)('lockstep: fixture libraries in picemu and native unicorn', () => {
+  it('has a recipe for every exported function of every fixture', () => {
+    expect(libraries.length).toBeGreaterThan(0);
+    for (const file of libraries) {
+      const image = new Image();
+      mapProcessAreas(image);
+      const lib = mapLibrary(image, join(fixtureDir, file));
+      const functions = [...lib.exports.entries()].filter(([, e]) => e.type === STT_FUNC).map(([n]) => n).sort();
+      expect({ file, functions }).toEqual({ file, functions: Object.keys(RECIPES[file] ?? {}).sort() });
+    }
+  });
+
+  for (const file of libraries) {
+    for (const [name, recipes] of Object.entries(RECIPES[file] ?? {})) {
+      it(`${file} ${name}`, () => {
+        recipes.forEach((r, i) => runRecipe(join(fixtureDir, file), name, r, i));
+      });
+    }
+  }
+});
+
+describe.skipIf(!available || !existsSync(ZLIB))('lockstep: zlib crc32 and adler32', () => {
+  for (const [name, recipes] of Object.entries(ZLIB_RECIPES)) {
+    it(name, () => {
+      recipes.forEach((r, i) => runRecipe(ZLIB, name, r, i));
+    });
+  }
+});
