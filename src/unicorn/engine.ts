@@ -34,10 +34,14 @@ export class Engine {
   /** The fault that ended the last run, if any (picemu's detail behind unicorn's error code). */
   lastFault: GuestFault | null = null;
   private userHooks: CpuHooks = {};
+  /** Where the current run stops: unicorn ends a translated block there, so block sizes stop there too. */
+  exits: number[] = [];
   private running = false;
 
   constructor(memory: GuestMemory, bits: 64 | 32) {
     this.state = new Cpu(memory, { bitness: bits });
+    // unicorn's reset EFLAGS is 0x2 (only the reserved bit).
+    this.state.rflags = 0x2;
   }
 
   setHooks(hooks: CpuHooks): void {
@@ -60,6 +64,7 @@ export class Engine {
   run(begin: number, exits: number[], timeoutUs: number, count: number): RunResult {
     const cpu = this.state;
     this.lastTimeout = timeoutUs;
+    this.exits = exits;
     this.lastFault = null;
     cpu.rip = begin;
     // Several exits (ctl_set_exits) are watched by a code hook; one is the CPU's own `until`.
@@ -79,12 +84,20 @@ export class Engine {
     }
     this.running = true;
     let outcome: RunOutcome;
+    const deadline = timeoutUs > 0 ? Date.now() + timeoutUs / 1000 : Infinity;
+    let executed = 0;
     try {
-      outcome = cpu.run({
-        until: exits.length === 1 ? exits[0] : undefined,
-        maxInstructions: count > 0 ? count : undefined,
-        deadlineMs: timeoutUs > 0 ? timeoutUs / 1000 : undefined,
-      });
+      for (;;) {
+        outcome = cpu.run({
+          until: exits.length === 1 ? exits[0] : undefined,
+          maxInstructions: count > 0 ? count - executed : undefined,
+          deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()),
+        });
+        // A syscall nobody hooks is a no-op to unicorn: carry on after it.
+        if (outcome.kind !== 'syscall') break;
+        executed += outcome.executed;
+        if (count > 0 && executed >= count) break;
+      }
     } finally {
       this.running = false;
       if (exitSet) cpu.setHooks(this.userHooks);
@@ -98,9 +111,13 @@ export class Engine {
         return { code: uc.ERR_OK, timedOut: false };
       case 'timeout':
         return { code: uc.ERR_OK, timedOut: true };
-      case 'fault':
-        this.lastFault = outcome.fault;
-        return { code: faultCode(outcome.fault), timedOut: false };
+      case 'fault': {
+        const f = outcome.fault;
+        this.lastFault = f;
+        // An unhooked `int N` (CD ib) leaves RIP after it in unicorn, as int3 does.
+        if ((f as GuestFault & { intno?: number }).intno !== undefined) cpu.rip = f.rip + 2;
+        return { code: faultCode(f), timedOut: false };
+      }
     }
   }
 }

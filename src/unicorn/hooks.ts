@@ -48,10 +48,12 @@ export class HookTable {
   constructor(
     /** The Unicorn object callbacks receive first. */
     private readonly owner: unknown,
-    /** Where syscall-hook range checks read RIP. */
-    private readonly rip: () => number,
+    /** RIP, read and written: unicorn shows a syscall hook RIP at the syscall instruction. */
+    private readonly rip: { get(): number; set(v: number): void },
     /** Called whenever the set of hooks changes (the CPU's hook callbacks must be rebuilt). */
     private readonly changed: () => void,
+    /** The current run's exit addresses: a block reported to HOOK_BLOCK ends at the first one inside it. */
+    private readonly exits: () => number[],
   ) {}
 
   add(type: number, callback: HookCallback, userData: unknown, begin: number, end: number, insn: number): HookRecord {
@@ -91,6 +93,7 @@ export class HookTable {
     const block = of(uc.HOOK_BLOCK);
     if (block.length) {
       hooks.block = (address, size) => {
+        for (const x of this.exits()) if (x > address && x < address + size) size = x - address;
         let a: bigint | undefined;
         for (const h of block) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
       };
@@ -133,8 +136,13 @@ export class HookTable {
     const syscall = of(uc.HOOK_INSN).filter((h) => h.insn === uc.X86_INS_SYSCALL);
     if (syscall.length) {
       hooks.syscall = () => {
-        const rip = this.rip();
-        for (const h of syscall) if (!h.deleted && inRange(h, rip)) h.callback(owner, h.userData);
+        // The CPU has moved RIP past the 2-byte syscall; unicorn's hook sees the instruction's own address
+        // and resumes after it unless the hook moved RIP.
+        const after = this.rip.get();
+        const at = after - 2;
+        this.rip.set(at);
+        for (const h of syscall) if (!h.deleted && inRange(h, at)) h.callback(owner, h.userData);
+        if (this.rip.get() === at) this.rip.set(after);
       };
     }
     return hooks;

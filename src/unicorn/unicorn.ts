@@ -49,7 +49,6 @@ export class Unicorn {
   private readonly engine: Engine;
   private readonly hooks: HookTable;
   private closed = false;
-  private lastError = 0;
   private timedOut = false;
   private useExits = false;
   private exits: bigint[] = [];
@@ -62,7 +61,9 @@ export class Unicorn {
     if (mode !== uc.MODE_64 && mode !== uc.MODE_32) fail('open', uc.ERR_MODE);
     this.bits = mode === uc.MODE_64 ? 64 : 32;
     this.engine = createEngine(this.memory, this.bits);
-    this.hooks = new HookTable(this, () => this.engine.state.rip, () => this.engine.setHooks(this.hooks.cpuHooks()));
+    const state = this.engine.state;
+    const rip = { get: () => state.rip, set: (v: number) => (state.rip = v) };
+    this.hooks = new HookTable(this, rip, () => this.engine.setHooks(this.hooks.cpuHooks()), () => this.engine.exits);
     this.memory.onChange = (addr, length) => this.engine.invalidateCode(addr, length);
   }
 
@@ -203,7 +204,6 @@ export class Unicorn {
     const exits = this.useExits ? this.exits.filter((x) => x <= BigInt(Number.MAX_SAFE_INTEGER)).map(Number) : [stop];
     const result = this.engine.run(start, exits, timeoutUs, maxCount);
     this.timedOut = result.timedOut;
-    this.lastError = result.code;
     if (result.code !== uc.ERR_OK) fail('emu_start', result.code);
   }
 
@@ -261,8 +261,9 @@ export class Unicorn {
 
   // ---- queries and controls
 
+  /** uc_errno: unicorn 2 leaves uc->errnum at 0 on these paths (failed calls return their code instead). */
   errno(): number {
-    return this.lastError;
+    return 0;
   }
 
   query_i8(type: number): number {
@@ -424,10 +425,7 @@ export class Unicorn {
     try {
       body();
     } catch (e) {
-      if (e instanceof UcError) {
-        this.lastError = e.code;
-        throw failureMessage(fn, e.code);
-      }
+      if (e instanceof UcError) throw failureMessage(fn, e.code);
       throw e;
     }
   }
