@@ -11,6 +11,7 @@ export const tmp = new Uint32Array(4);
 export const tmp8 = new Uint8Array(tmp.buffer);
 export const tmp16 = new Uint16Array(tmp.buffer);
 export const tmpI32 = new Int32Array(tmp.buffer);
+export const tmpI16 = new Int16Array(tmp.buffer);
 
 /** The XMM register number of operand i (throws at build time when it is not an XMM register). */
 export function xmmReg(insn: Insn, i: number): number {
@@ -52,4 +53,29 @@ export function endFp(c: Cpu): void {
 /** Copies the 16-byte scratch result into XMM register d. */
 export function commit128(c: Cpu, d: number): void {
   c.xmm32.set(tmp, d * 4);
+}
+
+/** Signed views of the XMM file (the CPU state has unsigned ones), one set per register file. */
+export interface SignedViews {
+  i8: Int8Array;
+  i16: Int16Array;
+  i32: Int32Array;
+}
+const signedCache = new WeakMap<ArrayBuffer, SignedViews>();
+export function signed(c: Cpu): SignedViews {
+  let v = signedCache.get(c.xmmBuffer);
+  if (!v) {
+    v = { i8: new Int8Array(c.xmmBuffer), i16: new Int16Array(c.xmmBuffer), i32: new Int32Array(c.xmmBuffer) };
+    signedCache.set(c.xmmBuffer, v);
+  }
+  return v;
+}
+
+/** The 8-bit immediate of an instruction (its last immediate operand). */
+export function imm8(insn: Insn): number {
+  for (let i = insn.ops.length - 1; i >= 0; i--) {
+    const op = insn.ops[i];
+    if (op.kind === 'imm') return op.lo & 0xff;
+  }
+  throw new Error(`${insn.text} has no immediate`);
 }
