@@ -1,0 +1,128 @@
+// `picemu demo` (= `npm start`): the seed story on fixtures/libcounter.so — one library in two processes,
+// one copy of its code, a private copy of its data each, and the instructions that make that work.
+import { fileURLToPath } from 'node:url';
+import { Machine } from '../process/machine.ts';
+import type { Process } from '../process/process.ts';
+import { resultText } from '../process/call-args.ts';
+import { moduleSymbols } from '../trace/symbolize.ts';
+import type { MemoryAccess, StepEvent } from '../trace/events.ts';
+import { stableAsm } from '../trace/render-text.ts';
+import type { Command } from './command.ts';
+
+export const DEMO_LIBRARY = fileURLToPath(new URL('../../fixtures/libcounter.so', import.meta.url));
+export const DEMO_SYMBOL = 'really_really_nonreentrant';
+const CALLS = 3;
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+const bold = (s: string, on: boolean): string => (on ? `\x1b[1m${s}\x1b[0m` : s);
+
+export interface DemoRun {
+  machine: Machine;
+  processes: Process[];
+  /** results[p][k]: what call k returned in process p. */
+  results: string[][];
+  /** The first call's trace in each process. */
+  traces: StepEvent[][];
+}
+
+export async function runDemo(): Promise<DemoRun> {
+  const machine = await Machine.create({ seed: 0 });
+  const processes = [machine.spawn(), machine.spawn()];
+  for (const p of processes) machine.load(p, DEMO_LIBRARY);
+  const results: string[][] = processes.map(() => []);
+  const traces: StepEvent[][] = processes.map(() => []);
+  for (let k = 0; k < CALLS; k++) {
+    processes.forEach((p, n) => {
+      const out = p.call(DEMO_SYMBOL, [], { trace: k === 0 });
+      results[n]!.push(resultText(out.result));
+      if (k === 0) traces[n] = out.events;
+    });
+  }
+  return { machine, processes, results, traces };
+}
+
+/** One access, for a person: what, where, which frame. */
+function accessLine(a: MemoryAccess, p: Process): string {
+  const name = a.symbol ? `${a.symbol}${a.section ? ` in ${a.section}` : ''}` : a.vma?.name || 'memory';
+  const how = a.ripRelative ? ' (rip-relative)' : '';
+  const frame = `frame ${a.frame} ${a.shared ? 'shared' : `private to p${p.pid}`}`;
+  return `${a.kind === 'read' ? 'reads ' : 'writes'} ${name} = ${a.value}${how}, ${frame}`;
+}
+
+function column(events: StepEvent[], p: Process): string[] {
+  const lines: string[] = [];
+  for (const e of events) {
+    lines.push(`${(e.offset !== undefined ? '+' + hex(e.offset) : hex(e.rip)).padEnd(8)} ${stableAsm(e)}`);
+    for (const a of e.accesses) lines.push(`           ${accessLine(a, p)}`);
+  }
+  return lines;
+}
+
+function sideBySide(left: string[], right: string[], width: number): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < Math.max(left.length, right.length); k++) out.push(`  ${(left[k] ?? '').padEnd(width)} │ ${right[k] ?? ''}`);
+  return out;
+}
+
+export function demoText(run: DemoRun, color = false): string {
+  const { machine, processes, results, traces } = run;
+  const [p1, p2] = processes as [Process, Process];
+  const mod = p1.module('libcounter.so')!;
+  const syms = moduleSymbols(mod.elf);
+  const fnOffset = syms.addressOf(DEMO_SYMBOL)!;
+  const iOffset = syms.addressOf('i.0');
+  const out: string[] = [];
+  const h = (s: string): void => void out.push('', bold(s, color));
+
+  out.push(bold('picemu demo: one shared library, two processes', color));
+  out.push('', 'fixtures/libcounter.so holds one function:', '', '    int really_really_nonreentrant(void) { static int i = 0; return i++; }');
+  out.push('', 'Both processes load the same file, each at its own address (like ASLR):');
+  for (const p of processes) out.push(`    process ${p.pid}: libcounter.so at ${hex(p.baseOf('libcounter.so')!)}   (${DEMO_SYMBOL} at ${hex(p.baseOf('libcounter.so')! + fnOffset)})`);
+
+  h(`Calls, interleaved (p1, p2, p1, p2, ...):`);
+  for (let k = 0; k < CALLS; k++) out.push(`    call ${k + 1}:  p1 → ${results[0]![k]}    p2 → ${results[1]![k]}`);
+  out.push('', `Each process counts 0, 1, 2 on its own: process 2's calls did not see process 1's.`);
+
+  h('Which physical frame each process maps, page by page:');
+  out.push('    offset  perms  sections' + ' '.repeat(22) + 'p1     p2');
+  for (const row of machine.pageTable().filter((r) => r.module === 'libcounter.so')) {
+    const sections = mod.elf.sections.filter((s) => s.addr < row.offset + 0x1000 && s.addr + s.size > row.offset && (s.flags & 2) && s.size > 0).map((s) => s.name);
+    const frames = row.frames.map((f) => String(f ?? '-').padEnd(6)).join(' ');
+    const present = row.frames.filter((f) => f !== null);
+    const note = row.shared ? '← one frame, shared' : present.length === 2 ? '← a private frame each' : present.length === 0 ? '(not touched: not resident)' : '';
+    out.push(`    ${hex(row.offset).padEnd(7)} ${row.perms}   ${sections.join(' ').slice(0, 28).padEnd(30)}${frames} ${note}`);
+  }
+  out.push('', 'The code (r-xp) is one frame in both processes. The page holding i (rw-p) was written');
+  out.push('(by the loader zeroing .bss, then by i++), so each process got its own copy: copy-on-write.');
+
+  h('The first call in each process, instruction by instruction:');
+  const width = 66;
+  out.push(`  ${`process ${p1.pid}`.padEnd(width)} │ process ${p2.pid}`);
+  out.push(...sideBySide(column(traces[0]!, p1), column(traces[1]!, p2), width));
+
+  const read = traces[0]!.flatMap((e) => e.accesses.map((a) => ({ e, a }))).find(({ a }) => a.ripRelative && a.symbol === 'i.0');
+  if (read && iOffset !== undefined) {
+    const next = read.e.rip + read.e.bytes.length;
+    const disp = read.a.va - next;
+    out.push('', `The same instruction bytes run in both processes. [rip + ${hex(disp)}] means "the next`);
+    out.push(`instruction's address + ${hex(disp)}": in process 1 that is ${hex(next)} + ${hex(disp)} = ${hex(read.a.va)},`);
+    const read2 = traces[1]!.flatMap((e) => e.accesses).find((a) => a.ripRelative && a.symbol === 'i.0');
+    if (read2) out.push(`in process 2 it is ${hex(read2.va)}: both are libcounter.so+${hex(iOffset)}, the static i (i.0, in .bss),`);
+    out.push(`each on that process's own private frame. Position-independent code finds its data relative`);
+    out.push(`to itself, so one copy of the code serves every process, each with its own data.`);
+  }
+  return out.join('\n');
+}
+
+export const command: Command = {
+  summary: 'the seed story: one library in two processes, shared code frames, private data frames',
+  async run(args) {
+    if (args.length) {
+      process.stderr.write('usage: picemu demo\n');
+      return 2;
+    }
+    const run = await runDemo();
+    process.stdout.write(demoText(run, process.stdout.isTTY === true) + '\n');
+    return 0;
+  },
+};

@@ -1,0 +1,107 @@
+// `picemu run LIB SYMBOL [ARG...]`: loads LIB into N processes, calls SYMBOL K times in each, interleaved,
+// and prints the results, the page/frame table and (with --trace) every instruction, as text or SPEC.md's JSON.
+import { basename } from 'node:path';
+import { Machine } from '../process/machine.ts';
+import type { Process } from '../process/process.ts';
+import type { PageRow } from '../process/page-table.ts';
+import { resultText } from '../process/call-args.ts';
+import type { StepEvent } from '../trace/events.ts';
+import { traceToJson } from '../trace/render-json.ts';
+import { stepText } from '../trace/render-text.ts';
+import type { Command } from './command.ts';
+import { parseRunArgs, type RunRequest } from './run-args.ts';
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+
+export interface RunOutcome {
+  request: RunRequest;
+  machine: Machine;
+  processes: { process: Process; base: number; results: string[]; events: StepEvent[]; notes: string[] }[];
+  pages: PageRow[];
+}
+
+/** Does the work of `run` (shared with tests and the demo): load, call interleaved, collect. */
+export async function performRun(request: RunRequest): Promise<RunOutcome> {
+  const machine = await Machine.create({ seed: request.seed });
+  const processes: RunOutcome['processes'] = [];
+  for (let n = 0; n < request.procs; n++) {
+    const process = machine.spawn();
+    const loaded = process.load(request.library);
+    processes.push({ process, base: loaded.module.base, results: [], events: [], notes: loaded.notes });
+  }
+  for (let call = 0; call < request.calls; call++) {
+    for (const p of processes) {
+      const outcome = p.process.call(request.symbol, request.args, { ret: request.ret, trace: request.trace });
+      p.results.push(resultText(outcome.result));
+      p.events.push(...outcome.events);
+    }
+  }
+  return { request, machine, processes, pages: machine.pageTable() };
+}
+
+export function runJson(outcome: RunOutcome): unknown {
+  return {
+    library: outcome.request.library,
+    symbol: outcome.request.symbol,
+    processes: outcome.processes.map((p) => ({
+      pid: p.process.pid,
+      base: hex(p.base),
+      results: p.results,
+      ...(outcome.request.trace ? { trace: traceToJson(p.events) } : {}),
+    })),
+    pages: outcome.pages.map((row) => ({ module: row.module, offset: hex(row.offset), perms: row.perms, frames: row.frames, shared: row.shared })),
+  };
+}
+
+export function runText(outcome: RunOutcome): string {
+  const { request } = outcome;
+  const lib = basename(request.library);
+  const lines: string[] = [];
+  for (const p of outcome.processes) {
+    lines.push(`process ${p.process.pid}: ${lib} at ${hex(p.base)}; ${request.symbol} returned ${p.results.map((r) => (request.ret === 'cstr' ? JSON.stringify(r) : r)).join(', ') || '(no calls)'}`);
+    for (const note of p.notes) lines.push(`  note: ${note}`);
+  }
+  lines.push('', ...pageTableText(outcome.pages, outcome.processes.map((p) => p.process.pid), lib));
+  if (request.trace) {
+    for (const p of outcome.processes) {
+      let lastCall = -1;
+      for (const e of p.events) {
+        if (e.call !== lastCall) {
+          lines.push('', `process ${p.process.pid}, call ${e.call + 1}:`);
+          lastCall = e.call;
+        }
+        lines.push(stepText(e, { registerValues: true }));
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The page/frame table of one module (others are summarized), shared frames marked. */
+export function pageTableText(pages: readonly PageRow[], pids: readonly number[], module: string): string[] {
+  const rows = pages.filter((r) => r.module === module);
+  const lines = [`pages of ${module} (frame numbers per process; '-' = not present yet):`];
+  const header = ['  offset  ', 'perms', ...pids.map((pid) => `p${pid}`.padStart(6)), ''];
+  lines.push(header.join(' '));
+  for (const r of rows) {
+    const note = r.shared ? 'shared' : r.frames.filter((f) => f !== null).length > 1 ? 'private (one frame each)' : '';
+    lines.push([`  ${hex(r.offset).padEnd(8)}`, r.perms, ...r.frames.map((f) => String(f ?? '-').padStart(6)), note].join(' ').trimEnd());
+  }
+  const others = new Map<string, number>();
+  for (const r of pages) if (r.module !== module) others.set(r.module, (others.get(r.module) ?? 0) + 1);
+  for (const [name, count] of others) {
+    const shared = pages.filter((r) => r.module === name && r.shared).length;
+    lines.push(`  ${name}: ${count} pages, ${shared} shared`);
+  }
+  return lines;
+}
+
+export const command: Command = {
+  summary: 'load LIB into N processes and call SYMBOL K times in each, interleaved',
+  async run(args) {
+    const request = parseRunArgs(args);
+    const outcome = await performRun(request);
+    process.stdout.write(request.json ? JSON.stringify(runJson(outcome), null, 2) + '\n' : runText(outcome) + '\n');
+    return 0;
+  },
+};

@@ -1,0 +1,67 @@
+// Typed failures of guest calls and loads, each naming where in which module it happened.
+import type { GuestFault } from '../cpu/faults.ts';
+import type { Location } from '../trace/events.ts';
+
+/** Any call that did not return normally. The process stays usable for the next call. */
+export class CallError extends Error {
+  override name = 'CallError';
+}
+
+/** The guest faulted: signal, faulting instruction and where it lies. */
+export class CallFault extends CallError {
+  override name = 'CallFault';
+  constructor(
+    readonly fault: GuestFault,
+    /** Where RIP was: module+offset, symbol+offset. */
+    readonly where: Location,
+    /** Where the faulting data address lies, when there is one. */
+    readonly target: Location | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Execution reached the trap address the loader bound an undefined symbol to. */
+export class UnresolvedSymbolError extends CallError {
+  override name = 'UnresolvedSymbolError';
+  constructor(
+    readonly symbol: string,
+    readonly neededBy: string,
+    /** The call site (the return address pushed by the call into the trap), when known. */
+    readonly caller: Location | undefined,
+  ) {
+    super(`unresolved symbol ${symbol} (needed by ${neededBy})${caller?.symbol ? `, called from ${caller.module}:${caller.symbol}` : ''}`);
+  }
+}
+
+/** The instruction budget or the wall-clock deadline ran out before the call returned. */
+export class CallLimitError extends CallError {
+  override name = 'CallLimitError';
+  constructor(
+    readonly limit: 'budget' | 'timeout',
+    readonly executed: number,
+    readonly where: Location,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The guest made a system call picemu does not provide. */
+export class UnsupportedSyscallError extends CallError {
+  override name = 'UnsupportedSyscallError';
+}
+
+/** A DT_INIT / DT_INIT_ARRAY function (or an IRELATIVE resolver) failed while loading. */
+export class InitializerError extends Error {
+  override name = 'InitializerError';
+  constructor(
+    readonly module: string,
+    /** The initializer's symbol (or address) text. */
+    readonly initializer: string,
+    readonly failure: CallError,
+  ) {
+    super(`initializer ${initializer} of ${module} failed: ${failure.message}`);
+  }
+}

@@ -1,0 +1,85 @@
+// A Machine: physical memory and one page cache shared by its processes, so two processes that load one
+// library map its clean pages to the same frames. Spawns processes (pid from 1) and shows the frame table.
+import { inspect } from 'node:util';
+import { splitmix64 } from '../mm/layout.ts';
+import { PageCache } from '../mm/page-cache.ts';
+import { PhysicalMemory } from '../mm/physical.ts';
+import { ensureDisassembler } from '../trace/disassemble.ts';
+import { loadLibrary, type LoadResult } from './load.ts';
+import { pageTable, type PageRow } from './page-table.ts';
+import { Process } from './process.ts';
+import { vmaInfo } from './step-recorder.ts';
+
+export interface MachineOptions {
+  /** Seeds every process's layout randomization (mmap base, stack top) and its canary. Default 0: fixed bases, different per process. */
+  seed?: number | bigint;
+}
+
+export class Machine {
+  readonly physical = new PhysicalMemory();
+  readonly pageCache = new PageCache(this.physical);
+  readonly processes: Process[] = [];
+  readonly seed: bigint;
+
+  constructor(options: MachineOptions = {}) {
+    this.seed = BigInt(options.seed ?? 0);
+  }
+
+  /** A machine whose tracing is ready (capstone's wasm loaded). */
+  static async create(options: MachineOptions = {}): Promise<Machine> {
+    await ensureDisassembler();
+    return new Machine(options);
+  }
+
+  /** A new process with an empty address space (plus stack, thread area, runtime page). */
+  spawn(): Process {
+    const pid = this.processes.length + 1;
+    const p = new Process(this, pid, this.layoutSeed(pid));
+    this.processes.push(p);
+    return p;
+  }
+
+  /** Loads a library (and its DT_NEEDED dependencies) into a process, running IRELATIVE resolvers and initializers. */
+  load(process: Process, path: string): LoadResult {
+    return loadLibrary(process, path);
+  }
+
+  /** Process by pid. */
+  process(pid: number): Process | undefined {
+    return this.processes[pid - 1];
+  }
+
+  /** Per-process seed: the same machine seed always gives the same layouts, different for each pid. */
+  layoutSeed(pid: number): bigint {
+    return splitmix64(this.seed * 0x10001n + BigInt(pid))();
+  }
+
+  /** Random 64-bit words for a process (canary, pointer guard), fixed for the machine's seed. */
+  randomWords(pid: number, count: number): bigint[] {
+    const next = splitmix64(this.layoutSeed(pid) ^ 0x5eed5eedn);
+    return Array.from({ length: count }, () => next());
+  }
+
+  /** The frame process `p` maps at `module`+`offset` (null when not present or not loaded). */
+  frameAt(p: Process | number, module: string, offset: number): number | null {
+    const proc = typeof p === 'number' ? this.process(p) : p;
+    const base = proc?.baseOf(module);
+    if (!proc || base === undefined) return null;
+    return proc.space.frameAt(base + offset)?.frame ?? null;
+  }
+
+  /** Every page of every loaded module's span, with the frame each process maps there. */
+  pageTable(): PageRow[] {
+    return pageTable(
+      this.processes.map((p) => ({
+        modules: () => p.modules,
+        presentFrame: (va: number) => p.space.frameAt(va)?.frame ?? null,
+        permsAt: (va: number) => vmaInfo(p.space, va)?.perms ?? null,
+      })),
+    );
+  }
+
+  [inspect.custom](): string {
+    return `Machine { seed: ${this.seed}, processes: ${this.processes.length}, frames: ${this.physical.liveCount} }\n` + this.processes.map((p) => '  ' + inspect(p)).join('\n');
+  }
+}

@@ -1,0 +1,421 @@
+// A Process: an address space, a CPU, an 8 MiB [stack], a thread pointer (TCB + static TLS), the modules
+// loaded into it, and System V calls into them, run straight through or stepped with traced events.
+import { inspect } from 'node:util';
+import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';
+import { AddressSpace } from '../mm/address-space.ts';
+import { processLayout, STACK_RLIMIT } from '../mm/layout.ts';
+import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
+import type { CallArg } from '../cli/run-args.ts';
+import type { Location, StepEvent } from '../trace/events.ts';
+import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
+import { decodeResult, entryStackPointer, layoutArguments, type CallResult, type PlacedArg, type ReturnKind } from './call-args.ts';
+import { CowWatch } from './cow-watch.ts';
+import { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError } from './errors.ts';
+import type { Machine } from './machine.ts';
+import type { LoadResult } from './load.ts';
+import { locate, recordStep } from './step-recorder.ts';
+import { StaticTlsLayout, TCB_POINTER_GUARD, TCB_SELF, TCB_SELF2, TCB_SIZE, TCB_STACK_GUARD, TLS_GET_ADDR_CODE, TLS_GET_ADDR_TABLE, type TlsModuleSlot } from './tls.ts';
+
+/** A module as the process knows it: where it is and what it is. */
+export interface ProcessModule extends SymbolizableModule {
+  /** The path it was loaded from. */
+  path: string;
+  /** Its static TLS block, when it has PT_TLS. */
+  tls?: TlsModuleSlot;
+}
+
+/** What a caller may pass: integers (bigint, or a safe-integer number), doubles ({ f64 } or a non-integer number), strings and buffers (placed in guest memory; the pointer is passed), or a `run` CLI argument. */
+export type CallArgument = bigint | number | string | Uint8Array | { f64: number } | CallArg;
+
+export interface CallOptions {
+  /** How to read the result (default int). */
+  ret?: ReturnKind;
+  /** Instruction budget (default 200 million). */
+  budget?: number;
+  /** Wall-clock limit in ms. */
+  deadlineMs?: number;
+  /** Record a StepEvent per instruction (slower). */
+  trace?: boolean;
+}
+
+export interface CallOutcome {
+  result: CallResult;
+  /** Instructions executed. */
+  executed: number;
+  /** Only when traced. */
+  events: StepEvent[];
+}
+
+export interface RunUntilOptions {
+  /** Mapped addresses (or symbols) to stop before. */
+  breakpoints?: Iterable<VirtAddr>;
+  /** At most this many instructions in this run. */
+  budget?: number;
+  deadlineMs?: number;
+  /** Record events (returned in `events`). */
+  trace?: boolean;
+}
+
+/** Why stepping or running a started call stopped. */
+export type CallStop =
+  | { kind: 'returned'; result: CallResult; events: StepEvent[] }
+  | { kind: 'breakpoint'; rip: VirtAddr; events: StepEvent[] }
+  | { kind: 'budget' | 'timeout'; events: StepEvent[] }
+  | { kind: 'error'; error: CallError; events: StepEvent[] };
+
+/** A call in progress (startCall): step it or run it. */
+export class ActiveCall {
+  /** 0-based number of this call in its process. */
+  readonly index: number;
+  executed = 0;
+  readonly events: StepEvent[] = [];
+  finished: CallStop | undefined;
+
+  constructor(
+    readonly process: Process,
+    readonly entry: VirtAddr,
+    readonly name: string,
+    readonly ret: ReturnKind,
+    index: number,
+  ) {
+    this.index = index;
+  }
+}
+
+const DEFAULT_BUDGET = 200_000_000;
+const STATIC_TLS_SIZE = 0x10000;
+const SCRATCH_SIZE = 0x40000;
+const RUNTIME_TRAMPOLINE = 0x0;
+const RUNTIME_TLS_GET_ADDR = 0x40;
+/** Module IDs for __tls_get_addr's table (up to this many modules with TLS). */
+const MAX_TLS_MODULES = 64;
+
+export class Process {
+  readonly space: AddressSpace;
+  readonly memory: CowWatch;
+  readonly cpu: Cpu;
+  readonly symbolizer: Symbolizer;
+  /** Modules in load order. */
+  readonly modules: ProcessModule[] = [];
+  /** [stack]: mapped address range. */
+  readonly stackTop: VirtAddr;
+  readonly stackBottom: VirtAddr;
+  /** The thread pointer (fs base): the TCB's address. */
+  readonly threadPointer: VirtAddr;
+  readonly tls: StaticTlsLayout;
+  /** A page of picemu's own code: the return trampoline and __tls_get_addr. */
+  readonly runtimePage: VirtAddr;
+  /** Undefined-symbol trap addresses the loader handed out → who needs what. */
+  readonly traps = new Map<VirtAddr, { symbol: string; neededBy: string }>();
+  private scratch: { start: VirtAddr; used: number; size: number } | undefined;
+  private calls = 0;
+  private active: ActiveCall | undefined;
+
+  constructor(
+    readonly machine: Machine,
+    readonly pid: number,
+    layoutSeed: bigint,
+  ) {
+    const layout = processLayout(layoutSeed);
+    this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
+    this.memory = new CowWatch(this.space);
+    this.cpu = new Cpu(this.memory);
+    this.symbolizer = new Symbolizer(() => this.modules);
+
+    // The stack: 8 MiB (RLIMIT_STACK) ending at the randomized top, as the kernel's stack VMA can grow to.
+    this.stackTop = layout.stackTop;
+    this.stackBottom = this.stackTop - STACK_RLIMIT;
+    this.space.mmap({ addr: this.stackBottom, length: STACK_RLIMIT, prot: PROT_READ | PROT_WRITE, fixed: true, anonymous: true, growsDown: true, name: '[stack]' });
+
+    // picemu's runtime page: `hlt` as the return address of every call (the run stops before it), and __tls_get_addr.
+    this.runtimePage = this.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC, anonymous: true });
+    this.space.poke(this.runtimePage + RUNTIME_TRAMPOLINE, Uint8Array.of(0xf4));
+    this.space.poke(this.runtimePage + RUNTIME_TLS_GET_ADDR, TLS_GET_ADDR_CODE);
+
+    // Thread area: static TLS blocks below the TCB (variant II), then the TCB.
+    const area = this.space.mmap({ length: STATIC_TLS_SIZE + TCB_SIZE, prot: PROT_READ | PROT_WRITE, anonymous: true });
+    this.threadPointer = area + STATIC_TLS_SIZE;
+    this.tls = new StaticTlsLayout(STATIC_TLS_SIZE);
+    const tp = BigInt(this.threadPointer);
+    this.space.writeU64(this.threadPointer + TCB_SELF, tp);
+    this.space.writeU64(this.threadPointer + TCB_SELF2, tp);
+    // glibc's canary has a zero low byte (so string functions cannot leak it); the guard is any value.
+    const random = machine.randomWords(pid, 2);
+    this.space.writeU64(this.threadPointer + TCB_STACK_GUARD, random[0]! & ~0xffn);
+    this.space.writeU64(this.threadPointer + TCB_POINTER_GUARD, random[1]!);
+    this.cpu.fsBase = this.threadPointer;
+  }
+
+  /** Mapped address of the `__tls_get_addr` picemu provides. */
+  get tlsGetAddr(): VirtAddr {
+    return this.runtimePage + RUNTIME_TLS_GET_ADDR;
+  }
+
+  /** The return address every call starts with; reaching it ends the call. */
+  get trampoline(): VirtAddr {
+    return this.runtimePage + RUNTIME_TRAMPOLINE;
+  }
+
+  // ---- modules -----------------------------------------------------------------------------------
+
+  /** Loads a library and its DT_NEEDED dependencies (see Machine.load). */
+  load(path: string): LoadResult {
+    return this.machine.load(this, path);
+  }
+
+  module(name: string): ProcessModule | undefined {
+    return this.modules.find((m) => m.name === name || m.path === name);
+  }
+
+  /** Base of a loaded module (by file name or path). */
+  baseOf(name: string): VirtAddr | undefined {
+    return this.module(name)?.base;
+  }
+
+  /** Registers a module's PT_TLS block: static offset below the TCB, its image copied in, its entry in __tls_get_addr's table. */
+  addTlsModule(module: ProcessModule, memsz: number, align: number, image: Uint8Array): TlsModuleSlot {
+    if (this.tls.slots.length >= MAX_TLS_MODULES) throw new Error(`too many modules with TLS (${MAX_TLS_MODULES})`);
+    const slot = this.tls.add({ module: module.name, memsz, align, image });
+    module.tls = slot;
+    const block = this.threadPointer - slot.tpOffset;
+    if (image.length) this.space.write(block, image);
+    const entry = new Uint8Array(8);
+    new DataView(entry.buffer).setBigInt64(0, BigInt(-slot.tpOffset), true);
+    this.space.poke(this.tlsGetAddr + TLS_GET_ADDR_TABLE + 8 * slot.moduleId, entry);
+    this.cpu.invalidateCode(this.runtimePage, PAGE_SIZE);
+    return slot;
+  }
+
+  /** Mapped address of a symbol (first module defining it, or `module:symbol`), or a number passed through. */
+  resolve(target: string | VirtAddr): VirtAddr {
+    if (typeof target === 'number') return target;
+    const colon = target.indexOf(':');
+    const [module, name] = colon > 0 ? [target.slice(0, colon), target.slice(colon + 1)] : [undefined, target];
+    const va = this.symbolizer.resolve(name, module);
+    if (va === undefined) throw new CallError(`no symbol ${target} in ${this.modules.map((m) => m.name).join(', ') || '(no modules loaded)'}`);
+    return va;
+  }
+
+  /** Where a mapped address lies (module, symbol, section, VMA). */
+  locate(va: VirtAddr): Location {
+    return locate(this, va);
+  }
+
+  // ---- guest memory for arguments ----------------------------------------------------------------
+
+  /** Copies bytes into the process's scratch memory (8-byte aligned) and returns their mapped address. */
+  place(bytes: Uint8Array): VirtAddr {
+    const need = Math.ceil(Math.max(bytes.length, 1) / 16) * 16;
+    if (!this.scratch || this.scratch.used + need > this.scratch.size) {
+      const size = Math.max(SCRATCH_SIZE, Math.ceil(need / PAGE_SIZE) * PAGE_SIZE);
+      this.scratch = { start: this.space.mmap({ length: size, prot: PROT_READ | PROT_WRITE, anonymous: true }), used: 0, size };
+    }
+    const va = this.scratch.start + this.scratch.used;
+    this.space.write(va, bytes);
+    this.scratch.used += need;
+    return va;
+  }
+
+  /** A NUL-terminated UTF-8 copy of `text` in guest memory. */
+  placeString(text: string): VirtAddr {
+    const encoded = new TextEncoder().encode(text);
+    const bytes = new Uint8Array(encoded.length + 1);
+    bytes.set(encoded);
+    return this.place(bytes);
+  }
+
+  /** The NUL-terminated string at va (peek: no fault, no COW); null when unreadable. */
+  readCString(va: VirtAddr, max = 1 << 20): string | null {
+    const chunks: Uint8Array[] = [];
+    let at = va;
+    for (let total = 0; total < max; ) {
+      const chunk = this.space.peek(at, PAGE_SIZE - (at % PAGE_SIZE));
+      if (!chunk) return null;
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        chunks.push(chunk.subarray(0, nul));
+        break;
+      }
+      chunks.push(chunk);
+      total += chunk.length;
+      at += chunk.length;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private placeArg(a: CallArgument): PlacedArg {
+    if (typeof a === 'bigint') return { kind: 'int', value: a };
+    if (typeof a === 'number') return Number.isInteger(a) ? { kind: 'int', value: BigInt(a) } : { kind: 'f64', value: a };
+    if (typeof a === 'string') return { kind: 'int', value: BigInt(this.placeString(a)) };
+    if (a instanceof Uint8Array) return { kind: 'int', value: BigInt(this.place(a)) };
+    if ('kind' in a) {
+      switch (a.kind) {
+        case 'int': return { kind: 'int', value: a.value };
+        case 'f64': return { kind: 'f64', value: a.value };
+        case 'str': return { kind: 'int', value: BigInt(this.placeString(a.text)) };
+        case 'hex': return { kind: 'int', value: BigInt(this.place(a.bytes)) };
+      }
+    }
+    return { kind: 'f64', value: a.f64 };
+  }
+
+  // ---- calls -------------------------------------------------------------------------------------
+
+  /** Sets up a System V call of `target` (not yet executed): registers, stack, return trampoline. */
+  startCall(target: string | VirtAddr, args: readonly CallArgument[] = [], options: { ret?: ReturnKind } = {}): ActiveCall {
+    const entry = this.resolve(target);
+    if (this.scratch) this.scratch.used = 0; // a new call: earlier arguments are dead
+    const placed = args.map((a) => this.placeArg(a));
+    const layout = layoutArguments(placed);
+    const cpu = this.cpu;
+    cpu.r64.fill(0n);
+    cpu.xmm64.fill(0n);
+    cpu.rflags = 0x202;
+    cpu.mxcsr = 0x1f80;
+    cpu.fsBase = this.threadPointer;
+    for (const [r, v] of layout.registers) cpu.r64[r] = v;
+    for (const [x, v] of layout.vectors) cpu.setReg(`xmm${x}`, f64BitsOf(v));
+    cpu.r64[0] = BigInt(layout.vectorCount); // al: vector registers used (variadic callees read it)
+    const rsp = entryStackPointer(this.stackTop, layout.stack.length);
+    this.space.writeU64(rsp, BigInt(this.trampoline));
+    layout.stack.forEach((v, k) => this.space.writeU64(rsp + 8 + 8 * k, v));
+    cpu.setReg('rsp', rsp);
+    cpu.rip = entry;
+    const name = typeof target === 'string' ? target : this.locate(target).symbol ?? `0x${target.toString(16)}`;
+    this.active = new ActiveCall(this, entry, name, options.ret ?? 'int', this.calls++);
+    return this.active;
+  }
+
+  /** The call in progress, if any. */
+  get activeCall(): ActiveCall | undefined {
+    return this.active && !this.active.finished ? this.active : undefined;
+  }
+
+  /** Executes one instruction of the active call and returns its event (and the stop, when this ended the call). */
+  step(): { event: StepEvent; stop?: CallStop } {
+    const call = this.requireActive();
+    const { event, outcome } = recordStep({ cpu: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, pid: this.pid, call: call.index, index: call.executed });
+    call.events.push(event);
+    const stop = this.afterRun(call, outcome, [event]);
+    return stop ? { event, stop } : { event };
+  }
+
+  /** Runs the active call until it returns, faults, hits a breakpoint, or a limit. */
+  run(options: RunUntilOptions = {}): CallStop {
+    const call = this.requireActive();
+    const breakpoints = new Set(options.breakpoints ?? []);
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    const deadline = options.deadlineMs !== undefined ? Date.now() + options.deadlineMs : Infinity;
+    if (options.trace || breakpoints.size > 0) {
+      const events: StepEvent[] = [];
+      for (let n = 0; ; n++) {
+        if (n > 0 && breakpoints.has(this.cpu.rip)) return { kind: 'breakpoint', rip: this.cpu.rip, events };
+        if (n >= budget) return { kind: 'budget', events };
+        if ((n & 1023) === 1023 && Date.now() > deadline) return { kind: 'timeout', events };
+        if (options.trace) {
+          const { event, stop } = this.step();
+          events.push(event);
+          if (stop) return { ...stop, events };
+        } else {
+          const outcome = this.cpu.step();
+          const stop = this.afterRun(call, outcome, events);
+          if (stop) return stop;
+        }
+      }
+    }
+    const outcome = this.cpu.run({ until: this.trampoline, maxInstructions: budget, deadlineMs: options.deadlineMs });
+    return this.afterRun(call, outcome, []) ?? { kind: 'budget', events: [] };
+  }
+
+  /** Calls `target` with the System V convention and returns its result; throws a CallError (the process stays usable). */
+  call(target: string | VirtAddr, args: readonly CallArgument[] = [], options: CallOptions = {}): CallOutcome {
+    const call = this.startCall(target, args, { ret: options.ret });
+    const stop = this.run({ budget: options.budget ?? DEFAULT_BUDGET, deadlineMs: options.deadlineMs, trace: options.trace });
+    switch (stop.kind) {
+      case 'returned': return { result: stop.result, executed: call.executed, events: call.events };
+      case 'error': throw stop.error;
+      case 'budget': case 'timeout': {
+        const where = this.locate(this.cpu.rip);
+        this.active = undefined;
+        throw new CallLimitError(stop.kind, call.executed, where, `${call.name}: ${stop.kind === 'budget' ? `instruction budget of ${options.budget ?? DEFAULT_BUDGET} ran out` : `deadline of ${options.deadlineMs} ms passed`} at ${describeLocation(where, this.cpu.rip)}`);
+      }
+      case 'breakpoint': throw new CallError('unexpected breakpoint');
+    }
+  }
+
+  private requireActive(): ActiveCall {
+    const call = this.activeCall;
+    if (!call) throw new CallError(`process ${this.pid} has no call in progress (startCall first)`);
+    return call;
+  }
+
+  /** Interprets a CPU outcome for the active call; returns the stop when the call is over (or a limit hit). */
+  private afterRun(call: ActiveCall, outcome: RunOutcome, events: StepEvent[]): CallStop | undefined {
+    call.executed += outcome.executed;
+    if (this.cpu.rip === this.trampoline && outcome.kind !== 'fault') {
+      const result = decodeResult(call.ret, this.cpu.r64[0]!, this.cpu.xmm64[0]!, (va) => this.readCString(va));
+      return (call.finished = { kind: 'returned', result, events });
+    }
+    switch (outcome.kind) {
+      case 'until': case 'budget': case 'stopped': return undefined;
+      case 'timeout': return { kind: 'timeout', events };
+      case 'fault': return (call.finished = { kind: 'error', error: this.faultError(call, outcome.fault), events });
+      case 'halt': return (call.finished = { kind: 'error', error: this.faultError(call, haltFault(outcome.address)), events });
+      case 'syscall': {
+        const nr = this.cpu.r64[0]!;
+        const where = this.locate(outcome.address);
+        return (call.finished = { kind: 'error', error: new UnsupportedSyscallError(`${call.name}: system call ${nr} at ${describeLocation(where, outcome.address)} is not supported`), events });
+      }
+    }
+  }
+
+  private faultError(call: ActiveCall, fault: GuestFault): CallError {
+    const trap = this.traps.get(fault.rip) ?? (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined);
+    if (trap) {
+      // The trap was reached by a call: the return address is on top of the stack.
+      const ret = this.space.peek(this.cpu.gprNumber(4), 8);
+      const caller = ret ? this.locate(Number(new DataView(ret.buffer).getBigUint64(0, true))) : undefined;
+      return new UnresolvedSymbolError(trap.symbol, trap.neededBy, caller);
+    }
+    const where = this.locate(fault.rip);
+    const target = fault.address !== undefined && fault.address !== 0 ? this.locate(fault.address) : undefined;
+    const data = fault.address !== undefined ? ` ${fault.access ?? 'access'} at 0x${fault.address.toString(16)}${target?.module ? ` (${describeLocation(target, fault.address)})` : ''}` : '';
+    return new CallFault(fault, where, target, `${call.name}: ${fault.kind}${data} (signal ${fault.signal}, code ${fault.code}) by \`${fault.instruction}\` at ${describeLocation(where, fault.rip)}`);
+  }
+
+  // ---- views -------------------------------------------------------------------------------------
+
+  /** /proc/PID/maps */
+  maps(): string {
+    return this.space.maps();
+  }
+
+  smaps(): ReturnType<AddressSpace['smaps']> {
+    return this.space.smaps();
+  }
+
+  [inspect.custom](): string {
+    const mods = this.modules.map((m) => `${m.name}@0x${m.base.toString(16)}`).join(', ');
+    return `Process ${this.pid} { modules: [${mods}], fs: 0x${this.threadPointer.toString(16)}, stack: 0x${this.stackBottom.toString(16)}-0x${this.stackTop.toString(16)}${this.activeCall ? `, in call ${this.activeCall.name} at rip 0x${this.cpu.rip.toString(16)}` : ''} }`;
+  }
+}
+
+function f64BitsOf(v: number): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, v, true);
+  return view.getBigUint64(0, true);
+}
+
+function haltFault(address: number): GuestFault {
+  // Linux: hlt in user mode is a general protection fault, SIGSEGV SI_KERNEL.
+  const f = new GuestFault('privileged', undefined, undefined, 'hlt in user mode');
+  f.rip = address;
+  f.instruction = 'hlt';
+  return f;
+}
+
+/** `libcounter.so:really_really_nonreentrant+0x4 (libcounter.so+0x1104)`, or the bare address. */
+export function describeLocation(loc: Location, va: VirtAddr): string {
+  if (loc.module === undefined) return `0x${va.toString(16)}${loc.vma?.name ? ` (${loc.vma.name})` : ''}`;
+  return `${loc.symbol ? `${loc.symbol} ` : ''}(${loc.module}+0x${loc.offset!.toString(16)}${loc.section ? `, ${loc.section}` : ''})`;
+}
