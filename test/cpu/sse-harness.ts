@@ -132,7 +132,26 @@ function f64Lane(r: Rng): [number, number] {
   return [u[0], u[1]];
 }
 
-export type LaneKind = 'f32' | 'f64' | 'int' | 'any';
+/**
+ * Values near the edges of the exponent range (products and quotients land on underflow and overflow
+ * thresholds) with short or random mantissas (ties and exact cases).
+ */
+function extremeLane(r: Rng, double: boolean): [number, number] {
+  const [emax, fracBits] = double ? [1023, 52] : [127, 23];
+  const exps = [1 - emax, 2 - emax, 3 - emax, -((emax + 1) >> 1) + r.int(5) - 2, ((emax + 1) >> 1) + r.int(5) - 2, emax, emax - 1, r.int(6) - 3];
+  let biased = r.pick(exps) + emax;
+  if (r.int(8) === 0) biased = 0; // denormal
+  const sign = r.int(2);
+  // mantissa: random, or only a few leading bits (exact products, ties)
+  let frac = 0n;
+  const kind = r.int(3);
+  for (let i = 0; i < fracBits; i++) if (kind === 0 ? r.int(2) : kind === 1 ? i < 3 && r.int(2) : i === fracBits - 1 || (i < 2 && r.int(2))) frac |= 1n << BigInt(fracBits - 1 - i);
+  if (biased === 0 && frac === 0n) frac = 1n;
+  const bits = (BigInt(sign) << BigInt(double ? 63 : 31)) | (BigInt(biased) << BigInt(fracBits)) | frac;
+  return [Number(bits & 0xffffffffn), Number(bits >> 32n)];
+}
+
+export type LaneKind = 'f32' | 'f64' | 'int' | 'any' | 'f32-extreme' | 'f64-extreme';
 
 /** 16 random bytes shaped as `kind` lanes. */
 export function randomVector(r: Rng, kind: LaneKind): Uint8Array {

@@ -251,7 +251,8 @@ function slowBinary(op: number, abits: bigint, ca: Cls, bbits: bigint, cb: Cls, 
     // min/max: any NaN (or both zeros) gives the second operand, unchanged; NaNs of either kind are invalid.
     if (aNaN || bNaN) {
       fp.flags |= MX_IE;
-      return bbits;
+      // The second operand comes back unchanged, except that DAZ flushes a denormal one.
+      return cb === Cls.Sub && fp.mxcsr & MX_DAZ ? bbits & (1n << BigInt(f.width - 1)) : bbits;
     }
   } else if (aNaN || bNaN) {
     if (ca === Cls.SNaN && !unary) fp.flags |= MX_IE;
@@ -261,67 +262,65 @@ function slowBinary(op: number, abits: bigint, ca: Cls, bbits: bigint, cb: Cls, 
   const daz = (fp.mxcsr & MX_DAZ) !== 0;
   let a = unary ? { cls: Cls.Zero, sign: 0, m: 0n, e: 0 } : unpackBits(abits, f, ca);
   let b = unpackBits(bbits, f, cb);
+  // A denormal operand raises DE unless a higher-priority exception (IE, ZE) happens in this lane.
+  let de = 0;
   if (a.cls === Cls.Sub) {
     if (daz) a = { cls: Cls.Zero, sign: a.sign, m: 0n, e: 0 };
-    else fp.flags |= MX_DE;
+    else de = MX_DE;
   }
   if (b.cls === Cls.Sub) {
     if (daz) b = { cls: Cls.Zero, sign: b.sign, m: 0n, e: 0 };
-    else fp.flags |= MX_DE;
+    else de = MX_DE;
   }
+  const invalid = (): bigint => {
+    fp.flags |= MX_IE;
+    return indefinite;
+  };
   const rc = (fp.mxcsr >> 13) & 3;
   const aInf = a.cls === Cls.Inf, bInf = b.cls === Cls.Inf;
   const aZero = a.cls === Cls.Zero, bZero = b.cls === Cls.Zero;
   switch (op) {
     case OP_MIN:
     case OP_MAX: {
-      if (aZero && bZero) return bbits;
-      const cmp = compareUnpacked(a, b);
-      if (op === OP_MIN) return cmp < 0 ? abits : bbits;
-      return cmp > 0 ? abits : bbits;
+      fp.flags |= de;
+      // Under DAZ the operand returned is the flushed one.
+      const pickB = (aZero && bZero) || compareUnpacked(a, b) !== (op === OP_MIN ? -1 : 1);
+      const u = pickB ? b : a;
+      if (u.cls === Cls.Zero) return zeroBits(u.sign, f);
+      return pickB ? bbits : abits;
     }
     case OP_SQRT:
       if (bZero) return zeroBits(b.sign, f);
-      if (b.sign) {
-        fp.flags |= MX_IE;
-        return indefinite;
-      }
+      if (b.sign) return invalid();
+      fp.flags |= de;
       if (bInf) return infBits(0, f);
       break;
     case OP_ADD:
     case OP_SUB: {
       const bs = op === OP_SUB ? b.sign ^ 1 : b.sign;
-      if (aInf || bInf) {
-        if (aInf && bInf && a.sign !== bs) {
-          fp.flags |= MX_IE;
-          return indefinite;
-        }
-        return infBits(aInf ? a.sign : bs, f);
-      }
+      if (aInf && bInf && a.sign !== bs) return invalid();
+      fp.flags |= de;
+      if (aInf || bInf) return infBits(aInf ? a.sign : bs, f);
       if (aZero && bZero) return zeroBits(a.sign === bs ? a.sign : rc === RC_DOWN ? 1 : 0, f);
       if (aZero) return bits(b, bs, f);
       if (bZero) return bits(a, a.sign, f);
       break;
     }
     case OP_MUL:
-      if ((aInf && bZero) || (aZero && bInf)) {
-        fp.flags |= MX_IE;
-        return indefinite;
-      }
+      if ((aInf && bZero) || (aZero && bInf)) return invalid();
+      fp.flags |= de;
       if (aInf || bInf) return infBits(a.sign ^ b.sign, f);
       if (aZero || bZero) return zeroBits(a.sign ^ b.sign, f);
       break;
     case OP_DIV:
-      if ((aInf && bInf) || (aZero && bZero)) {
-        fp.flags |= MX_IE;
-        return indefinite;
-      }
-      if (aInf) return infBits(a.sign ^ b.sign, f);
-      if (bInf || aZero) return zeroBits(a.sign ^ b.sign, f);
-      if (bZero) {
+      if ((aInf && bInf) || (aZero && bZero)) return invalid();
+      if (bZero && !aInf) {
         fp.flags |= MX_ZE;
         return infBits(a.sign ^ b.sign, f);
       }
+      fp.flags |= de;
+      if (aInf) return infBits(a.sign ^ b.sign, f);
+      if (bInf || aZero) return zeroBits(a.sign ^ b.sign, f);
       break;
   }
   const x = exactArith(op, a, b, f);
@@ -692,8 +691,7 @@ export function roundF64(lo: number, hi: number, imm: number, out: Uint32Array, 
   }
   let x = f64Of(lo, hi);
   if (c === Cls.Sub) {
-    if (fp.mxcsr & MX_DAZ) x = hi & 0x80000000 ? -0 : 0;
-    else fp.flags |= MX_DE;
+    if (fp.mxcsr & MX_DAZ) x = hi & 0x80000000 ? -0 : 0; // no DE: round* does not report denormals
   }
   const rc = imm & 4 ? (fp.mxcsr >> 13) & 3 : imm & 3;
   let r = c === Cls.Inf || c === Cls.Zero ? x : roundToIntegral(x, rc);
@@ -709,8 +707,7 @@ export function roundF32(a: number, imm: number): number {
   }
   let x = f32Of(a);
   if (c === Cls.Sub) {
-    if (fp.mxcsr & MX_DAZ) x = a & 0x80000000 ? -0 : 0;
-    else fp.flags |= MX_DE;
+    if (fp.mxcsr & MX_DAZ) x = a & 0x80000000 ? -0 : 0; // no DE: round* does not report denormals
   }
   const rc = imm & 4 ? (fp.mxcsr >> 13) & 3 : imm & 3;
   let r = c === Cls.Inf || c === Cls.Zero ? x : roundToIntegral(x, rc);

@@ -1,0 +1,271 @@
+// SSE/SSE2/SSE3/SSE4.1 floating-point arithmetic: add/sub/mul/div/min/max/sqrt in packed and scalar
+// single and double forms, rcp/rsqrt estimates, addsub and horizontal ops, round*, dpps/dppd.
+// Lane semantics (rounding, flags, NaNs) live in sse-softfloat.ts; results are staged in `tmp`.
+import type { Cpu } from '../cpu.ts';
+import type { Insn } from '../decode.ts';
+import type { HandlerDef } from '../handler.ts';
+import { beginFp, endFp, imm8, source, tmp, xmmReg } from './sse-common.ts';
+import { f32Binary, f32Bits, f32Of, f64Binary, OP_ADD, OP_DIV, OP_MAX, OP_MIN, OP_MUL, OP_SQRT, OP_SUB, roundF32, roundF64 } from './sse-softfloat.ts';
+
+/** addps & co: four single lanes; sqrt reads only the source. */
+function packedSingle(op: number) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1);
+    return (c: Cpu) => {
+      beginFp(c);
+      const x = c.xmm32, o = s(c) * 4;
+      for (let i = 0; i < 4; i++) tmp[i] = f32Binary(op, x[d + i], x[o + i]);
+      endFp(c);
+      x.set(tmp, d);
+    };
+  };
+}
+function scalarSingle(op: number) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1, 4);
+    return (c: Cpu) => {
+      beginFp(c);
+      const x = c.xmm32;
+      const r = f32Binary(op, x[d], x[s(c) * 4]);
+      endFp(c);
+      x[d] = r;
+    };
+  };
+}
+function packedDouble(op: number) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1);
+    return (c: Cpu) => {
+      beginFp(c);
+      const x = c.xmm32, o = s(c) * 4;
+      f64Binary(op, x, d, x, o, tmp, 0);
+      f64Binary(op, x, d + 2, x, o + 2, tmp, 2);
+      endFp(c);
+      x.set(tmp, d);
+    };
+  };
+}
+function scalarDouble(op: number) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1, 8);
+    return (c: Cpu) => {
+      beginFp(c);
+      const x = c.xmm32;
+      f64Binary(op, x, d, x, s(c) * 4, tmp, 0);
+      endFp(c);
+      x[d] = tmp[0];
+      x[d + 1] = tmp[1];
+    };
+  };
+}
+
+/**
+ * rcp and rsqrt estimates. Real CPUs return a table-based approximation (relative error at most
+ * 1.5 * 2^-12, model-specific); picemu returns the correctly rounded value, which is within that bound.
+ * Denormal inputs count as zero, results below the normal range flush to zero, MXCSR is not touched.
+ */
+function estimate(bits: number, rsqrt: boolean): number {
+  const sign = bits & 0x80000000;
+  const exp = (bits >>> 23) & 0xff, frac = bits & 0x7fffff;
+  if (exp === 0xff) {
+    if (frac !== 0) return (bits | 0x400000) >>> 0; // QNaN
+    if (rsqrt) return sign ? 0xffc00000 : 0;
+    return sign; // ±0
+  }
+  if (exp === 0) return rsqrt ? (sign | 0x7f800000) >>> 0 : (sign | 0x7f800000) >>> 0; // ±inf
+  if (rsqrt && sign) return 0xffc00000;
+  const x = f32Of(bits);
+  const r = Math.fround(rsqrt ? 1 / Math.sqrt(x) : 1 / x);
+  if (Math.abs(r) < 2 ** -126) return sign;
+  return f32Bits(r);
+}
+function estimatePacked(rsqrt: boolean) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1);
+    return (c: Cpu) => {
+      const x = c.xmm32, o = s(c) * 4;
+      for (let i = 0; i < 4; i++) tmp[i] = estimate(x[o + i], rsqrt);
+      x.set(tmp, d);
+    };
+  };
+}
+function estimateScalar(rsqrt: boolean) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1, 4);
+    return (c: Cpu) => {
+      c.xmm32[d] = estimate(c.xmm32[s(c) * 4], rsqrt);
+    };
+  };
+}
+
+/** haddps/hsubps: [d0∘d1, d2∘d3, s0∘s1, s2∘s3]; addsubps: [d0-s0, d1+s1, d2-s2, d3+s3]. */
+function horizontalSingle(op: number) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1);
+    return (c: Cpu) => {
+      beginFp(c);
+      const x = c.xmm32, o = s(c) * 4;
+      tmp[0] = f32Binary(op, x[d], x[d + 1]);
+      tmp[1] = f32Binary(op, x[d + 2], x[d + 3]);
+      tmp[2] = f32Binary(op, x[o], x[o + 1]);
+      tmp[3] = f32Binary(op, x[o + 2], x[o + 3]);
+      endFp(c);
+      x.set(tmp, d);
+    };
+  };
+}
+function horizontalDouble(op: number) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1);
+    return (c: Cpu) => {
+      beginFp(c);
+      const x = c.xmm32, o = s(c) * 4;
+      f64Binary(op, x, d, x, d + 2, tmp, 0);
+      f64Binary(op, x, o, x, o + 2, tmp, 2);
+      endFp(c);
+      x.set(tmp, d);
+    };
+  };
+}
+function addsubps(insn: Insn) {
+  const d = xmmReg(insn, 0) * 4;
+  const s = source(insn, 1);
+  return (c: Cpu) => {
+    beginFp(c);
+    const x = c.xmm32, o = s(c) * 4;
+    for (let i = 0; i < 4; i++) tmp[i] = f32Binary(i & 1 ? OP_ADD : OP_SUB, x[d + i], x[o + i]);
+    endFp(c);
+    x.set(tmp, d);
+  };
+}
+function addsubpd(insn: Insn) {
+  const d = xmmReg(insn, 0) * 4;
+  const s = source(insn, 1);
+  return (c: Cpu) => {
+    beginFp(c);
+    const x = c.xmm32, o = s(c) * 4;
+    f64Binary(OP_SUB, x, d, x, o, tmp, 0);
+    f64Binary(OP_ADD, x, d + 2, x, o + 2, tmp, 2);
+    endFp(c);
+    x.set(tmp, d);
+  };
+}
+
+/** roundps/roundpd/roundss/roundsd (SSE4.1). */
+function roundPacked(double: boolean) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1);
+    const k = imm8(insn);
+    return (c: Cpu) => {
+      beginFp(c);
+      const x = c.xmm32, o = s(c) * 4;
+      if (double) {
+        roundF64(x[o], x[o + 1], k, tmp, 0);
+        roundF64(x[o + 2], x[o + 3], k, tmp, 2);
+      } else for (let i = 0; i < 4; i++) tmp[i] = roundF32(x[o + i], k);
+      endFp(c);
+      x.set(tmp, d);
+    };
+  };
+}
+function roundScalar(double: boolean) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1, double ? 8 : 4);
+    const k = imm8(insn);
+    return (c: Cpu) => {
+      beginFp(c);
+      const x = c.xmm32, o = s(c) * 4;
+      if (double) roundF64(x[o], x[o + 1], k, tmp, 0);
+      else tmp[0] = roundF32(x[o], k);
+      endFp(c);
+      x[d] = tmp[0];
+      if (double) x[d + 1] = tmp[1];
+    };
+  };
+}
+
+/** dpps: products of the lanes selected by imm[7:4] (others +0), summed pairwise, broadcast to lanes in imm[3:0]. */
+function dpps(insn: Insn) {
+  const d = xmmReg(insn, 0) * 4;
+  const s = source(insn, 1);
+  const k = imm8(insn);
+  return (c: Cpu) => {
+    beginFp(c);
+    const x = c.xmm32, o = s(c) * 4;
+    const p = [0, 0, 0, 0];
+    for (let i = 0; i < 4; i++) p[i] = (k >> (4 + i)) & 1 ? f32Binary(OP_MUL, x[d + i], x[o + i]) : 0;
+    const sum = f32Binary(OP_ADD, f32Binary(OP_ADD, p[0], p[1]), f32Binary(OP_ADD, p[2], p[3]));
+    endFp(c);
+    for (let i = 0; i < 4; i++) x[d + i] = (k >> i) & 1 ? sum : 0;
+  };
+}
+function dppd(insn: Insn) {
+  const d = xmmReg(insn, 0) * 4;
+  const s = source(insn, 1);
+  const k = imm8(insn);
+  const zero = new Uint32Array(2);
+  const p = new Uint32Array(4);
+  const sum = new Uint32Array(2);
+  return (c: Cpu) => {
+    beginFp(c);
+    const x = c.xmm32, o = s(c) * 4;
+    if (k & 0x10) f64Binary(OP_MUL, x, d, x, o, p, 0);
+    else p[0] = p[1] = 0;
+    if (k & 0x20) f64Binary(OP_MUL, x, d + 2, x, o + 2, p, 2);
+    else p[2] = p[3] = 0;
+    f64Binary(OP_ADD, p, 0, p, 2, sum, 0);
+    endFp(c);
+    for (let i = 0; i < 2; i++) {
+      const src = (k >> i) & 1 ? sum : zero;
+      x[d + 2 * i] = src[0];
+      x[d + 2 * i + 1] = src[1];
+    }
+  };
+}
+
+const ARITH: [string, number][] = [
+  ['Add', OP_ADD],
+  ['Sub', OP_SUB],
+  ['Mul', OP_MUL],
+  ['Div', OP_DIV],
+  ['Min', OP_MIN],
+  ['Max', OP_MAX],
+  ['Sqrt', OP_SQRT],
+];
+
+export const handlers: HandlerDef[] = [
+  ...ARITH.flatMap(([name, op]): HandlerDef[] => [
+    { codes: [`${name}ps_xmm_xmmm128`], build: packedSingle(op) },
+    { codes: [`${name}ss_xmm_xmmm32`], build: scalarSingle(op) },
+    { codes: [`${name}pd_xmm_xmmm128`], build: packedDouble(op) },
+    { codes: [`${name}sd_xmm_xmmm64`], build: scalarDouble(op) },
+  ]),
+  { codes: ['Rcpps_xmm_xmmm128'], build: estimatePacked(false) },
+  { codes: ['Rsqrtps_xmm_xmmm128'], build: estimatePacked(true) },
+  { codes: ['Rcpss_xmm_xmmm32'], build: estimateScalar(false) },
+  { codes: ['Rsqrtss_xmm_xmmm32'], build: estimateScalar(true) },
+  // SSE3
+  { codes: ['Haddps_xmm_xmmm128'], build: horizontalSingle(OP_ADD), feature: 'sse3' },
+  { codes: ['Hsubps_xmm_xmmm128'], build: horizontalSingle(OP_SUB), feature: 'sse3' },
+  { codes: ['Haddpd_xmm_xmmm128'], build: horizontalDouble(OP_ADD), feature: 'sse3' },
+  { codes: ['Hsubpd_xmm_xmmm128'], build: horizontalDouble(OP_SUB), feature: 'sse3' },
+  { codes: ['Addsubps_xmm_xmmm128'], build: addsubps, feature: 'sse3' },
+  { codes: ['Addsubpd_xmm_xmmm128'], build: addsubpd, feature: 'sse3' },
+  // SSE4.1
+  { codes: ['Roundps_xmm_xmmm128_imm8'], build: roundPacked(false), feature: 'sse4.1' },
+  { codes: ['Roundpd_xmm_xmmm128_imm8'], build: roundPacked(true), feature: 'sse4.1' },
+  { codes: ['Roundss_xmm_xmmm32_imm8'], build: roundScalar(false), feature: 'sse4.1' },
+  { codes: ['Roundsd_xmm_xmmm64_imm8'], build: roundScalar(true), feature: 'sse4.1' },
+  { codes: ['Dpps_xmm_xmmm128_imm8'], build: dpps, feature: 'sse4.1' },
+  { codes: ['Dppd_xmm_xmmm128_imm8'], build: dppd, feature: 'sse4.1' },
+];
