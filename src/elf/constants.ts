@@ -162,26 +162,40 @@ export const SHF_TLS = 0x400;
 export const SHF_COMPRESSED = 0x800;
 export const SHF_EXCLUDE = 0x80000000;
 export const SHF_GNU_RETAIN = 0x200000;
+export const SHF_GNU_MBIND = 0x01000000;
 export const SHF_X86_64_LARGE = 0x10000000;
 
-/** The Flg column of `readelf -SW` (its key letters, for an x86-64 file). */
-export function sectionFlagLetters(flags: number): string {
-  const bits: [number, string][] = [
-    [SHF_WRITE, 'W'], [SHF_ALLOC, 'A'], [SHF_EXECINSTR, 'X'], [SHF_MERGE, 'M'], [SHF_STRINGS, 'S'],
-    [SHF_INFO_LINK, 'I'], [SHF_LINK_ORDER, 'L'], [SHF_OS_NONCONFORMING, 'O'], [SHF_GROUP, 'G'],
-    [SHF_TLS, 'T'], [SHF_COMPRESSED, 'C'], [SHF_EXCLUDE, 'E'], [SHF_GNU_RETAIN, 'R'], [SHF_X86_64_LARGE, 'l'],
-  ];
+/** The Flg column of `readelf -SW` for an x86-64 file: one letter per set bit, lowest bit first. */
+export function sectionFlagLetters(flags: number, osabi = ELFOSABI_GNU): string {
+  const generic = new Map<number, string>([
+    [SHF_WRITE, 'W'], [SHF_ALLOC, 'A'], [SHF_EXECINSTR, 'X'], [SHF_MERGE, 'M'], [SHF_STRINGS, 'S'], [SHF_INFO_LINK, 'I'],
+    [SHF_LINK_ORDER, 'L'], [SHF_OS_NONCONFORMING, 'O'], [SHF_GROUP, 'G'], [SHF_TLS, 'T'], [SHF_COMPRESSED, 'C'], [SHF_EXCLUDE, 'E'],
+  ]);
+  const gnu = osabi === ELFOSABI_GNU || osabi === ELFOSABI_FREEBSD;
+  let lo = flags % 2 ** 32;
+  const hi = Math.floor(flags / 2 ** 32);
   let s = '';
-  let rest = flags;
-  for (const [bit, letter] of bits) {
-    if (rest & bit) {
-      s += letter;
-      rest &= ~bit;
-    }
+  for (let b = 0; b < 32; b++) {
+    const bit = 2 ** b;
+    if (((lo >>> b) & 1) === 0) continue;
+    const letter = generic.get(bit);
+    if (letter) s += letter;
+    else if (bit & 0x0ff00000) {
+      if (gnu && bit === SHF_GNU_RETAIN) s += 'R';
+      else if (osabi === ELFOSABI_GNU && bit === SHF_GNU_MBIND) s += 'D';
+      else {
+        s += 'o';
+        lo = (lo & ~0x0ff00000) >>> 0; // 'o' stands for every remaining OS bit
+      }
+    } else if (bit >= 0x10000000) {
+      if (bit === SHF_X86_64_LARGE) s += 'l';
+      else {
+        s += 'p';
+        lo = (lo & ~0xf0000000) >>> 0; // as readelf: 'p' stands for every remaining processor bit
+      }
+    } else s += 'x';
   }
-  if (rest & 0x0ff00000) s += 'o';
-  if (rest & 0xf0000000) s += 'p';
-  if (rest & 0x000ff000 & ~SHF_GNU_RETAIN) s += 'x';
+  for (let b = 0; b < 21; b++) if (Math.floor(hi / 2 ** b) % 2 === 1) s += 'x';
   return s;
 }
 

@@ -111,7 +111,7 @@ export function compareSections(elf: ElfFile, readelfS: string, limit = 5): stri
     const t = theirs[i]!;
     const mine = {
       name: s.name, type: sectionTypeNames.get(s.type) ?? `0x${s.type.toString(16)}`, addr: BigInt(s.addr), offset: BigInt(s.offset),
-      size: BigInt(s.size), entsize: BigInt(s.entsize), flags: sectionFlagLetters(s.flags), link: s.link, info: s.info, align: BigInt(s.addralign),
+      size: BigInt(s.size), entsize: BigInt(s.entsize), flags: sectionFlagLetters(s.flags, elf.header.osabi), link: s.link, info: s.info, align: BigInt(s.addralign),
     };
     for (const k of Object.keys(mine) as (keyof typeof mine)[]) {
       if (mine[k] !== t[k]) {

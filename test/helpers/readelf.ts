@@ -96,7 +96,8 @@ export function parseRelocations(text: string): ReadelfRelocSection[] {
     const rest = m[4]!.trim();
     let symbol = '';
     let addend = 0n;
-    const withSym = /^([0-9a-f]{16})\s+(.*?)\s+([+-])\s+([0-9a-f]+)$/.exec(rest);
+    // The symbol's value column, or `name()` for an IFUNC symbol, then `name + addend`.
+    const withSym = /^([0-9a-f]{16}|\S+\(\))\s+(.*?)\s+([+-])\s+([0-9a-f]+)$/.exec(rest);
     if (withSym) {
       symbol = withSym[2]!;
       addend = BigInt('0x' + withSym[4]) * (withSym[3] === '-' ? -1n : 1n);
