@@ -6,6 +6,8 @@ import { UsageError } from './cli/errors.ts';
 const commands: Record<string, () => Promise<Command>> = {
   segments: async () => (await import('./cli/segments.ts')).command,
   check: async () => (await import('./cli/check.ts')).command,
+  run: async () => (await import('./cli/run.ts')).command,
+  demo: async () => (await import('./cli/demo.ts')).command,
 };
 
 function usage(): string {
