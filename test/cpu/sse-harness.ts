@@ -173,8 +173,8 @@ const RFLAGS_BITS = [0x1, 0x4, 0x10, 0x40, 0x80, 0x800];
 
 export interface StateOptions {
   lanes?: LaneKind;
-  /** MXCSR choice: 'default' (0x1f80), 'random' (rounding, DAZ/FTZ, sticky flags; exceptions masked). */
-  mxcsr?: 'default' | 'random';
+  /** MXCSR choice: 'default' (0x1f80), 'random' (rounding, DAZ/FTZ, sticky flags; exceptions masked), 'unmasked' (random and some exceptions unmasked). */
+  mxcsr?: 'default' | 'random' | 'unmasked';
   /** GPR values: random 64-bit (default) or small. */
   gprs?: 'random' | 'small';
 }
@@ -196,8 +196,12 @@ export function randomState(r: Rng, o: StateOptions = {}): State {
   const mem = new Uint8Array(MEM_SIZE);
   for (let i = 0; i < MEM_SIZE; i += 16) mem.set(randomVector(r, lanes), i);
   let mxcsr = 0x1f80;
-  if (o.mxcsr === 'random') {
-    mxcsr = 0x1f80 | (r.int(4) << 13) | (r.int(3) === 0 ? 0x40 : 0) | (r.int(3) === 0 ? 0x8000 : 0) | (r.int(2) ? r.int(64) : 0);
+  if (o.mxcsr === 'random' || o.mxcsr === 'unmasked') {
+    mxcsr = 0x1f80 | (r.int(4) << 13) | (r.int(3) === 0 ? 0x40 : 0) | (r.int(3) === 0 ? 0x8000 : 0);
+    // Sticky flags; with unmasked exceptions they must stay clear of the unmasked ones (ldmxcsr would not fault, but the next instruction would, whatever it does).
+    const unmask = o.mxcsr === 'unmasked' ? 1 << r.int(6) : 0;
+    mxcsr &= ~(unmask << 7);
+    if (r.int(2)) mxcsr |= r.int(64) & ~unmask;
   }
   let rflags = 0x202;
   for (const b of RFLAGS_BITS) if (r.int(2)) rflags |= b;
