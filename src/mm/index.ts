@@ -1,0 +1,32 @@
+// mm: physical frames, the page cache, address spaces (VMAs, page table, demand paging, COW), procfs views.
+export * from './types.ts';
+export { PhysicalMemory, type Frame, type FrameKind, type FrameNumber } from './physical.ts';
+export { PageCache, CachedFile, OpenFile, fileIdentityOf, decodeDev, type FileIdentity, type DeviceNumber } from './page-cache.ts';
+export {
+  AddressSpace,
+  mapsLine,
+  vmaKind,
+  type Vma,
+  type VmaKind,
+  type MmapOptions,
+  type AddressSpaceOptions,
+  type SmapsFigures,
+  type SmapsEntry,
+  type PageInfo,
+} from './address-space.ts';
+export { MmError, type MmErrno } from './errors.ts';
+export { TASK_SIZE, MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_RLIMIT, processLayout, pageAlignDown, pageAlignUp, splitmix64, type Layout } from './layout.ts';
+
+import { PhysicalMemory } from './physical.ts';
+import { PageCache } from './page-cache.ts';
+
+/** The memory a machine's processes share: physical frames and one page cache over them. */
+export interface SharedMemory {
+  physical: PhysicalMemory;
+  pageCache: PageCache;
+}
+
+export function createSharedMemory(): SharedMemory {
+  const physical = new PhysicalMemory();
+  return { physical, pageCache: new PageCache(physical) };
+}

@@ -1,0 +1,126 @@
+// Physical memory: 4 KiB frames numbered from 1, with the map counts smaps needs (Shared vs Private, Pss).
+// A frame's bytes are a view: usually a buffer of its own, but possibly a window into a caller's
+// Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes.
+import { PAGE_SIZE } from './types.ts';
+
+/** Physical frame number: 1, 2, ...; 0 means "no frame". */
+export type FrameNumber = number;
+
+/**
+ * What a frame holds, as the kernel would classify the page:
+ * - `zero`: the one shared zero page (never written; not counted in Rss, as vm_normal_page skips it);
+ * - `anon`: anonymous memory, including private copies of file pages made by copy-on-write;
+ * - `file`: a page-cache page of a file (shared by every mapping of that file page);
+ * - `backing`: a window into a caller-supplied buffer (mem_map_ptr), shared by whoever maps it.
+ */
+export type FrameKind = 'zero' | 'anon' | 'file' | 'backing';
+
+export interface Frame {
+  readonly number: FrameNumber;
+  readonly bytes: Uint8Array;
+  readonly kind: FrameKind;
+  /** How many address-space pages (page-table entries, across all address spaces) map this frame. */
+  mapCount: number;
+  /** The page itself is dirty (written through a shared mapping); private pages track dirtiness per PTE. */
+  dirty: boolean;
+}
+
+interface BackingPages {
+  frames: Map<number, Frame>; // byte offset in the ArrayBuffer -> frame
+}
+
+export class PhysicalMemory {
+  private nextNumber = 1;
+  private readonly live = new Map<FrameNumber, Frame>();
+  private readonly backings = new WeakMap<ArrayBufferLike, BackingPages>();
+  private zero: Frame | undefined;
+  /** Frames ever allocated (for benchmarks and tests). */
+  allocated = 0;
+
+  /** The shared zero frame (allocated on first use). Never write its bytes. */
+  get zeroFrame(): Frame {
+    if (!this.zero) {
+      this.zero = this.register('zero', new Uint8Array(PAGE_SIZE));
+      this.zero.mapCount = 0;
+    }
+    return this.zero;
+  }
+
+  /** A new zero-filled frame of the given kind (anonymous unless the page cache asks for 'file'). */
+  allocate(kind: 'anon' | 'file' = 'anon'): Frame {
+    return this.register(kind, new Uint8Array(PAGE_SIZE));
+  }
+
+  /** A new anonymous frame holding a copy of `source` (copy-on-write). */
+  copyOf(source: Frame): Frame {
+    const frame = this.register('anon', new Uint8Array(PAGE_SIZE));
+    if (source.kind !== 'zero') frame.bytes.set(source.bytes);
+    return frame;
+  }
+
+  /**
+   * The frame for the page at `byteOffset` (page-aligned) of a caller's buffer: the same frame for the
+   * same bytes of the same ArrayBuffer, so two address spaces mapping one buffer share frames.
+   */
+  backingFrame(buffer: Uint8Array, byteOffset: number): Frame {
+    if (byteOffset % PAGE_SIZE !== 0 || byteOffset < 0 || byteOffset + PAGE_SIZE > buffer.byteLength) {
+      throw new RangeError(`backing page at ${byteOffset} is outside a ${buffer.byteLength}-byte buffer`);
+    }
+    const absolute = buffer.byteOffset + byteOffset;
+    let pages = this.backings.get(buffer.buffer);
+    if (!pages) {
+      pages = { frames: new Map() };
+      this.backings.set(buffer.buffer, pages);
+    }
+    let frame = pages.frames.get(absolute);
+    if (!frame) {
+      frame = this.register('backing', new Uint8Array(buffer.buffer, absolute, PAGE_SIZE));
+      const frames = pages.frames;
+      (frame as FrameWithRelease).onFree = () => frames.delete(absolute);
+      pages.frames.set(absolute, frame);
+    }
+    return frame;
+  }
+
+  get(number: FrameNumber): Frame | undefined {
+    return this.live.get(number);
+  }
+
+  /** Frames currently alive (mapped somewhere or held by the page cache). */
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /** A page-table entry now maps `frame`. */
+  retain(frame: Frame): void {
+    frame.mapCount++;
+  }
+
+  /**
+   * A page-table entry no longer maps `frame`. Anonymous and backing frames mapped nowhere are freed;
+   * page-cache frames stay (the page cache owns them) and the zero frame always stays.
+   */
+  release(frame: Frame): void {
+    frame.mapCount--;
+    if (frame.mapCount < 0) throw new Error(`frame ${frame.number} released more often than mapped`);
+    if (frame.mapCount === 0 && (frame.kind === 'anon' || frame.kind === 'backing')) this.free(frame);
+  }
+
+  /** Drops a frame from physical memory (the page cache calls this when it evicts). */
+  free(frame: Frame): void {
+    if (frame.mapCount !== 0) throw new Error(`frame ${frame.number} freed while mapped ${frame.mapCount} times`);
+    this.live.delete(frame.number);
+    (frame as FrameWithRelease).onFree?.();
+  }
+
+  private register(kind: FrameKind, bytes: Uint8Array): Frame {
+    const frame: Frame = { number: this.nextNumber++, bytes, kind, mapCount: 0, dirty: false };
+    this.live.set(frame.number, frame);
+    this.allocated++;
+    return frame;
+  }
+}
+
+interface FrameWithRelease extends Frame {
+  onFree?: () => void;
+}
