@@ -13,9 +13,18 @@ export type RunOutcome =
   | { kind: 'breakpoint'; rip: number }
   | { kind: 'finished'; rip: number }
   | { kind: 'fault'; fault: FaultFacts }
+  /** The call failed without a CPU fault (an unresolved symbol, an unsupported system call): one line. */
+  | { kind: 'error'; message: string }
   | { kind: 'budget'; rip: number };
 
-export type StepResult = { event: StepEvent; returned?: bigint } | { fault: FaultFacts };
+export type StepResult = { event: StepEvent; returned?: bigint } | { fault: FaultFacts } | { error: string };
+
+/** One VMA's smaps figures, in bytes. */
+export interface SmapsRow {
+  /** Its maps line. */
+  header: string;
+  figures: { size: number; rss: number; pss: number; sharedClean: number; sharedDirty: number; privateClean: number; privateDirty: number; anonymous: number };
+}
 
 export interface RegisterValue {
   name: string;
@@ -64,7 +73,7 @@ export interface ReplBackend {
   backtrace(pid: Pid): number[];
 
   maps(pid: Pid): string;
-  smaps(pid: Pid): string;
+  smaps(pid: Pid): SmapsRow[];
   /** The page/frame table across processes (frames in `pids()` order), optionally for one module. */
   pages(module?: string): PageRowFacts[];
 }

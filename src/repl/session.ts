@@ -13,6 +13,7 @@ import { formatHexDump } from './format-memory.ts';
 import { formatPages } from './format-pages.ts';
 import { formatBacktrace, formatProcesses } from './format-ps.ts';
 import { formatRegisters } from './format-regs.ts';
+import { formatSmaps } from './format-smaps.ts';
 import { formatStep, formatStepShort } from './format-step.ts';
 import type { Palette } from './palette.ts';
 
@@ -63,7 +64,7 @@ export class ReplSession {
       x: (a) => this.examine(a),
       disas: (a) => this.disassemble(a),
       maps: (a) => { this.noArgs(a, 'maps'); this.print(this.backend.maps(this.current).trimEnd()); },
-      smaps: (a) => { this.noArgs(a, 'smaps'); this.print(this.backend.smaps(this.current).trimEnd()); },
+      smaps: (a) => { this.noArgs(a, 'smaps'); this.print(formatSmaps(this.backend.smaps(this.current), this.pal)); },
       pages: (a) => this.showPages(a),
       load: (a) => this.load(a),
       spawn: (a) => this.spawn(a),
@@ -197,6 +198,10 @@ export class ReplSession {
         this.print(formatFault(r.fault, (va) => this.backend.locate(this.current, va), this.pal));
         return;
       }
+      if ('error' in r) {
+        this.error(r.error);
+        return;
+      }
       this.print(formatStep(r.event, this.pal));
       this.noteChanges(r.event);
       if (r.returned !== undefined) {
@@ -204,6 +209,7 @@ export class ReplSession {
         return;
       }
     }
+    this.showNext();
   }
 
   private breakpointSet(): Set<number> {
@@ -240,6 +246,9 @@ export class ReplSession {
         return;
       case 'fault':
         this.print(formatFault(outcome.fault, (va) => this.backend.locate(this.current, va), this.pal));
+        return;
+      case 'error':
+        this.error(outcome.message);
         return;
     }
   }

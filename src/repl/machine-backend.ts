@@ -1,0 +1,195 @@
+// The REPL's backend over picemu's Machine and Process (src/process): translates each request into the
+// public API and its results into what the formatters print. No emulation logic of its own.
+import type { CallArg } from '../cli/run-args.ts';
+import type { GuestFault } from '../cpu/faults.ts';
+import { CallFault, type CallError } from '../process/errors.ts';
+import { Machine } from '../process/machine.ts';
+import type { CallStop, Process } from '../process/process.ts';
+import type { StepEvent } from '../trace/events.ts';
+import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, SmapsRow, StepResult } from './backend.ts';
+import { scanReturnAddresses } from './backtrace.ts';
+import type { FaultFacts } from './format-fault.ts';
+import type { PageRowFacts } from './format-pages.ts';
+
+/** Instructions one `c` or `finish` may run before it stops and says so (an endless loop must not hang the REPL). */
+const RUN_BUDGET = 50_000_000;
+
+const REGISTERS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags', 'fs_base'];
+
+// STT_OBJECT, STT_FUNC, STT_GNU_IFUNC: what a user would type after call/b/x.
+const NAMED_TYPES = new Set([1, 2, 10]);
+
+function faultFacts(f: GuestFault): FaultFacts {
+  return { kind: f.kind, signal: f.signal, code: f.code, rip: f.rip, address: f.address, access: f.access, instruction: f.instruction };
+}
+
+export class MachineBackend implements ReplBackend {
+  private readonly libraries: string[] = [];
+  private readonly completed = new Map<Pid, number>();
+
+  constructor(readonly machine: Machine) {}
+
+  private proc(pid: Pid): Process {
+    const p = this.machine.process(pid);
+    if (!p) throw new Error(`no process ${pid}`);
+    return p;
+  }
+
+  pids(): Pid[] {
+    return this.machine.processes.map((p) => p.pid);
+  }
+
+  spawn(): Pid {
+    const p = this.machine.spawn();
+    for (const lib of this.libraries) p.load(lib);
+    return p.pid;
+  }
+
+  load(path: string): string {
+    let name = '';
+    for (const p of this.machine.processes) name = p.load(path).module.name;
+    this.libraries.push(path);
+    return name;
+  }
+
+  modules(): string[] {
+    const names: string[] = [];
+    for (const p of this.machine.processes) for (const m of p.modules) if (!names.includes(m.name)) names.push(m.name);
+    return names;
+  }
+
+  describe(pid: Pid): ProcessSummary {
+    const p = this.proc(pid);
+    const call = p.activeCall;
+    return { pid, calls: this.completed.get(pid) ?? 0, ...(call ? { call: { symbol: call.name, rip: p.cpu.rip } } : {}) };
+  }
+
+  locate(pid: Pid, va: number) {
+    return this.proc(pid).locate(va);
+  }
+
+  resolve(pid: Pid, name: string): number | undefined {
+    try {
+      return this.proc(pid).resolve(name);
+    } catch {
+      return undefined;
+    }
+  }
+
+  symbols(pid: Pid): { name: string; va: number }[] {
+    const out: { name: string; va: number }[] = [];
+    for (const m of this.proc(pid).modules) {
+      for (const s of [...(m.elf.symtab ?? []), ...m.elf.dynamicSymbols]) {
+        if (s.defined && s.name && NAMED_TYPES.has(s.type) && s.shndx < 0xff00) out.push({ name: s.name, va: m.base + s.value });
+      }
+    }
+    return out;
+  }
+
+  startCall(pid: Pid, symbol: string, args: CallArg[]): void {
+    this.proc(pid).startCall(symbol, args);
+  }
+
+  inCall(pid: Pid): boolean {
+    return this.proc(pid).activeCall !== undefined;
+  }
+
+  private ended(pid: Pid, stop: CallStop): RunOutcome {
+    const p = this.proc(pid);
+    switch (stop.kind) {
+      case 'returned':
+        this.completed.set(pid, (this.completed.get(pid) ?? 0) + 1);
+        return { kind: 'returned', rax: p.cpu.reg('rax') };
+      case 'breakpoint':
+        return { kind: 'breakpoint', rip: stop.rip };
+      case 'budget':
+      case 'timeout':
+        return { kind: 'budget', rip: p.cpu.rip };
+      case 'error':
+        return errorOutcome(stop.error);
+    }
+  }
+
+  step(pid: Pid): StepResult {
+    const { event, stop } = this.proc(pid).step();
+    if (!stop) return { event };
+    const o = this.ended(pid, stop);
+    if (o.kind === 'returned') return { event, returned: o.rax };
+    if (o.kind === 'fault') return { fault: o.fault };
+    if (o.kind === 'error') return { error: o.message };
+    return { event };
+  }
+
+  run(pid: Pid, breakpoints: ReadonlySet<number>, onStep?: (ev: StepEvent) => void): RunOutcome {
+    const stop = this.proc(pid).run({ breakpoints, budget: RUN_BUDGET, trace: onStep !== undefined });
+    if (onStep) for (const ev of stop.events) onStep(ev);
+    return this.ended(pid, stop);
+  }
+
+  finish(pid: Pid, breakpoints: ReadonlySet<number>, onStep?: (ev: StepEvent) => void): RunOutcome {
+    // Done when a `ret` leaves rsp above where it was: the current frame has been popped.
+    const p = this.proc(pid);
+    const frameRsp = Number(p.cpu.reg('rsp'));
+    for (let n = 0; n < RUN_BUDGET; n++) {
+      if (n > 0 && breakpoints.has(p.cpu.rip)) return { kind: 'breakpoint', rip: p.cpu.rip };
+      const { event, stop } = p.step();
+      onStep?.(event);
+      if (stop) return this.ended(pid, stop);
+      if (event.asm.startsWith('ret') && Number(p.cpu.reg('rsp')) > frameRsp) return { kind: 'finished', rip: p.cpu.rip };
+    }
+    return { kind: 'budget', rip: p.cpu.rip };
+  }
+
+  registers(pid: Pid): RegisterValue[] {
+    const cpu = this.proc(pid).cpu;
+    return REGISTERS.map((name) => ({ name, value: cpu.reg(name) }));
+  }
+
+  rip(pid: Pid): number {
+    return this.proc(pid).cpu.rip;
+  }
+
+  peek(pid: Pid, va: number, length: number): Uint8Array | null {
+    return this.proc(pid).space.peek(va, length);
+  }
+
+  backtrace(pid: Pid): number[] {
+    const p = this.proc(pid);
+    return scanReturnAddresses({
+      rsp: Number(p.cpu.reg('rsp')),
+      limit: p.stackTop,
+      peek: (va, n) => p.space.peek(va, n),
+      isModuleCode: (va) => {
+        const loc = p.locate(va);
+        return loc.module !== undefined && (loc.vma?.perms.includes('x') ?? false);
+      },
+    });
+  }
+
+  maps(pid: Pid): string {
+    return this.proc(pid).maps();
+  }
+
+  smaps(pid: Pid): SmapsRow[] {
+    return this.proc(pid).smaps().map((e) => ({ header: e.header, figures: e.figures }));
+  }
+
+  pages(module?: string): PageRowFacts[] {
+    const rows = this.machine.pageTable();
+    return module === undefined ? rows : rows.filter((r) => r.module === module);
+  }
+}
+
+function errorOutcome(error: CallError): RunOutcome {
+  if (error instanceof CallFault) return { kind: 'fault', fault: faultFacts(error.fault) };
+  return { kind: 'error', message: error.message };
+}
+
+/** A machine with `procs` processes, each with `libraries` loaded (in order), behind the REPL's interface. */
+export async function createMachineBackend(libraries: readonly string[], procs: number): Promise<MachineBackend> {
+  const machine = await Machine.create();
+  const backend = new MachineBackend(machine);
+  for (let k = 0; k < procs; k++) machine.spawn();
+  for (const lib of libraries) backend.load(lib);
+  return backend;
+}
