@@ -251,8 +251,8 @@ export class Cpu extends CpuMemory {
     if (!(e instanceof GuestFault)) throw e;
     if (insn) {
       e.instruction = insn.text;
-      // int3 reports the address after it, as the kernel does.
-      this.rip = e.kind === 'breakpoint' ? insn.next : insn.addr;
+      // int3/int1 report the address after them, as the kernel does.
+      this.rip = e.kind === 'breakpoint' || e.kind === 'debug-trap' ? insn.next : insn.addr;
     }
     e.rip = this.rip;
     if (!insn) e.instruction = '(fetch)';

@@ -10,7 +10,8 @@ export type FaultKind =
   | 'divide-error' // SIGFPE FPE_INTDIV (division by zero and quotient overflow alike, as Linux reports #DE)
   | 'misaligned' // SIGSEGV SI_KERNEL (0x80), address 0: #GP from an aligned SSE access
   | 'general-protection' // SIGSEGV SI_KERNEL: e.g. a non-canonical address
-  | 'breakpoint' // SIGTRAP TRAP_BRKPT (int3)
+  | 'breakpoint' // SIGTRAP SI_KERNEL (int3)
+  | 'debug-trap' // SIGTRAP TRAP_BRKPT (int1/icebp), address after it
   | 'privileged' // SIGSEGV SI_KERNEL (hlt, int N in user mode)
   | 'simd-exception'; // SIGFPE: an unmasked MXCSR exception
 
@@ -39,12 +40,13 @@ const SIGNAL: Record<FaultKind, [number, number]> = {
   'divide-error': [SIGFPE, FPE_INTDIV],
   misaligned: [SIGSEGV, SI_KERNEL],
   'general-protection': [SIGSEGV, SI_KERNEL],
-  breakpoint: [SIGTRAP, TRAP_BRKPT],
+  'debug-trap': [SIGTRAP, TRAP_BRKPT],
+  breakpoint: [SIGTRAP, SI_KERNEL], // the kernel's do_int3 sends SIGTRAP without a TRAP_* code (host_exec shows si_code 0x80)
   privileged: [SIGSEGV, SI_KERNEL],
   'simd-exception': [SIGFPE, 0],
 };
 
-/** A fault raised by guest code. RIP is the faulting instruction's address and no part of it was committed (int3 excepted: RIP is after it, as the kernel reports). */
+/** A fault raised by guest code. RIP is the faulting instruction's address and no part of it was committed (int3/int1 excepted: RIP is after them, as the kernel reports). */
 export class GuestFault extends Error {
   readonly signal: number;
   code: number;

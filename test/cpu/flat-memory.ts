@@ -34,18 +34,24 @@ export class FlatMemory implements GuestMemory {
   }
   peek(va: number, length: number): Uint8Array | null {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
+    for (let i = 0; i < length; ) {
       const p = this.pages.get(Math.floor((va + i) / PAGE_SIZE));
       if (!p) return null;
-      out[i] = p.bytes[(va + i) % PAGE_SIZE];
+      const off = (va + i) % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, length - i);
+      out.set(p.bytes.subarray(off, off + n), i);
+      i += n;
     }
     return out;
   }
   poke(va: number, bytes: Uint8Array): boolean {
-    for (let i = 0; i < bytes.length; i++) {
+    for (let i = 0; i < bytes.length; ) {
       const p = this.pages.get(Math.floor((va + i) / PAGE_SIZE));
       if (!p) return false;
-      p.bytes[(va + i) % PAGE_SIZE] = bytes[i];
+      const off = (va + i) % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, bytes.length - i);
+      p.bytes.set(bytes.subarray(i, i + n), off);
+      i += n;
     }
     return true;
   }

@@ -1,6 +1,7 @@
 // Bit instructions: bt/bts/btr/btc (register and memory, with offsets beyond the operand), bsf/bsr, popcnt, lzcnt/tzcnt.
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
+import { fault } from '../faults.ts';
 import { effectiveAddress, getter, rmwGetter, setter, widthOf } from '../operands.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
 
@@ -26,7 +27,7 @@ function bitTest(kind: BtKind) {
         const signedOff = width === 64 ? (ohi | 0) * 4294967296 + off : width === 32 ? off | 0 : (off << 16) >> 16;
         const unitIndex = Math.floor(signedOff / width);
         const bit = signedOff - unitIndex * width;
-        const a = base(c) + unitIndex * bytes;
+        const a = bitAddress(base(c), unitIndex * bytes);
         off = bit;
         apply(c, a, off);
       };
@@ -70,6 +71,16 @@ function bitTest(kind: BtKind) {
       operate(c, lo, hi, n, (cc, l, h) => (bytes === 8 ? cc.write64(a, l, h) : bytes === 4 ? cc.write32(a, l) : cc.write16(a, l)));
     }
   };
+}
+
+/** base + offset, exactly (offset may be up to ±2^61): a user address, or the fault the CPU would raise. */
+function bitAddress(base: number, offset: number): number {
+  const a = base + offset;
+  if (a >= 0 && a < 2 ** 47 && Math.abs(offset) < 2 ** 52) return a;
+  const exact = BigInt.asUintN(64, BigInt(base) + BigInt(offset));
+  if (exact < 1n << 47n) return Number(exact);
+  if (exact >= 0xffff800000000000n) return fault('unmapped', Number(exact), 'read');
+  return fault('general-protection', undefined, undefined, 'non-canonical bit-string address');
 }
 
 function clz32(x: number): number {

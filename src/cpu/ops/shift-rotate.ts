@@ -62,7 +62,11 @@ function shiftNarrow(c: Cpu, kind: Kind, width: number, a: number, n: number): n
     case 'rcl':
     case 'rcr': {
       const k = width < 32 ? n % (width + 1) : n;
-      if (k === 0) return a;
+      if (k === 0) {
+        // Nothing rotates, but the host CPU still sets OF as for a count of 1 over the unchanged operand.
+        c.of = kind === 'rcl' ? ((a >>> top) & 1) ^ c.cf : ((a >>> top) ^ (a >>> (top - 1))) & 1;
+        return a;
+      }
       const W1 = width + 1;
       const x = c.cf * 2 ** width + a;
       const rot = kind === 'rcl' ? (x * 2 ** k) % 2 ** W1 + Math.floor(x / 2 ** (W1 - k)) : Math.floor(x / 2 ** k) + (x % 2 ** k) * 2 ** (W1 - k);
@@ -207,15 +211,18 @@ function doubleShift(left: boolean) {
       let r: bigint;
       let cf: bigint;
       if (width === 16) {
-        // 16-bit with counts above 16: the operands form dest:src:dest (what Intel hardware does).
-        const x = (a << 32n) | (b << 16n) | a;
+        // 16-bit with counts above 16 (undefined per Intel): the host CPU shifts dest:src:src (shld) and src:src:dest (shrd).
         if (left) {
+          const x = (a << 32n) | (b << 16n) | b;
           r = (x >> (32n - k)) & M;
           cf = (x >> (48n - k)) & 1n;
         } else {
+          const x = (b << 32n) | (b << 16n) | a;
           r = (x >> k) & M;
           cf = (x >> (k - 1n)) & 1n;
         }
+        // ...and clears CF for those counts.
+        if (k > 16n) cf = 0n;
       } else if (left) {
         r = ((a << k) | (b >> (W - k))) & M;
         cf = (a >> (W - k)) & 1n;

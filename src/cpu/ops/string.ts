@@ -27,17 +27,20 @@ function stringOp(kind: Kind, size: 1 | 2 | 4 | 8) {
     const seg = segmentOf(insn);
     const usesSrc = kind === 'movs' || kind === 'lods' || kind === 'cmps';
     const usesDst = kind !== 'lods';
-    const accMask = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
+    const accMask = size === 1 ? 0xff : size === 2 ? 0xffff : -1;
     return (c) => {
       const r = c.r32;
       const step = c.df ? -size : size;
       let si = a32 ? r[12] : r[13] * TWO32 + r[12];
       let di = a32 ? r[14] : r[15] * TWO32 + r[14];
-      let cx = rep ? (a32 ? r[2] : r[3] * TWO32 + r[2]) : 1;
+      // The count as a double: above 2^53 it is inexact, but such a rep faults or stops long before; the
+      // register is written back exactly as (original − iterations done).
+      const cx = rep ? (a32 ? r[2] : r[3] * TWO32 + r[2]) : 1;
+      let done = 0;
       const segBase = seg === 'fs' ? c.fsBase : seg === 'gs' ? c.gsBase : 0;
       const wrap = (v: number) => (a32 ? v >>> 0 : v);
       try {
-        while (cx !== 0) {
+        while (done < cx) {
           const src = usesSrc ? wrap(si) + segBase : 0;
           if (kind === 'movs') {
             const lo = read(c, src, size);
@@ -60,7 +63,7 @@ function stringOp(kind: Kind, size: 1 | 2 | 4 | 8) {
               alo = read(c, src, size);
               ahi = c.hi;
             } else {
-              alo = r[0] & accMask;
+              alo = (r[0] & accMask) >>> 0;
               ahi = r[1];
             }
             const blo = read(c, di, size);
@@ -70,13 +73,18 @@ function stringOp(kind: Kind, size: 1 | 2 | 4 | 8) {
           if (usesSrc) si = wrap(si + step);
           if (usesDst) di = wrap(di + step);
           if (!rep) break;
-          cx = a32 ? (cx - 1) >>> 0 : cx - 1;
+          done++;
           if (conditional && (rep === 1 ? c.zr !== 0 : c.zr === 0)) break;
         }
       } finally {
         if (usesSrc) setAddr(r, 12, si, a32);
         if (usesDst) setAddr(r, 14, di, a32);
-        if (rep) setAddr(r, 2, cx, a32);
+        if (rep && done) {
+          const lo = r[2] - done;
+          if (!a32) r[3] = (r[3] - (lo < 0 ? Math.ceil(-lo / TWO32) : 0)) >>> 0;
+          else if (c.bitness === 64) r[3] = 0;
+          r[2] = lo >>> 0;
+        }
       }
     };
   };

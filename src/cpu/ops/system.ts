@@ -44,10 +44,12 @@ function syscall(insn: Insn): Exec {
 
 function interrupt(intno: number) {
   return (insn: Insn): Exec => {
+    const icebp = intno === 1;
     const n = intno >= 0 ? intno : insn.ops[0].kind === 'imm' ? insn.ops[0].lo & 0xff : 0;
     return (c) => {
       if (c.hooks.interrupt) return c.hooks.interrupt(n);
       if (n === 3) fault('breakpoint', undefined, undefined, 'int3');
+      if (icebp) fault('debug-trap', insn.next, undefined, 'int1');
       const f = new GuestFault('privileged', undefined, undefined, `int 0x${n.toString(16)}`);
       (f as GuestFault & { intno?: number }).intno = n;
       throw f;
@@ -62,6 +64,6 @@ export const handlers: HandlerDef[] = [
   { codes: ['Int3'], build: interrupt(3) },
   { codes: ['Int1'], build: interrupt(1) },
   { codes: ['Int_imm8'], build: interrupt(-1) },
-  { codes: ['Ud2', 'Ud0', 'Ud0_r16_rm16', 'Ud0_r32_rm32', 'Ud0_r64_rm64', 'Ud1_r16_rm16', 'Ud1_r32_rm32', 'Ud1_r64_rm64'], build: (insn) => () => fault('invalid-opcode', undefined, undefined, insn.text) },
+  { codes: ['Ud2', 'Ud0_r16_rm16', 'Ud0_r32_rm32', 'Ud0_r64_rm64', 'Ud1_r16_rm16', 'Ud1_r32_rm32', 'Ud1_r64_rm64'], build: (insn) => () => fault('invalid-opcode', undefined, undefined, insn.text) },
   { codes: ['Hlt'], build: (insn) => (c) => c.stopWith('halt', insn.addr) },
 ];
