@@ -22,7 +22,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   { name: 'b', args: 'SYMBOL|ADDR', help: 'set a breakpoint', completes: 'symbol' },
   { name: 'd', args: 'N', help: 'delete breakpoint N', completes: 'none' },
   { name: 'regs', args: '', help: 'registers; those changed by the last step are marked', completes: 'none' },
-  { name: 'x', args: 'ADDR|SYMBOL [N]', help: 'N bytes of memory (default 64), 16 a line; never faults, never breaks COW', completes: 'symbol' },
+  { name: 'x', args: 'ADDR|SYMBOL [N]', help: 'N bytes of memory (default 64), 16 a line; never faults, never breaks COW. ADDR may be $rsp, SYMBOL+0x10', completes: 'symbol' },
   { name: 'disas', args: '[ADDR|SYMBOL] [N]', help: 'disassemble N instructions (default 10) from ADDR (default rip)', completes: 'symbol' },
   { name: 'maps', args: '', help: "the current process's /proc/PID/maps", completes: 'none' },
   { name: 'smaps', args: '', help: "the current process's smaps figures", completes: 'none' },

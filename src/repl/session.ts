@@ -114,8 +114,15 @@ export class ReplSession {
     return Number(v);
   }
 
-  /** An address as typed: a number, a symbol, or `symbol+offset`. */
+  /** An address as typed: a number, a symbol, `$register`, or any of those `+offset`. */
   private address(text: string): number {
+    if (text.startsWith('$')) {
+      const [name, off] = text.slice(1).split('+') as [string, string | undefined];
+      const reg = this.backend.registers(this.current).find((r) => r.name === name);
+      const offset = off === undefined ? 0n : parseInteger(off);
+      if (!reg || offset === undefined) throw new ReplError(`bad address '${text}' (registers: ${this.backend.registers(this.current).map((r) => '$' + r.name).join(' ')})`);
+      return Number(BigInt.asUintN(64, reg.value + offset));
+    }
     const n = parseInteger(text);
     if (n !== undefined) {
       if (n < 0n || n >= 1n << 64n) throw new ReplError(`bad address '${text}'`);
