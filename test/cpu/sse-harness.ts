@@ -151,7 +151,10 @@ function extremeLane(r: Rng, double: boolean): [number, number] {
   return [Number(bits & 0xffffffffn), Number(bits >> 32n)];
 }
 
-export type LaneKind = 'f32' | 'f64' | 'int' | 'any' | 'f32-extreme' | 'f64-extreme';
+export type LaneKind = 'f32' | 'f64' | 'int' | 'any' | 'f32-extreme' | 'f64-extreme' | 'chars';
+
+/** Bytes from a small alphabet with NULs and sign-bit bytes (string compares find matches and ends). */
+const CHARS = [0, 0x61, 0x62, 0x63, 0x7a, 0x41, 0x80, 0xff, 0x61, 0x62, 0x00, 0x20];
 
 /** 16 random bytes shaped as `kind` lanes. */
 export function randomVector(r: Rng, kind: LaneKind): Uint8Array {
@@ -177,6 +180,8 @@ export interface StateOptions {
   mxcsr?: 'default' | 'random' | 'unmasked';
   /** GPR values: random 64-bit (default) or small. */
   gprs?: 'random' | 'small';
+  /** Adjusts a generated state (e.g. small lengths in rax/rdx). */
+  tweak?: (s: State, r: Rng) => void;
 }
 
 /** A random state; rsi (and rdi) point into the memory block (16-byte aligned offsets) for [rsi]-style operands. */
@@ -205,7 +210,9 @@ export function randomState(r: Rng, o: StateOptions = {}): State {
   }
   let rflags = 0x202;
   for (const b of RFLAGS_BITS) if (r.int(2)) rflags |= b;
-  return { rflags, mxcsr, gpr, xmm, mem };
+  const state = { rflags, mxcsr, gpr, xmm, mem };
+  o.tweak?.(state, r);
+  return state;
 }
 
 // ---- running

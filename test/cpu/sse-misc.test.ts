@@ -18,3 +18,21 @@ describe.skipIf(!hasBinutilsAndCc())('cache hints and crc32: picemu equals the h
     expect(differences(lines, 16, 71, { lanes: 'int' })).toEqual([]);
   });
 });
+
+describe.skipIf(!hasBinutilsAndCc())('SSE4.2 string compares: picemu equals the host CPU', () => {
+  // imm8: data format (bits 1:0), aggregation (3:2), polarity (5:4), index/mask selection (6)
+  const imms = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x0e, 0x10, 0x14, 0x18, 0x1a, 0x30, 0x34, 0x38, 0x3c, 0x3b, 0x40, 0x44, 0x48, 0x4c, 0x4d, 0x70, 0x7c, 0x7f];
+  const lengths = (s: import('./sse-harness.ts').State, r: import('./sse-harness.ts').Rng) => {
+    const len = () => BigInt.asUintN(64, BigInt(r.int(4) === 0 ? r.int(41) - 20 : r.int(18)));
+    s.gpr[0] = r.int(8) === 0 ? 0x8000000000000005n : len();
+    s.gpr[2] = r.int(8) === 0 ? 0xffffffff00000003n : len();
+  };
+  it('pcmpistri / pcmpistrm', () => {
+    const lines = imms.flatMap((k) => [`pcmpistri xmm1, xmm2, ${k}`, `pcmpistri xmm3, [rsi+1], ${k}`, `pcmpistrm xmm1, xmm2, ${k}`, `pcmpistrm xmm5, [rsi], ${k}`]);
+    expect(differences(lines, 10, 72, { lanes: 'chars' })).toEqual([]);
+  });
+  it('pcmpestri / pcmpestrm, 32- and 64-bit lengths', () => {
+    const lines = imms.flatMap((k) => [`pcmpestri xmm1, xmm2, ${k}`, `pcmpestri xmm3, [rsi+3], ${k}`, `pcmpestrm xmm1, xmm2, ${k}`, `pcmpestrm xmm5, [rsi], ${k}`, `.byte 0x66, 0x48, 0x0f, 0x3a, 0x61, 0xca, ${k}`, `.byte 0x66, 0x48, 0x0f, 0x3a, 0x60, 0xca, ${k}`]);
+    expect(differences(lines, 10, 73, { lanes: 'chars', tweak: lengths })).toEqual([]);
+  });
+});

@@ -9,5 +9,6 @@ import * as int from './sse-int.ts';
 import * as logic from './sse-logic.ts';
 import * as move from './sse-move.ts';
 import * as shuffle from './sse-shuffle.ts';
+import * as string from './sse-string.ts';
 
-export const handlers: HandlerDef[] = [...move.handlers, ...logic.handlers, ...float.handlers, ...compare.handlers, ...convert.handlers, ...int.handlers, ...shuffle.handlers, ...cache.handlers, ...crc32.handlers];
+export const handlers: HandlerDef[] = [...move.handlers, ...logic.handlers, ...float.handlers, ...compare.handlers, ...convert.handlers, ...int.handlers, ...shuffle.handlers, ...cache.handlers, ...crc32.handlers, ...string.handlers];
