@@ -127,15 +127,25 @@ function parse(bytes: Uint8Array, name: string): ElfFile {
     }
   }
 
+  // Notes in sound files never overlap, so together they fit in the file: a budget against many headers that
+  // all point at the same large region.
+  let noteBudget = r.size;
+  const spend = (size: number, field: string, at: number) => {
+    noteBudget -= size;
+    if (noteBudget < 0) throw new ElfError(field, size, 'makes the notes add up to more than the file size (overlapping notes)', at);
+  };
   const notes: NoteGroup[] = [];
   for (const ph of programHeaders) {
     if (ph.type !== C.PT_NOTE) continue;
+    spend(ph.filesz, `phdr[${ph.index}].p_filesz`, ph.entryOffset + 32);
     notes.push({ source: 'segment', offset: ph.offset, size: ph.filesz, notes: parseNotes(r, `phdr[${ph.index}]`, ph.offset, ph.filesz, ph.align) });
   }
   const sectionNotes: NoteGroup[] = [];
   let symtab: ElfSymbol[] | undefined;
+  noteBudget = r.size;
   for (const s of sections) {
     if (s.type === C.SHT_NOTE) {
+      spend(s.size, `section[${s.index}].sh_size`, s.entryOffset + 32);
       sectionNotes.push({ source: 'section', sectionName: s.name, offset: s.offset, size: s.size, notes: parseNotes(r, `section[${s.index}] ${s.name}`, s.offset, s.size, s.addralign) });
     }
     if (s.type === C.SHT_SYMTAB && !symtab) symtab = parseSectionSymbols(r, s, sections, header.shnum, 'symtab');

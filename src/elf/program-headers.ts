@@ -63,11 +63,29 @@ export function parseProgramHeaders(r: Reader, h: ElfHeader): ProgramHeader[] {
   return out;
 }
 
+/**
+ * The PT_LOAD whose range starts at or below `vaddr` and is nearest (binary search: parseProgramHeaders has
+ * checked that PT_LOADs ascend and do not overlap), or undefined.
+ */
+function loadAtOrBelow(loads: readonly ProgramHeader[], vaddr: number): ProgramHeader | undefined {
+  let lo = 0;
+  let hi = loads.length - 1;
+  let found: ProgramHeader | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const ph = loads[mid]!;
+    if (ph.vaddr <= vaddr) {
+      found = ph;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 /** The file offset holding [vaddr, vaddr + length) according to the PT_LOAD headers, or undefined. */
 export function vaddrToOffset(loads: readonly ProgramHeader[], vaddr: number, length: number): number | undefined {
-  for (const ph of loads) {
-    if (vaddr >= ph.vaddr && vaddr + length <= ph.vaddr + ph.filesz) return ph.offset + (vaddr - ph.vaddr);
-  }
+  const ph = loadAtOrBelow(loads, vaddr);
+  if (ph && vaddr + length <= ph.vaddr + ph.filesz) return ph.offset + (vaddr - ph.vaddr);
   return undefined;
 }
 
@@ -82,10 +100,8 @@ export function mustTranslate(r: Reader, loads: readonly ProgramHeader[], field:
 
 /** True when [vaddr, vaddr + length) lies within some PT_LOAD's memory image. */
 export function inLoadImage(loads: readonly ProgramHeader[], vaddr: number, length: number): boolean {
-  for (const ph of loads) {
-    if (vaddr >= ph.vaddr && vaddr + length <= ph.vaddr + ph.memsz) return true;
-  }
-  return false;
+  const ph = loadAtOrBelow(loads, vaddr);
+  return ph !== undefined && vaddr + length <= ph.vaddr + ph.memsz;
 }
 
 /** n is 2^k for some k ≥ 0 (exact for any safe integer). */
@@ -100,10 +116,7 @@ export function isPowerOfTwo(n: number): boolean {
  * that PT_LOAD's bytes end. An ElfError naming `field` when vaddr is in no PT_LOAD's file-backed part.
  */
 export function fileWindow(r: Reader, loads: readonly ProgramHeader[], field: string, vaddr: number, at: number): { offset: number; end: number } {
-  for (const ph of loads) {
-    if (vaddr >= ph.vaddr && vaddr < ph.vaddr + ph.filesz) {
-      return { offset: ph.offset + (vaddr - ph.vaddr), end: Math.min(ph.offset + ph.filesz, r.size) };
-    }
-  }
+  const ph = loadAtOrBelow(loads, vaddr);
+  if (ph && vaddr < ph.vaddr + ph.filesz) return { offset: ph.offset + (vaddr - ph.vaddr), end: Math.min(ph.offset + ph.filesz, r.size) };
   throw new ElfError(field, vaddr, 'is not inside the file-backed part of any PT_LOAD', at);
 }

@@ -64,6 +64,36 @@ export class Reader {
     return hi * TWO32 + lo;
   }
 
+  // Unchecked reads for hot loops: the caller has checked the whole table with need() first. The field name is
+  // built only when a 64-bit value does not fit.
+  u8x(offset: number): number {
+    return this.bytes[offset]!;
+  }
+
+  u16x(offset: number): number {
+    return this.view.getUint16(offset, true);
+  }
+
+  u32x(offset: number): number {
+    return this.view.getUint32(offset, true);
+  }
+
+  u64x(offset: number, field: () => string): number {
+    const lo = this.view.getUint32(offset, true);
+    const hi = this.view.getUint32(offset + 4, true);
+    if (hi > 0x1f_ffff) throw new ElfError(field(), this.view.getBigUint64(offset, true), 'is too large (over 2^53)', offset);
+    return hi * TWO32 + lo;
+  }
+
+  i64x(offset: number, field: () => string): number {
+    const lo = this.view.getUint32(offset, true);
+    const hi = this.view.getInt32(offset + 4, true);
+    if (hi > 0x1f_ffff || hi < -0x20_0000 || (hi === -0x20_0000 && lo === 0)) {
+      throw new ElfError(field(), this.view.getBigInt64(offset, true), 'is too large in magnitude (over 2^53)', offset);
+    }
+    return hi * TWO32 + lo;
+  }
+
   /** The raw 64-bit value, for printing (no range check beyond the bounds). */
   bigU64(field: string, offset: number): bigint {
     this.need(field, offset, 8);
@@ -100,6 +130,10 @@ export interface StringTable {
   size: number;
   /** What to call it in messages (e.g. `DT_STRTAB`, `.shstrtab`). */
   label: string;
+  /** The table decoded once, and for each index the index of the next NUL (-1: none), filled in by tableString:
+   * many names ending at one far NUL must not make lookups quadratic. */
+  text?: string;
+  nextNul?: Int32Array;
 }
 
 /** The string at `index` of `table`; `field` and `at` describe the field holding the index. */
@@ -107,12 +141,19 @@ export function tableString(r: Reader, table: StringTable, index: number, field:
   if (!(index >= 0 && index < table.size)) {
     throw new ElfError(field, index, `is past the end of ${table.label} (size ${hexOf(table.size)})`, at);
   }
-  const start = table.offset + index;
-  const end = table.offset + table.size;
-  const rel = r.bytes.subarray(start, Math.min(end, r.size)).indexOf(0);
-  const nul = rel < 0 ? -1 : start + rel;
-  if (nul < 0) {
-    throw new ElfError(field, index, `names a string in ${table.label} with no NUL before its end`, at);
+  // Decode the table once; every name is then a slice of it.
+  if (table.text === undefined || table.nextNul === undefined) {
+    const end = Math.min(table.offset + table.size, r.size);
+    table.text = latin1(r.bytes, table.offset, end);
+    const next = new Int32Array(end - table.offset);
+    let last = -1;
+    for (let i = next.length - 1; i >= 0; i--) {
+      if (r.bytes[table.offset + i] === 0) last = i;
+      next[i] = last;
+    }
+    table.nextNul = next;
   }
-  return latin1(r.bytes, start, nul);
+  const nul = table.nextNul[index] ?? -1;
+  if (nul < 0) throw new ElfError(field, index, `names a string in ${table.label} with no NUL before its end`, at);
+  return table.text.slice(index, nul);
 }

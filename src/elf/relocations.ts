@@ -34,10 +34,10 @@ export function parseRela(
   for (let i = 0; i < count; i++) {
     const e = base + i * C.ELF64_RELA_SIZE;
     const f = (name: string) => `${label}[${i}].${name}`;
-    const offset = r.u64(f('r_offset'), e);
-    const type = r.u32(f('r_info (type)'), e + 8);
-    const symbolIndex = r.u32(f('r_info (symbol)'), e + 12);
-    const addend = r.i64(f('r_addend'), e + 16);
+    const offset = r.u64x(e, () => f('r_offset'));
+    const type = r.u32x(e + 8);
+    const symbolIndex = r.u32x(e + 12);
+    const addend = r.i64x(e + 16, () => f('r_addend'));
     if (!C.relocationTypeNames.has(type) || type === 39 || type === 40) {
       throw new ElfError(f('r_info (type)'), type, 'is not a known R_X86_64_* relocation type', e + 8);
     }
@@ -64,10 +64,12 @@ export function parseRelr(r: Reader, loads: readonly ProgramHeader[], vaddr: num
   let where = -1;
   for (let i = 0; i < count; i++) {
     const e = base + i * 8;
-    const lo = r.u32(`relr[${i}]`, e);
-    const hi = r.u32(`relr[${i}]`, e + 4);
+    const lo = r.u32x(e);
+    const hi = r.u32x(e + 4);
     if ((lo & 1) === 0) {
-      const addr = r.u64(`relr[${i}]`, e);
+      const addr = r.u64x(e, () => `relr[${i}]`);
+      // Linkers emit addresses in ascending order; this also bounds the output by the image size.
+      if (addr < where) throw new ElfError(`relr[${i}]`, addr, `is below the previous entry's end ${hexOf(where)}`, e);
       if (!inLoadImage(loads, addr, 8)) throw new ElfError(`relr[${i}]`, addr, 'is not inside any PT_LOAD', e);
       out.push(addr);
       where = addr + 8;

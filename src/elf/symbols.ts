@@ -13,12 +13,12 @@ export function parseSymbols(r: Reader, label: string, offset: number, count: nu
   const out: ElfSymbol[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const at = offset + i * C.ELF64_SYM_SIZE;
-    const nameOff = r.u32(`${label}[${i}].st_name`, at);
-    const info = r.u8(`${label}[${i}].st_info`, at + 4);
-    const other = r.u8(`${label}[${i}].st_other`, at + 5);
-    const shndx = r.u16(`${label}[${i}].st_shndx`, at + 6);
-    const value = r.u64(`${label}[${i}].st_value`, at + 8);
-    const size = r.u64(`${label}[${i}].st_size`, at + 16);
+    const nameOff = r.u32x(at);
+    const info = r.u8x(at + 4);
+    const other = r.u8x(at + 5);
+    const shndx = r.u16x(at + 6);
+    const value = r.u64x(at + 8, () => `${label}[${i}].st_value`);
+    const size = r.u64x(at + 16, () => `${label}[${i}].st_size`);
     if (shnum > 0 && shndx !== C.SHN_UNDEF && shndx < C.SHN_LORESERVE && shndx >= shnum) {
       throw new ElfError(`${label}[${i}].st_shndx`, shndx, `is not a section index (e_shnum ${shnum})`, at + 6);
     }

@@ -12,6 +12,10 @@ export function parseVerdef(r: Reader, loads: readonly ProgramHeader[], vaddr: n
   const w = fileWindow(r, loads, 'DT_VERDEF', vaddr, at);
   if (count > (w.end - w.offset) / 20) throw new ElfError('DT_VERDEFNUM', count, `cannot fit in its PT_LOAD (${hexOf(w.end - w.offset)} bytes)`, at);
   const out: VersionDefinition[] = [];
+  const indices = new Set<number>();
+  // Aux entries are distinct in a sound file, so all of them together fit in the window: a budget against lists
+  // that share one long aux chain.
+  let auxBudget = Math.floor((w.end - w.offset) / 8);
   let off = w.offset;
   for (let n = 0; n < count; n++) {
     const f = (name: string) => `verdef[${n}].${name}`;
@@ -30,6 +34,7 @@ export function parseVerdef(r: Reader, loads: readonly ProgramHeader[], vaddr: n
     let firstNameOffset = 0;
     let a = off + aux;
     for (let k = 0; k < cnt; k++) {
+      if (--auxBudget < 0) throw new ElfError(f('vd_cnt'), cnt, 'makes the version definitions hold more names than fit in their PT_LOAD', off + 6);
       if (a + 8 > w.end) throw new ElfError(f(`vda[${k}]`), a, 'extends past the end of its PT_LOAD', off + 12);
       const nameOff = r.u32(f(`vda[${k}].vda_name`), a);
       if (k === 0) firstNameOffset = nameOff;
@@ -39,7 +44,8 @@ export function parseVerdef(r: Reader, loads: readonly ProgramHeader[], vaddr: n
       a += vdaNext;
     }
     if (elfHash(names[0]!) !== hash) throw new ElfError(f('vd_hash'), hash, `is not the ELF hash of '${names[0]}' (${hexOf(elfHash(names[0]!))})`, off + 8);
-    if (out.some((d) => d.index === index)) throw new ElfError(f('vd_ndx'), index, 'is defined twice', off + 4);
+    if (indices.has(index)) throw new ElfError(f('vd_ndx'), index, 'is defined twice', off + 4);
+    indices.add(index);
     out.push({ entryOffset: off, index, flags, hash, name: names[0]!, nameOffset: firstNameOffset, parents: names.slice(1) });
     if (n + 1 < count && next === 0) throw new ElfError(f('vd_next'), 0, `ends the list before DT_VERDEFNUM ${count}`, off + 16);
     off += next;
@@ -51,6 +57,7 @@ export function parseVerneed(r: Reader, loads: readonly ProgramHeader[], vaddr: 
   const w = fileWindow(r, loads, 'DT_VERNEED', vaddr, at);
   if (count > (w.end - w.offset) / 16) throw new ElfError('DT_VERNEEDNUM', count, `cannot fit in its PT_LOAD (${hexOf(w.end - w.offset)} bytes)`, at);
   const out: VersionNeed[] = [];
+  let auxBudget = Math.floor((w.end - w.offset) / 16);
   let off = w.offset;
   for (let n = 0; n < count; n++) {
     const f = (name: string) => `verneed[${n}].${name}`;
@@ -65,6 +72,7 @@ export function parseVerneed(r: Reader, loads: readonly ProgramHeader[], vaddr: 
     let a = off + aux;
     for (let k = 0; k < cnt; k++) {
       const g = (name: string) => f(`vna[${k}].${name}`);
+      if (--auxBudget < 0) throw new ElfError(f('vn_cnt'), cnt, 'makes the version needs hold more entries than fit in their PT_LOAD', off + 2);
       if (a + 16 > w.end) throw new ElfError(f(`vna[${k}]`), a, 'extends past the end of its PT_LOAD', off + 8);
       const hash = r.u32(g('vna_hash'), a);
       const flags = r.u16(g('vna_flags'), a + 4);
@@ -99,7 +107,7 @@ export function applyVersym(
   for (const n of needs) for (const e of n.entries) needByIndex.set(e.other & 0x7fff, { name: e.name, file: n.file });
   for (const sym of symbols) {
     const off = w.offset + sym.index * 2;
-    const raw = r.u16(`versym[${sym.index}]`, off);
+    const raw = r.u16x(off);
     const index = raw & 0x7fff;
     sym.versionIndex = index;
     sym.versionHidden = (raw & C.VERSYM_HIDDEN) !== 0;

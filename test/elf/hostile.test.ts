@@ -190,6 +190,65 @@ describe('hostile input: only ElfError, always naming a field and an offset', ()
     }
   });
 
+  it('crafted tables that would make a naive parser loop or go quadratic fail fast', () => {
+    const libz = join(libDir, 'libz.so.1');
+    const original = new Uint8Array(readFileSync(libz));
+    const elf = parseElf(original, libz);
+    const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const cases: [string, (b: Uint8Array) => void, RegExp][] = [];
+    const gnu = elf.hashTables.gnu!;
+    const bucketsAt = gnu.tableOffset + 16 + gnu.bloomSize * 8;
+    const firstBucket = gnu.buckets.find((x) => x !== 0)!;
+    cases.push(['every GNU bucket points at one chain', (b) => {
+      for (let i = 0; i < gnu.nbuckets; i++) view(b).setUint32(bucketsAt + 4 * i, firstBucket, true);
+    }, /^gnu_hash\./]);
+    cases.push(['a GNU chain never ends (no terminator bit)', (b) => {
+      const chainsAt = bucketsAt + gnu.nbuckets * 4;
+      for (let i = 0; i < gnu.chains.length; i++) view(b).setUint32(chainsAt + 4 * i, 0x2, true);
+    }, /./]);
+    const dynstr = elf.sections.find((x) => x.name === '.dynstr')!;
+    cases.push(['the dynamic string table has one NUL, at its end', (b) => {
+      b.fill(0x41, dynstr.offset, dynstr.offset + dynstr.size - 1);
+    }, /./]);
+    const d = elf.dynamic!.entries.find((e) => e.tag === 0x6ffffffe)!; // DT_VERNEED
+    cases.push(['DT_VERNEEDNUM claims 2^32-1 entries', (b) => {
+      const num = elf.dynamic!.entries.find((e) => e.tag === 0x6fffffff)!;
+      view(b).setUint32(num.entryOffset + 8, 0xffffffff, true);
+    }, /^DT_VERNEEDNUM /]);
+    expect(d).toBeDefined();
+    const sysvLib = built.find((b) => b.name === 'libsysv.so');
+    for (const [label, mutate, field] of cases) {
+      const copy = original.slice();
+      mutate(copy);
+      const t = performance.now();
+      let err: unknown;
+      try {
+        parseElf(copy, label);
+      } catch (e) {
+        err = e;
+      }
+      expect(performance.now() - t, label).toBeLessThan(1000);
+      expectGoodError(err, label);
+      expect((err as ElfError).message, label).toMatch(field);
+    }
+    if (sysvLib) {
+      const b = new Uint8Array(readFileSync(sysvLib.path));
+      const lib = parseElf(b, sysvLib.path);
+      const t = lib.hashTables.sysv!;
+      const chainsAt = t.tableOffset + 8 + t.nbucket * 4;
+      const head = t.buckets.find((x) => x !== 0)!;
+      view(b).setUint32(chainsAt + 4 * head, head, true); // chain[head] = head: a loop
+      let err: unknown;
+      try {
+        parseElf(b, 'sysv loop');
+      } catch (e) {
+        err = e;
+      }
+      expectGoodError(err, 'sysv loop');
+      expect((err as ElfError).message).toMatch(/^hash\.chains\[\d+\] .* twice/);
+    }
+  });
+
   it('non-ELF and degenerate inputs', () => {
     for (const bytes of [new Uint8Array(0), new Uint8Array(3), new Uint8Array(64), new TextEncoder().encode('/* GNU ld script */\nGROUP ( libc.so.6 )\n'), new Uint8Array(64).fill(0xff)]) {
       expect(attempt(bytes, 'degenerate')).toBe('error');
