@@ -14,10 +14,13 @@
  * The kernel maps more than the touched page of a file on a read fault: read-around brings
  * neighbouring pages into the page cache (as large folios, mapped whole) and fault-around maps
  * neighbouring cached pages. picemu models pure demand paging, so this helper writes the file back
- * once when it opens it (fdatasync), drops its unmapped cached pages before each touch
- * (POSIX_FADV_DONTNEED) and
- * reads a file page under MADV_RANDOM (no read-around), then restores MADV_NORMAL (the VMAs merge
- * back). Scripts must not map one file page twice in one process, or fault-around could map it. */
+ * once when it opens it (fsync), drops its cached pages before each touch (POSIX_FADV_DONTNEED
+ * page by page, which leaves mapped pages; pages dirtied through a shared mapping are skipped, as
+ * DONTNEED would write them back) and touches a file page under MADV_RANDOM (no read-around), then
+ * restores MADV_NORMAL (the VMAs merge back). Scripts must not map one file page twice in one
+ * process, or fault-around could map it. A page written through a shared mapping does not stay
+ * dirty reliably (writeback of its neighbours or of its large folio cleans it): scripts that
+ * compare Shared_Dirty/Pss_Dirty of such pages are not reliable. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
@@ -55,25 +58,40 @@ static int parse_prot(const char *s) {
   return (s[0] == 'r' ? PROT_READ : 0) | (s[1] == 'w' ? PROT_WRITE : 0) | (s[2] == 'x' ? PROT_EXEC : 0);
 }
 
-static int is_file_mapping(char *p) {
-  char line[512];
+/* The file page behind p and whether its mapping is shared, from /proc/self/maps; -1 if p is not in a file mapping. */
+static long file_page_of(char *p, int *shared) {
+  char line[512], perms[8];
   FILE *f = fopen("/proc/self/maps", "r");
-  int found = 0;
+  long page = -1;
   while (fgets(line, sizeof line, f)) {
-    unsigned long s, e, ino;
-    if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &s, &e, &ino) == 3 && (unsigned long)p >= s && (unsigned long)p < e) {
-      found = ino != 0;
+    unsigned long s, e, off, ino;
+    if (sscanf(line, "%lx-%lx %7s %lx %*s %lu", &s, &e, perms, &off, &ino) == 5 && (unsigned long)p >= s && (unsigned long)p < e) {
+      if (ino != 0) page = (long)((off + ((unsigned long)p - s)) / PAGE);
+      *shared = perms[3] == 's';
       break;
     }
   }
   fclose(f);
-  return found;
+  return page;
+}
+
+/* File pages written through a shared mapping: dirty in the page cache; never dropped (fadvise
+ * DONTNEED would write them back, and smaps would show them clean). */
+static char shared_dirty[1 << 16];
+
+static void drop_unmapped_cache(void) {
+  off_t size = lseek(fd, 0, SEEK_END);
+  for (long page = 0; page * (off_t)PAGE < size && page < (long)sizeof shared_dirty; page++)
+    if (!shared_dirty[page]) posix_fadvise(fd, page * PAGE, PAGE, POSIX_FADV_DONTNEED);
 }
 
 static void touch(char *p, int write) {
-  if (fd >= 0) posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-  int file = is_file_mapping(p);
-  if (file) madvise(p, PAGE, MADV_RANDOM);
+  int shared = 0;
+  long page = file_page_of(p, &shared);
+  /* Marked before dropping: in lockstep the other process wrote this page a moment ago. */
+  if (write && shared && page >= 0 && page < (long)sizeof shared_dirty) shared_dirty[page] = 1;
+  if (fd >= 0) drop_unmapped_cache();
+  if (page >= 0) madvise(p, PAGE, MADV_RANDOM);
   int sig = sigsetjmp(on_fault, 1);
   if (sig == 0) {
     if (write) *(volatile char *)p = 0x5a;
@@ -82,7 +100,7 @@ static void touch(char *p, int write) {
     size_t used = strlen(faults);
     snprintf(faults + used, sizeof faults - used, "fault %d %s\n", current_step, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
   }
-  if (file) madvise(p, PAGE, MADV_NORMAL);
+  if (page >= 0) madvise(p, PAGE, MADV_NORMAL);
 }
 
 static void run_step(const char *line) {
@@ -154,7 +172,7 @@ int main(void) {
     if (sscanf(buf, "file %255s %7s", path, mode) >= 1) {
       fd = open(path, strcmp(mode, "rw") ? O_RDONLY : O_RDWR);
       if (fd < 0) die("cannot open", path);
-      fdatasync(fd); /* the test just wrote it: clean pages can be dropped, and are not counted dirty */
+      fsync(fd); /* the test just wrote it: clean pages can be dropped, and are not counted dirty */
       posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
     }
     sscanf(buf, "procs %d", &procs);
