@@ -14,10 +14,21 @@ function intToScalar(bits: 32 | 64, double: boolean) {
     const g = getter(insn, 1, bits);
     return (c: Cpu) => {
       const lo = g(c);
-      const v = bits === 32 ? BigInt(lo | 0) : (BigInt(c.hi | 0) << 32n) | BigInt(lo >>> 0);
+      const hi = bits === 32 ? 0 : c.hi | 0;
       beginFp(c);
-      if (double) intToF64(v, tmp, 0);
-      else tmp[0] = bits === 32 ? int32ToF32(lo | 0) : intToF32(v);
+      if (bits === 32) {
+        if (double) putF64(tmp, 0, lo | 0);
+        else tmp[0] = int32ToF32(lo | 0);
+      } else if (hi >= -0x200000 && hi < 0x200000) {
+        // |value| < 2^53: exact as a double; the BigInt path only for wider values
+        const v = hi * 4294967296 + (lo >>> 0);
+        if (double) putF64(tmp, 0, v);
+        else tmp[0] = v >= -16777216 && v <= 16777216 ? int32ToF32(v) : intToF32(BigInt(v));
+      } else {
+        const v = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+        if (double) intToF64(v, tmp, 0);
+        else tmp[0] = intToF32(v);
+      }
       endFp(c);
       c.xmm32[d] = tmp[0];
       if (double) c.xmm32[d + 1] = tmp[1];

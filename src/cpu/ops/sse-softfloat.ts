@@ -586,6 +586,12 @@ export function floatToInt(x: number, isNaN: boolean, isDenormal: boolean, width
     intOut[1] = 0;
     return;
   }
+  if (Math.abs(r) < 9007199254740992) {
+    const hi = Math.floor(r / 4294967296);
+    intOut[0] = (r - hi * 4294967296) >>> 0;
+    intOut[1] = hi >>> 0;
+    return;
+  }
   const v = BigInt.asUintN(64, BigInt(r));
   intOut[0] = Number(v & 0xffffffffn);
   intOut[1] = Number(v >> 32n);
