@@ -1,7 +1,7 @@
 // Symbol lookup by name (and version) through the file's own hash tables, with ld.so's matching rules.
 import * as C from './constants.ts';
 import { hashChainMatches, isLookupCandidate } from './hash.ts';
-import type { ElfFile, ElfSymbol } from './types.ts';
+import type { ElfFile, ElfSymbol, SectionHeader } from './types.ts';
 
 /**
  * Every dynamic symbol named `name` that ld.so would accept as a definition, in hash-chain order
@@ -27,4 +27,19 @@ export function lookupSymbol(elf: ElfFile, name: string, version?: string): ElfS
     return candidates.find((s) => (s.version === version && s.versionFile === undefined) || unversioned(s));
   }
   return candidates.find((s) => !s.versionHidden && (s.versionFile === undefined || s.version === undefined));
+}
+
+/** The first section header named `name` (e.g. `.text`), or undefined (also for files without section headers). */
+export function findSection(elf: ElfFile, name: string): SectionHeader | undefined {
+  return elf.sections.find((s) => s.name === name);
+}
+
+/** The GNU build ID (NT_GNU_BUILD_ID in a note named GNU) as lowercase hex, or undefined. */
+export function buildId(elf: ElfFile): string | undefined {
+  for (const group of [...elf.notes, ...elf.sectionNotes]) {
+    for (const n of group.notes) {
+      if (n.name === 'GNU' && n.type === C.NT_GNU_BUILD_ID) return [...n.desc].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+  }
+  return undefined;
 }

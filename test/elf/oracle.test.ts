@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  lookupCandidates, lookupSymbol, parseElf, PT_GNU_RELRO, PT_TLS, SHN_UNDEF, type ElfFile,
+  buildId, lookupCandidates, lookupSymbol, parseElf, PT_GNU_RELRO, PT_TLS, SHN_UNDEF, type ElfFile,
 } from '../../src/elf/index.ts';
 import { hasCc, hasReadelf, repoRoot } from '../helpers/oracles.ts';
 import { readelf } from '../helpers/readelf.ts';
@@ -57,6 +57,17 @@ describe.skipIf(!haveReadelf)('elf vs readelf', () => {
 
     it('dynamic entries as readelf -dW', () => {
       expect(compareDynamic(elf, readelf(['-dW'], path), 20)).toEqual([]);
+    });
+
+    it('notes: the build ID and the note count per section as readelf -nW', () => {
+      const text = readelf(['-nW'], path);
+      const id = /Build ID: ([0-9a-f]+)/.exec(text)?.[1];
+      expect(buildId(elf)).toBe(id);
+      const theirs = [...text.matchAll(/^Displaying notes found in: (\S+)\n[ \t]+Owner.*\n((?:[ \t]+\S.*\n)*)/gm)].map((m) => [
+        m[1], m[2]!.split('\n').filter((l) => /^ {2}\S/.test(l)).length,
+      ]);
+      // readelf reads notes from sections when there are any (every file here has them).
+      expect(elf.sectionNotes.map((g) => [g.sectionName, g.notes.length])).toEqual(theirs);
     });
 
     it('every defined dynamic symbol is found by name (and version) through each hash table at its address', () => {
