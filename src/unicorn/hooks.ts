@@ -41,9 +41,21 @@ function inRange(h: HookRecord, address: number): boolean {
   return h.begin > h.end || (address >= h.begin && address <= h.end);
 }
 
+/** Where the facade finds the upper halves of 16-byte accesses (as 32-bit lo/hi). */
+export interface WideAccess {
+  /** Bytes 8..15 of a 16-byte read at `address` (memory holds them after the read). */
+  readHigh(address: number): [number, number];
+  /** Bytes 8..15 of the 16-byte value the current instruction is about to store. */
+  writeHigh(): [number, number];
+}
+
 export class HookTable {
   private readonly records: HookRecord[] = [];
   private nextHandle = 1;
+  /** Set when decoded code was invalidated (e.g. a hook wrote code); see `code` below. */
+  codeChanged = false;
+  /** The address whose hooks already ran before the CPU restarted there on fresh code. */
+  private ranAt = -1;
 
   constructor(
     /** The Unicorn object callbacks receive first. */
@@ -54,6 +66,8 @@ export class HookTable {
     private readonly changed: () => void,
     /** The current run's exit addresses: a block reported to HOOK_BLOCK ends at the first one inside it. */
     private readonly exits: () => number[],
+    /** The upper 8 bytes of a 16-byte access, which the CPU's hooks do not carry. */
+    private readonly wide: WideAccess,
   ) {}
 
   add(type: number, callback: HookCallback, userData: unknown, begin: number, end: number, insn: number): HookRecord {
@@ -83,16 +97,26 @@ export class HookTable {
     const of = (bits: number): HookRecord[] => this.records.filter((r) => (r.type & bits) !== 0);
     const hooks: CpuHooks = {};
 
+    // When a hook rewrites the code it runs in, the CPU drops the decoded block and restarts at the same
+    // instruction; unicorn calls that instruction's hooks once, so the restart does not call them again.
     const code = of(uc.HOOK_CODE);
     if (code.length) {
       hooks.code = (address, size) => {
+        if (address === this.ranAt) {
+          this.ranAt = -1;
+          return;
+        }
+        this.ranAt = -1;
+        this.codeChanged = false;
         let a: bigint | undefined;
         for (const h of code) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
+        if (this.codeChanged) this.ranAt = address;
       };
     }
     const block = of(uc.HOOK_BLOCK);
     if (block.length) {
       hooks.block = (address, size) => {
+        if (address === this.ranAt) return;
         for (const x of this.exits()) if (x > address && x < address + size) size = x - address;
         let a: bigint | undefined;
         for (const h of block) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
@@ -105,14 +129,35 @@ export class HookTable {
         for (const h of list) if (!h.deleted && inRange(h, address)) h.callback(owner, type, BigInt(address), size, int64(lo, hi), h.userData);
       };
     };
+    // unicorn reports a 16-byte access as two 8-byte ones, low half first (read, read-after, read, read-after).
     const read = memValid(uc.HOOK_MEM_READ, uc.MEM_READ);
-    if (read) hooks.memRead = (address, size) => read(address, size, 0, 0);
     const readAfter = memValid(uc.HOOK_MEM_READ_AFTER, uc.MEM_READ_AFTER);
-    if (readAfter) hooks.memReadAfter = readAfter;
+    if (read) {
+      hooks.memRead = (address, size) => {
+        if (size !== 16) return read(address, size, 0, 0);
+        read(address, 8, 0, 0);
+        if (!readAfter) read(address + 8, 8, 0, 0);
+      };
+    }
+    if (readAfter) {
+      hooks.memReadAfter = (address, size, lo, hi) => {
+        if (size !== 16) return readAfter(address, size, lo, hi);
+        readAfter(address, 8, lo, hi);
+        read?.(address + 8, 8, 0, 0);
+        const [lo2, hi2] = this.wide.readHigh(address);
+        readAfter(address + 8, 8, lo2, hi2);
+      };
+    }
     const write = memValid(uc.HOOK_MEM_WRITE, uc.MEM_WRITE);
-    if (write) hooks.memWrite = write;
-    const fetch = memValid(uc.HOOK_MEM_FETCH, uc.MEM_FETCH);
-    if (fetch) hooks.memFetch = (address, size) => fetch(address, size, 0, 0);
+    if (write) {
+      hooks.memWrite = (address, size, lo, hi) => {
+        if (size !== 16) return write(address, size, lo, hi);
+        write(address, 8, lo, hi);
+        const [lo2, hi2] = this.wide.writeHigh();
+        write(address + 8, 8, lo2, hi2);
+      };
+    }
+    // HOOK_MEM_FETCH is accepted but, as in unicorn 2, never called.
 
     if (this.has(uc.HOOK_MEM_INVALID)) {
       hooks.invalid = (access, reason, address, size, lo, hi) => {

@@ -109,10 +109,16 @@ export class UnicornMemory implements GuestMemory {
   write(address: number, data: ArrayLike<number>): void {
     const size = data.length;
     if (!this.isMapped(address, size)) throw new UcError(ERR_WRITE_UNMAPPED);
+    let changed = false;
     this.copy(address, size, (page, pageOff, pos, n) => {
-      for (let i = 0; i < n; i++) page.bytes[pageOff + i] = data[pos + i];
+      for (let i = 0; i < n; i++) {
+        const before = page.bytes[pageOff + i];
+        page.bytes[pageOff + i] = data[pos + i];
+        if (page.bytes[pageOff + i] !== before) changed = true;
+      }
     });
-    this.onChange?.(address, size);
+    // Rewriting the same bytes leaves decoded code valid (hooks that patch code on every call rely on it).
+    if (changed) this.onChange?.(address, size);
   }
 
   /** True when every byte of [address, address + size) is mapped. */

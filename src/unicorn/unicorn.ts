@@ -3,7 +3,7 @@
 import { constants as uc } from './constants.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { fail, failureMessage, UcError } from './errors.ts';
-import { HookTable, type HookCallback } from './hooks.ts';
+import { HookTable, type HookCallback, type WideAccess } from './hooks.ts';
 import { UnicornMemory } from './memory.ts';
 import { registerAccess, SpareRegisters } from './registers.ts';
 import { address, getValue, setValue, TYPE_SIZE, u32, u64, type ValueType } from './values.ts';
@@ -63,8 +63,23 @@ export class Unicorn {
     this.engine = createEngine(this.memory, this.bits);
     const state = this.engine.state;
     const rip = { get: () => state.rip, set: (v: number) => (state.rip = v) };
-    this.hooks = new HookTable(this, rip, () => this.engine.setHooks(this.hooks.cpuHooks()), () => this.engine.exits);
-    this.memory.onChange = (addr, length) => this.engine.invalidateCode(addr, length);
+    const wide: WideAccess = {
+      readHigh: (addr) => {
+        const b = this.memory.peek(addr + 8, 8);
+        return b ? [u32le(b, 0), u32le(b, 4)] : [0, 0];
+      },
+      // A 16-byte store's source is an XMM register (movdqa/movups/...): its upper half is the value.
+      writeHigh: () => {
+        const x = state.curInsn?.ops.find((o) => o.kind === 'xmm');
+        if (!x || x.kind !== 'xmm') return [0, 0];
+        return [state.xmm32[4 * x.reg + 2], state.xmm32[4 * x.reg + 3]];
+      },
+    };
+    this.hooks = new HookTable(this, rip, () => this.engine.setHooks(this.hooks.cpuHooks()), () => this.engine.exits, wide);
+    this.memory.onChange = (addr, length) => {
+      this.engine.invalidateCode(addr, length);
+      this.hooks.codeChanged = true;
+    };
   }
 
   // ---- registers
@@ -503,4 +518,8 @@ export class Unicorn {
 function sizeArg(x: unknown): number {
   const v = u64(x);
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.MAX_SAFE_INTEGER;
+}
+
+function u32le(b: Uint8Array, off: number): number {
+  return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
 }

@@ -513,4 +513,157 @@ export const scenarios: Scenario[] = [
       t.log('a still sees', a.mem_read(0x41000, 4));
     },
   },
+  {
+    name: '32-bit mode: stack, memory hooks and flags',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_32);
+      // mov ebx, 0x20000; mov dword [ebx], 0x80000001; add dword [ebx], 0x7fffffff; push dword [ebx]; pop ecx; call +0; pop edx
+      const code = hex('bb 00 00 02 00 c7 03 01 00 00 80 81 03 ff ff ff 7f ff 33 59 e8 00 00 00 00 5a');
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
+      e.mem_write(CODE, code);
+      e.reg_write_i32(uc.X86_REG_ESP, 0x20800);
+      e.hook_add(uc.HOOK_MEM_READ | uc.HOOK_MEM_WRITE, (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log('mem', [type, addr, size, value]));
+      e.hook_add(uc.HOOK_BLOCK, (_h: Uc, addr: bigint, size: number) => t.log('block', [addr, size]));
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + code.length, 0, 0));
+      logRegs(t, e, uc, 32);
+    },
+  },
+  {
+    name: 'read-modify-write, string and SSE instructions as memory hooks see them',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      const code = hex(
+        '48 bb 00 00 02 00 00 00 00 00' + // mov rbx, 0x20000
+          '01 03' + //                       add [rbx], eax
+          '48 8d 73 10' + //                 lea rsi, [rbx+16]
+          '48 8d 7b 40' + //                 lea rdi, [rbx+64]
+          'b9 03 00 00 00' + //              mov ecx, 3
+          'f3 a4' + //                       rep movsb
+          '66 0f 6f 43 10' + //              movdqa xmm0, [rbx+16]
+          '66 0f 7f 43 20' + //              movdqa [rbx+32], xmm0
+          'f0 0f c1 03', //                  lock xadd [rbx], eax
+      );
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
+      e.mem_write(CODE, code);
+      e.mem_write(0x20000, hex('01000000 00000000 00000000 00000000 a1a2a3a4a5a6a7a8 b1b2b3b4b5b6b7b8'));
+      e.reg_write_i64(uc.X86_REG_RAX, 5);
+      e.hook_add(uc.HOOK_MEM_READ | uc.HOOK_MEM_WRITE, (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log('mem', [type, addr, size, value]));
+      e.hook_add(uc.HOOK_MEM_READ_AFTER, (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log('after', [type, addr, size, value]));
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + code.length, 0, 0));
+      logRegs(t, e, uc, 64);
+      t.log('xmm0', e.reg_read(uc.X86_REG_XMM0, 16));
+      t.log('data', e.mem_read(0x20000, 80));
+    },
+  },
+  {
+    name: 'HOOK_MEM_FETCH',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_write(CODE, LOOP);
+      e.hook_add(uc.HOOK_MEM_FETCH, (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log('fetch', [type, addr, size, value]));
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + LOOP.length, 0, 0));
+      logRegs(t, e, uc, 64);
+    },
+  },
+  {
+    name: 'a timeout ends an endless loop without error and QUERY_TIMEOUT reports it',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_write(CODE, hex('ff c0 eb fc')); // loop: inc eax; jmp loop
+      t.attempt('emu_start 20 ms', () => e.emu_start(CODE, CODE + 4, 20000, 0));
+      t.log('timed out', e.query(uc.QUERY_TIMEOUT));
+      t.log('rip in loop', [BigInt(CODE), BigInt(CODE + 2)].includes(e.reg_read_i64(uc.X86_REG_RIP)));
+      t.log('ran', e.reg_read_i64(uc.X86_REG_RAX) > 0n);
+      e.mem_write(CODE, hex('90 90 90 90'));
+      t.attempt('emu_start without timeout', () => e.emu_start(CODE, CODE + 4, 0, 0));
+      t.log('timed out', e.query(uc.QUERY_TIMEOUT));
+    },
+  },
+  {
+    name: 'invalid-access hooks can fix protections and unmapped code, then the access is retried',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      // mov dword [0x60000], 7; jmp 0x90000 (unmapped, mapped by the hook with `inc eax`s)
+      const code = hex('c7 04 25 00 00 06 00 07 00 00 00 e9 f0 ff 07 00');
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_map(0x60000, 0x1000, uc.PROT_READ);
+      e.mem_write(CODE, code);
+      e.hook_add(uc.HOOK_MEM_WRITE_PROT, (u: Uc, type: number, addr: bigint, size: number, value: bigint) => {
+        t.log('write prot', [type, addr, size, value]);
+        u.mem_protect(0x60000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
+        return true;
+      });
+      e.hook_add(uc.HOOK_MEM_FETCH_UNMAPPED, (u: Uc, type: number, addr: bigint, size: number, value: bigint) => {
+        t.log('fetch unmapped', [type, addr, size, value]);
+        u.mem_map(0x90000, 0x1000, uc.PROT_READ | uc.PROT_EXEC);
+        u.mem_write(0x90000, hex('ff c0 ff c0'));
+        return true;
+      });
+      t.attempt('emu_start', () => e.emu_start(CODE, 0x90004, 0, 0));
+      logRegs(t, e, uc, 64);
+      t.log('data', e.mem_read(0x60000, 4));
+      t.log('regions', e.mem_regions());
+    },
+  },
+  {
+    name: 'emu_stop from a memory hook; writing memory and RIP from hooks',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
+      e.mem_map(0x30000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
+      e.mem_write(CODE, MEMOPS);
+      e.reg_write_i64(uc.X86_REG_RSP, 0x30800);
+      const h = e.hook_add(uc.HOOK_MEM_WRITE, (u: Uc, _type: number, addr: bigint) => {
+        t.log('write', addr);
+        if (addr === 0x20008n) u.emu_stop();
+      });
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + MEMOPS.length, 0, 0));
+      // Allowlisted unicorn quirk: after emu_stop from a memory hook unicorn leaves RIP at the start of the
+      // translated block; picemu leaves it after the instruction that made the access (which completed).
+      logRegs(t, e, uc, 64, 'stopped', ['RIP']);
+      t.log('data', e.mem_read(0x20000, 16));
+      e.hook_del(h);
+      // A read hook that changes the memory about to be read: the instruction sees the new value.
+      e.hook_add(uc.HOOK_MEM_READ, (u: Uc, _type: number, addr: bigint) => {
+        t.log('read', addr);
+        u.mem_write(Number(addr), [0xaa, 0xbb, 0xcc, 0xdd]);
+      });
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + MEMOPS.length, 0, 0));
+      logRegs(t, e, uc, 64, 'after');
+    },
+  },
+  {
+    name: 'code written by mem_write between runs and from a hook is executed as written',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_write(CODE, hex('ff c0 ff c0 ff c0 90')); // inc eax x3; nop
+      t.attempt('first', () => e.emu_start(CODE, CODE + 7, 0, 0));
+      e.mem_write(CODE, hex('ff c8')); // dec eax
+      t.attempt('second', () => e.emu_start(CODE, CODE + 7, 0, 0));
+      logRegs(t, e, uc, 64, 'after second');
+      // A hook patches code in a block not yet running (unicorn runs the rest of the current translated block
+      // as decoded, a quirk picemu does not copy): jmp +0 ends the block first.
+      e.mem_write(CODE, hex('ff c8 eb 00 ff c0 90')); // dec eax; jmp +0; inc eax; nop
+      const patch = e.hook_add(uc.HOOK_CODE, (u: Uc, addr: bigint) => {
+        t.log('hook', addr);
+        if (addr === BigInt(CODE + 2)) u.mem_write(CODE + 4, hex('48 f7 d8')); // neg rax over inc eax; nop
+      });
+      t.attempt('third', () => e.emu_start(CODE, CODE + 7, 0, 0));
+      logRegs(t, e, uc, 64, 'after third');
+      e.hook_del(patch);
+      // A hook that rewrites the very instruction it is called for, with the same bytes, changes nothing.
+      e.hook_add(uc.HOOK_CODE, (u: Uc, addr: bigint) => {
+        t.log('same-bytes hook', addr);
+        u.mem_write(Number(addr), u.mem_read(Number(addr), 2));
+      });
+      t.attempt('fourth', () => e.emu_start(CODE, CODE + 7, 0, 0));
+      logRegs(t, e, uc, 64, 'after fourth');
+    },
+  },
 ];
