@@ -113,6 +113,11 @@ export class Engine {
         return { code: uc.ERR_OK, timedOut: true };
       case 'fault': {
         const f = outcome.fault;
+        // The CPU's hooked loop fetches the next block before checking `until` and the budget: a fetch fault
+        // at an exit, or after `count` instructions, is where unicorn would simply have stopped.
+        if (f.access === 'fetch' && (exits.includes(cpu.rip) || (count > 0 && executed + outcome.executed >= count))) {
+          return { code: uc.ERR_OK, timedOut: false };
+        }
         this.lastFault = f;
         // An unhooked `int N` (CD ib) leaves RIP after it in unicorn, as int3 does.
         if ((f as GuestFault & { intno?: number }).intno !== undefined) cpu.rip = f.rip + 2;

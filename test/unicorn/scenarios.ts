@@ -666,4 +666,36 @@ export const scenarios: Scenario[] = [
       logRegs(t, e, uc, 64, 'after fourth');
     },
   },
+  {
+    name: 'a run with hooks may end where nothing is mapped: at `until`, or after `count`',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_write(CODE + 0xffc, hex('ff c0 ff c0'));
+      e.hook_add(uc.HOOK_CODE, (_h: Uc, addr: bigint, size: number) => t.log('code', [addr, size]));
+      t.attempt('until the unmapped page', () => e.emu_start(CODE + 0xffc, CODE + 0x1000, 0, 0));
+      t.log('rip', e.reg_read_i64(uc.X86_REG_RIP));
+      logRegs(t, e, uc, 64);
+      // Not compared: without an exit at the page end, unicorn 2 translates past it and fails with
+      // FETCH_UNMAPPED before running the block's first instruction; picemu (like the hardware) runs the two
+      // instructions and faults on the fetch at the unmapped page, or stops after `count` of them.
+    },
+  },
+  {
+    name: 'ctl_exits_enable + ctl_set_exits stops at whichever exit comes first (native: `until` at that exit)',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_write(CODE, LOOP);
+      e.hook_add(uc.HOOK_BLOCK, (_h: Uc, addr: bigint, size: number) => t.log('block', [addr, size]));
+      if (e.ctl_set_exits) {
+        e.ctl_exits_enable();
+        e.ctl_set_exits([CODE + 0xd, CODE + 9, 0x9999]);
+        t.attempt('emu_start', () => e.emu_start(CODE, 0, 0, 0));
+      } else {
+        t.attempt('emu_start', () => e.emu_start(CODE, CODE + 9, 0, 0));
+      }
+      logRegs(t, e, uc, 64);
+    },
+  },
 ];
