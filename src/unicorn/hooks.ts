@@ -34,6 +34,7 @@ function invalidHookBit(access: AccessKind, reason: PageFaultReason): number {
 
 /** A 64-bit value from 32-bit halves, as the signed int64 unicorn.js's callbacks receive. */
 export function int64(lo: number, hi: number): bigint {
+  if (hi === 0) return BigInt(lo >>> 0);
   return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
 }
 

@@ -113,6 +113,9 @@ function xmm(n: number, width: 16 | 32): RegisterAccess {
   };
 }
 
+/** unicorn's reset values of DR0-DR7 (DR6 and DR7 have fixed-one bits). */
+const DR_RESET = [0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400];
+
 function build(bits: 64 | 32): RegisterAccess[] {
   const table: RegisterAccess[] = new Array(uc.X86_REG_ENDING).fill(NONE);
   const set = (name: string, access: RegisterAccess): void => {
@@ -141,13 +144,13 @@ function build(bits: 64 | 32): RegisterAccess[] {
     set('FS_BASE', numeric(8, (s) => s.fsBase, (s, v) => (s.fsBase = v)));
     set('GS_BASE', numeric(8, (s) => s.gsBase, (s, v) => (s.gsBase = v)));
     for (const r of ['CR0', 'CR1', 'CR2', 'CR3', 'CR4', 'CR5', 'CR6', 'CR7', 'CR8']) set(r, spare(id(r), 8, r === 'CR0' ? 0x11 : 0));
-    for (let r = 0; r < 8; r++) set(`DR${r}`, spare(id(`DR${r}`), 8));
+    for (let r = 0; r < 8; r++) set(`DR${r}`, spare(id(`DR${r}`), 8, DR_RESET[r]));
   } else {
     set('EIP', numeric(4, (s) => s.rip, (s, v) => (s.rip = v)));
     set('IP', numeric(2, (s) => s.rip % 65536, (s, v) => (s.rip = v)));
     set('FS_BASE', numeric(4, (s) => s.fsBase, (s, v) => (s.fsBase = v)));
     for (const r of ['CR0', 'CR1', 'CR2', 'CR3', 'CR4', 'CR5', 'CR6', 'CR7', 'CR8']) set(r, spare(id(r), 4, r === 'CR0' ? 0x11 : 0));
-    for (let r = 0; r < 8; r++) set(`DR${r}`, spare(id(`DR${r}`), 4));
+    for (let r = 0; r < 8; r++) set(`DR${r}`, spare(id(`DR${r}`), 4, DR_RESET[r]));
   }
   set('EFLAGS', numeric(4, (s) => s.rflags, (s, v) => (s.rflags = v)));
   // unicorn loads a FLAGS write as the whole EFLAGS.
