@@ -76,6 +76,7 @@ function bind(): Binding | undefined {
       context_save: 'int uc_context_save(uc_engine *uc, uc_context *context)',
       context_restore: 'int uc_context_restore(uc_engine *uc, uc_context *context)',
       context_free: 'int uc_context_free(uc_context *context)',
+      ctl: 'int uc_ctl(uc_engine *uc, int control, ...)',
     };
     const fn: Record<string, Fn> = {};
     try {
@@ -137,6 +138,9 @@ export interface NativeHook {
   handle: number;
   callback: number;
 }
+
+/** UC_CTL_WRITE(type, nr): the control word for a uc_ctl that writes `nr` arguments. */
+const ctlWrite = (type: number, nr: number): number => (type | (nr << 26) | (UC.CTL_IO_WRITE << 30)) | 0;
 
 const toBig = (v: number | bigint): bigint => (typeof v === 'bigint' ? BigInt.asUintN(64, v) : BigInt.asUintN(64, BigInt(v)));
 
@@ -332,6 +336,18 @@ export class NativeUnicorn {
     const out = [0];
     this.check('query', this.b.fn.query(this.handle, type, out));
     return Number(out[0]);
+  }
+
+  // --- uc_ctl ------------------------------------------------------------------------------------
+
+  /** Drops every translated block (unicorn 2.0 keeps stale translations after mem_write over code). */
+  ctl_flush_tb(): void {
+    this.check('ctl', this.b.fn.ctl(this.handle, ctlWrite(UC.CTL_TB_FLUSH, 0)));
+  }
+
+  /** Drops translated blocks covering [begin, end). */
+  ctl_remove_cache(begin: number | bigint, end: number | bigint): void {
+    this.check('ctl', this.b.fn.ctl(this.handle, ctlWrite(UC.CTL_TB_REMOVE_CACHE, 2), 'uint64_t', toBig(begin), 'uint64_t', toBig(end)));
   }
 
   // --- hooks -----------------------------------------------------------------------------------

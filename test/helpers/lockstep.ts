@@ -275,16 +275,30 @@ export class NativeSide implements Side {
     out.mxcsr = this.rawView.getUint32(16 * 34, true);
   }
 
-  step(writes: Write[]): StepEnd {
+  /**
+   * One instruction. unicorn counts each iteration of a rep-prefixed string instruction as one: with
+   * `repeated`, it steps again while RIP stays on the instruction, so both engines
+   * complete the whole instruction.
+   */
+  step(writes: Write[], repeated = false): StepEnd {
     this.writes = writes;
     this.interrupt = -1;
     this.syscalled = false;
     this.badAccess = null;
     const rip = this.uc.reg_value(UC.X86_REG_RIP);
-    const err = this.uc.emu_start_code(rip, this.stopAt, 0, 1);
+    let err = this.uc.emu_start_code(rip, this.stopAt, 0, 1);
+    if (repeated) {
+      for (let i = 0; i < 100_000 && err === UC.ERR_OK && this.interrupt < 0 && !this.badAccess; i++) {
+        if (this.uc.reg_value(UC.X86_REG_RIP) !== rip) break;
+        err = this.uc.emu_start_code(rip, this.stopAt, 0, 1);
+      }
+    }
     this.writes = null;
     if (this.interrupt >= 0) return { kind: 'fault', what: INTERRUPT_NAMES[this.interrupt] ?? `interrupt-${this.interrupt}` };
     if (this.syscalled) return { kind: 'syscall' };
+    // unicorn sometimes stops on an instruction it will not execute, without an error (seen for encodings it
+    // wrongly treats as invalid): RIP unchanged after a "successful" step. (A jump to itself would look the same.)
+    if (err === UC.ERR_OK && this.uc.reg_value(UC.X86_REG_RIP) === rip) return { kind: 'fault', what: 'not-executed' };
     if (err === UC.ERR_OK) return { kind: 'ok' };
     // Set by the invalid-access hook during emu_start (TypeScript cannot see that).
     const bad = this.badAccess as { what: string; address: number } | null;
@@ -383,6 +397,16 @@ export function disassemble(bytes: Uint8Array, address: number): { instr: Instru
   return { instr, text, length, hex: hexBytes };
 }
 
+/** True for a rep/repe/repne-prefixed string instruction (unicorn steps those one iteration at a time). */
+export function isRepString(code: Uint8Array): boolean {
+  const d = new Decoder(64, code, DecoderOptions.None);
+  const instr = d.decode();
+  const yes = (instr.hasRepPrefix || instr.hasRepePrefix || instr.hasRepnePrefix) && instr.isStringInstruction;
+  instr.free();
+  d.free();
+  return yes;
+}
+
 /** What lockstep found wrong, with everything needed to reproduce it. */
 export class LockstepDivergence extends Error {
   constructor(readonly report: string) {
@@ -445,7 +469,7 @@ export function lockstep(run: LockstepRun): LockstepResult {
       wp.length = 0;
       wn.length = 0;
       const ep = p.step(wp);
-      const en = n.step(wn);
+      const en = n.step(wn, code.length > 0 && isRepString(code));
       steps++;
       const problems: string[] = [];
       let insnText = '(no bytes: unmapped)';
