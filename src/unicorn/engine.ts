@@ -58,9 +58,6 @@ export class Engine {
     else this.state.invalidateCode(address, length);
   }
 
-  /** A register write moved RIP (from a hook, this redirects execution, as in unicorn). */
-  ripChanged(): void {}
-
   run(begin: number, exits: number[], timeoutUs: number, count: number): RunResult {
     const cpu = this.state;
     this.lastTimeout = timeoutUs;

@@ -466,10 +466,8 @@ export class Unicorn {
   private regWriteBytes(regid: number, buffer: Uint8Array): void {
     const reg = registerAccess(this.bits, regid);
     if (reg.width === 0) return;
-    const s = this.engine.state;
-    const ripBefore = s.rip;
-    reg.write(s, this.spare, buffer);
-    if (s.rip !== ripBefore) this.engine.ripChanged();
+    // A RIP written from a hook redirects execution: the CPU checks RIP after each hook.
+    reg.write(this.engine.state, this.spare, buffer);
   }
 
   /** unicorn.js's helper behind reg_read_i8..double (its demos call it directly). */
