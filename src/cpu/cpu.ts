@@ -3,6 +3,7 @@ import type { GuestMemory } from '../mm/types.ts';
 import { decodeOne, decodeRun, type Insn } from './decode.ts';
 import { fault, GuestFault } from './faults.ts';
 import { SSE2_PROFILE, type CpuProfile } from './features.ts';
+import { compileBlock, type BlockFn } from './jit.ts';
 import { CpuMemory, type CpuHooks } from './memory-access.ts';
 import { readRegister, writeRegister } from './registers.ts';
 import type { Exec } from './handler.ts';
@@ -14,6 +15,12 @@ export interface CpuOptions {
   bitness?: 32 | 64;
   /** CPUID profile; default SSE2 only. */
   profile?: CpuProfile;
+  /**
+   * Block compilation: 'auto' (default) compiles a block to one JS function once it has run `jitThreshold`
+   * times; 'always' compiles every block and every partial block (tests use it); 'off' runs handlers only.
+   */
+  jit?: 'auto' | 'always' | 'off';
+  jitThreshold?: number;
 }
 
 export interface RunOptions {
@@ -50,6 +57,11 @@ const MAX_BLOCK = 64;
 
 class Block {
   valid = true;
+  /** Executions so far (for the compile threshold) and the compiled forms: whole block, and prefixes. */
+  hot = 0;
+  jit: BlockFn | null = null;
+  jitHelpers: unknown[] = [];
+  prefixes: Map<number, { fn: BlockFn; helpers: unknown[] }> | null = null;
   epoch: number;
   link: Block | null = null;
   linkAddr = -1;
@@ -80,11 +92,19 @@ export class Cpu extends CpuMemory {
   private readonly blocksByPage = new Map<number, Set<Block>>();
   private current: Block | null = null;
   private hooked = false;
+  private readonly jitMode: 'auto' | 'always' | 'off';
+  private readonly jitThreshold: number;
+  /** Set when a write hit the running block's code: compiled blocks leave early. */
+  smc = false;
+  /** Index of the instruction a compiled block was running when it threw. */
+  jitIndex = 0;
 
   constructor(memory: GuestMemory, options: CpuOptions = {}) {
     super(memory);
     this.bitness = options.bitness ?? 64;
     this.profile = options.profile ?? SSE2_PROFILE;
+    this.jitMode = options.jit ?? 'auto';
+    this.jitThreshold = this.jitMode === 'always' ? 0 : (options.jitThreshold ?? 16);
   }
 
   // ---- registers by name
@@ -134,6 +154,7 @@ export class Cpu extends CpuMemory {
       b.valid = false;
       if (this.blocks.get(b.addr) === b) this.blocks.delete(b.addr);
       if (b === this.current) {
+        this.smc = true;
         // The rest of the running block may be stale: replace it with exits (the current exec finishes first).
         for (let k = 0; k < b.n; k++) {
           const at = b.insns[k].addr;
@@ -300,10 +321,39 @@ export class Cpu extends CpuMemory {
       this.blockIcount = this.icount;
       this.current = b;
       const execs = b.execs;
+      let fn: BlockFn | null = null;
+      let helpers: unknown[] = b.jitHelpers;
+      if (n === b.n) {
+        fn = b.jit;
+        if (fn === null && this.jitMode !== 'off' && ++b.hot > this.jitThreshold) {
+          const compiled = compileBlock(b.insns, n);
+          fn = b.jit = compiled.fn;
+          helpers = b.jitHelpers = compiled.helpers;
+        }
+      } else if (this.jitMode === 'always' && n > 0) {
+        const p = (b.prefixes ??= new Map()).get(n) ?? compileBlock(b.insns, n);
+        b.prefixes.set(n, p);
+        fn = p.fn;
+        helpers = p.helpers;
+      }
       let i = 0;
       try {
-        for (; i < n; i++) execs[i](this);
+        if (fn !== null) {
+          i = fn(this, execs, helpers);
+          if (i < n) {
+            // Code under the block was overwritten: resume at the next instruction, freshly decoded.
+            this.smc = false;
+            this.current = null;
+            executed += i;
+            this.icount += i;
+            this.rip = b.insns[i].addr;
+            prev = null;
+            continue;
+          }
+        } else for (; i < n; i++) execs[i](this);
       } catch (e) {
+        if (fn !== null) i = this.jitIndex;
+        this.smc = false;
         executed += i;
         this.icount += i;
         this.current = null;
@@ -315,6 +365,7 @@ export class Cpu extends CpuMemory {
         return this.faultOutcome(e, b.insns[i], executed);
       }
       this.current = null;
+      this.smc = false;
       executed += n;
       this.icount += n;
       if (this.pending !== null) return this.pendingOutcome(executed);
@@ -412,6 +463,7 @@ function invalidInsn(addr: number, bytes: Uint8Array, bitness: 32 | 64): Insn {
     endsBlock: true,
     flagsUndefined: 0,
     flagsWritten: 0,
+    flagsRead: 0,
     index: 0,
     text: `(bad) ${[...bytes.slice(0, 15)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`,
   };

@@ -80,6 +80,7 @@ export interface Insn {
   /** RFLAGS bits (x86 positions) the instruction leaves undefined, and the ones it may write. */
   flagsUndefined: number;
   flagsWritten: number;
+  flagsRead: number;
   /** The instruction in Intel syntax. */
   text: string;
   /** Position in its basic block (set by the CPU). */
@@ -225,6 +226,7 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
     endsBlock: STOPS.has(flow) || STOP_MNEMONICS.has(mnemonic) || ins.code === Code.INVALID,
     flagsUndefined: icedFlagsToRflags(ins.rflagsUndefined),
     flagsWritten: icedFlagsToRflags(ins.rflagsModified),
+    flagsRead: icedFlagsToRflags(ins.rflagsRead),
     text: formatter.format(ins),
     index: 0,
   };

@@ -55,7 +55,7 @@ export const RETURN_ADDR = 0x5000;
 export const DATA_ADDR = 0x60000000;
 
 /** A CPU over a fresh memory holding the image, a 1 MiB stack and a 1 MiB data area. */
-export function machine(image: Image, profile?: CpuProfile): { cpu: Cpu; mem: FlatMemory } {
+export function machine(image: Image, profile?: CpuProfile, jit?: 'auto' | 'always' | 'off'): { cpu: Cpu; mem: FlatMemory } {
   const mem = new FlatMemory();
   const start = Math.floor(image.base / 4096) * 4096;
   mem.map(start, image.base - start + image.bytes.length + 4096, PROT_READ | PROT_WRITE | PROT_EXEC);
@@ -63,7 +63,7 @@ export function machine(image: Image, profile?: CpuProfile): { cpu: Cpu; mem: Fl
   mem.map(STACK_TOP - 0x100000, 0x100000, PROT_READ | PROT_WRITE);
   mem.map(DATA_ADDR, 0x100000, PROT_READ | PROT_WRITE);
   mem.map(RETURN_ADDR, 4096, PROT_READ | PROT_EXEC);
-  return { cpu: new Cpu(mem, { profile }), mem };
+  return { cpu: new Cpu(mem, { profile, jit }), mem };
 }
 
 const ARG_REGS = ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'];

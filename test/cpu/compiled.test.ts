@@ -32,14 +32,15 @@ const CALLS: Call[] = [
 ];
 
 describe.skipIf(!hasCc())('gcc-compiled functions vs native', () => {
-  for (const flags of [['-O2'], ['-O0'], ['-Os'], ['-O3', '-march=x86-64'], ['-O2', '-mpopcnt', '-mlzcnt', '-mbmi', '-mmovbe', '-msse4.2']]) {
-    it(`${flags.join(' ')}: every call returns what the native build returns`, { timeout: 30_000 }, () => {
+  const builds = [['-O2'], ['-O0'], ['-Os'], ['-O3', '-march=x86-64'], ['-O2', '-mpopcnt', '-mlzcnt', '-mbmi', '-mmovbe', '-msse4.2']];
+  for (const [flags, jit] of builds.flatMap((f) => (['off', 'always'] as const).map((j) => [f, j] as const))) {
+    it(`${flags.join(' ')}, jit ${jit}: every call returns what the native build returns`, { timeout: 30_000 }, () => {
       const image = compileImage(C_FUNCTIONS, flags);
       const main = `int main(void) {\n${CALLS.map((c) => `  printf("%llu\\n", (unsigned long long)(${c.native}));`).join('\n')}\n  return 0;\n}`;
       const expected = runNative(C_FUNCTIONS, main, flags).trim().split('\n').map((l) => BigInt(l));
       const got: bigint[] = [];
       for (const c of CALLS) {
-        const { cpu, mem } = machine(image, FULL_PROFILE);
+        const { cpu, mem } = machine(image, FULL_PROFILE, jit);
         const args = c.args((addr, bytes) => mem.load(addr, bytes));
         let fn = image.symbols.get(c.name)!;
         let rax: bigint;

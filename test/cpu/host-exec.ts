@@ -126,7 +126,7 @@ function patched(before: Uint8Array, runs: string[]): Uint8Array {
 export const FULL_PROFILE: CpuProfile = { vendor: 'GenuineIntel', features: new Set(ALL_FEATURES) };
 
 /** Runs one instruction in picemu from `state`, with the code page filled with hlt like host_exec's. */
-export function runPicemu(code: Uint8Array, state: State, profile: CpuProfile = FULL_PROFILE): Result {
+export function runPicemu(code: Uint8Array, state: State, profile: CpuProfile = FULL_PROFILE, jit: 'off' | 'always' = 'off'): Result {
   const m = new FlatMemory();
   m.map(CODE_ADDR, 4096, PROT_READ | PROT_EXEC);
   m.map(MEM_ADDR, MEM_SIZE, PROT_READ | PROT_WRITE);
@@ -134,7 +134,7 @@ export function runPicemu(code: Uint8Array, state: State, profile: CpuProfile = 
   page.set(code);
   m.load(CODE_ADDR, page);
   m.load(MEM_ADDR, state.mem);
-  const cpu = new Cpu(m, { profile });
+  const cpu = new Cpu(m, { profile, jit });
   state.gpr.forEach((v, i) => (cpu.r64[i] = v));
   cpu.rflags = (state.rflags & FLAG_MASK) | 0x202;
   cpu.mxcsr = state.mxcsr;

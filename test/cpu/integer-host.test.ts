@@ -5,7 +5,9 @@ import { implementedCodes } from '../../src/cpu/table.ts';
 import { assemble, decodeAt, diff, hasToolchain, makeState, runHost, runPicemu, type State } from './host-exec.ts';
 import { CASES } from './integer-cases.ts';
 
-const VARIANTS = 8;
+// JIT=always runs the same table through the block compiler (integer-host-jit.test.ts); default: handlers only.
+const JIT = process.env.PICEMU_TEST_JIT === 'always' ? 'always' : 'off';
+const VARIANTS = JIT === 'always' ? 5 : 8;
 
 /** Codes only encodable outside 64-bit mode: covered by the MODE_32 tests against native unicorn. */
 export const LEGACY_ONLY = /^(Inc_r(16|32)|Dec_r(16|32)|\w+_rm8_imm8_82|Push_r32|Pop_r32|Push_rm32|Pop_rm32|Pushd_imm(8|32)|Pushfd|Popfd|Leaved|Retnd(_imm16)?|Jmp_rel(8|32)_32|J\w+_rel(8|32)_32|Call_rel32_32|Call_rm32|Jmp_rm32|Loop\w*_32_ECX|Jecxz_rel8_32)$/;
@@ -13,7 +15,7 @@ export const LEGACY_ONLY = /^(Inc_r(16|32)|Dec_r(16|32)|\w+_rm8_imm8_82|Push_r32
 /** Instructions whose result the host cannot decide (its own cpuid/TSC): covered by system.test.ts. */
 export const NOT_HOST_COMPARABLE = new Set(['Cpuid', 'Rdtsc']);
 
-describe.skipIf(!hasToolchain())('integer instructions vs the host CPU', () => {
+describe.skipIf(!hasToolchain())(`integer instructions vs the host CPU (jit ${JIT})`, () => {
   const codes = assemble(CASES.map((c) => c.asm));
   const decoded = codes.map((b) => decodeAt(b));
 
@@ -43,7 +45,7 @@ describe.skipIf(!hasToolchain())('integer instructions vs the host CPU', () => {
     const host = runHost(runs.map((r) => ({ code: codes[r.i], state: r.state })));
     const failures: string[] = [];
     runs.forEach((r, k) => {
-      const emu = runPicemu(codes[r.i], r.state);
+      const emu = runPicemu(codes[r.i], r.state, undefined, JIT);
       const d = diff(host[k], emu, decoded[r.i].flagsUndefined, CASES[r.i].ignore);
       if (d.length) failures.push(`${CASES[r.i].asm} [variant ${r.v}]: ${d.join('; ')}`);
     });
