@@ -116,6 +116,13 @@ export class Engine {
           return { code: uc.ERR_OK, timedOut: false };
         }
         this.lastFault = f;
+        // With an interrupt hook, unicorn delivers #DE as interrupt 0 and then, having no IDT to deliver it
+        // through, a double fault (8), after which the run ends without error; RIP stays at the division.
+        if (f.kind === 'divide-error' && this.userHooks.interrupt) {
+          this.userHooks.interrupt(0);
+          this.userHooks.interrupt(8);
+          return { code: uc.ERR_OK, timedOut: false };
+        }
         // An unhooked `int N` (CD ib) leaves RIP after it in unicorn, as int3 does.
         if ((f as GuestFault & { intno?: number }).intno !== undefined) cpu.rip = f.rip + 2;
         return { code: faultCode(f), timedOut: false };

@@ -724,4 +724,16 @@ export const scenarios: Scenario[] = [
       }
     },
   },
+  {
+    name: 'a division by zero with an interrupt hook: interrupts 0 then 8, and the run ends',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      const code = hex('31 c9 f7 f1 ff c0'); // xor ecx, ecx; div ecx; inc eax
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_write(CODE, code);
+      e.hook_add(uc.HOOK_INTR, (u: Uc, intno: number) => t.log('intr', [intno, u.reg_read_i64(uc.X86_REG_RIP)]));
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + code.length, 0, 0));
+      logRegs(t, e, uc, 64);
+    },
+  },
 ];
