@@ -1,13 +1,119 @@
-// Loading into a process (placeholder until src/loader lands).
+// Loading a library into a process: the loader (src/loader) maps and relocates; this adds what needs the
+// process: ifunc resolvers run on the CPU, static TLS (offsets, images, __tls_get_addr), and initializers.
+import { Linker, type LoadedModule } from '../loader/index.ts';
+import { PAGE_SIZE } from '../mm/types.ts';
+import { CallError } from './errors.ts';
+import { InitializerError } from './errors.ts';
 import type { Process, ProcessModule } from './process.ts';
 
 export interface LoadResult {
+  /** The module asked for. */
   module: ProcessModule;
+  /** Modules this load mapped, in load order (the root and new dependencies). */
   modules: ProcessModule[];
+  /** What a person should know: skipped initializers, unsupported relocation types. */
   notes: string[];
+  /** Modules whose initializers were not run, with why. */
   skippedInitializers: string[];
+  /** Initializers that ran, as `module:symbol`, in order. */
+  initializers: string[];
 }
 
-export function loadLibrary(_process: Process, path: string): LoadResult {
-  throw new Error(`loader not available yet: ${path}`);
+/** Modules whose initializers need ld.so's internal state (_rtld_global, the link map), which picemu does not build. */
+const NEEDS_LD_SO_STATE = new Set(['libc.so.6', 'ld-linux-x86-64.so.2']);
+
+/** Functions ld.so defines that picemu provides itself (ld.so's own need its uninitialized state). */
+function providedFunctions(process: Process): Map<string, number> {
+  return new Map([['__tls_get_addr', process.tlsGetAddr]]);
+}
+
+/** The process's Linker (one per address space: it holds the global scope). */
+export function linkerOf(process: Process): Linker {
+  return (process.linker ??= new Linker(process.space, {
+    // IRELATIVE and ifunc-bound relocations: run the resolver on the CPU now, as ld.so does while relocating.
+    resolveIfunc: (resolver, module) => {
+      try {
+        const out = process.call(resolver, [], { ret: 'ulong', internal: true });
+        return out.result.type === 'ulong' ? out.result.value : 0n;
+      } catch (e) {
+        if (e instanceof CallError) throw new InitializerError(module.name, `ifunc resolver ${describe(process, resolver)}`, e);
+        throw e;
+      }
+    },
+    // Static TLS, variant II: blocks below the thread pointer, in the process's static TLS area.
+    assignTls: (module, request) => {
+      const slot = process.tls.add({ module: module.name, memsz: request.blockSize, align: request.align, firstByte: request.firstByte });
+      return { modid: slot.moduleId, tpOffset: slot.tpOffset };
+    },
+  }));
+}
+
+function describe(process: Process, va: number): string {
+  const loc = process.locate(va);
+  return loc.symbol ?? `0x${va.toString(16)}`;
+}
+
+function toProcessModule(m: LoadedModule): ProcessModule {
+  return { name: m.name, path: m.path, base: m.base, span: Math.ceil((m.mapEnd - m.base) / PAGE_SIZE) * PAGE_SIZE, elf: m.elf, loaded: m };
+}
+
+export function loadLibrary(process: Process, path: string): LoadResult {
+  const linker = linkerOf(process);
+  // Modules become visible to symbolization as soon as they are mapped: resolvers and initializers are traced and named.
+  const result = linker.load(path);
+  const modules = result.loaded.map(toProcessModule);
+  process.modules.push(...modules);
+  const byLoaded = new Map(modules.map((m) => [m.loaded, m]));
+  const root = process.modules.find((m) => m.loaded === result.root)!;
+  const notes: string[] = [];
+  for (const [name, count] of result.unsupported) notes.push(`${count} relocation(s) of type ${name} not applied`);
+
+  // Undefined functions: their traps, so a call to one is reported by name.
+  for (const t of linker.traps.all()) process.traps.set(t.address, { symbol: t.name, neededBy: t.neededBy });
+
+  // ld.so functions picemu provides: point every slot bound to them at picemu's version.
+  const provided = providedFunctions(process);
+  for (const m of result.loaded) {
+    for (const r of m.relocations) {
+      const va = r.symbol !== undefined ? provided.get(r.symbol) : undefined;
+      if (va === undefined || (r.type !== 'R_X86_64_JUMP_SLOT' && r.type !== 'R_X86_64_GLOB_DAT' && r.type !== 'R_X86_64_64')) continue;
+      const bytes = new Uint8Array(8);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(va), true);
+      process.space.poke(r.slot, bytes); // the slot may be under RELRO now
+      r.value = BigInt(va);
+      r.definedIn = 'picemu';
+    }
+  }
+
+  // Static TLS: each new module's initialization image, copied after relocation (the image may hold relocated pointers).
+  for (const m of result.loaded) {
+    if (!m.tls) continue;
+    const image = m.tls.initSize ? process.space.peek(m.tls.initImage, m.tls.initSize) : new Uint8Array(0);
+    process.installTls(byLoaded.get(m)!, m.tls.modid, m.tls.tpOffset!, image ?? new Uint8Array(m.tls.initSize));
+  }
+
+  // Initializers: dependencies first; libc's and ld.so's need ld.so's internal state and are skipped.
+  const skippedInitializers: string[] = [];
+  const initializers: string[] = [];
+  for (const m of result.initOrder) {
+    if (m.initFunctions.length === 0) continue;
+    if (NEEDS_LD_SO_STATE.has(m.name)) {
+      skippedInitializers.push(m.name);
+      notes.push(`skipped initializers of ${m.name} (needs ld.so state)`);
+      continue;
+    }
+    for (const fn of m.initFunctions) {
+      const what = describe(process, fn);
+      // ld.so calls DT_INIT and DT_INIT_ARRAY entries as (argc, argv, envp).
+      const argv = process.place(new Uint8Array(16));
+      try {
+        process.call(fn, [0n, BigInt(argv), BigInt(argv + 8)], { ret: 'void', internal: true });
+      } catch (e) {
+        if (e instanceof CallError) throw new InitializerError(m.name, what, e);
+        throw e;
+      }
+      initializers.push(`${m.name}:${what}`);
+    }
+  }
+  return { module: root, modules, notes, skippedInitializers, initializers };
 }

@@ -13,15 +13,18 @@ import { CowWatch } from './cow-watch.ts';
 import { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError } from './errors.ts';
 import type { Machine } from './machine.ts';
 import type { LoadResult } from './load.ts';
+import type { Linker, LoadedModule } from '../loader/index.ts';
 import { locate, recordStep } from './step-recorder.ts';
-import { StaticTlsLayout, TCB_POINTER_GUARD, TCB_SELF, TCB_SELF2, TCB_SIZE, TCB_STACK_GUARD, TLS_GET_ADDR_CODE, TLS_GET_ADDR_TABLE, type TlsModuleSlot } from './tls.ts';
+import { StaticTlsLayout, TCB_POINTER_GUARD, TCB_SELF, TCB_SELF2, TCB_SIZE, TCB_STACK_GUARD, TLS_GET_ADDR_CODE, TLS_GET_ADDR_TABLE, } from './tls.ts';
 
 /** A module as the process knows it: where it is and what it is. */
 export interface ProcessModule extends SymbolizableModule {
   /** The path it was loaded from. */
   path: string;
-  /** Its static TLS block, when it has PT_TLS. */
-  tls?: TlsModuleSlot;
+  /** Its static TLS block, when it has PT_TLS: module ID and distance below the thread pointer. */
+  tls?: { moduleId: number; tpOffset: number };
+  /** The loader's record (relocations applied, dependencies, init/fini functions). */
+  loaded: LoadedModule;
 }
 
 /** What a caller may pass: integers (bigint, or a safe-integer number), doubles ({ f64 } or a non-integer number), strings and buffers (placed in guest memory; the pointer is passed), or a `run` CLI argument. */
@@ -36,6 +39,8 @@ export interface CallOptions {
   deadlineMs?: number;
   /** Record a StepEvent per instruction (slower). */
   trace?: boolean;
+  /** A call picemu makes itself (an ifunc resolver, an initializer): not counted in the process's call numbers. */
+  internal?: boolean;
 }
 
 export interface CallOutcome {
@@ -85,6 +90,8 @@ export class ActiveCall {
 const DEFAULT_BUDGET = 200_000_000;
 const STATIC_TLS_SIZE = 0x10000;
 const SCRATCH_SIZE = 0x40000;
+/** How picemu's own code page shows in maps and traces (an anonymous mapping, named as [stack] is). */
+export const RUNTIME_NAME = '[picemu]';
 const RUNTIME_TRAMPOLINE = 0x0;
 const RUNTIME_TLS_GET_ADDR = 0x40;
 /** Module IDs for __tls_get_addr's table (up to this many modules with TLS). */
@@ -107,6 +114,8 @@ export class Process {
   readonly runtimePage: VirtAddr;
   /** Undefined-symbol trap addresses the loader handed out → who needs what. */
   readonly traps = new Map<VirtAddr, { symbol: string; neededBy: string }>();
+  /** The dynamic linker state of this address space (created on first load). */
+  linker: Linker | undefined;
   private scratch: { start: VirtAddr; used: number; size: number } | undefined;
   private calls = 0;
   private active: ActiveCall | undefined;
@@ -128,7 +137,7 @@ export class Process {
     this.space.mmap({ addr: this.stackBottom, length: STACK_RLIMIT, prot: PROT_READ | PROT_WRITE, fixed: true, anonymous: true, growsDown: true, name: '[stack]' });
 
     // picemu's runtime page: `hlt` as the return address of every call (the run stops before it), and __tls_get_addr.
-    this.runtimePage = this.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC, anonymous: true });
+    this.runtimePage = this.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC, anonymous: true, name: RUNTIME_NAME });
     this.space.poke(this.runtimePage + RUNTIME_TRAMPOLINE, Uint8Array.of(0xf4));
     this.space.poke(this.runtimePage + RUNTIME_TLS_GET_ADDR, TLS_GET_ADDR_CODE);
 
@@ -172,18 +181,15 @@ export class Process {
     return this.module(name)?.base;
   }
 
-  /** Registers a module's PT_TLS block: static offset below the TCB, its image copied in, its entry in __tls_get_addr's table. */
-  addTlsModule(module: ProcessModule, memsz: number, align: number, image: Uint8Array): TlsModuleSlot {
-    if (this.tls.slots.length >= MAX_TLS_MODULES) throw new Error(`too many modules with TLS (${MAX_TLS_MODULES})`);
-    const slot = this.tls.add({ module: module.name, memsz, align, image });
-    module.tls = slot;
-    const block = this.threadPointer - slot.tpOffset;
-    if (image.length) this.space.write(block, image);
+  /** Installs a module's static TLS block: its image copied below the TCB, its entry in __tls_get_addr's table. */
+  installTls(module: ProcessModule, moduleId: number, tpOffset: number, image: Uint8Array): void {
+    if (moduleId >= MAX_TLS_MODULES) throw new Error(`too many modules with TLS (${MAX_TLS_MODULES})`);
+    module.tls = { moduleId, tpOffset };
+    if (image.length) this.space.write(this.threadPointer - tpOffset, image);
     const entry = new Uint8Array(8);
-    new DataView(entry.buffer).setBigInt64(0, BigInt(-slot.tpOffset), true);
-    this.space.poke(this.tlsGetAddr + TLS_GET_ADDR_TABLE + 8 * slot.moduleId, entry);
+    new DataView(entry.buffer).setBigInt64(0, BigInt(-tpOffset), true);
+    this.space.poke(this.tlsGetAddr + TLS_GET_ADDR_TABLE + 8 * moduleId, entry);
     this.cpu.invalidateCode(this.runtimePage, PAGE_SIZE);
-    return slot;
   }
 
   /** Mapped address of a symbol (first module defining it, or `module:symbol`), or a number passed through. */
@@ -262,9 +268,8 @@ export class Process {
   // ---- calls -------------------------------------------------------------------------------------
 
   /** Sets up a System V call of `target` (not yet executed): registers, stack, return trampoline. */
-  startCall(target: string | VirtAddr, args: readonly CallArgument[] = [], options: { ret?: ReturnKind } = {}): ActiveCall {
+  startCall(target: string | VirtAddr, args: readonly CallArgument[] = [], options: { ret?: ReturnKind; internal?: boolean } = {}): ActiveCall {
     const entry = this.resolve(target);
-    if (this.scratch) this.scratch.used = 0; // a new call: earlier arguments are dead
     const placed = args.map((a) => this.placeArg(a));
     const layout = layoutArguments(placed);
     const cpu = this.cpu;
@@ -282,7 +287,7 @@ export class Process {
     cpu.setReg('rsp', rsp);
     cpu.rip = entry;
     const name = typeof target === 'string' ? target : this.locate(target).symbol ?? `0x${target.toString(16)}`;
-    this.active = new ActiveCall(this, entry, name, options.ret ?? 'int', this.calls++);
+    this.active = new ActiveCall(this, entry, name, options.ret ?? 'int', options.internal ? -1 : this.calls++);
     return this.active;
   }
 
@@ -329,7 +334,7 @@ export class Process {
 
   /** Calls `target` with the System V convention and returns its result; throws a CallError (the process stays usable). */
   call(target: string | VirtAddr, args: readonly CallArgument[] = [], options: CallOptions = {}): CallOutcome {
-    const call = this.startCall(target, args, { ret: options.ret });
+    const call = this.startCall(target, args, { ret: options.ret, internal: options.internal });
     const stop = this.run({ budget: options.budget ?? DEFAULT_BUDGET, deadlineMs: options.deadlineMs, trace: options.trace });
     switch (stop.kind) {
       case 'returned': return { result: stop.result, executed: call.executed, events: call.events };

@@ -76,7 +76,9 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
   const accesses: MemoryAccess[] = raw.map((a) => {
     const page = space.frameAt(a.va);
     const value = a.size > 4 ? (BigInt(a.hi >>> 0) << 32n) | BigInt(a.lo >>> 0) : BigInt(a.lo >>> 0);
+    const pointsTo = a.size === 8 ? pointerTarget(ctx, value) : undefined;
     return {
+      ...(pointsTo ? { pointsTo } : {}),
       ...locate(ctx, a.va),
       kind: a.kind,
       va: a.va,
@@ -103,6 +105,13 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
   const target = directTarget(event.asm);
   if (target !== undefined) event.target = { ...ctx.symbolizer.locate(target), va: target };
   return { event, outcome };
+}
+
+/** Where an 8-byte value points, when it is an address in a module or a named mapping ([stack], [picemu]). */
+function pointerTarget(ctx: Pick<StepContext, 'space' | 'symbolizer'>, value: bigint): Location | undefined {
+  if (value < 0x10000n || value >= 0x800000000000n) return undefined;
+  const loc = locate(ctx, Number(value));
+  return loc.module !== undefined || loc.vma?.name ? loc : undefined;
 }
 
 /** The absolute target of a direct call/jmp/jcc as capstone prints it (`call 0x7f...`). */

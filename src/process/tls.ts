@@ -16,8 +16,8 @@ export interface TlsTemplate {
   /** PT_TLS p_memsz, p_align. */
   memsz: number;
   align: number;
-  /** The initialization image (.tdata): p_filesz bytes. */
-  image: Uint8Array;
+  /** p_vaddr modulo p_align: where the block's first byte sits in its alignment unit. */
+  firstByte: number;
 }
 
 export interface TlsModuleSlot {
@@ -40,7 +40,8 @@ export class StaticTlsLayout {
 
   add(template: TlsTemplate): TlsModuleSlot {
     const align = Math.max(1, template.align);
-    const tpOffset = Math.ceil((this.used + template.memsz) / align) * align;
+    // glibc's _dl_determine_tlsoffset for TLS_TCB_AT_TP: keep (tp - offset) congruent to the first byte's alignment.
+    const tpOffset = Math.ceil((this.used + template.memsz - template.firstByte) / align) * align + template.firstByte;
     if (tpOffset > this.capacity) throw new Error(`static TLS of ${template.module} (${template.memsz} bytes) does not fit in the ${this.capacity}-byte static TLS area`);
     this.used = tpOffset;
     const slot = { moduleId: this.slots.length + 1, tpOffset, template };

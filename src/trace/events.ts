@@ -54,6 +54,8 @@ export interface MemoryAccess extends Location {
   shared: boolean;
   /** The COW break this write caused, or null. */
   cow: CowBreak | null;
+  /** When the value (8 bytes) is an address inside a module or named mapping: where it points. */
+  pointsTo?: Location;
 }
 
 /** A register whose value the instruction changed. */

@@ -36,7 +36,8 @@ export function accessText(a: MemoryAccess, options: TextOptions = {}): string {
   const named = [a.symbol, a.section ? `(${a.section})` : undefined].filter(Boolean).join(' ');
   const parts = [
     `${a.kind.padEnd(5)} ${a.size}B ${where}${named ? ' ' + named : ''}`,
-    a.kind === 'read' ? `→ ${hex(a.value)}` : `← ${hex(a.value)}`,
+    // A pointer value is shown by where it points, so the text does not depend on load bases.
+    `${a.kind === 'read' ? '→' : '←'} ${a.pointsTo ? placeText(a.pointsTo, Number(a.value)) : hex(a.value)}`,
   ];
   if (a.ripRelative) parts.push('rip-relative');
   if (a.relocation) parts.push(`[${a.relocation}]`);

@@ -107,12 +107,16 @@ export const traceSerializer = {
   },
 };
 
+interface PicemuMatchers<R = unknown> {
+  /** The trace has a data access matching every given field. */
+  toAccess(pattern: AccessPattern): R;
+  /** The machine's two processes map `module`+`offset` to one frame. */
+  toShareFrame(p1: unknown, p2: unknown, module: string, offset: number): R;
+}
+
 declare module 'vitest' {
-  interface Assertion<T> {
-    toAccess(pattern: AccessPattern): T;
-    toShareFrame(p1: unknown, p2: unknown, module: string, offset: number): T;
-  }
-  interface AsymmetricMatchersContaining {
-    toAccess(pattern: AccessPattern): void;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
+  interface Matchers<T = any> extends PicemuMatchers<T> {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AsymmetricMatchersContaining extends PicemuMatchers {}
 }
