@@ -10,6 +10,8 @@ export class CallError extends Error {
 /** The guest faulted: signal, faulting instruction and where it lies. */
 export class CallFault extends CallError {
   override name = 'CallFault';
+  /** si_addr as the kernel would report it: the data address for SIGSEGV/SIGBUS, the instruction for SIGILL/SIGFPE. */
+  readonly siAddr: number;
   constructor(
     readonly fault: GuestFault,
     /** Where RIP was: module+offset, symbol+offset. */
@@ -19,6 +21,7 @@ export class CallFault extends CallError {
     message: string,
   ) {
     super(message);
+    this.siAddr = fault.signal === 4 || fault.signal === 8 ? fault.rip : fault.address ?? 0;
   }
 }
 
