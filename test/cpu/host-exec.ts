@@ -28,7 +28,7 @@ export interface State {
 
 export type Result =
   | { kind: 'ok'; rip: number; state: State }
-  | { kind: 'sig'; signo: number; code: number; addr: number; rip: number };
+  | { kind: 'sig'; signo: number; code: number; addr: number; rip: number; state: State };
 
 export const hasToolchain = (): boolean => {
   let ok = true;
@@ -97,20 +97,18 @@ export function runHost(cases: { code: Uint8Array; state: State }[]): Result[] {
 }
 
 function parseHostLine(line: string, memBefore: Uint8Array): Result {
-  const t = line.split(' ');
-  if (t[0] === 'SIG') return { kind: 'sig', signo: +t[1], code: +t[2], addr: parseInt(t[3], 16), rip: parseInt(t[4], 16) };
+  let t = line.split(' ');
+  const state = (u: string[]): State => ({
+    rflags: parseInt(u[0], 16),
+    mxcsr: parseInt(u[1], 16),
+    gpr: u.slice(2, 18).map((h) => BigInt('0x' + h)),
+    xmm: u.slice(18, 34).map((h) => Uint8Array.from(Buffer.from(h, 'hex'))),
+    mem: patched(memBefore, u.slice(34)),
+  });
+  if (t[0] === 'SIG') return { kind: 'sig', signo: +t[1], code: +t[2], addr: parseInt(t[3], 16), rip: parseInt(t[4], 16), state: state(t.slice(5)) };
   if (t[0] !== 'OK') throw new Error(`host_exec: ${line}`);
-  return {
-    kind: 'ok',
-    rip: parseInt(t[1], 16),
-    state: {
-      rflags: parseInt(t[2], 16),
-      mxcsr: parseInt(t[3], 16),
-      gpr: t.slice(4, 20).map((h) => BigInt('0x' + h)),
-      xmm: t.slice(20, 36).map((h) => Uint8Array.from(Buffer.from(h, 'hex'))),
-      mem: patched(memBefore, t.slice(36)),
-    },
-  };
+  t = t.slice(1);
+  return { kind: 'ok', rip: parseInt(t[0], 16), state: state(t.slice(1)) };
 }
 
 /** The memory after: the memory before with host_exec's changed runs (`off:hex`) applied. */
@@ -128,7 +126,7 @@ export const FULL_PROFILE: CpuProfile = { vendor: 'GenuineIntel', features: new 
 /** Runs one instruction in picemu from `state`, with the code page filled with hlt like host_exec's. */
 export function runPicemu(code: Uint8Array, state: State, profile: CpuProfile = FULL_PROFILE, jit: 'off' | 'always' = 'off'): Result {
   const m = new FlatMemory();
-  m.map(CODE_ADDR, 4096, PROT_READ | PROT_EXEC);
+  m.map(CODE_ADDR, 4096, PROT_READ | PROT_WRITE | PROT_EXEC); // RWX like host_exec's: self-modifying code works
   m.map(MEM_ADDR, MEM_SIZE, PROT_READ | PROT_WRITE);
   const page = new Uint8Array(4096).fill(0xf4);
   page.set(code);
@@ -140,25 +138,27 @@ export function runPicemu(code: Uint8Array, state: State, profile: CpuProfile = 
   cpu.mxcsr = state.mxcsr;
   state.xmm.forEach((x, i) => cpu.xmm8.set(x, 16 * i));
   cpu.rip = CODE_ADDR;
-  const out = cpu.run({ maxInstructions: 1 });
+  // Like the host: run until control reaches one of the hlt that fill the page (or a syscall returns to the host).
+  const out = cpu.run({ maxInstructions: 64 });
+  const after = (): State => ({
+    rflags: cpu.rflags,
+    mxcsr: cpu.mxcsr,
+    gpr: [...cpu.r64],
+    xmm: Array.from({ length: 16 }, (_, i) => cpu.xmm8.slice(16 * i, 16 * i + 16)),
+    mem: m.peek(MEM_ADDR, MEM_SIZE)!,
+  });
   if (out.kind === 'fault') {
     const f = out.fault;
     const addr = f.signal === 4 || f.signal === 8 ? f.rip : (f.address ?? 0);
-    return { kind: 'sig', signo: f.signal, code: f.code, addr, rip: f.rip };
+    return { kind: 'sig', signo: f.signal, code: f.code, addr, rip: f.rip, state: after() };
   }
-  if (out.kind === 'halt') return { kind: 'sig', signo: 11, code: 0x80, addr: 0, rip: out.address };
-  if (out.kind !== 'budget' && out.kind !== 'syscall') throw new Error(`picemu run ended with ${out.kind}`);
-  return {
-    kind: 'ok',
-    rip: cpu.rip,
-    state: {
-      rflags: cpu.rflags,
-      mxcsr: cpu.mxcsr,
-      gpr: [...cpu.r64],
-      xmm: Array.from({ length: 16 }, (_, i) => cpu.xmm8.slice(16 * i, 16 * i + 16)),
-      mem: m.peek(MEM_ADDR, MEM_SIZE)!,
-    },
-  };
+  if (out.kind === 'halt') {
+    // The instruction under test was hlt itself: the kernel's answer is SIGSEGV (SI_KERNEL) there.
+    if (out.address === CODE_ADDR) return { kind: 'sig', signo: 11, code: 0x80, addr: 0, rip: out.address, state: after() };
+    return { kind: 'ok', rip: out.address, state: after() };
+  }
+  if (out.kind === 'syscall') return { kind: 'ok', rip: cpu.rip, state: after() };
+  throw new Error(`picemu run ended with ${out.kind}`);
 }
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
@@ -168,10 +168,10 @@ export function diff(host: Result, emu: Result, undefinedFlags: number, ignoreGp
   const out: string[] = [];
   if (host.kind !== emu.kind) return [`host ${describe(host)} / picemu ${describe(emu)}`];
   if (host.kind === 'sig' && emu.kind === 'sig') {
-    if (host.signo !== emu.signo || host.code !== emu.code || host.addr !== emu.addr || host.rip !== emu.rip) out.push(`host ${describe(host)} / picemu ${describe(emu)}`);
-    return out;
+    if (host.signo !== emu.signo || host.code !== emu.code || host.addr !== emu.addr || host.rip !== emu.rip) return [`host ${describe(host)} / picemu ${describe(emu)}`];
+    // A fault is precise: the state is the one before the instruction (flags included: nothing was committed).
+    undefinedFlags = host.signo === 5 ? undefinedFlags : 0;
   }
-  if (host.kind !== 'ok' || emu.kind !== 'ok') return out;
   if (host.rip !== emu.rip) out.push(`rip host 0x${host.rip.toString(16)} picemu 0x${emu.rip.toString(16)}`);
   const mask = FLAG_MASK & ~undefinedFlags;
   if ((host.state.rflags & mask) !== (emu.state.rflags & mask))

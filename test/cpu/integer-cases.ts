@@ -7,6 +7,8 @@ export interface IntCase {
   setup?: (s: State, variant: number) => void;
   /** GPR numbers not compared (e.g. rax after a real syscall). */
   ignore?: number[];
+  /** The bytes are several instructions (the first is the one under test). */
+  sequence?: boolean;
 }
 
 const u64 = (s: State, off: number, v: bigint) => new DataView(s.mem.buffer).setBigUint64(off, v, true);
@@ -145,6 +147,26 @@ export const CASES: IntCase[] = [
   ...['movsb', 'movsw', 'movsd', 'movsq', 'rep movsb', 'rep movsq', 'rep movsd', 'rep movsw', 'stosb', 'stosw', 'stosd', 'stosq', 'rep stosb', 'rep stosd', 'rep stosq', 'rep stosw',
     'lodsb', 'lodsw', 'lodsd', 'lodsq', 'rep lodsb', 'cmpsb', 'cmpsw', 'cmpsd', 'cmpsq', 'repe cmpsb', 'repne cmpsb', 'repe cmpsq', 'repe cmpsw', 'repne cmpsd',
     'scasb', 'scasw', 'scasd', 'scasq', 'repne scasb', 'repe scasb', 'repne scasw', 'repe scasd', 'repne scasq', 'hex:67a4', 'hex:f367aa', 'hex:f248a5'].map((asm) => ({ asm, setup: df })),
+
+  // self-modifying code: the write lands on the next instruction (a hlt becomes a nop); the code page is RWX
+  { asm: 'mov byte ptr [rip], 0x90' },
+  { asm: 'mov dword ptr [rip], 0x90909090' },
+  // mov byte ptr [rip+2], 0x90 ; nop ; nop ; hlt: turns the hlt that ends the block already decoded into a nop
+  { asm: 'hex:c605020000009090', sequence: true },
+  // mov word ptr [rip+1], 0x9090 ; nop ; hlt ; hlt: patches the block's hlt and the byte after it
+  { asm: 'hex:66c70501000000909090', sequence: true },
+
+  // faults: straddling the end of the data pages, fetches from unmapped or non-executable pages; the state must be the one before
+  ...['mov qword ptr [rsi], rax', 'add qword ptr [rsi], rax', 'mov rax, qword ptr [rsi]', 'mov dword ptr [rsi+2], eax', 'movsq', 'xchg qword ptr [rsi], rcx', 'inc dword ptr [rsi+1]', 'cmpxchg qword ptr [rsi], rcx'].map((asm) => ({
+    asm,
+    setup: (s: State) => void (s.gpr[6] = BigInt(MEM_ADDR + 0xffc)),
+  })),
+  { asm: 'push rax', setup: (s) => void (s.gpr[4] = BigInt(MEM_ADDR + 4)) },
+  { asm: 'call .+0x20', setup: (s) => void (s.gpr[4] = BigInt(MEM_ADDR + 4)) },
+  { asm: 'jmp rax', setup: (s) => void (s.gpr[0] = 0x30000000n) },
+  { asm: 'jmp rsi' },
+  { asm: 'call rax', setup: (s) => void (s.gpr[0] = 0x30000010n) },
+  { asm: 'rep stosq', setup: (s) => void ((s.gpr[1] = 600n), (s.gpr[7] = BigInt(MEM_ADDR + 0xe00))) },
 
   // traps
   ...['int3', 'ud2', 'hlt', 'int 0x21', 'hex:0fffc0', 'hex:0fb9c0', 'hex:660fffc0', 'hex:480fffc0', 'hex:660fb9c0', 'hex:480fb9c0', 'hex:f1'].map((asm) => ({ asm })),

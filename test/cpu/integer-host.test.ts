@@ -20,7 +20,7 @@ describe.skipIf(!hasToolchain())(`integer instructions vs the host CPU (jit ${JI
   const decoded = codes.map((b) => decodeAt(b));
 
   it('assembles every case to exactly one instruction', () => {
-    const bad = decoded.map((d, i) => (d.len !== codes[i].length ? `${CASES[i].asm}: ${codes[i].length} bytes, decodes as ${d.len}` : null)).filter(Boolean);
+    const bad = decoded.map((d, i) => (d.len !== codes[i].length && !CASES[i].sequence ? `${CASES[i].asm}: ${codes[i].length} bytes, decodes as ${d.len}` : null)).filter(Boolean);
     expect(bad).toEqual([]);
   });
 

@@ -7,7 +7,7 @@
    state, and the hlt where control lands ends it: SIGSEGV there, and the signal context is the result.
    Prints, per case:
      OK RIP RFLAGS MXCSR GPR0..GPR15 XMM0..XMM15 [OFF:HEX...]  (state after; then each run of changed memory bytes)
-     SIG SIGNO SI_CODE SI_ADDR RIP                          (the instruction itself faulted)
+     SIG SIGNO SI_CODE SI_ADDR RIP RFLAGS MXCSR GPR.. XMM.. [OFF:HEX...]  (it faulted: the signal, then the state at the fault)
    Only the status flags and DF are loaded into RFLAGS (TF/AC would trap). */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -123,8 +123,12 @@ int main(void) {
     /* Control reached a hlt we placed (not the instruction itself): the instruction completed. */
     int ended = g_signo == SIGSEGV && g_rip >= CODE_ADDR && g_rip < CODE_ADDR + 4096 && code[g_rip - CODE_ADDR] == 0xf4 &&
                 (g_rip >= CODE_ADDR + len || g_rip > CODE_ADDR);
-    if (ended && !(len == 1 && code[0] == 0xf4 && g_rip == CODE_ADDR)) {
-      printf("OK %lx %lx %x", (unsigned long)g_rip, (unsigned long)g_out.rflags, g_out.mxcsr);
+    if (ended && !(len == 1 && code[0] == 0xf4 && g_rip == CODE_ADDR))
+      printf("OK %lx", (unsigned long)g_rip);
+    else
+      printf("SIG %d %d %lx %lx", g_signo, g_code_si, (unsigned long)g_addr, (unsigned long)g_rip);
+    {
+      printf(" %lx %x", (unsigned long)g_out.rflags, g_out.mxcsr);
       for (int i = 0; i < 16; i++) printf(" %lx", (unsigned long)g_out.gpr[i]);
       for (int i = 0; i < 16; i++) putchar(' '), print_bytes(g_out.xmm[i], 16);
       for (size_t k = 0; k < MEM_SIZE;) {
@@ -139,8 +143,6 @@ int main(void) {
         k = e;
       }
       putchar('\n');
-    } else {
-      printf("SIG %d %d %lx %lx\n", g_signo, g_code_si, (unsigned long)g_addr, (unsigned long)g_rip);
     }
     fflush(stdout);
   }
