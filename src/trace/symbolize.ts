@@ -36,6 +36,7 @@ export class ModuleSymbols {
     this.symbols = table
       .filter((s) => s.defined && s.name !== '' && s.shndx < SHN_LORESERVE && isAddressSymbol(s))
       .map((s) => ({ value: s.value, size: s.size, name: s.name, global: s.binding !== STB_LOCAL }))
+      .concat(pltSymbols(elf))
       // Ascending by address; at one address, prefer a sized global (e.g. an exported function over a local alias).
       .sort((a, b) => a.value - b.value || Number(b.size > 0) - Number(a.size > 0) || Number(b.global) - Number(a.global));
     for (const s of [...this.symbols].reverse()) this.byName.set(s.name, s);
@@ -97,6 +98,20 @@ export class ModuleSymbols {
     const target = r.symbol ?? (r.addend ? `${this.symbolAt(r.addend) ?? 'base'}${this.symbolAt(r.addend) ? '' : `+0x${r.addend.toString(16)}`}` : 'base');
     return `${what} for ${target} (${relocationName(r.type)})`;
   }
+}
+
+/** `name@plt` for each PLT stub, as objdump names them: .plt.sec entry i (IBT layout), else .plt entry i+1 (entry 0 is the resolver trampoline). */
+function pltSymbols(elf: ElfFile): SortedSymbol[] {
+  const sec = elf.sections.find((s) => s.name === '.plt.sec');
+  const plt = elf.sections.find((s) => s.name === '.plt');
+  const stubs = sec ?? plt;
+  if (!stubs) return [];
+  const first = sec ? sec.addr : stubs.addr + 16;
+  return elf.pltRela.flatMap((r, i) => {
+    const name = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : undefined;
+    const value = first + 16 * i;
+    return name && value + 16 <= stubs.addr + stubs.size ? [{ value, size: 16, name: `${name}@plt`, global: false }] : [];
+  });
 }
 
 function isAddressSymbol(s: ElfSymbol): boolean {
