@@ -1,0 +1,186 @@
+// npm run bench: million instructions per second for picemu (through picemu/unicorn) and native
+// unicorn-engine, in one run, on compiled loops from fixtures/libdemo.so, untraced and with JS hooks on both.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import MUnicorn from '../src/unicorn/index.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable } from '../src/unicorn/native.ts';
+import { Image, LAYOUT, mapLibrary, mapProcessAreas } from '../test/helpers/lockstep-image.ts';
+import { newState, PicemuSide } from '../test/helpers/lockstep.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const LIB = join(root, 'fixtures', 'libdemo.so');
+/** A big input area of its own (the lockstep layout's argument area is 64 KiB). */
+const BUF = 0x7ffe_4000_0000;
+const BUF_SIZE = 4 << 20;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Engine = any;
+
+interface Workload {
+  name: string;
+  fn: string;
+  /** Arguments for an untraced and for a traced run (traced runs are shorter: hooks are slow on both). */
+  args: (traced: boolean) => number[];
+  /** Calls per measurement. */
+  calls: (traced: boolean) => number;
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'crc32_bitwise', fn: 'crc32_bitwise', args: (t) => [BUF, t ? 8192 : 256 << 10], calls: () => 1 },
+  { name: 'fib (recursive)', fn: 'fib', args: (t) => [t ? 19 : 27], calls: () => 1 },
+  { name: 'sum_ints (SSE2)', fn: 'sum_ints', args: (t) => [BUF, t ? 1 << 18 : 1 << 20], calls: (t) => (t ? 1 : 8) },
+  { name: 'byte_copy', fn: 'byte_copy', args: (t) => [BUF + (2 << 20), BUF, t ? 1 << 16 : 1 << 20], calls: () => 1 },
+];
+
+function buildImage(): { image: Image; entry: Map<string, number> } {
+  const image = new Image();
+  mapProcessAreas(image);
+  const lib = mapLibrary(image, LIB);
+  image.map(BUF, BUF + BUF_SIZE, 3);
+  const fill = new Uint8Array(BUF_SIZE / 2).map((_, i) => (i * 131 + 7) & 0xff);
+  image.write(BUF, fill);
+  const entry = new Map<string, number>();
+  for (const [name, e] of lib.exports) entry.set(name, e.address);
+  return { image, entry };
+}
+
+function load(u: Engine, image: Image): void {
+  const pages = image.list();
+  let i = 0;
+  while (i < pages.length) {
+    let j = i + 1;
+    while (j < pages.length && pages[j].va === pages[j - 1].va + 4096 && pages[j].prot === pages[i].prot) j++;
+    u.mem_map(pages[i].va, (j - i) * 4096, pages[i].prot);
+    for (let k = i; k < j; k++) u.mem_write(pages[k].va, pages[k].bytes);
+    i = j;
+  }
+}
+
+const REGS = ['RDI', 'RSI', 'RDX', 'RCX', 'R8', 'R9'];
+
+/** Calls `entry(args)` System V style and runs it to the return sentinel. */
+function call(uc: any, u: Engine, entry: number, args: number[]): void {
+  const rsp = LAYOUT.stackLow + LAYOUT.stackSize - 0x1000 - 8;
+  const ret = new Uint8Array(8);
+  new DataView(ret.buffer).setBigUint64(0, BigInt(LAYOUT.returnSentinel), true);
+  u.mem_write(rsp, ret);
+  u.reg_write_i64(uc.X86_REG_RSP, rsp);
+  args.forEach((a, k) => u.reg_write_i64(uc[`X86_REG_${REGS[k]}`], a));
+  u.emu_start(entry, LAYOUT.returnSentinel, 0, 0);
+}
+
+interface Measured {
+  instructions: number;
+  seconds: number;
+}
+
+function measure(uc: any, u: Engine, entry: number, w: Workload, traced: boolean, instructions: number): Measured {
+  let best = Infinity;
+  const reps = traced ? 1 : 3;
+  const calls = w.calls(traced);
+  call(uc, u, entry, w.args(traced)); // warm-up: translation / decoding
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (let c = 0; c < calls; c++) call(uc, u, entry, w.args(traced));
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return { instructions: instructions * calls, seconds: best };
+}
+
+/** Counts one call's instructions with a code hook (the same count is then used for both engines). */
+function countInstructions(uc: any, u: Engine, entry: number, args: number[]): number {
+  let n = 0;
+  const h = u.hook_add(uc.HOOK_CODE, () => void n++);
+  call(uc, u, entry, args);
+  u.hook_del(h);
+  return n;
+}
+
+/** picemu's own count of one call's instructions (its CPU's `executed`), fast enough for the long untraced runs. */
+function picemuCount(image: Image, entry: number, args: number[]): number {
+  const side = new PicemuSide({ hooked: false });
+  side.load(image.list());
+  const s = newState();
+  const rsp = LAYOUT.stackLow + LAYOUT.stackSize - 0x1000 - 8;
+  const ret = new Uint8Array(8);
+  new DataView(ret.buffer).setBigUint64(0, BigInt(LAYOUT.returnSentinel), true);
+  side.poke(rsp, ret);
+  s.gpr[4] = BigInt(rsp);
+  const order = [7, 6, 2, 1, 8, 9];
+  args.forEach((a, k) => (s.gpr[order[k]] = BigInt(a)));
+  s.rip = entry;
+  side.setState(s, LAYOUT.tcb);
+  const r = side.run(LAYOUT.returnSentinel, 1e10);
+  return r.executed;
+}
+
+function addHooks(uc: any, u: Engine, sink: { n: number }): void {
+  u.hook_add(uc.HOOK_CODE, (_u: unknown, _address: bigint, size: number) => void (sink.n += size));
+  u.hook_add(uc.HOOK_MEM_READ | uc.HOOK_MEM_WRITE, (_u: unknown, _type: number, _address: bigint, size: number) => void (sink.n += size));
+}
+
+async function main(): Promise<void> {
+  const native = loadNativeUnicorn();
+  if (!native) {
+    console.error(`bench: native unicorn-engine is needed (${nativeUnicornUnavailable()})`);
+    process.exit(2);
+  }
+  const picemu = await MUnicorn();
+  const { image, entry } = buildImage();
+  const engines = { picemu: picemu as any, unicorn: native as any };
+  const rows: string[][] = [];
+  const started = performance.now();
+  for (const w of WORKLOADS) {
+    const at = entry.get(w.fn)!;
+    const counts = { untraced: 0, traced: 0 };
+    {
+      // Long runs: picemu's count. Short (traced) runs: native unicorn's code-hook count, checked against picemu's.
+      counts.untraced = picemuCount(image, at, w.args(false));
+      const probe = new native.Unicorn(native.ARCH_X86, native.MODE_64);
+      load(probe, image);
+      counts.traced = countInstructions(native, probe, at, w.args(true));
+      probe.close();
+      const mine = picemuCount(image, at, w.args(true));
+      if (mine !== counts.traced) console.warn(`bench: ${w.name}: unicorn counts ${counts.traced} instructions, picemu ${mine}`);
+    }
+    const result: Record<string, Record<string, Measured>> = {};
+    for (const [name, uc] of Object.entries(engines)) {
+      result[name] = {};
+      for (const traced of [false, true]) {
+        const u = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+        load(u, image);
+        u.reg_write_i32(uc.X86_REG_MXCSR, 0x1f80);
+        const sink = { n: 0 };
+        if (traced) addHooks(uc, u, sink);
+        result[name][traced ? 'traced' : 'untraced'] = measure(uc, u, at, w, traced, traced ? counts.traced : counts.untraced);
+        u.close();
+      }
+    }
+    for (const mode of ['untraced', 'traced'] as const) {
+      const p = result.picemu[mode], n = result.unicorn[mode];
+      const mp = p.instructions / p.seconds / 1e6, mn = n.instructions / n.seconds / 1e6;
+      rows.push([w.name, mode === 'traced' ? 'code+mem hooks' : 'untraced', (p.instructions / 1e6).toFixed(2), mp.toFixed(mp < 10 ? 2 : 1), mn.toFixed(mn < 10 ? 2 : 1), `${((mp / mn) * 100).toFixed(1)}%`]);
+    }
+  }
+  const header = ['workload', 'mode', 'M insns', 'picemu MIPS', 'unicorn MIPS', 'picemu/unicorn'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? '?';
+  console.log(`\n${cpus().length} CPUs, ${cpu}; node ${process.version}; unicorn ${native.versionString()} (${native.libraryPath}); ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log('Targets: untraced picemu >= 2% of native unicorn; with the same JS hooks, picemu >= 200% of native unicorn.');
+
+  const loader = join(root, 'bench', 'load.ts');
+  if (existsSync(loader)) {
+    console.log('\n--- bench/load.ts ---');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', loader], { stdio: 'inherit', cwd: root });
+    if (r.status !== 0) process.exitCode = r.status ?? 1;
+  }
+}
+
+await main();
