@@ -3,6 +3,7 @@
 import { createModule, type UnicornModule } from './module.ts';
 
 export type { UnicornModule };
+export type { Unicorn, MemRegion, HookHandle } from './unicorn.ts';
 
 /** Resolves to the `uc` module object. The argument (emscripten's module overrides in unicorn.js) is accepted and ignored. */
 export default function MUnicorn(_moduleArg?: unknown): Promise<UnicornModule> {
