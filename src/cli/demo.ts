@@ -6,7 +6,7 @@ import type { Process } from '../process/process.ts';
 import { resultText } from '../process/call-args.ts';
 import { moduleSymbols } from '../trace/symbolize.ts';
 import type { MemoryAccess, StepEvent } from '../trace/events.ts';
-import { stableAsm } from '../trace/render-text.ts';
+import { placeText, stableAsm } from '../trace/render-text.ts';
 import type { Command } from './command.ts';
 
 export const DEMO_LIBRARY = fileURLToPath(new URL('../../fixtures/libcounter.so', import.meta.url));
@@ -42,18 +42,22 @@ export async function runDemo(): Promise<DemoRun> {
 }
 
 /** One access, for a person: what, where, which frame. */
-function accessLine(a: MemoryAccess, p: Process): string {
-  const name = a.symbol ? `${a.symbol}${a.section ? ` in ${a.section}` : ''}` : a.vma?.name || 'memory';
-  const how = a.ripRelative ? ' (rip-relative)' : '';
-  const frame = `frame ${a.frame} ${a.shared ? 'shared' : `private to p${p.pid}`}`;
-  return `${a.kind === 'read' ? 'reads ' : 'writes'} ${name} = ${a.value}${how}, ${frame}`;
+function accessLine(a: MemoryAccess): string {
+  const kind = a.kind === 'read' ? 'read ' : 'write';
+  if (a.symbol) {
+    const facts = [a.ripRelative ? 'rip-relative' : '', a.section ?? '', `frame ${a.frame}${a.shared ? ' shared' : ''}`].filter(Boolean).join(', ');
+    return `${kind} ${a.symbol} = ${a.value}  (${facts})`;
+  }
+  const where = a.vma?.name || 'memory';
+  const value = a.pointsTo ? (a.pointsTo.vma?.name === '[picemu]' ? "the return address (picemu's)" : placeText(a.pointsTo, Number(a.value))) : hex(a.value);
+  return `${kind} ${where}: ${value}`;
 }
 
-function column(events: StepEvent[], p: Process): string[] {
+function column(events: StepEvent[]): string[] {
   const lines: string[] = [];
   for (const e of events) {
-    lines.push(`${(e.offset !== undefined ? '+' + hex(e.offset) : hex(e.rip)).padEnd(8)} ${stableAsm(e)}`);
-    for (const a of e.accesses) lines.push(`           ${accessLine(a, p)}`);
+    lines.push(`${(e.offset !== undefined ? '+' + hex(e.offset) : hex(e.rip)).padEnd(7)} ${stableAsm(e)}`);
+    for (const a of e.accesses) lines.push(`          ${accessLine(a)}`);
   }
   return lines;
 }
@@ -62,6 +66,17 @@ function sideBySide(left: string[], right: string[], width: number): string[] {
   const out: string[] = [];
   for (let k = 0; k < Math.max(left.length, right.length); k++) out.push(`  ${(left[k] ?? '').padEnd(width)} │ ${right[k] ?? ''}`);
   return out;
+}
+
+/** Section names on a page, shortened at a name boundary. */
+function sectionsText(names: string[], width: number): string {
+  let text = '';
+  for (const n of names) {
+    const next = text ? `${text} ${n}` : n;
+    if (next.length > width - 1) return (text || n.slice(0, width - 2)) + '…';
+    text = next;
+  }
+  return text;
 }
 
 export function demoText(run: DemoRun, color = false): string {
@@ -83,22 +98,28 @@ export function demoText(run: DemoRun, color = false): string {
   for (let k = 0; k < CALLS; k++) out.push(`    call ${k + 1}:  p1 → ${results[0]![k]}    p2 → ${results[1]![k]}`);
   out.push('', `Each process counts 0, 1, 2 on its own: process 2's calls did not see process 1's.`);
 
-  h('Which physical frame each process maps, page by page:');
-  out.push('    offset  perms  sections' + ' '.repeat(22) + 'p1     p2');
+  h('Which physical frame each process maps at each page of the library:');
+  out.push(`    offset  perms  ${'sections'.padEnd(32)} p1    p2`);
+  const code = machine.pageTable().find((r) => r.module === 'libcounter.so' && r.perms === 'r-xp');
   for (const row of machine.pageTable().filter((r) => r.module === 'libcounter.so')) {
-    const sections = mod.elf.sections.filter((s) => s.addr < row.offset + 0x1000 && s.addr + s.size > row.offset && (s.flags & 2) && s.size > 0).map((s) => s.name);
-    const frames = row.frames.map((f) => String(f ?? '-').padEnd(6)).join(' ');
+    const sections = mod.elf.sections.filter((s) => s.addr < row.offset + 0x1000 && s.addr + s.size > row.offset && s.flags & 2 && s.size > 0).map((s) => s.name);
+    const frames = row.frames.map((f) => String(f ?? '-').padEnd(5)).join(' ');
     const present = row.frames.filter((f) => f !== null);
-    const note = row.shared ? '← one frame, shared' : present.length === 2 ? '← a private frame each' : present.length === 0 ? '(not touched: not resident)' : '';
-    out.push(`    ${hex(row.offset).padEnd(7)} ${row.perms}   ${sections.join(' ').slice(0, 28).padEnd(30)}${frames} ${note}`);
+    const note = row.shared ? '← one frame, in both' : present.length === 2 ? '← a private frame each' : present.length === 0 ? '(never touched: not in memory)' : '';
+    out.push(`    ${hex(row.offset).padEnd(7)} ${row.perms}  ${sectionsText(sections, 32).padEnd(32)} ${frames} ${note}`);
   }
-  out.push('', 'The code (r-xp) is one frame in both processes. The page holding i (rw-p) was written');
-  out.push('(by the loader zeroing .bss, then by i++), so each process got its own copy: copy-on-write.');
+  out.push('');
+  out.push(`The code page (r-xp) is frame ${code?.frames[0] ?? '?'} in both processes: the page cache read it from the file`);
+  out.push('once. The writable pages are private: the loader wrote relocations into the GOT (that page is');
+  out.push('then made read-only: RELRO) and zeroed the start of .bss, and i++ writes there too, so each');
+  out.push("process got its own copy of those pages (copy-on-write).");
 
   h('The first call in each process, instruction by instruction:');
-  const width = 66;
+  const left = column(traces[0]!);
+  const width = Math.max(...left.map((l) => l.length)) + 1;
   out.push(`  ${`process ${p1.pid}`.padEnd(width)} │ process ${p2.pid}`);
-  out.push(...sideBySide(column(traces[0]!, p1), column(traces[1]!, p2), width));
+  out.push(`  ${'─'.repeat(width)}─┼─${'─'.repeat(width)}`);
+  out.push(...sideBySide(left, column(traces[1]!), width));
 
   const read = traces[0]!.flatMap((e) => e.accesses.map((a) => ({ e, a }))).find(({ a }) => a.ripRelative && a.symbol === 'i.0');
   if (read && iOffset !== undefined) {
