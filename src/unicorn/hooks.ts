@@ -42,6 +42,22 @@ function inRange(h: HookRecord, address: number): boolean {
   return h.begin > h.end || (address >= h.begin && address <= h.end);
 }
 
+/** What the hooks need from their engine. */
+export interface HookEnvironment {
+  /** The Unicorn object callbacks receive first. */
+  owner: unknown;
+  /** RIP, read and written: unicorn shows a syscall hook RIP at the syscall instruction. */
+  rip: { get(): number; set(v: number): void };
+  /** Called whenever the set of hooks changes (the CPU's hook callbacks must be rebuilt). */
+  changed(): void;
+  /** The current run's exit addresses: a block reported to HOOK_BLOCK ends at the first one inside it. */
+  exits(): number[];
+  /** The upper 8 bytes of a 16-byte access, which the CPU's hooks do not carry. */
+  wide: WideAccess;
+  /** The byte at `address`, or -1 where unmapped (to recognize cpuid for its instruction hook). */
+  byteAt(address: number): number;
+}
+
 /** Where the facade finds the upper halves of 16-byte accesses (as 32-bit lo/hi). */
 export interface WideAccess {
   /** Bytes 8..15 of a 16-byte read at `address` (memory holds them after the read). */
@@ -58,23 +74,12 @@ export class HookTable {
   /** The address whose hooks already ran before the CPU restarted there on fresh code. */
   private ranAt = -1;
 
-  constructor(
-    /** The Unicorn object callbacks receive first. */
-    private readonly owner: unknown,
-    /** RIP, read and written: unicorn shows a syscall hook RIP at the syscall instruction. */
-    private readonly rip: { get(): number; set(v: number): void },
-    /** Called whenever the set of hooks changes (the CPU's hook callbacks must be rebuilt). */
-    private readonly changed: () => void,
-    /** The current run's exit addresses: a block reported to HOOK_BLOCK ends at the first one inside it. */
-    private readonly exits: () => number[],
-    /** The upper 8 bytes of a 16-byte access, which the CPU's hooks do not carry. */
-    private readonly wide: WideAccess,
-  ) {}
+  constructor(private readonly env: HookEnvironment) {}
 
   add(type: number, callback: HookCallback, userData: unknown, begin: number, end: number, insn: number): HookRecord {
     const record: HookRecord = { handle: this.nextHandle++, type, callback, userData, begin, end, insn, deleted: false };
     this.records.push(record);
-    this.changed();
+    this.env.changed();
     return record;
   }
 
@@ -83,7 +88,7 @@ export class HookTable {
     if (i >= 0) {
       this.records[i].deleted = true;
       this.records.splice(i, 1);
-      this.changed();
+      this.env.changed();
     }
   }
 
@@ -94,13 +99,33 @@ export class HookTable {
 
   /** The CPU callbacks for the current hooks (only those with a registered hook, so unhooked runs stay fast). */
   cpuHooks(): CpuHooks {
-    const owner = this.owner;
+    const owner = this.env.owner;
     const of = (bits: number): HookRecord[] => this.records.filter((r) => (r.type & bits) !== 0);
     const hooks: CpuHooks = {};
 
     // When a hook rewrites the code it runs in, the CPU drops the decoded block and restarts at the same
     // instruction; unicorn calls that instruction's hooks once, so the restart does not call them again.
     const code = of(uc.HOOK_CODE);
+    // HOOK_INSN on cpuid runs before the instruction (RIP at it), which then executes as usual: watched
+    // through the code callback, so it costs the hooked loop only while such a hook exists.
+    const cpuid = of(uc.HOOK_INSN).filter((h) => h.insn === uc.X86_INS_CPUID);
+    if (cpuid.length) {
+      const byteAt = this.env.byteAt;
+      code.push({
+        handle: 0,
+        type: uc.HOOK_CODE,
+        callback: (_owner: unknown, address: bigint) => {
+          const at = Number(address);
+          if (byteAt(at) !== 0x0f || byteAt(at + 1) !== 0xa2) return;
+          for (const h of cpuid) if (!h.deleted && inRange(h, at)) h.callback(owner, h.userData);
+        },
+        userData: undefined,
+        begin: 1,
+        end: 0,
+        insn: 0,
+        deleted: false,
+      });
+    }
     if (code.length) {
       hooks.code = (address, size) => {
         if (address === this.ranAt) {
@@ -118,7 +143,7 @@ export class HookTable {
     if (block.length) {
       hooks.block = (address, size) => {
         if (address === this.ranAt) return;
-        for (const x of this.exits()) if (x > address && x < address + size) size = x - address;
+        for (const x of this.env.exits()) if (x > address && x < address + size) size = x - address;
         let a: bigint | undefined;
         for (const h of block) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
       };
@@ -145,7 +170,7 @@ export class HookTable {
         if (size !== 16) return readAfter(address, size, lo, hi);
         readAfter(address, 8, lo, hi);
         read?.(address + 8, 8, 0, 0);
-        const [lo2, hi2] = this.wide.readHigh(address);
+        const [lo2, hi2] = this.env.wide.readHigh(address);
         readAfter(address + 8, 8, lo2, hi2);
       };
     }
@@ -154,7 +179,7 @@ export class HookTable {
       hooks.memWrite = (address, size, lo, hi) => {
         if (size !== 16) return write(address, size, lo, hi);
         write(address, 8, lo, hi);
-        const [lo2, hi2] = this.wide.writeHigh();
+        const [lo2, hi2] = this.env.wide.writeHigh();
         write(address + 8, 8, lo2, hi2);
       };
     }
@@ -184,11 +209,11 @@ export class HookTable {
       hooks.syscall = () => {
         // The CPU has moved RIP past the 2-byte syscall; unicorn's hook sees the instruction's own address
         // and resumes after it unless the hook moved RIP.
-        const after = this.rip.get();
+        const after = this.env.rip.get();
         const at = after - 2;
-        this.rip.set(at);
+        this.env.rip.set(at);
         for (const h of syscall) if (!h.deleted && inRange(h, at)) h.callback(owner, h.userData);
-        if (this.rip.get() === at) this.rip.set(after);
+        if (this.env.rip.get() === at) this.env.rip.set(after);
       };
     }
     return hooks;

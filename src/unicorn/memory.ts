@@ -130,6 +130,12 @@ export class UnicornMemory implements GuestMemory {
     return true;
   }
 
+  /** The byte at `va` whatever the protection, or -1 where unmapped. */
+  byteAt(va: VirtAddr): number {
+    const page = this.pages.get(Math.floor(va / PAGE_SIZE));
+    return page ? page.bytes[va % PAGE_SIZE] : -1;
+  }
+
   /** The protection of the page holding `va`, or undefined where unmapped. */
   protAt(va: VirtAddr): number | undefined {
     return this.pages.get(Math.floor(va / PAGE_SIZE))?.prot;

@@ -75,7 +75,14 @@ export class Unicorn {
         return [state.xmm32[4 * x.reg + 2], state.xmm32[4 * x.reg + 3]];
       },
     };
-    this.hooks = new HookTable(this, rip, () => this.engine.setHooks(this.hooks.cpuHooks()), () => this.engine.exits, wide);
+    this.hooks = new HookTable({
+      owner: this,
+      rip,
+      changed: () => this.engine.setHooks(this.hooks.cpuHooks()),
+      exits: () => this.engine.exits,
+      wide,
+      byteAt: (addr) => this.memory.byteAt(addr),
+    });
     this.memory.onChange = (addr, length) => {
       this.engine.invalidateCode(addr, length);
       this.hooks.codeChanged = true;
@@ -445,12 +452,15 @@ export class Unicorn {
     }
   }
 
-  /** uc_hook_add's own checks: which instruction hooks x86 supports. */
+  /**
+   * uc_hook_add's own check: the instructions x86 lets HOOK_INSN name. picemu calls syscall and cpuid hooks;
+   * IN, OUT and SYSENTER are accepted as unicorn accepts them, but picemu's CPU does not execute those
+   * instructions in user mode (they fault), so their hooks are never called.
+   */
   private hookAddCode(type: number, insn: number): number {
     if (type & uc.HOOK_INSN) {
-      if (insn === uc.X86_INS_SYSCALL) return uc.ERR_OK;
-      // IN, OUT, SYSENTER and CPUID are hookable in unicorn; picemu's CPU raises no such events yet.
-      return uc.ERR_HOOK;
+      const hookable = [uc.X86_INS_SYSCALL, uc.X86_INS_CPUID, uc.X86_INS_IN, uc.X86_INS_OUT, uc.X86_INS_SYSENTER];
+      return hookable.includes(insn as (typeof hookable)[number]) ? uc.ERR_OK : uc.ERR_HOOK;
     }
     return uc.ERR_OK;
   }

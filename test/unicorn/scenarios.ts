@@ -736,4 +736,19 @@ export const scenarios: Scenario[] = [
       logRegs(t, e, uc, 64);
     },
   },
+  {
+    name: 'HOOK_INSN on cpuid runs before it, RIP at it; IN, OUT, SYSENTER hooks are accepted',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      const code = hex('b8 00 00 00 00 0f a2 ff c0 0f a2'); // mov eax, 0; cpuid; inc eax; cpuid
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_write(CODE, code);
+      e.hook_add(uc.HOOK_INSN, (u: Uc, data: unknown) => t.log('cpuid', [data, u.reg_read_i64(uc.X86_REG_RIP)]), 'c', 1, 0, uc.X86_INS_CPUID);
+      e.hook_add(uc.HOOK_INSN, () => t.log('ranged cpuid', true), null, CODE + 9, CODE + 9, uc.X86_INS_CPUID);
+      for (const insn of ['IN', 'OUT', 'SYSENTER', 'RDTSC', 'INT3']) t.attempt(`hook ${insn}`, () => typeof e.hook_add(uc.HOOK_INSN, () => {}, null, 1, 0, uc[`X86_INS_${insn}`]));
+      // cpuid's results differ by design (picemu advertises its own feature profile): only RIP is compared.
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + code.length, 0, 0));
+      t.log('rip', e.reg_read_i64(uc.X86_REG_RIP));
+    },
+  },
 ];
