@@ -165,21 +165,26 @@ export class AddressSpace implements GuestMemory {
   // ---- GuestMemory --------------------------------------------------------------------------------
 
   frameFor(va: VirtAddr, access: AccessKind): Uint8Array {
+    return this.translate(va, access).bytes;
+  }
+
+  /** The frame behind `va`, ready for `access` (paged in, COW broken for a write). Throws PageFault. */
+  translate(va: VirtAddr, access: AccessKind): Frame {
     const vma = this.findVma(va);
     if (!vma) throw new PageFault(va, access, 'unmapped');
     if (!this.allows(vma.prot, access)) throw new PageFault(va, access, 'protection');
     const page = pageIndex(va);
     const pte = this.pages.get(page);
     if (pte) {
-      if (access !== 'write') return pte.frame.bytes;
+      if (access !== 'write') return pte.frame;
       if (pte.writable) {
         pte.dirty = true;
         if (vma.shared) pte.frame.dirty = true;
-        return pte.frame.bytes;
+        return pte.frame;
       }
-      return this.breakCow(page, pte, vma).frame.bytes;
+      return this.breakCow(page, pte, vma).frame;
     }
-    return this.fault(va, page, vma, access).frame.bytes;
+    return this.fault(va, page, vma, access).frame;
   }
 
   frameNumber(va: VirtAddr): number {
@@ -264,15 +269,26 @@ export class AddressSpace implements GuestMemory {
     }
   }
 
+  /** A little-endian u64 read as the guest would (PageFault when it cannot). */
   readU64(va: VirtAddr): bigint {
-    const b = this.read(va, 8);
-    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+    const inPage = va % PAGE_SIZE;
+    if (inPage > PAGE_SIZE - 8) {
+      const b = this.read(va, 8);
+      return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+    }
+    return this.translate(va, 'read').view.getBigUint64(inPage, true);
   }
 
+  /** A little-endian u64 write as the guest would (PageFault when it cannot). */
   writeU64(va: VirtAddr, value: bigint): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
-    this.write(va, b);
+    const inPage = va % PAGE_SIZE;
+    if (inPage > PAGE_SIZE - 8) {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+      this.write(va, b);
+      return;
+    }
+    this.translate(va, 'write').view.setBigUint64(inPage, BigInt.asUintN(64, value), true);
   }
 
   // ---- mmap / munmap / mprotect ---------------------------------------------------------------------

@@ -18,6 +18,8 @@ export type FrameKind = 'zero' | 'anon' | 'file' | 'backing';
 export interface Frame {
   readonly number: FrameNumber;
   readonly bytes: Uint8Array;
+  /** A DataView over `bytes` (multi-byte little-endian accesses without allocating). */
+  readonly view: DataView;
   readonly kind: FrameKind;
   /** How many address-space pages (page-table entries, across all address spaces) map this frame. */
   mapCount: number;
@@ -114,7 +116,14 @@ export class PhysicalMemory {
   }
 
   private register(kind: FrameKind, bytes: Uint8Array): Frame {
-    const frame: Frame = { number: this.nextNumber++, bytes, kind, mapCount: 0, dirty: false };
+    const frame: Frame = {
+      number: this.nextNumber++,
+      bytes,
+      view: new DataView(bytes.buffer, bytes.byteOffset, PAGE_SIZE),
+      kind,
+      mapCount: 0,
+      dirty: false,
+    };
     this.live.set(frame.number, frame);
     this.allocated++;
     return frame;
