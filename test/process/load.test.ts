@@ -1,0 +1,66 @@
+// Loading into a process: initializers run in dependency order (their count from readelf -d / -S), libc's are
+// skipped and said so, a faulting initializer is reported with module and symbol, and __thread works.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../src/process/machine.ts';
+import { InitializerError } from '../../src/process/errors.ts';
+import { resultText } from '../../src/process/call-args.ts';
+import { nativeCall } from '../helpers/native.ts';
+import { hasCc, hasReadelf, repoRoot, run } from '../helpers/oracles.ts';
+
+/** DT_INIT (0 or 1) plus the number of DT_INIT_ARRAY entries, from readelf. */
+function initCount(path: string): number {
+  const dyn = run('readelf', ['-dW', path]);
+  const init = /\(INIT\)/.test(dyn) ? 1 : 0;
+  const size = /\(INIT_ARRAYSZ\)\s+(\d+) \(bytes\)/.exec(dyn);
+  return init + (size ? Number(size[1]) / 8 : 0);
+}
+
+describe.skipIf(!hasReadelf() || !hasCc())('load', () => {
+  it('runs each module\'s DT_INIT and DT_INIT_ARRAY, skipping libc\'s and saying so', async () => {
+    const lib = `${repoRoot}/fixtures/liblibc-user.so`;
+    const m = await Machine.create();
+    const p = m.spawn();
+    const r = p.load(lib);
+    expect(r.modules.map((x) => x.name)).toEqual(expect.arrayContaining(['liblibc-user.so', 'libc.so.6']));
+    expect(r.notes).toContain('skipped initializers of libc.so.6 (needs ld.so state)');
+    expect(r.skippedInitializers).toContain('libc.so.6');
+    expect(r.initializers.filter((i) => i.startsWith('liblibc-user.so:'))).toHaveLength(initCount(lib));
+    expect(r.initializers[0]).toBe('liblibc-user.so:_init');
+  });
+
+  it('a faulting initializer is an InitializerError naming the module and the function', async () => {
+    const dir = `${repoRoot}/.cache/oracles`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/badinit.c`, '__attribute__((constructor)) static void explode_on_load(void) { *(volatile int *)16 = 1; }\nint fine(void) { return 3; }\n');
+    execFileSync('cc', ['-shared', '-fPIC', '-O0', '-nostdlib', '-o', `${dir}/libbadinit.so`, `${dir}/badinit.c`]);
+    const m = await Machine.create();
+    const p = m.spawn();
+    let err: unknown;
+    try {
+      p.load(`${dir}/libbadinit.so`);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InitializerError);
+    expect((err as InitializerError).module).toBe('libbadinit.so');
+    expect((err as Error).message).toContain('explode_on_load');
+    expect((err as Error).message).toMatch(/unmapped write at 0x10/);
+  });
+
+  it('__thread variables: each process has its own, initialized from .tdata, both TLS models', async () => {
+    const lib = `${repoRoot}/fixtures/libtls.so`;
+    const m = await Machine.create();
+    const [p1, p2] = [m.spawn(), m.spawn()];
+    p1.load(lib);
+    p2.load(lib);
+    const native = nativeCall(lib, 'tls_bump', [], { calls: 2 });
+    expect([resultText(p1.call('tls_bump').result), resultText(p1.call('tls_bump').result)]).toEqual(native);
+    expect(resultText(p2.call('tls_bump').result)).toBe(native[0]);
+    // tls_address is inside this process's static TLS area, below its thread pointer.
+    const addr = Number((p1.call('tls_address', [], { ret: 'ptr' }).result as { value: number }).value);
+    expect(addr).toBeLessThan(p1.threadPointer);
+    expect(p1.space.readU64(addr) & 0xffffffffn).toBe(BigInt(Number(native[1]) + 1));
+  });
+});
