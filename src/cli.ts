@@ -5,6 +5,7 @@ import { UsageError } from './cli/errors.ts';
 // One line per command; each module is loaded only when its command runs, so startup stays fast.
 const commands: Record<string, () => Promise<Command>> = {
   segments: async () => (await import('./cli/segments.ts')).command,
+  maps: async () => (await import('./cli/maps.ts')).command,
   check: async () => (await import('./cli/check.ts')).command,
   run: async () => (await import('./cli/run.ts')).command,
   demo: async () => (await import('./cli/demo.ts')).command,
