@@ -62,7 +62,8 @@ export function searchDirectories(requester: Requester | undefined, options: Sea
   const origin = (r: Requester) => dirname(resolve(r.openedAs));
   if (requester && requester.runpath === undefined) {
     for (let r: Requester | undefined = requester; r; r = r.requestedBy) {
-      if (r.runpath !== undefined) break;
+      // An object with DT_RUNPATH has no DT_RPATH as far as ld.so is concerned (get-dynamic-info.h).
+      if (r.runpath !== undefined) continue;
       for (const dir of splitPath(r.rpath, origin(r))) out.push({ dir, from: 'RPATH' });
     }
   }

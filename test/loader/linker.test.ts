@@ -192,3 +192,16 @@ describe('two address spaces', () => {
     expect(a.space.frameNumber(got.slot)).not.toBe(b.space.frameNumber(gotB));
   });
 });
+
+describe('search order', () => {
+  it('uses DT_RPATH up the requester chain unless the requester has DT_RUNPATH, then LD_LIBRARY_PATH, DT_RUNPATH, system dirs', async () => {
+    const { searchDirectories } = await import('../../src/loader/index.ts');
+    const top = { openedAs: '/a/libtop.so', rpath: '$ORIGIN/r1' };
+    const mid = { openedAs: '/b/libmid.so', runpath: '/run', rpath: '/ignored', requestedBy: top };
+    const leaf = { openedAs: '/c/libleaf.so', rpath: '${ORIGIN}/r2:$LIB', requestedBy: mid };
+    const dirs = (r: Parameters<typeof searchDirectories>[0]) => searchDirectories(r, { libraryPath: ['/llp'], systemDirs: ['/sys'] }).map((d) => `${d.from} ${d.dir}`);
+    expect(dirs(leaf)).toEqual(['RPATH /c/r2', 'RPATH lib/x86_64-linux-gnu', 'RPATH /a/r1', 'LD_LIBRARY_PATH /llp', 'system /sys']);
+    expect(dirs(mid)).toEqual(['LD_LIBRARY_PATH /llp', 'RUNPATH /run', 'system /sys']);
+    expect(dirs(undefined)).toEqual(['LD_LIBRARY_PATH /llp', 'system /sys']);
+  });
+});
