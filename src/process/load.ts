@@ -5,6 +5,7 @@ import { PAGE_SIZE } from '../mm/types.ts';
 import { CallError } from './errors.ts';
 import { InitializerError } from './errors.ts';
 import type { Process, ProcessModule } from './process.ts';
+import { printable } from './inspect.ts';
 
 export interface LoadResult {
   /** The module asked for. */
@@ -54,7 +55,8 @@ function describe(process: Process, va: number): string {
 }
 
 function toProcessModule(m: LoadedModule): ProcessModule {
-  return { name: m.name, path: m.path, base: m.base, span: Math.ceil((m.mapEnd - m.base) / PAGE_SIZE) * PAGE_SIZE, elf: m.elf, loaded: m };
+  const module = { name: m.name, path: m.path, base: m.base, span: Math.ceil((m.mapEnd - m.base) / PAGE_SIZE) * PAGE_SIZE, elf: m.elf, loaded: m };
+  return printable(module, (x) => `Module ${x.name} at 0x${x.base.toString(16)}-0x${(x.base + x.span).toString(16)} (${x.path})`);
 }
 
 export function loadLibrary(process: Process, path: string): LoadResult {
@@ -115,5 +117,7 @@ export function loadLibrary(process: Process, path: string): LoadResult {
       initializers.push(`${m.name}:${what}`);
     }
   }
-  return { module: root, modules, notes, skippedInitializers, initializers };
+  return printable({ module: root, modules, notes, skippedInitializers, initializers }, (r) =>
+    [`loaded ${r.module.name} at 0x${r.module.base.toString(16)}`, ...r.modules.filter((x) => x !== r.module).map((x) => `  with ${x.name} at 0x${x.base.toString(16)}`), ...r.initializers.map((i) => `  ran ${i}`), ...r.notes.map((n) => `  note: ${n}`)].join('\n'),
+  );
 }

@@ -15,6 +15,7 @@ import type { Machine } from './machine.ts';
 import type { LoadResult } from './load.ts';
 import type { Linker, LoadedModule } from '../loader/index.ts';
 import { locate, recordStep } from './step-recorder.ts';
+import { printable, resultInspect } from './inspect.ts';
 import { StaticTlsLayout, TCB_POINTER_GUARD, TCB_SELF, TCB_SELF2, TCB_SIZE, TCB_STACK_GUARD, TLS_GET_ADDR_CODE, TLS_GET_ADDR_TABLE, } from './tls.ts';
 
 /** A module as the process knows it: where it is and what it is. */
@@ -337,7 +338,8 @@ export class Process {
     const call = this.startCall(target, args, { ret: options.ret, internal: options.internal });
     const stop = this.run({ budget: options.budget ?? DEFAULT_BUDGET, deadlineMs: options.deadlineMs, trace: options.trace });
     switch (stop.kind) {
-      case 'returned': return { result: stop.result, executed: call.executed, events: call.events };
+      case 'returned':
+        return printable({ result: stop.result, executed: call.executed, events: call.events }, (o) => `${call.name} returned ${resultInspect(o.result)} after ${o.executed} instructions${o.events.length ? `, ${o.events.length} events` : ''}`);
       case 'error': throw stop.error;
       case 'budget': case 'timeout': {
         const where = this.locate(this.cpu.rip);

@@ -7,6 +7,7 @@ import type { Location, MemoryAccess, RegisterChange, StepEvent, VmaInfo } from 
 import { instructionText } from '../trace/disassemble.ts';
 import type { Symbolizer } from '../trace/symbolize.ts';
 import type { CowWatch } from './cow-watch.ts';
+import { printableEvent } from './inspect.ts';
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 
@@ -104,7 +105,7 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
   };
   const target = directTarget(event.asm);
   if (target !== undefined) event.target = { ...ctx.symbolizer.locate(target), va: target };
-  return { event, outcome };
+  return { event: printableEvent(event), outcome };
 }
 
 /** Where an 8-byte value points, when it is an address in a module or a named mapping ([stack], [picemu]). */
