@@ -22,7 +22,7 @@ function bytes(n: number, seed: number): number[] {
   return out;
 }
 
-type Arg = number | bigint | ((a: ArgumentArea) => number);
+type Arg = number | bigint | ((a: ArgumentArea) => number) | { f32: number } | { f64: number };
 
 /** How to call one function, and how the call must end (a fault kind, or an import no loaded object provides). */
 interface Recipe {
@@ -36,6 +36,9 @@ const str = (s: string) => (a: ArgumentArea) => a.string(s);
 const buf = (n: number, seed: number) => (a: ArgumentArea) => a.put(bytes(n, seed));
 const ints = (n: number, seed: number) => (a: ArgumentArea) => a.put(bytes(4 * n, seed));
 const zeros = (n: number) => (a: ArgumentArea) => a.zeros(n);
+/** n floats (or doubles) in [-2, 2) from the byte generator. */
+const floats = (n: number, seed: number) => (a: ArgumentArea) => a.put(new Uint8Array(Float32Array.from(bytes(n, seed), (b) => (b - 128) / 64).buffer));
+const doubles = (n: number, seed: number) => (a: ArgumentArea) => a.put(new Uint8Array(Float64Array.from(bytes(n, seed), (b) => (b - 128) / 64 + 1 / 3).buffer));
 
 /** Recipes for every exported function; a function without one fails the test that lists them. */
 const RECIPES: Record<string, Record<string, Recipe[]>> = {
@@ -70,6 +73,23 @@ const RECIPES: Record<string, Record<string, Recipe[]>> = {
     libc_copy: [{ args: [str('copy me')], reaches: 'strlen' }],
     libc_format: [{ args: [42, str('fmt')], reaches: 'snprintf' }],
   },
+  'libsse.so': {
+    saxpy: [{ args: [{ f32: 2.5 }, floats(37, 51), floats(37, 52), 37] }, { args: [{ f32: -0.5 }, floats(3, 53), floats(3, 54), 3] }],
+    dot: [{ args: [doubles(29, 55), doubles(29, 56), 29] }, { args: [doubles(1, 57), doubles(1, 58), 1] }],
+    norm3: [{ args: [{ f64: 3 }, { f64: 4 }, { f64: 12 }] }, { args: [{ f64: 1e-3 }, { f64: -7.25 }, { f64: 0 }] }],
+    to_long: [{ args: [{ f64: -12345.75 }] }, { args: [{ f64: 1e300 }] }, { args: [{ f64: NaN }] }],
+    from_long: [{ args: [-987654321987] }, { args: [2n ** 62n + 1n] }],
+    through_float: [{ args: [{ f64: 1.1 }] }, { args: [{ f64: 1e-310 }] }, { args: [{ f64: 3.5e38 }] }],
+    clamp: [{ args: [{ f64: 5 }, { f64: 0 }, { f64: 3 }] }, { args: [{ f64: -1 }, { f64: 0 }, { f64: 3 }] }, { args: [{ f64: 2 }, { f64: 0 }, { f64: 3 }] }],
+    fmin_pair: [{ args: [{ f32: 1.5 }, { f32: -2 }] }, { args: [{ f32: NaN }, { f32: 1 }] }],
+    count_less: [{ args: [floats(50, 59), 50, { f32: 0.25 }] }, { args: [floats(5, 60), 5, { f32: -3 }] }],
+    brighten: [{ args: [buf(77, 61), 77] }, { args: [buf(16, 62), 16] }],
+    init_data: [{ args: [] }],
+    saxpy_data: [{ args: [{ f64: 0.75 }] }],
+    dot_data: [{ args: [] }],
+    count_less_data: [{ args: [{ f64: 0.5 }] }],
+    brighten_data: [{ args: [] }],
+  },
   'libtls.so': { tls_bump: [{ args: [] }], tls_address: [{ args: [] }], tls_ie_bump: [{ args: [] }] },
 };
 
@@ -86,12 +106,16 @@ function runRecipe(path: string, name: string, recipe: Recipe, index: number) {
   mapProcessAreas(image);
   const lib: MappedLibrary = mapLibrary(image, path);
   const area = new ArgumentArea(image);
-  const args = recipe.args.map((a) => (typeof a === 'function' ? a(area) : a));
+  const floatArgs = recipe.args.filter((a): a is { f32: number } | { f64: number } => typeof a === 'object');
+  const args = recipe.args.filter((a) => typeof a !== 'object').map((a) => (typeof a === 'function' ? a(area) : (a as number | bigint)));
   const { gpr } = callRegisters(image, args);
   const entry = lib.exports.get(name);
   if (!entry) throw new Error(`${name} is not exported by ${path}`);
   const state = newState();
   state.gpr.set(gpr);
+  // Floating-point arguments go in xmm0, xmm1, ... in order (System V).
+  const xmm = new DataView(state.xmm.buffer);
+  floatArgs.forEach((f, i) => ('f32' in f ? xmm.setFloat32(16 * i, f.f32, true) : xmm.setFloat64(16 * i, f.f64, true)));
   state.rip = entry.address;
   const symbols = [...lib.exports.entries()].filter(([, e]) => e.type === STT_FUNC).sort((a, b) => b[1].address - a[1].address);
   const symbolize = (addr: number) => {
@@ -104,7 +128,7 @@ function runRecipe(path: string, name: string, recipe: Recipe, index: number) {
     fsBase: LAYOUT.tcb,
     stopAt: LAYOUT.returnSentinel,
     maxSteps: 200_000,
-    label: `${path.split('/').pop()} ${name}#${index}(${args.map((a) => `0x${a.toString(16)}`).join(', ')})`,
+    label: `${path.split('/').pop()} ${name}#${index}(${[...args.map((a) => `0x${a.toString(16)}`), ...floatArgs.map((f) => JSON.stringify(f))].join(', ')})`,
     symbolize,
   });
   if (recipe.fault) {
