@@ -3,15 +3,17 @@
 // relative to the script's arena.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildCHelper, hasCc } from '../helpers/oracles.ts';
+import { buildCHelper, hasCc, repoRoot } from '../helpers/oracles.ts';
 import { parseReport, runOnPicemu } from './script.ts';
 
 const available = hasCc();
-const dir = mkdtempSync(join(tmpdir(), 'picemu-mm-'));
+// Under the repository, not /tmp: the helper's page-cache control (fsync, POSIX_FADV_DONTNEED) needs a disk
+// file system; on a tmpfs /tmp, DONTNEED drops nothing and fault-around would map extra pages.
+mkdirSync(join(repoRoot, '.cache'), { recursive: true });
+const dir = mkdtempSync(join(repoRoot, '.cache', 'mm-oracle-'));
 const data = join(dir, 'data.bin'); // 40000 bytes: pages 0-8 full, page 9 partial, page 10 on beyond EOF
 writeFileSync(data, randomBytes(40000));
 const rw = join(dir, 'rw.bin');
