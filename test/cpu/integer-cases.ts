@@ -2,6 +2,9 @@
 // A case may adjust the starting state (`setup`) and name registers whose value the host alone decides (`ignore`).
 import { CODE_ADDR, FLAG_MASK, MEM_ADDR, type State } from './host-exec.ts';
 
+/** Codes only encodable outside 64-bit mode: covered by the MODE_32 tests against native unicorn. */
+export const LEGACY_ONLY = /^(Inc_r(16|32)|Dec_r(16|32)|\w+_rm8_imm8_82|Push_r32|Pop_r32|Push_rm32|Pop_rm32|Pushd_imm(8|32)|Pushfd|Popfd|Leaved|Retnd(_imm16)?|Jmp_rel(8|32)_32|J\w+_rel(8|32)_32|Call_rel32_32|Call_rm32|Jmp_rm32|Loop\w*_32_ECX|Jecxz_rel8_32)$/;
+
 export interface IntCase {
   asm: string;
   setup?: (s: State, variant: number) => void;

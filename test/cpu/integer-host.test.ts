@@ -3,14 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { implementedCodes } from '../../src/cpu/table.ts';
 import { assemble, decodeAt, diff, hasToolchain, makeState, runHost, runPicemu, type State } from './host-exec.ts';
-import { CASES } from './integer-cases.ts';
+import { CASES, LEGACY_ONLY } from './integer-cases.ts';
 
 // JIT=always runs the same table through the block compiler (integer-host-jit.test.ts); default: handlers only.
 const JIT = process.env.PICEMU_TEST_JIT === 'always' ? 'always' : 'off';
 const VARIANTS = JIT === 'always' ? 5 : 8;
-
-/** Codes only encodable outside 64-bit mode: covered by the MODE_32 tests against native unicorn. */
-export const LEGACY_ONLY = /^(Inc_r(16|32)|Dec_r(16|32)|\w+_rm8_imm8_82|Push_r32|Pop_r32|Push_rm32|Pop_rm32|Pushd_imm(8|32)|Pushfd|Popfd|Leaved|Retnd(_imm16)?|Jmp_rel(8|32)_32|J\w+_rel(8|32)_32|Call_rel32_32|Call_rm32|Jmp_rm32|Loop\w*_32_ECX|Jecxz_rel8_32)$/;
 
 /** Instructions whose result the host cannot decide (its own cpuid/TSC): covered by system.test.ts. */
 export const NOT_HOST_COMPARABLE = new Set(['Cpuid', 'Rdtsc']);
