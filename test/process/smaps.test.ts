@@ -7,15 +7,13 @@ import { Machine } from '../../src/process/machine.ts';
 import { resultText } from '../../src/process/call-args.ts';
 import { buildCHelper, hasCc, repoRoot } from '../helpers/oracles.ts';
 
-const lib = `${repoRoot}/fixtures/libcounter.so`;
-const SYMBOL = 'really_really_nonreentrant';
 
 interface KernelVma { start: number; end: number; perms: string; offset: number; path: string; kb: Record<string, number> }
 interface KernelChild { results: string[]; vmas: KernelVma[] }
 
-function kernelSmaps(calls: number): KernelChild[] {
+function kernelSmaps(lib: string, symbol: string, calls: number): KernelChild[] {
   const exe = buildCHelper('dlopen_smaps', ['-ldl']);
-  const out = execFileSync(exe, [lib, SYMBOL, String(calls)], { encoding: 'utf8' });
+  const out = execFileSync(exe, [lib, symbol, String(calls)], { encoding: 'utf8' });
   const children: KernelChild[] = [];
   let child: KernelChild | undefined;
   let vma: KernelVma | undefined;
@@ -31,8 +29,12 @@ function kernelSmaps(calls: number): KernelChild[] {
 }
 
 describe.skipIf(!hasCc())('smaps of two processes vs the kernel', () => {
-  it('libcounter.so after 3 calls in each of two processes', async () => {
-    const kernel = kernelSmaps(3);
+  it.each([
+    ['libcounter.so', 'really_really_nonreentrant'],
+    ['libdemo.so', 'sum_vec_data'],
+  ])('%s after 3 calls of %s in each of two processes', async (name, SYMBOL) => {
+    const lib = `${repoRoot}/fixtures/${name}`;
+    const kernel = kernelSmaps(lib, SYMBOL, 3);
     expect(kernel).toHaveLength(2);
     const m = await Machine.create({ seed: 11 });
     const ps = [m.spawn(), m.spawn()];
@@ -40,8 +42,8 @@ describe.skipIf(!hasCc())('smaps of two processes vs the kernel', () => {
     for (let k = 0; k < 3; k++) for (const [n, p] of ps.entries()) expect(resultText(p.call(SYMBOL).result)).toBe(kernel[n]!.results[k]);
 
     ps.forEach((p, n) => {
-      const base = p.baseOf('libcounter.so')!;
-      const native = kernel[n]!.vmas.filter((v) => v.path.endsWith('libcounter.so'));
+      const base = p.baseOf(name)!;
+      const native = kernel[n]!.vmas.filter((v) => v.path.endsWith(`/${name}`));
       const nativeBase = native[0]!.start;
       const ours = p.smaps().filter((e) => e.vma.file?.identity.path === native[0]!.path);
       // The same VMAs, relative to the base (RELRO split included).
