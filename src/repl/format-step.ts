@@ -38,7 +38,7 @@ export function asmText(ev: StepEvent, pal: Palette): string {
 
 /** One instruction and what it did, as several lines. */
 export function formatStep(ev: StepEvent, pal: Palette): string {
-  const head = `${pal.dim(`#${ev.index}`)} ${addressText(ev.rip, ev, pal)}  ${pal.dim(hexBytes(ev.bytes).padEnd(20))} ${asmText(ev, pal)}`;
+  const head = `${pal.dim(`#${ev.index}`)} ${addressText(ev.rip, ev, pal)}  ${pal.dim(hexBytes(ev.bytes).padEnd(24))} ${asmText(ev, pal)}`;
   const lines = [head];
   const regs = ev.registers.filter((r) => r.before !== r.after);
   if (regs.length) lines.push(`    regs: ${formatRegisterChanges(regs, pal)}`);
@@ -46,8 +46,14 @@ export function formatStep(ev: StepEvent, pal: Palette): string {
   return lines.join('\n');
 }
 
-/** One line per instruction, for `trace on` during `c`. */
+/** One line per instruction, for `trace on` during `c`: accesses named by place, symbol or relocation. */
 export function formatStepShort(ev: StepEvent, pal: Palette): string {
-  const accesses = ev.accesses.map((a) => `${a.kind} ${hex(a.va)}${a.symbol ? ` <${a.symbol}>` : ''}${a.shared ? ' shared' : ' private'}${a.cow ? ` COW ${a.cow.from}->${a.cow.to}` : ''}`);
+  const accesses = ev.accesses.map((a) => {
+    const where = whereText(a, pal) || pal.address(hex(a.va));
+    const reloc = a.relocation ? ` (${a.relocation})` : '';
+    const state = a.shared ? pal.shared('shared') : pal.private('private');
+    const cow = a.cow ? ` ${pal.write(`COW ${a.cow.from}->${a.cow.to}`)}` : '';
+    return `${a.kind} ${a.size} ${where}${reloc} ${state}${cow}`;
+  });
   return `${addressText(ev.rip, ev, pal)}  ${asmText(ev, pal)}${accesses.length ? '  ; ' + accesses.join('; ') : ''}`;
 }

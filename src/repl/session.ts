@@ -7,7 +7,7 @@ import { hex, parseInteger } from '../util/numbers.ts';
 import type { Pid, ReplBackend, RunOutcome } from './backend.ts';
 import { helpText, resolveCommand } from './commands.ts';
 import { formatDisassembly } from './format-disas.ts';
-import { formatFault } from './format-fault.ts';
+import { formatFault, type FaultFacts } from './format-fault.ts';
 import { addressText } from './format-location.ts';
 import { formatHexDump } from './format-memory.ts';
 import { formatPages } from './format-pages.ts';
@@ -166,6 +166,14 @@ export class ReplSession {
     return this.backend.peek(this.current, va, Math.min(length, firstPage));
   }
 
+  /** The fault line, with the instruction in capstone's syntax like every other listing here. */
+  private showFault(fault: FaultFacts): void {
+    const bytes = this.backend.peek(this.current, fault.rip, MAX_INSN) ?? this.readUpTo(fault.rip, MAX_INSN);
+    const insn = bytes ? disassembleSync(bytes, fault.rip, 1)[0] : undefined;
+    const facts = insn && fault.kind !== 'breakpoint' ? { ...fault, instruction: insn.text } : fault;
+    this.print(formatFault(facts, (va) => this.backend.locate(this.current, va), this.pal));
+  }
+
   private returned(rax: bigint): void {
     // The int in eax, as `run --ret int` reports it.
     this.print(`returned ${BigInt.asIntN(32, rax)}`);
@@ -202,7 +210,7 @@ export class ReplSession {
     for (let k = 0; k < n; k++) {
       const r = this.backend.step(this.current);
       if ('fault' in r) {
-        this.print(formatFault(r.fault, (va) => this.backend.locate(this.current, va), this.pal));
+        this.showFault(r.fault);
         return;
       }
       if ('error' in r) {
@@ -252,7 +260,7 @@ export class ReplSession {
         this.print(`stopped at ${this.where(outcome.rip)}: instruction budget used up`);
         return;
       case 'fault':
-        this.print(formatFault(outcome.fault, (va) => this.backend.locate(this.current, va), this.pal));
+        this.showFault(outcome.fault);
         return;
       case 'error':
         this.error(outcome.message);
