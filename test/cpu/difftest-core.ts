@@ -11,7 +11,7 @@ export const MEM = 0x20000000; // host_sse's MEM_ADDR
 export const MEM_BYTES = 256; // what host_sse loads and prints
 const CODE_SIZE = 4 << 20;
 const SLOT = 32;
-const STACK = 0x30000000;
+export const STACK = 0x30000000; // host_single's STACK_ADDR
 
 /** xorshift128 on 32-bit words (deterministic per seed; no BigInt in the hot path). */
 export class Rng {
@@ -309,8 +309,8 @@ export interface CaseRecord {
   before: LockState;
   mem: Uint8Array;
   stack: Uint8Array;
-  picemu: { end: StepEnd; state: LockState; mem: Uint8Array };
-  unicorn: { end: StepEnd; state: LockState; mem: Uint8Array };
+  picemu: { end: StepEnd; state: LockState; mem: Uint8Array; stack: Uint8Array };
+  unicorn: { end: StepEnd; state: LockState; mem: Uint8Array; stack: Uint8Array };
   diffs: string[];
   flagMask: number;
   arbitrable: boolean;
@@ -400,6 +400,7 @@ export function runDifftest(options: { cases: number; seed: number; filter?: (na
     n.readState(sn);
     const flagMask = COMPARED_FLAGS & ~x86Flags(text.instr.rflagsUndefined);
     const diffs: string[] = [];
+    let ps: Uint8Array | undefined, ns: Uint8Array | undefined;
     const sameEnd = ep.kind === en.kind && (ep.kind !== 'fault' || (en.kind === 'fault' && ep.what === en.what));
     if (!sameEnd) diffs.push(`outcome: picemu ${endText(ep)} vs unicorn ${endText(en)}`);
     else if (ep.kind === 'ok') {
@@ -412,10 +413,11 @@ export function runDifftest(options: { cases: number; seed: number; filter?: (na
           break;
         }
       }
-      const ps = p.memory.frames.get(STACK / 4096)!.bytes;
-      const ns = n.uc.mem_read(STACK, 4096);
-      const at = ps.findIndex((v, i) => v !== ns[i]);
-      if (at >= 0) diffs.push(`stack 0x${(STACK + at).toString(16)}: 0x${ps[at].toString(16)} vs 0x${ns[at].toString(16)}`);
+      const pStack = p.memory.frames.get(STACK / 4096)!.bytes;
+      const nStack = n.uc.mem_read(STACK, 4096);
+      [ps, ns] = [pStack, nStack];
+      const at = pStack.findIndex((v, i) => v !== nStack[i]);
+      if (at >= 0) diffs.push(`stack 0x${(STACK + at).toString(16)}: 0x${pStack[at].toString(16)} vs 0x${nStack[at].toString(16)}`);
     }
     if (diffs.length) {
       divergences.push({
@@ -425,8 +427,8 @@ export function runDifftest(options: { cases: number; seed: number; filter?: (na
         before: state,
         mem: mem.slice(0, MEM_BYTES),
         stack,
-        picemu: { end: ep, state: { ...sp, gpr: sp.gpr.slice(), xmm: sp.xmm.slice() }, mem: p.memory.frames.get(MEM / 4096)!.bytes.slice(0, MEM_BYTES) },
-        unicorn: { end: en, state: { ...sn, gpr: sn.gpr.slice(), xmm: sn.xmm.slice() }, mem: n.uc.mem_read(MEM, MEM_BYTES) },
+        picemu: { end: ep, state: { ...sp, gpr: sp.gpr.slice(), xmm: sp.xmm.slice() }, mem: p.memory.frames.get(MEM / 4096)!.bytes.slice(0, MEM_BYTES), stack: (ps ?? p.memory.frames.get(STACK / 4096)!.bytes).slice() },
+        unicorn: { end: en, state: { ...sn, gpr: sn.gpr.slice(), xmm: sn.xmm.slice() }, mem: n.uc.mem_read(MEM, MEM_BYTES), stack: ns ?? n.uc.mem_read(STACK, 4096) },
         diffs,
         flagMask,
         arbitrable: !g.usesStack && (g.flow === FlowControl.Next || g.flow === FlowControl.Exception || g.flow === FlowControl.Interrupt),

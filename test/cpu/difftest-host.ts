@@ -1,5 +1,6 @@
-// The host CPU as the judge of a difftest divergence: replays the case natively (test/helpers/c/host_sse.c)
-// and says which engine, if either, agrees with the hardware.
+// The host CPU as the judge of a difftest divergence: replays the case natively and says which engine, if
+// either, agrees with the hardware. test/helpers/c/host_sse.c runs ordinary instructions; host_single.c
+// (single-stepped with the trap flag) runs the ones that use the stack or branch.
 import { execFileSync } from 'node:child_process';
 import { Decoder, DecoderOptions } from 'iced-x86';
 import { diffStates, newState, type LockState, type StepEnd } from '../helpers/lockstep.ts';
@@ -7,6 +8,8 @@ import { buildCHelper, hasCc } from '../helpers/oracles.ts';
 import { CODE, MEM_BYTES, type CaseRecord } from './difftest-core.ts';
 
 export type Verdict = 'unicorn-bug' | 'picemu-bug' | 'both-differ' | 'host-cannot-tell' | 'not-arbitrable';
+
+const hexOf = (b: Uint8Array) => [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
 
 export interface Judged {
   c: CaseRecord;
@@ -98,14 +101,63 @@ function compareToHost(h: HostResult, end: StepEnd, state: LockState, mem: Uint8
   return out;
 }
 
+
+/** host_single's input: the instruction at its own address, every register (rsp too), MEM and the stack page. */
+function singleLine(c: CaseRecord): string {
+  const s = c.before;
+  const gprs = [...s.gpr].map((v) => v.toString(16).padStart(16, '0')).join(' ');
+  const xmms = Array.from({ length: 16 }, (_, x) => hexOf(s.xmm.subarray(16 * x, 16 * x + 16))).join(' ');
+  return `${c.bytes.split(' ').join('')} ${c.address.toString(16)} ${s.rflags.toString(16)} ${s.mxcsr.toString(16)} ${gprs} ${xmms} ${hexOf(c.mem)} ${hexOf(c.stack)}`;
+}
+
+function parseSingle(line: string): { signal?: { signo: number; code: number }; state?: LockState; mem?: Uint8Array; stack?: Uint8Array } {
+  const parts = line.trim().split(' ');
+  if (parts[0] === 'SIG') return { signal: { signo: Number(parts[1]), code: Number(parts[2]) } };
+  const s = newState();
+  s.rip = parseInt(parts[0], 16);
+  s.rflags = parseInt(parts[1], 16);
+  s.mxcsr = parseInt(parts[2], 16);
+  for (let r = 0; r < 16; r++) s.gpr[r] = BigInt(`0x${parts[3 + r]}`);
+  for (let x = 0; x < 16; x++) for (let k = 0; k < 16; k++) s.xmm[16 * x + k] = parseInt(parts[19 + x].slice(2 * k, 2 * k + 2), 16);
+  const bytesOf = (h: string) => Uint8Array.from({ length: h.length / 2 }, (_, k) => parseInt(h.slice(2 * k, 2 * k + 2), 16));
+  return { state: s, mem: bytesOf(parts[35]), stack: bytesOf(parts[36]) };
+}
+
+function compareToSingle(h: ReturnType<typeof parseSingle>, e: CaseRecord['picemu'], flagMask: number): string[] {
+  if (h.signal) return signalOf(e.end) === hostSignal(h.signal.signo, h.signal.code) ? [] : [`host signal ${h.signal.signo} (code ${h.signal.code}) vs ${e.end.kind === 'fault' ? e.end.what : e.end.kind}`];
+  if (e.end.kind !== 'ok') return [`host completes vs ${e.end.kind === 'fault' ? e.end.what : e.end.kind}`];
+  const out = diffStates(h.state!, e.state, flagMask);
+  const at = h.mem!.findIndex((v, i) => v !== e.mem[i]);
+  if (at >= 0) out.push(`memory +0x${at.toString(16)}: host 0x${h.mem![at].toString(16)} vs 0x${e.mem[at].toString(16)}`);
+  const st = h.stack!.findIndex((v, i) => v !== e.stack[i]);
+  if (st >= 0) out.push(`stack +0x${st.toString(16)}: host 0x${h.stack![st].toString(16)} vs 0x${e.stack[st].toString(16)}`);
+  return out;
+}
+
+let singleHelper: string | undefined;
+
+/** Judges stack-using and branching cases with host_single. */
+function judgeSingle(cases: CaseRecord[]): Judged[] {
+  singleHelper ??= buildCHelper('host_single');
+  const lines = execFileSync(singleHelper, [], { input: cases.map(singleLine).join('\n') + '\n', encoding: 'utf8', maxBuffer: 256 << 20 }).trim().split('\n');
+  return cases.map((c, i) => {
+    const h = parseSingle(lines[i]);
+    const pv = compareToSingle(h, c.picemu, c.flagMask);
+    const uv = compareToSingle(h, c.unicorn, c.flagMask);
+    const verdict: Verdict = !pv.length && uv.length ? 'unicorn-bug' : pv.length && !uv.length ? 'picemu-bug' : pv.length ? 'both-differ' : 'host-cannot-tell';
+    return { c, verdict, host: lines[i].startsWith('SIG') ? lines[i] : 'completes', picemuVsHost: pv, unicornVsHost: uv };
+  });
+}
+
 let helper: string | undefined;
 
 /** Judges divergences with the host CPU (one child process for all of them). Needs cc. */
 export function judge(cases: CaseRecord[]): Judged[] {
   const arbitrable = cases.filter((c) => c.arbitrable);
-  const out: Judged[] = cases.filter((c) => !c.arbitrable).map((c) => ({ c, verdict: 'not-arbitrable' as Verdict, host: '', picemuVsHost: [], unicornVsHost: [] }));
+  if (!hasCc()) return cases.map((c) => ({ c, verdict: 'not-arbitrable' as Verdict, host: 'no cc', picemuVsHost: [], unicornVsHost: [] }));
+  const stepped = cases.filter((c) => !c.arbitrable);
+  const out: Judged[] = stepped.length ? judgeSingle(stepped) : [];
   if (!arbitrable.length) return out;
-  if (!hasCc()) return [...out, ...arbitrable.map((c) => ({ c, verdict: 'not-arbitrable' as Verdict, host: 'no cc', picemuVsHost: [], unicornVsHost: [] }))];
   helper ??= buildCHelper('host_sse');
   const input = arbitrable.map(caseLine).join('\n') + '\n';
   const lines = execFileSync(helper, [], { input, encoding: 'utf8', maxBuffer: 64 << 20 }).trim().split('\n');

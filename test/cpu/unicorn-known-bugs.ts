@@ -157,20 +157,18 @@ export const UNICORN_KNOWN_BUGS: readonly KnownDifference[] = [
   {
     id: 'count-overshoot',
     kind: 'unicorn-bug',
-    withoutHost: true,
     forms: /./,
     when: (j) => unicornEnd(j) === 'breakpoint' && picemuEnd(j) === 'ok' && !/^Int3$/.test(j.c.name),
     unicorn: 'emu_start(count=1) sometimes also runs the next instruction (here the int3 filler after the one under test): a stepping bug, not an ISA one',
-    host: 'not asked (it is about unicorn\'s instruction count); the int3 is never the instruction under test',
+    host: 'the instruction completes and the trap flag stops before the next one (host_single.c)',
   },
   {
     id: 'ret-imm16-sign-extended',
     kind: 'unicorn-bug',
-    withoutHost: true,
     forms: /^Retnq_imm16$/,
     when: (j) => j.c.diffs.length === 1 && j.c.diffs[0].startsWith('rsp') && ((j.c.picemu.state.gpr[4] - j.c.unicorn.state.gpr[4]) & 0xffffffffffffffffn) === 0x10000n,
     unicorn: 'ret imm16 with imm16 >= 0x8000 releases imm16 - 0x10000 bytes (sign-extends the count)',
-    host: 'host_sse cannot run a ret; the SDM (RET: "SP <- SP + SRC", SRC a zero-extended imm16) and every disassembler read it unsigned; picemu adds it unsigned',
+    host: 'releases imm16 bytes, zero-extended (single-stepped by host_single.c)',
   },
   {
     id: 'sse-float-special-operands',
