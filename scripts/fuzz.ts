@@ -1,0 +1,47 @@
+// npm run fuzz -- --seed S --iterations N [--corpus ci|fixtures|small|all] [--parse-only] [--budget I] [--save]
+// Mutates real .so files, parses, loads and calls them in fresh processes; prints figures and every failure.
+import { parseArgs } from 'node:util';
+import { cleanWorkDir, runCampaign, type FailingInput } from '../test/robustness/fuzz-core.ts';
+import { saveBadElf } from '../test/robustness/bad-elf.ts';
+import { seedCorpus, type CorpusName } from '../test/robustness/corpus.ts';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '1' },
+    iterations: { type: 'string', default: '10000' },
+    corpus: { type: 'string', default: 'ci' },
+    'parse-only': { type: 'boolean', default: false },
+    budget: { type: 'string', default: '20000' },
+    save: { type: 'boolean', default: false },
+    progress: { type: 'string', default: '5000' },
+  },
+});
+
+const num = (s: string): number => (s.startsWith('0x') ? parseInt(s, 16) : Number(s));
+const corpusName = values.corpus as CorpusName;
+if (!['ci', 'fixtures', 'small', 'all'].includes(corpusName)) {
+  console.error(`fuzz: --corpus must be ci, fixtures, small or all (got ${corpusName})`);
+  process.exit(2);
+}
+const corpus = seedCorpus(corpusName);
+const seed = num(values.seed!);
+const iterations = num(values.iterations!);
+console.log(`fuzz: seed ${seed}, ${iterations} iterations, corpus ${corpusName} (${corpus.length} files)${values['parse-only'] ? ', parse only' : ''}`);
+
+const failures: FailingInput[] = [];
+const stats = runCampaign({
+  seed,
+  iterations,
+  corpus,
+  options: { parseOnly: values['parse-only'], budget: num(values.budget!) },
+  progressEvery: num(values.progress!),
+  onProgress: (s) => console.log(`  ${s.inputs} inputs, ${s.failures} failures, ${(s.ms / 1000).toFixed(1)} s`),
+  onFailure: (f) => {
+    failures.push(f);
+    const saved = values.save ? saveBadElf(f) : undefined;
+    console.log(`FAIL ${f.source} seed ${f.seed} iteration ${f.iteration}${saved ? ` (saved as fixtures/bad-elf/${saved})` : ''}\n  ${f.recipe.join('; ')}\n  ${f.result.failure!.split('\n').join('\n  ')}`);
+  },
+});
+cleanWorkDir();
+console.log(JSON.stringify({ seed, iterations, corpus: corpusName, corpusFiles: corpus.length, ...stats, ms: Math.round(stats.ms), slowestMs: Math.round(stats.slowestMs) }, null, 2));
+process.exit(stats.failures === 0 ? 0 : 1);
