@@ -12,10 +12,10 @@ function measure(name: string, setup: (m: ReturnType<typeof machine>) => [number
     let n = 0;
     m.cpu.setHooks({ code: () => void n++ });
   }
-  call(m.cpu, fn, args); // warm-up: decode and JIT
+  for (let w = 0; w < 3; w++) call(m.cpu, fn, args); // warm-up: decode, block compilation, V8's JIT
   let best = 0;
   let executed = 0;
-  for (let rep = 0; rep < 3; rep++) {
+  for (let rep = 0; rep < 5; rep++) {
     const t0 = performance.now();
     const r = call(m.cpu, fn, args);
     const ms = performance.now() - t0;

@@ -223,7 +223,8 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
     lock: ins.hasLockPrefix,
     cc: ins.conditionCode,
     flow,
-    endsBlock: STOPS.has(flow) || STOP_MNEMONICS.has(mnemonic) || ins.code === Code.INVALID,
+    // A rep string instruction may stop part-way (to let budgets and deadlines in) and resume itself.
+    endsBlock: STOPS.has(flow) || STOP_MNEMONICS.has(mnemonic) || ins.code === Code.INVALID || (ins.isStringInstruction && (ins.hasRepPrefix || ins.hasRepePrefix || ins.hasRepnePrefix)),
     flagsUndefined: icedFlagsToRflags(ins.rflagsUndefined),
     flagsWritten: icedFlagsToRflags(ins.rflagsModified),
     flagsRead: icedFlagsToRflags(ins.rflagsRead),

@@ -172,6 +172,23 @@ describe('budgets, until, timeouts and stops', () => {
     expect(cpu.run({ stopRequested: () => ++polls > 3 }).kind).toBe('stopped');
   });
 
+  it('a long rep yields in chunks (RIP stays on it) so budgets and deadlines get in, and still completes', () => {
+    const mem = new FlatMemory();
+    mem.map(0x1000, 4096);
+    mem.map(0x100000, 0x40000, PROT_READ | PROT_WRITE);
+    mem.load(0x1000, [0xf3, 0xaa, 0xf4]); // rep stosb ; hlt
+    const cpu = new Cpu(mem);
+    cpu.rip = 0x1000;
+    cpu.setReg('rdi', 0x100000);
+    cpu.setReg('rcx', 200000);
+    cpu.setReg('al', 0xab);
+    expect(cpu.run({ maxInstructions: 1 }).kind).toBe('budget');
+    expect([cpu.rip, cpu.reg('rcx'), cpu.reg('rdi')]).toEqual([0x1000, BigInt(200000 - 65536), BigInt(0x100000 + 65536)]);
+    expect(cpu.run().kind).toBe('halt');
+    expect([cpu.reg('rcx'), cpu.reg('rdi')]).toEqual([0n, BigInt(0x100000 + 200000)]);
+    expect(mem.peek(0x100000, 200001)!.subarray(199998)).toEqual(Uint8Array.from([0xab, 0xab, 0]));
+  });
+
   it('requestStop from a code hook stops before the next instruction', () => {
     const m = start('off');
     let n = 0;

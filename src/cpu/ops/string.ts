@@ -6,6 +6,8 @@ import { ALU, ALU64 } from './integer-alu.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
 
 type Kind = 'movs' | 'stos' | 'lods' | 'cmps' | 'scas';
+/** Iterations one execution of a rep instruction may run before it yields (RIP stays on it, RCX counts down). */
+export const REP_CHUNK = 1 << 16;
 const TWO32 = 4294967296;
 
 function read(c: Cpu, va: number, size: number): number {
@@ -75,6 +77,11 @@ function stringOp(kind: Kind, size: 1 | 2 | 4 | 8) {
           if (!rep) break;
           done++;
           if (conditional && (rep === 1 ? c.zr !== 0 : c.zr === 0)) break;
+          if (done === REP_CHUNK && done < cx) {
+            // Yield like an interrupted rep: the instruction runs again from here (it ends its block).
+            c.rip = insn.addr;
+            break;
+          }
         }
       } finally {
         if (usesSrc) setAddr(r, 12, si, a32);
