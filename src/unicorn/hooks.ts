@@ -56,6 +56,8 @@ export interface HookEnvironment {
   wide: WideAccess;
   /** The byte at `address`, or -1 where unmapped (to recognize cpuid for its instruction hook). */
   byteAt(address: number): number;
+  /** The size of unicorn's translated block at `address` in the current run (0 when it cannot be read). */
+  translationBlockSize(address: number): number;
 }
 
 /** Where the facade finds the upper halves of 16-byte accesses (as 32-bit lo/hi). */
@@ -73,6 +75,12 @@ export class HookTable {
   codeChanged = false;
   /** The address whose hooks already ran before the CPU restarted there on fresh code. */
   private ranAt = -1;
+  /** The last block reported to HOOK_BLOCK (unicorn's extent) and where the CPU's own block ended. */
+  private tbStart = -1;
+  private tbEnd = -1;
+  private cpuBlockEnd = -1;
+  /** Where a reported block ends inside the running CPU block: the next one starts there. */
+  private pendingBlock = -1;
 
   constructor(private readonly env: HookEnvironment) {}
 
@@ -126,26 +134,42 @@ export class HookTable {
         deleted: false,
       });
     }
-    if (code.length) {
+    // unicorn's blocks (translation-block.ts) are not the CPU's: the CPU also stops at cpuid, rdtsc, page ends
+    // and after 64 instructions, while unicorn stops after 512 instructions or ~4 KiB, and after pause or sti.
+    // A CPU block that falls through into the rest of the reported block is not a new one; a unicorn block
+    // that starts inside a CPU block is reported from the code callback when execution reaches it.
+    const block = of(uc.HOOK_BLOCK);
+    const reportBlock = (address: number, cpuSize: number): void => {
+      const size = this.env.translationBlockSize(address) || cpuSize;
+      this.tbStart = address;
+      this.tbEnd = address + size;
+      let a: bigint | undefined;
+      for (const h of block) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
+    };
+    if (block.length) {
+      hooks.block = (address, size) => {
+        const fallsThrough = address === this.cpuBlockEnd && address > this.tbStart && address < this.tbEnd;
+        this.cpuBlockEnd = address + size;
+        if (address !== this.ranAt && !fallsThrough) reportBlock(address, size);
+        this.pendingBlock = this.tbEnd < this.cpuBlockEnd ? this.tbEnd : -1;
+      };
+    }
+    if (code.length || block.length) {
       hooks.code = (address, size) => {
         if (address === this.ranAt) {
           this.ranAt = -1;
           return;
         }
         this.ranAt = -1;
+        if (address === this.pendingBlock) {
+          reportBlock(address, this.cpuBlockEnd - address);
+          this.pendingBlock = this.tbEnd < this.cpuBlockEnd ? this.tbEnd : -1;
+        }
+        if (!code.length) return;
         this.codeChanged = false;
         let a: bigint | undefined;
         for (const h of code) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
         if (this.codeChanged) this.ranAt = address;
-      };
-    }
-    const block = of(uc.HOOK_BLOCK);
-    if (block.length) {
-      hooks.block = (address, size) => {
-        if (address === this.ranAt) return;
-        for (const x of this.env.exits()) if (x > address && x < address + size) size = x - address;
-        let a: bigint | undefined;
-        for (const h of block) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
       };
     }
     const memValid = (bits: number, type: number): ((address: number, size: number, lo: number, hi: number) => void) | undefined => {

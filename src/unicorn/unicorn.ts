@@ -6,6 +6,7 @@ import { fail, failureMessage, UcError } from './errors.ts';
 import { HookTable, type HookCallback, type WideAccess } from './hooks.ts';
 import { UnicornMemory } from './memory.ts';
 import { registerAccess, SpareRegisters } from './registers.ts';
+import { translationBlockSize } from './translation-block.ts';
 import { address, getValue, setValue, TYPE_SIZE, u32, u64, type ValueType } from './values.ts';
 
 /** What mem_regions returns per region (BigInt addresses, `end` inclusive). */
@@ -39,6 +40,8 @@ const contexts = new Map<number, SavedContext | null>();
 let nextContext = 0x1000;
 
 const PAGE_SIZE = 4096;
+/** Bytes read to find where a translated block ends (its longest span plus one instruction). */
+const TB_READ = 4096 - 32 + 15;
 
 export class Unicorn {
   readonly arch: number;
@@ -53,6 +56,9 @@ export class Unicorn {
   private useExits = false;
   private exits: bigint[] = [];
   private cpuModel = -1;
+  /** unicorn's block sizes by address, for the exits they were computed with. */
+  private blockSizes = new Map<number, number>();
+  private blockSizesExits: number[] = [];
 
   constructor(arch: number, mode: number) {
     this.arch = arch;
@@ -82,9 +88,11 @@ export class Unicorn {
       exits: () => this.engine.exits,
       wide,
       byteAt: (addr) => this.memory.byteAt(addr),
+      translationBlockSize: (addr) => this.translationBlockSize(addr),
     });
     this.memory.onChange = (addr, length) => {
       this.engine.invalidateCode(addr, length);
+      this.blockSizes.clear();
       this.hooks.codeChanged = true;
     };
   }
@@ -450,6 +458,25 @@ export class Unicorn {
       if (e instanceof UcError) throw failureMessage(fn, e.code);
       throw e;
     }
+  }
+
+  /** The size of the block unicorn translates at `addr` in the current run (cached until code or exits change). */
+  private translationBlockSize(addr: number): number {
+    const exits = this.engine.exits;
+    if (exits !== this.blockSizesExits) {
+      this.blockSizes.clear();
+      this.blockSizesExits = exits;
+    }
+    let size = this.blockSizes.get(addr);
+    if (size === undefined) {
+      // The mapped bytes from `addr` on, up to what a block can span.
+      let n = 0;
+      while (n < TB_READ && this.memory.byteAt(addr + n) >= 0) n += PAGE_SIZE - ((addr + n) % PAGE_SIZE);
+      const code = this.memory.peek(addr, Math.min(n, TB_READ)) ?? new Uint8Array(0);
+      size = translationBlockSize(code, addr, this.bits, exits);
+      this.blockSizes.set(addr, size);
+    }
+    return size;
   }
 
   /**

@@ -751,4 +751,24 @@ export const scenarios: Scenario[] = [
       t.log('rip', e.reg_read_i64(uc.X86_REG_RIP));
     },
   },
+  {
+    name: 'HOOK_BLOCK reports unicorn\'s blocks: across pages, past cpuid and rdtsc, up to its size limits, ended by popf and pause',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
+      // 0xff0 one-byte nops up to a page boundary, then 5000 bytes of 5-byte nops, cpuid, rdtsc,
+      // pushfq; popfq, inc eax, pause, inc eax, and a short loop.
+      const code = [
+        ...Array(0xff0).fill(0x90),
+        ...Array(5000 / 5).fill(hex('0f 1f 44 00 00')).flat(),
+        ...hex('0f a2 0f 31 9c 9d ff c0 f3 90 ff c0 b9 02 00 00 00 ff c9 75 fc'),
+      ];
+      e.mem_map(CODE, 0x4000, uc.PROT_ALL);
+      e.mem_write(CODE, code);
+      e.reg_write_i64(uc.X86_REG_RSP, CODE + 0x3ff0);
+      e.hook_add(uc.HOOK_BLOCK, (_h: Uc, addr: bigint, size: number) => t.log('block', [addr, size]));
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + code.length, 0, 0));
+      t.log('rip', e.reg_read_i64(uc.X86_REG_RIP));
+      // Not covered: after `sti` unicorn runs the next instruction alone in a block (the interrupt shadow).
+    },
+  },
 ];
