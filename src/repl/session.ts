@@ -190,6 +190,8 @@ export class ReplSession {
     if (pid === undefined || !pids.includes(Number(pid))) throw new ReplError(`no process '${args[0]}' (processes: ${pids.map((p) => `p${p}`).join(', ')})`);
     this.current = Number(pid);
     this.changed.clear();
+    const call = this.backend.describe(this.current).call;
+    this.print(`switched to p${this.current}${call ? `, in ${call.symbol} at ${this.where(call.rip)}` : ''}`);
   }
 
   private startCall(args: string[]): void {
@@ -253,7 +255,7 @@ export class ReplSession {
         return;
       }
       case 'finished':
-        this.print(`returned to ${this.where(outcome.rip)}`);
+        this.print(`finished, back at ${this.where(outcome.rip)}`);
         this.showNext();
         return;
       case 'budget':
