@@ -320,6 +320,9 @@ export function describeDifference(c: Case, host: string, mine: string): string 
  * differences (empty when picemu matches the host everywhere).
  */
 export function differences(lines: string[], perForm: number, seed: number, options: StateOptions = {}): string[] {
+  // SSE_CASES_SCALE=N runs N times as many random states (long runs); SSE_SEED shifts every seed.
+  perForm = Math.ceil(perForm * Number(process.env.SSE_CASES_SCALE ?? 1));
+  seed += Number(process.env.SSE_SEED ?? 0);
   const codes = assemble(lines);
   const r = new Rng(seed);
   const cases: Case[] = [];

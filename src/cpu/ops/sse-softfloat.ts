@@ -156,10 +156,13 @@ function roundPack(sign: number, m: bigint, e: number, f: Fmt): bigint {
     const r0 = roundAt(m, e, q0, sign, rc);
     tiny = q0 + bitLength(r0) - 1 < f.emin;
   }
-  if (tiny && fp.mxcsr & MX_FTZ) {
+  const ueMasked = (fp.mxcsr & 0x800) !== 0;
+  if (tiny && fp.mxcsr & MX_FTZ && ueMasked) {
     fp.flags |= MX_UE | MX_PE;
     return zeroBits(sign, f);
   }
+  // With underflow unmasked, a tiny result signals UE even when exact.
+  if (tiny && !ueMasked) fp.flags |= MX_UE;
   let q = Math.max(top - (f.p - 1), subQ);
   let r = roundAt(m, e, q, sign, rc);
   const inexact = roundInexact;
@@ -392,7 +395,9 @@ export function f64Binary(op: number, x: Uint32Array, xi: number, y: Uint32Array
       case OP_MUL: {
         r = a * b;
         const ab = Math.abs(r);
-        if (ab > SAFE_LO && ab < SAFE_HI && Math.abs(a) < SAFE_HI && Math.abs(b) < SAFE_HI) {
+        const aa = Math.abs(a), bb = Math.abs(b);
+        // Veltkamp splitting and the partial products must stay clear of overflow and underflow
+        if (ab > SAFE_LO && ab < SAFE_HI && aa > SAFE_LO && aa < SAFE_HI && bb > SAFE_LO && bb < SAFE_HI) {
           exact = mulError(a, b, r) === 0;
           ok = true;
         }
@@ -400,8 +405,9 @@ export function f64Binary(op: number, x: Uint32Array, xi: number, y: Uint32Array
       }
       case OP_DIV: {
         r = a / b;
-        const ab = Math.abs(r), bb = Math.abs(b);
-        if (ab > SAFE_LO && ab < SAFE_HI && bb > SAFE_LO && bb < SAFE_HI) {
+        const ab = Math.abs(r), bb = Math.abs(b), aa = Math.abs(a);
+        // r * b recomputes a: all three must be far from underflow for the error term to be exact
+        if (ab > SAFE_LO && ab < SAFE_HI && bb > SAFE_LO && bb < SAFE_HI && aa > SAFE_LO && aa < SAFE_HI) {
           const pr = r * b;
           exact = pr === a && mulError(r, b, pr) === 0;
           ok = true;
