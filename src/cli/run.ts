@@ -83,7 +83,16 @@ export function pageTableText(pages: readonly PageRow[], pids: readonly number[]
   const lines = [`pages of ${module} (frame numbers per process; '-' = not present yet):`];
   const header = ['  offset  ', 'perms', ...pids.map((pid) => `p${pid}`.padStart(6)), ''];
   lines.push(header.join(' '));
-  for (const r of rows) {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    // A run of pages no process has touched is one line (a big library is mostly not resident).
+    let end = k;
+    while (end + 1 < rows.length && rows[end + 1]!.frames.every((f) => f === null) && r.frames.every((f) => f === null)) end++;
+    if (end > k) {
+      lines.push(`  ${hex(r.offset)}-${hex(rows[end]!.offset + 0xfff)}: ${end - k + 1} pages not present in any process`);
+      k = end;
+      continue;
+    }
     const note = r.shared ? 'shared' : r.frames.filter((f) => f !== null).length > 1 ? 'private (one frame each)' : '';
     lines.push([`  ${hex(r.offset).padEnd(8)}`, r.perms, ...r.frames.map((f) => String(f ?? '-').padStart(6)), note].join(' ').trimEnd());
   }

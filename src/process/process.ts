@@ -2,6 +2,7 @@
 // loaded into it, and System V calls into them, run straight through or stepped with traced events.
 import { inspect } from 'node:util';
 import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';
+import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { AddressSpace } from '../mm/address-space.ts';
 import { processLayout, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
@@ -15,6 +16,7 @@ import type { Machine } from './machine.ts';
 import type { LoadResult } from './load.ts';
 import type { Linker, LoadedModule } from '../loader/index.ts';
 import { locate, recordStep } from './step-recorder.ts';
+import { performSyscall, syscallName } from './syscalls.ts';
 import { printable, resultInspect } from './inspect.ts';
 import { StaticTlsLayout, TCB_POINTER_GUARD, TCB_SELF, TCB_SELF2, TCB_SIZE, TCB_STACK_GUARD, TLS_GET_ADDR_CODE, TLS_GET_ADDR_TABLE, } from './tls.ts';
 
@@ -119,6 +121,8 @@ export class Process {
   linker: Linker | undefined;
   private scratch: { start: VirtAddr; used: number; size: number } | undefined;
   private calls = 0;
+  /** ifunc resolver address → the implementation it picked (dlsym runs a resolver once per lookup; picemu caches). */
+  private readonly ifuncs = new Map<VirtAddr, VirtAddr>();
   private active: ActiveCall | undefined;
 
   constructor(
@@ -193,11 +197,26 @@ export class Process {
     this.cpu.invalidateCode(this.runtimePage, PAGE_SIZE);
   }
 
-  /** Mapped address of a symbol (first module defining it, or `module:symbol`), or a number passed through. */
+  /**
+   * Mapped address of a symbol, or a number passed through. A plain name is looked up in the global scope as
+   * dlsym does (an ifunc symbol: its resolver is run and the function it picks is returned); `module:name`, or a
+   * name only `.symtab` has (a local such as `i.0`), is looked up in the modules' symbol tables.
+   */
   resolve(target: string | VirtAddr): VirtAddr {
     if (typeof target === 'number') return target;
     const colon = target.indexOf(':');
     const [module, name] = colon > 0 ? [target.slice(0, colon), target.slice(colon + 1)] : [undefined, target];
+    const global = module === undefined ? this.linker?.lookup(name) : undefined;
+    if (global) {
+      if (global.symbol.type !== STT_GNU_IFUNC) return global.address;
+      let picked = this.ifuncs.get(global.address);
+      if (picked === undefined) {
+        const r = this.call(global.address, [], { ret: 'ulong', internal: true }).result;
+        picked = r.type === 'ulong' ? Number(r.value) : 0;
+        this.ifuncs.set(global.address, picked);
+      }
+      return picked;
+    }
     const va = this.symbolizer.resolve(name, module);
     if (va === undefined) throw new CallError(`no symbol ${target} in ${this.modules.map((m) => m.name).join(', ') || '(no modules loaded)'}`);
     return va;
@@ -329,8 +348,15 @@ export class Process {
         }
       }
     }
-    const outcome = this.cpu.run({ until: this.trampoline, maxInstructions: budget, deadlineMs: options.deadlineMs });
-    return this.afterRun(call, outcome, []) ?? { kind: 'budget', events: [] };
+    // Runs until the trampoline; a system call picemu performs ends one cpu.run and the loop resumes after it.
+    let left = budget;
+    for (;;) {
+      const outcome = this.cpu.run({ until: this.trampoline, maxInstructions: left, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
+      left -= outcome.executed;
+      const stop = this.afterRun(call, outcome, []);
+      if (stop) return stop;
+      if (outcome.kind === 'budget' || left <= 0) return { kind: 'budget', events: [] };
+    }
   }
 
   /** Calls `target` with the System V convention and returns its result; throws a CallError (the process stays usable). */
@@ -369,9 +395,17 @@ export class Process {
       case 'fault': return (call.finished = { kind: 'error', error: this.faultError(call, outcome.fault), events });
       case 'halt': return (call.finished = { kind: 'error', error: this.faultError(call, haltFault(outcome.address)), events });
       case 'syscall': {
-        const nr = this.cpu.r64[0]!;
+        const nr = Number(this.cpu.r64[0]!);
+        const result = performSyscall(nr, this.pid);
+        if (result !== undefined) {
+          // The kernel returns in rax and clobbers rcx (return address) and r11 (rflags).
+          this.cpu.r64[0] = result;
+          this.cpu.r64[1] = BigInt(this.cpu.rip);
+          this.cpu.r64[11] = BigInt(this.cpu.rflags);
+          return undefined;
+        }
         const where = this.locate(outcome.address);
-        return (call.finished = { kind: 'error', error: new UnsupportedSyscallError(`${call.name}: system call ${nr} at ${describeLocation(where, outcome.address)} is not supported`), events });
+        return (call.finished = { kind: 'error', error: new UnsupportedSyscallError(`${call.name}: system call ${syscallName(nr)} (${nr}) at ${describeLocation(where, outcome.address)} is not supported`), events });
       }
     }
   }

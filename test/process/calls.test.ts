@@ -46,6 +46,10 @@ const cases: Case[] = [
   { lib: sys('libexpat.so.1'), symbol: 'XML_ExpatVersion', ret: 'cstr' },
   { lib: sys('libsqlite3.so.0'), symbol: 'sqlite3_libversion', ret: 'cstr' },
   { lib: sys('libsqlite3.so.0'), symbol: 'sqlite3_libversion_number' },
+  // ifunc symbols: the call goes to the implementation the resolver picks, as dlsym returns it.
+  { lib: sys('libc.so.6'), symbol: 'strlen', args: ['str:an ifunc in libc'], ret: 'ulong' },
+  { lib: sys('libm.so.6'), symbol: 'cos', args: ['f64:1.0'], ret: 'f64' },
+  { lib: sys('libm.so.6'), symbol: 'pow', args: ['f64:2', 'f64:0.5'], ret: 'f64' },
 ];
 
 const name = (c: Case): string => `${c.lib.split('/').pop()} ${c.symbol}(${(c.args ?? []).join(', ')}) ×${c.calls ?? 1} as ${c.ret ?? 'int'}`;
