@@ -44,6 +44,13 @@ export function leaHalves(m: MemRef): (c: Cpu) => void {
       c.hi = hi;
     };
   }
+  if (m.addrSize === 32) {
+    // 32-bit address size: the address is truncated to 32 bits, zero-extended into a 64-bit destination.
+    return (c) => {
+      exactAddress(c, m);
+      c.hi = 0;
+    };
+  }
   return (c) => exactAddress(c, m);
 }
 

@@ -151,6 +151,9 @@ export const CASES: IntCase[] = [
     'lodsb', 'lodsw', 'lodsd', 'lodsq', 'rep lodsb', 'cmpsb', 'cmpsw', 'cmpsd', 'cmpsq', 'repe cmpsb', 'repne cmpsb', 'repe cmpsq', 'repe cmpsw', 'repne cmpsd',
     'scasb', 'scasw', 'scasd', 'scasq', 'repne scasb', 'repe scasb', 'repne scasw', 'repe scasd', 'repne scasq', 'hex:67a4', 'hex:f367aa', 'hex:f248a5'].map((asm) => ({ asm, setup: df })),
 
+  // 32-bit address size in 64-bit mode (0x67): the address is truncated to 32 bits
+  ...['mov eax, dword ptr [esi]', 'mov eax, dword ptr [esi+4]', 'add dword ptr [edi], ecx', 'mov rax, qword ptr [esi+ebx*1]', 'lea rax, [esi+edi*2-8]', 'mov byte ptr [edi-1], 7'].map((asm) => ({ asm })),
+
   // self-modifying code: the write lands on the next instruction (a hlt becomes a nop); the code page is RWX
   { asm: 'mov byte ptr [rip], 0x90' },
   { asm: 'mov dword ptr [rip], 0x90909090' },

@@ -274,6 +274,54 @@ describe('faults, fix-ups, syscalls and interrupts', () => {
   });
 });
 
+describe('decoding across pages, segment bases, code invalidation', () => {
+  it('runs an instruction that straddles two pages, and faults (fetch, at the boundary) when the second is missing', () => {
+    const mem = new FlatMemory();
+    mem.map(0x1000, 0x2000, PROT_READ | PROT_EXEC);
+    // movabs rax, 0x1122334455667788 (10 bytes) from 0x1ffa, then hlt at 0x2004
+    mem.load(0x1ffa, [0x48, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0xf4]);
+    const cpu = new Cpu(mem);
+    cpu.rip = 0x1ffa;
+    expect(cpu.run().kind).toBe('halt');
+    expect(cpu.reg('rax')).toBe(0x1122334455667788n);
+    mem.unmap(0x2000, 0x1000);
+    cpu.rip = 0x1ffa;
+    const out = cpu.run();
+    expect(out.kind === 'fault' && [out.fault.kind, out.fault.access, out.fault.address, out.fault.rip]).toEqual(['unmapped', 'fetch', 0x2000, 0x1ffa]);
+  });
+
+  it('fs: and gs: add their base', () => {
+    const mem = new FlatMemory();
+    mem.map(0x1000, 4096, PROT_READ | PROT_EXEC);
+    mem.map(0x9000, 4096, PROT_READ | PROT_WRITE);
+    mem.load(0x9028, [1, 2, 3, 4, 5, 6, 7, 8]);
+    mem.load(0x9100, [9, 9, 9, 9]);
+    // mov rax, fs:[0x28] ; mov ebx, gs:[0x100] ; hlt
+    mem.load(0x1000, [0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0, 0x65, 0x8b, 0x1c, 0x25, 0x00, 0x01, 0, 0, 0xf4]);
+    const cpu = new Cpu(mem);
+    cpu.fsBase = 0x9000;
+    cpu.setReg('gs_base', 0x9000);
+    cpu.rip = 0x1000;
+    expect(cpu.run().kind).toBe('halt');
+    expect([cpu.reg('rax'), cpu.reg('rbx')]).toEqual([0x0807060504030201n, 0x09090909n]);
+  });
+
+  it('invalidateCode makes code changed behind the CPU (poke) take effect', () => {
+    const mem = new FlatMemory();
+    mem.map(0x1000, 4096);
+    mem.load(0x1000, [0xb8, 1, 0, 0, 0, 0xf4]); // mov eax, 1 ; hlt
+    const cpu = new Cpu(mem, { jit: 'always' });
+    cpu.rip = 0x1000;
+    cpu.run();
+    expect(cpu.reg('rax')).toBe(1n);
+    mem.poke(0x1001, Uint8Array.from([2]));
+    cpu.invalidateCode(0x1001, 1);
+    cpu.rip = 0x1000;
+    cpu.run();
+    expect(cpu.reg('rax')).toBe(2n);
+  });
+});
+
 describe.skipIf(!hasToolchain())('the cpuid profile', () => {
   const gated: [Feature, string][] = [
     ['popcnt', 'popcnt eax, ecx'],
