@@ -35,15 +35,16 @@ const MAX_BYTES = 4096 - 32;
 const MAX_INSNS = 512;
 
 /**
- * The size in bytes of the block QEMU translates at `address`, given the code bytes there (as many as are
+ * The size in bytes and instruction count of the block QEMU translates at `address`, given the code bytes there (as many as are
  * mapped, up to MAX_BYTES + 15) and the run's exits (unicorn ends a block before its `until` address).
  */
-export function translationBlockSize(code: Uint8Array, address: number, bitness: 32 | 64, exits: readonly number[]): number {
+export function translationBlock(code: Uint8Array, address: number, bitness: 32 | 64, exits: readonly number[]): { size: number; instructions: number } {
   const decoder = new Decoder(bitness, code, DecoderOptions.None);
   decoder.ip = BigInt(address);
   let size = 0;
+  let n = 0;
   try {
-    for (let n = 0; n < MAX_INSNS && decoder.canDecode; n++) {
+    for (; n < MAX_INSNS && decoder.canDecode; n++) {
       const at = address + size;
       if (n > 0 && exits.includes(at)) break;
       const ins = decoder.decode();
@@ -51,14 +52,20 @@ export function translationBlockSize(code: Uint8Array, address: number, bitness:
         // Bytes that run out (the next page unmapped) end the block where they start.
         if (decoder.lastError === DecoderError.NoMoreBytes) break;
         size += ins.length;
-        if (ins.code === Code.INVALID || ENDS_BLOCK_FLOW.has(ins.flowControl) || ENDS_BLOCK_MNEMONIC.has(ins.mnemonic)) break;
+        if (ins.code === Code.INVALID || ENDS_BLOCK_FLOW.has(ins.flowControl) || ENDS_BLOCK_MNEMONIC.has(ins.mnemonic)) {
+          n++;
+          break;
+        }
       } finally {
         ins.free();
       }
-      if (size >= MAX_BYTES) break;
+      if (size >= MAX_BYTES) {
+        n++;
+        break;
+      }
     }
   } finally {
     decoder.free();
   }
-  return size;
+  return { size, instructions: n };
 }

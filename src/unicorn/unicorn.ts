@@ -6,7 +6,7 @@ import { fail, failureMessage, UcError } from './errors.ts';
 import { HookTable, type HookCallback, type WideAccess } from './hooks.ts';
 import { UnicornMemory } from './memory.ts';
 import { registerAccess, SpareRegisters } from './registers.ts';
-import { translationBlockSize } from './translation-block.ts';
+import { translationBlock } from './translation-block.ts';
 import { address, getValue, setValue, TYPE_SIZE, u32, u64, type ValueType } from './values.ts';
 
 /** What mem_regions returns per region (BigInt addresses, `end` inclusive). */
@@ -429,6 +429,14 @@ export class Unicorn {
   ctl_context_mode(mode: number): void {
     this.ctl(uc.CTL_CONTEXT_MODE | (1 << 26) | (uc.CTL_IO_WRITE << 30), [{ type: 'i32', value: mode }]);
   }
+  /** The block unicorn would translate at `addr`: { pc, icount, size }, as uc_ctl_request_cache fills uc_tb. */
+  ctl_request_cache(addr: number | bigint): { pc: bigint; icount: number; size: number } {
+    this.open('ctl');
+    const at = address(addr);
+    if (at < 0 || this.memory.protAt(at) === undefined) fail('ctl', uc.ERR_FETCH_UNMAPPED);
+    const tb = this.translationBlockAt(at, []);
+    return { pc: BigInt(at), icount: tb.instructions, size: tb.size };
+  }
   ctl_tlb_mode(mode: number): void {
     this.ctl(uc.CTL_TLB_TYPE | (1 << 26) | (uc.CTL_IO_WRITE << 30), [{ type: 'i32', value: mode }]);
   }
@@ -469,14 +477,18 @@ export class Unicorn {
     }
     let size = this.blockSizes.get(addr);
     if (size === undefined) {
-      // The mapped bytes from `addr` on, up to what a block can span.
-      let n = 0;
-      while (n < TB_READ && this.memory.byteAt(addr + n) >= 0) n += PAGE_SIZE - ((addr + n) % PAGE_SIZE);
-      const code = this.memory.peek(addr, Math.min(n, TB_READ)) ?? new Uint8Array(0);
-      size = translationBlockSize(code, addr, this.bits, exits);
+      size = this.translationBlockAt(addr, exits).size;
       this.blockSizes.set(addr, size);
     }
     return size;
+  }
+
+  private translationBlockAt(addr: number, exits: number[]): { size: number; instructions: number } {
+    // The mapped bytes from `addr` on, up to what a block can span.
+    let n = 0;
+    while (n < TB_READ && this.memory.byteAt(addr + n) >= 0) n += PAGE_SIZE - ((addr + n) % PAGE_SIZE);
+    const code = this.memory.peek(addr, Math.min(n, TB_READ)) ?? new Uint8Array(0);
+    return translationBlock(code, addr, this.bits, exits);
   }
 
   /**

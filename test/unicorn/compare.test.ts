@@ -29,6 +29,25 @@ describe.skipIf(!hasNative)('picemu/unicorn matches native unicorn-engine', () =
     for (let code = 0; code <= 21; code++) expect(picemu.strerror(code)).toBe(native!.strerror(code));
   });
 
+  it("ctl_request_cache describes the block native unicorn reports to HOOK_BLOCK (and counts its code hooks)", () => {
+    // mov ecx, 3; xor eax, eax; add eax, ecx; dec ecx; jnz -6; nop
+    const code = [0xb9, 0x03, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x01, 0xc8, 0xff, 0xc9, 0x75, 0xfa, 0x90];
+    const e = new native!.Unicorn(native!.ARCH_X86, native!.MODE_64);
+    e.mem_map(0x10000, 0x1000, native!.PROT_ALL);
+    e.mem_write(0x10000, code);
+    let first: [bigint, number] | undefined;
+    let insns = 0;
+    e.hook_add(native!.HOOK_BLOCK, (_h: unknown, addr: bigint, size: number) => (first ??= [addr, size]));
+    e.hook_add(native!.HOOK_CODE, (_h: unknown, addr: bigint) => {
+      if (first && addr < first[0] + BigInt(first[1])) insns++;
+    }, null, 0x10000, 0x1000c);
+    e.emu_start(0x10000, 0x10000 + code.length, 0, 5);
+    const p = new picemu.Unicorn(picemu.ARCH_X86, picemu.MODE_64);
+    p.mem_map(0x10000, 0x1000, picemu.PROT_ALL);
+    p.mem_write(0x10000, code);
+    expect(p.ctl_request_cache(0x10000)).toEqual({ pc: first![0], size: first![1], icount: insns });
+  });
+
   it('HOOK_INSN accepts syscall and refuses an instruction unicorn cannot hook', () => {
     for (const uc of [picemu, native!]) {
       const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
