@@ -1,11 +1,6 @@
 // The REPL's backend over picemu's Machine and Process (src/process): translates each request into the
 // public API and its results into what the formatters print. No emulation logic of its own.
-import type { CallArg } from '../cli/run-args.ts';
-import type { GuestFault } from '../cpu/faults.ts';
-import { CallFault, type CallError } from '../process/errors.ts';
-import { Machine } from '../process/machine.ts';
-import type { CallStop, Process } from '../process/process.ts';
-import type { StepEvent } from '../trace/events.ts';
+import { CallFault, Machine, type CallArg, type CallError, type CallStop, type Process, type StepEvent } from '../index.ts';
 import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, SmapsRow, StepResult } from './backend.ts';
 import { scanReturnAddresses } from './backtrace.ts';
 import type { FaultFacts } from './format-fault.ts';
@@ -19,7 +14,7 @@ const REGISTERS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8',
 // STT_OBJECT, STT_FUNC, STT_GNU_IFUNC: what a user would type after call/b/x.
 const NAMED_TYPES = new Set([1, 2, 10]);
 
-function faultFacts(f: GuestFault): FaultFacts {
+function faultFacts(f: CallFault['fault']): FaultFacts {
   return { kind: f.kind, signal: f.signal, code: f.code, rip: f.rip, address: f.address, access: f.access, instruction: f.instruction };
 }
 
