@@ -12,6 +12,15 @@ const FORMS: string[] = [
     `${m} [rsi+24], xmm11`,
     `${m} xmm15, xmm0`,
   ]),
+  // register-to-register moves in their store encodings (as picks the load encodings for these)
+  '.byte 0x0f, 0x11, 0xca', // movups xmm2, xmm1
+  '.byte 0x66, 0x0f, 0x11, 0xd3', // movupd xmm3, xmm2
+  '.byte 0x0f, 0x29, 0xe5', // movaps xmm5, xmm4
+  '.byte 0x66, 0x0f, 0x29, 0xf7', // movapd xmm7, xmm6
+  '.byte 0x66, 0x0f, 0x7f, 0xc1', // movdqa xmm1, xmm0
+  '.byte 0xf3, 0x44, 0x0f, 0x7f, 0xc1', // movdqu xmm1, xmm8
+  '.byte 0xf3, 0x0f, 0x11, 0xca', // movss xmm2, xmm1
+  '.byte 0xf2, 0x41, 0x0f, 0x11, 0xca', // movsd xmm10, xmm1
   'lddqu xmm5, [rsi+3]',
   'movntdqa xmm5, [rsi]',
   'movntdqa xmm5, [rsi+4]',
