@@ -68,14 +68,18 @@ export class Engine {
     const exitSet = exits.length > 1 ? new Set(exits) : null;
     if (exitSet) {
       const user = this.userHooks;
+      const atExit = (address: number): boolean => {
+        if (!exitSet.has(address)) return false;
+        cpu.requestStop();
+        return true;
+      };
       cpu.setHooks({
         ...user,
+        block: (address, size) => {
+          if (!atExit(address)) user.block?.(address, size);
+        },
         code: (address, size) => {
-          if (exitSet.has(address)) {
-            cpu.requestStop();
-            return;
-          }
-          user.code?.(address, size);
+          if (!atExit(address)) user.code?.(address, size);
         },
       });
     }

@@ -692,8 +692,12 @@ export const scenarios: Scenario[] = [
         e.ctl_exits_enable();
         e.ctl_set_exits([CODE + 0xd, CODE + 9, 0x9999]);
         t.attempt('emu_start', () => e.emu_start(CODE, 0, 0, 0));
+        // An exit where a block would start: the run ends there without reporting that block.
+        e.ctl_set_exits([CODE + 7, 0x9999]);
+        t.attempt('emu_start at a block start', () => e.emu_start(CODE + 9, 0, 0, 0));
       } else {
         t.attempt('emu_start', () => e.emu_start(CODE, CODE + 9, 0, 0));
+        t.attempt('emu_start at a block start', () => e.emu_start(CODE + 9, CODE + 7, 0, 0));
       }
       logRegs(t, e, uc, 64);
     },
