@@ -775,4 +775,20 @@ export const scenarios: Scenario[] = [
       // Not covered: after `sti` unicorn runs the next instruction alone in a block (the interrupt shadow).
     },
   },
+  {
+    name: '32-bit mode: int 0x80 system calls reach HOOK_INTR, which may set the result',
+    run(uc, t) {
+      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_32);
+      // mov eax, 4; mov ebx, 1; int 0x80; mov ebx, eax; mov eax, 1; int 0x80
+      const code = hex('b8 04 00 00 00 bb 01 00 00 00 cd 80 89 c3 b8 01 00 00 00 cd 80');
+      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      e.mem_write(CODE, code);
+      e.hook_add(uc.HOOK_INTR, (u: Uc, intno: number) => {
+        t.log('intr', [intno, u.reg_read_i32(uc.X86_REG_EAX), u.reg_read_i32(uc.X86_REG_EBX), u.reg_read_i32(uc.X86_REG_EIP)]);
+        u.reg_write_i32(uc.X86_REG_EAX, 42);
+      });
+      t.attempt('emu_start', () => e.emu_start(CODE, CODE + code.length, 0, 0));
+      logRegs(t, e, uc, 32);
+    },
+  },
 ];
