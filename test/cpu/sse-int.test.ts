@@ -41,6 +41,14 @@ const INSERT_EXTRACT = [
   ...[0, 1, 3, 6].flatMap((k) => [`pinsrd xmm1, ecx, ${k}`, `pinsrd xmm1, [rsi+4], ${k}`, `pextrd edx, xmm2, ${k}`, `pextrd [rsi+4], xmm2, ${k}`, `extractps eax, xmm3, ${k}`, `extractps [rsi], xmm3, ${k}`]),
   ...[0, 1, 2].flatMap((k) => [`pinsrq xmm1, rcx, ${k}`, `pinsrq xmm1, [rsi+8], ${k}`, `pextrq rdx, xmm2, ${k}`, `pextrq [rsi+8], xmm2, ${k}`]),
   'pextrw [rsi+6], xmm5, 3',
+  // register forms of the SSE4.1 encodings and the REX.W forms (as picks other encodings for these)
+  '.byte 0x66, 0x0f, 0x3a, 0x15, 0xe8, 3', // pextrw eax, xmm5, 3 (0F 3A 15)
+  '.byte 0x66, 0x48, 0x0f, 0x3a, 0x15, 0xe8, 3', // pextrw rax, xmm5, 3
+  '.byte 0x66, 0x48, 0x0f, 0xc5, 0xc5, 3', // pextrw rax, xmm5, 3 (0F C5)
+  '.byte 0x66, 0x48, 0x0f, 0x3a, 0x14, 0xe8, 5', // pextrb rax, xmm5, 5
+  '.byte 0x66, 0x48, 0x0f, 0x3a, 0x17, 0xe8, 2', // extractps rax, xmm5, 2
+  '.byte 0x66, 0x48, 0x0f, 0xc4, 0xc8, 3', // pinsrw xmm1, rax, 3
+  '.byte 0x66, 0x48, 0x0f, 0x3a, 0x20, 0xc8, 5', // pinsrb xmm1, rax, 5
   'pextrw eax, xmm5, 6',
   ...[0x00, 0x1f, 0x50, 0xa6, 0xff, 0x3c].flatMap((k) => [`insertps xmm1, xmm2, ${k}`, `insertps xmm1, [rsi+4], ${k}`]),
 ];
