@@ -2,10 +2,12 @@
 // implements, random registers/flags/XMM/MXCSR/memory, one step in picemu and in native unicorn, compared.
 // Where they disagree, the host CPU (test/helpers/c/host_sse.c) decides; see unicorn-known-bugs.ts.
 import { CodeExt, Decoder, DecoderOptions, FlowControl, MandatoryPrefix, OpCodeOperandKind, OpCodeTableKind, OpKind, Register, type Code, type Instruction, type OpCodeInfo } from 'iced-x86';
+import { writeSync } from 'node:fs';
 import { ALL_FEATURES } from '../../src/cpu/features.ts';
 import { implementedCodes } from '../../src/cpu/table.ts';
 import { COMPARED_FLAGS, diffStates, disassemble, formatState, newState, NativeSide, PicemuSide, x86Flags, type LockState, type StepEnd, type Write } from '../helpers/lockstep.ts';
 
+const TRACE = process.env.DIFFTEST_TRACE === '1';
 export const CODE = 0x10000000; // host_sse's CODE_ADDR
 export const MEM = 0x20000000; // host_sse's MEM_ADDR
 export const MEM_BYTES = 256; // what host_sse loads and prints
@@ -298,6 +300,13 @@ function aim(g: Generated, s: LockState, r: Rng, stack: Uint8Array, mem: Uint8Ar
     for (let k = 0; k < 8; k++) stack[at + k] = Number((v >> BigInt(8 * k)) & 0xffn);
   }
   if (/^Leave/.test(g.name)) s.gpr[5] = BigInt(STACK + 0x400 + 8 * r.int(64));
+  // unicorn 2.0.1 crashes the process on pcmpestri/pcmpestrm with a length of INT_MIN (unicorn-known-bugs.ts
+  // AVOIDED_UNICORN_CRASHES): such lengths are replaced; every other length is still drawn at random.
+  if (/^Pcmpestr/.test(g.name)) {
+    for (const reg of [0, 2]) {
+      if ((s.gpr[reg] & 0xffffffffn) === 0x80000000n || s.gpr[reg] === 0x8000000000000000n) s.gpr[reg] ^= 1n;
+    }
+  }
 }
 
 // --- running ------------------------------------------------------------------------------------
@@ -381,6 +390,8 @@ export function runDifftest(options: { cases: number; seed: number; filter?: (na
     const stack = r.bytes(4096);
     aim(g, state, r, stack, mem, address);
     const text = disassemble(g.bytes, address);
+    // A native crash leaves no report: DIFFTEST_TRACE=1 writes each case before it runs.
+    if (TRACE) writeSync(2, `case ${c} ${form.name} ${text.hex}\n`);
     // write code, memory, stack and registers into both
     p.poke(address, g.bytes);
     n.uc.mem_write(address, g.bytes);
