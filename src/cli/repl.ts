@@ -55,6 +55,7 @@ export const command: Command = {
         symbols: () => symbols().map((s) => s.name),
         addresses: () => symbols().map((s) => '0x' + s.va.toString(16)),
         modules: () => backend.modules(),
+        registers: () => backend.registers(session.current).map((r) => r.name),
       }),
       handle: (line) => session.handle(line),
       historyFile: interactive ? historyPath() : undefined,

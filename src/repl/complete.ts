@@ -11,6 +11,8 @@ export interface CompletionSource {
   addresses(): string[];
   /** Loaded modules' names. */
   modules(): string[];
+  /** Register names, completed after `$`. */
+  registers(): string[];
 }
 
 function matching(candidates: Iterable<string>, word: string): string[] {
@@ -51,6 +53,7 @@ export function makeCompleter(source: CompletionSource): (line: string) => [stri
     if (words.length > 2) return [[], word];
     switch (r.command.completes) {
       case 'symbol':
+        if (word.startsWith('$')) return [matching(source.registers().map((r) => '$' + r), word), word];
         return [word.startsWith('0x') ? matching(source.addresses(), word) : matching(source.symbols(), word), word];
       case 'address':
         return [matching(source.addresses(), word), word];

@@ -75,17 +75,23 @@ export async function runLineLoop(loop: LineLoop): Promise<void> {
   });
   rl.setPrompt(loop.prompt());
   rl.prompt();
+  let quit = false;
   try {
     for await (const line of rl) {
       if (file && line.trim() !== '' && line !== last) {
         appendHistory(file, line);
         last = line;
       }
-      if (!(await loop.handle(line))) break;
+      if (!(await loop.handle(line))) {
+        quit = true;
+        break;
+      }
       rl.setPrompt(loop.prompt());
       rl.prompt();
     }
   } finally {
     rl.close();
   }
+  // Ctrl-D leaves the cursor after the prompt: end that line so the shell's prompt starts on its own.
+  if (!quit) loop.output.write('\n');
 }

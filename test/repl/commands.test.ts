@@ -50,6 +50,7 @@ describe('REPL completion', () => {
     symbols: () => ['really_really_nonreentrant', 'i.0', 'reader'],
     addresses: () => ['0x7f0000001100'],
     modules: () => ['libcounter.so'],
+    registers: () => ['rax', 'rsp', 'rip'],
   });
 
   it('completes command names with a trailing space', () => {
@@ -62,6 +63,7 @@ describe('REPL completion', () => {
     expect(complete('b re')).toEqual([['reader', 'really_really_nonreentrant'], 're']);
     expect(complete('x 0x7f')).toEqual([['0x7f0000001100'], '0x7f']);
     expect(complete('pages lib')).toEqual([['libcounter.so'], 'lib']);
+    expect(complete('x $r')).toEqual([['$rax', '$rip', '$rsp'], '$r']);
     expect(complete('si re')).toEqual([[], 're']);
     expect(complete('call really_really_nonreentrant re')).toEqual([[], 're']);
   });
