@@ -3,6 +3,7 @@
 import { inspect } from 'node:util';
 import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
+import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
 import { processLayout, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
@@ -224,7 +225,15 @@ export class Process {
 
   /** Where a mapped address lies (module, symbol, section, VMA). */
   locate(va: VirtAddr): Location {
-    return locate(this, va);
+    return locate({ space: this.space, symbolizer: this.symbolizer, runtimeSymbol: (x) => this.runtimeSymbol(x) }, va);
+  }
+
+  /** Names of picemu's own code in the runtime page. */
+  runtimeSymbol(va: VirtAddr): string | undefined {
+    if (va === this.trampoline) return 'return trampoline';
+    const stub = va - this.tlsGetAddr;
+    if (stub >= 0 && stub < TLS_GET_ADDR_TABLE) return stub === 0 ? '__tls_get_addr' : `__tls_get_addr+0x${stub.toString(16)}`;
+    return undefined;
   }
 
   // ---- guest memory for arguments ----------------------------------------------------------------
@@ -319,7 +328,7 @@ export class Process {
   /** Executes one instruction of the active call and returns its event (and the stop, when this ended the call). */
   step(): { event: StepEvent; stop?: CallStop } {
     const call = this.requireActive();
-    const { event, outcome } = recordStep({ cpu: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, pid: this.pid, call: call.index, index: call.executed });
+    const { event, outcome } = recordStep({ cpu: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, runtimeSymbol: (va) => this.runtimeSymbol(va), pid: this.pid, call: call.index, index: call.executed });
     call.events.push(event);
     const stop = this.afterRun(call, outcome, [event]);
     return stop ? { event, stop } : { event };
@@ -420,6 +429,12 @@ export class Process {
     }
     const where = this.locate(fault.rip);
     const target = fault.address !== undefined && fault.address !== 0 ? this.locate(fault.address) : undefined;
+    // The instruction in capstone's Intel syntax, as traces show it (int3 reports the address after itself).
+    if (fault.kind !== 'breakpoint') {
+      const bytes = this.space.peek(fault.rip, 15) ?? this.space.peek(fault.rip, 1);
+      const text = bytes ? capstoneText(bytes, fault.rip) : undefined;
+      if (text) fault.instruction = text;
+    }
     const data = fault.address !== undefined ? ` ${fault.access ?? 'access'} at 0x${fault.address.toString(16)}${target?.module ? ` (${describeLocation(target, fault.address)})` : ''}` : '';
     return new CallFault(fault, where, target, `${call.name}: ${fault.kind}${data} (signal ${fault.signal}, code ${fault.code}) by \`${fault.instruction}\` at ${describeLocation(where, fault.rip)}`);
   }
@@ -445,6 +460,15 @@ function f64BitsOf(v: number): bigint {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, v, true);
   return view.getBigUint64(0, true);
+}
+
+function capstoneText(bytes: Uint8Array, va: VirtAddr): string | undefined {
+  try {
+    const text = instructionText(bytes, va);
+    return text === '(bad)' ? undefined : text;
+  } catch {
+    return undefined; // capstone not loaded (a Machine made with `new`, not `create`)
+  }
 }
 
 function haltFault(address: number): GuestFault {

@@ -21,6 +21,8 @@ export interface StepContext {
   pid: number;
   call: number;
   index: number;
+  /** Names for picemu's own code (the return trampoline, __tls_get_addr). */
+  runtimeSymbol?: (va: number) => string | undefined;
 }
 
 /** The VMA at va in maps terms. */
@@ -32,8 +34,10 @@ export function vmaInfo(space: AddressSpace, va: number): VmaInfo | undefined {
   return { start: vma.start, end: vma.end, perms, name: vma.file ? vma.file.identity.path : vma.name ?? '' };
 }
 
-export function locate(ctx: Pick<StepContext, 'space' | 'symbolizer'>, va: number): Location {
+export function locate(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeSymbol'>, va: number): Location {
   const loc = ctx.symbolizer.locate(va);
+  const own = loc.module === undefined ? ctx.runtimeSymbol?.(va) : undefined;
+  if (own) loc.symbol = own;
   const vma = vmaInfo(ctx.space, va);
   if (vma) loc.vma = vma;
   return loc;
@@ -109,7 +113,7 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
 }
 
 /** Where an 8-byte value points, when it is an address in a module or a named mapping ([stack], [picemu]). */
-function pointerTarget(ctx: Pick<StepContext, 'space' | 'symbolizer'>, value: bigint): Location | undefined {
+function pointerTarget(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeSymbol'>, value: bigint): Location | undefined {
   if (value < 0x10000n || value >= 0x800000000000n) return undefined;
   const loc = locate(ctx, Number(value));
   return loc.module !== undefined || loc.vma?.name ? loc : undefined;
