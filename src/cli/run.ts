@@ -2,7 +2,7 @@
 // and prints the results, the page/frame table and (with --trace) every instruction, as text or SPEC.md's JSON.
 import { basename } from 'node:path';
 import { Machine } from '../process/machine.ts';
-import type { Process } from '../process/process.ts';
+import type { CallArgument, Process } from '../process/process.ts';
 import type { PageRow } from '../process/page-table.ts';
 import { resultText } from '../process/call-args.ts';
 import type { StepEvent } from '../trace/events.ts';
@@ -29,9 +29,11 @@ export async function performRun(request: RunRequest): Promise<RunOutcome> {
     const loaded = process.load(request.library);
     processes.push({ process, base: loaded.module.base, results: [], events: [], notes: loaded.notes });
   }
+  // Strings and buffers are placed once per process, so every call sees the same buffer (as a C caller's would).
+  const args = processes.map(({ process: p }) => request.args.map((a): CallArgument => (a.kind === 'str' ? p.placeString(a.text) : a.kind === 'hex' ? p.place(a.bytes) : a)));
   for (let call = 0; call < request.calls; call++) {
-    for (const p of processes) {
-      const outcome = p.process.call(request.symbol, request.args, { ret: request.ret, trace: request.trace });
+    for (const [n, p] of processes.entries()) {
+      const outcome = p.process.call(request.symbol, args[n]!, { ret: request.ret, trace: request.trace });
       p.results.push(resultText(outcome.result));
       p.events.push(...outcome.events);
     }
@@ -58,7 +60,8 @@ export function runText(outcome: RunOutcome): string {
   const lib = basename(request.library);
   const lines: string[] = [];
   for (const p of outcome.processes) {
-    lines.push(`process ${p.process.pid}: ${lib} at ${hex(p.base)}; ${request.symbol} returned ${p.results.map((r) => (request.ret === 'cstr' ? JSON.stringify(r) : r)).join(', ') || '(no calls)'}`);
+    const results = request.ret === 'void' ? `returned (void) ${p.results.length} time(s)` : `returned ${p.results.map((r) => (request.ret === 'cstr' ? JSON.stringify(r) : r)).join(', ') || '(no calls)'}`;
+    lines.push(`process ${p.process.pid}: ${lib} at ${hex(p.base)}; ${request.symbol} ${results}`);
     for (const note of p.notes) lines.push(`  note: ${note}`);
   }
   lines.push('', ...pageTableText(outcome.pages, outcome.processes.map((p) => p.process.pid), lib));
