@@ -1,7 +1,8 @@
 // Shared by the SSE tests: assemble instruction text with GNU as, run single instructions from a full
 // register/XMM/MXCSR/memory state in picemu and on the host CPU (test/helpers/c/host_sse.c), compare.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Code, Decoder, DecoderOptions } from 'iced-x86';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cpu } from '../../src/cpu/cpu.ts';
@@ -324,6 +325,18 @@ export function differences(lines: string[], perForm: number, seed: number, opti
   perForm = Math.ceil(perForm * Number(process.env.SSE_CASES_SCALE ?? 1));
   seed += Number(process.env.SSE_SEED ?? 0);
   const codes = assemble(lines);
+  // SSE_RECORD_CODES=FILE appends the iced Code of every form run (to check form-level coverage by hand).
+  if (process.env.SSE_RECORD_CODES) {
+    const names = codes.map((b) => {
+      const d = new Decoder(64, b, DecoderOptions.None);
+      const ins = d.decode();
+      const name = Code[ins.code];
+      ins.free();
+      d.free();
+      return name;
+    });
+    appendFileSync(process.env.SSE_RECORD_CODES, names.join('\n') + '\n');
+  }
   const r = new Rng(seed);
   const cases: Case[] = [];
   lines.forEach((text, i) => {

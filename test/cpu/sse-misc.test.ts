@@ -7,7 +7,8 @@ describe.skipIf(!hasBinutilsAndCc())('cache hints and crc32: picemu equals the h
     const lines = [
       'prefetchnta [rsi]', 'prefetcht0 [rsi+64]', 'prefetcht1 [rax]', 'prefetcht2 [rbx+rcx*8]', // prefetches of any address never fault
       'lfence', 'mfence', 'sfence',
-      '.byte 0x0f, 0xae, 0xe9', '.byte 0x0f, 0xae, 0xf3', '.byte 0x0f, 0xae, 0xff', // the alternative fence encodings
+      // every ModRM encoding of the fences (lfence E8-EF, mfence F0-F7, sfence F8-FF)
+      ...Array.from({ length: 24 }, (_, i) => `.byte 0x0f, 0xae, ${0xe8 + i}`),
       'clflush [rsi]', 'clflush [rdi+8]',
       'movnti [rsi+4], eax', 'movnti [rsi+8], r11', 'movnti [rdi], rbx',
     ];

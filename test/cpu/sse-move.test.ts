@@ -69,6 +69,9 @@ const FORMS: string[] = [
   'movmskpd r8, xmm14',
   'pmovmskb ecx, xmm3',
   'pmovmskb r13, xmm11',
+  '.byte 0x48, 0x0f, 0x50, 0xc1', // movmskps rax, xmm1 (REX.W form)
+  '.byte 0x66, 0x48, 0x0f, 0x50, 0xc1', // movmskpd rax, xmm1
+  '.byte 0x66, 0x48, 0x0f, 0xd7, 0xc1', // pmovmskb rax, xmm1
   // byte-masked store at [rdi]
   'maskmovdqu xmm1, xmm2',
   'maskmovdqu xmm10, xmm11',
