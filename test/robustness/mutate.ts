@@ -126,6 +126,95 @@ export interface Mutant {
   recipe: string[];
 }
 
+/** Relocation types the loader knows and a few it does not (R_X86_64_*). */
+const RELOCATION_TYPES = [0, 1, 2, 5, 6, 7, 8, 10, 11, 16, 17, 18, 24, 37, 42, 43, 0xff];
+/** STT_* values: NOTYPE, OBJECT, FUNC, SECTION, FILE, COMMON, TLS, GNU_IFUNC. */
+const SYMBOL_TYPES = [0, 1, 2, 3, 4, 5, 6, 10];
+const DT_NEEDED = 1;
+const DT_INIT = 12;
+
+/**
+ * A mutation that keeps the file well-formed enough to parse, so it reaches the loader and the CPU: relocation
+ * types, symbols and targets; symbol values, types and definedness; segment flags, sizes and alignment; DT_NEEDED
+ * names and DT_INIT. Returns the recipe line, or undefined when the file has nothing of that kind.
+ */
+function semanticMutation(seed: SeedFile, bytes: Uint8Array, pick: () => number): string | undefined {
+  const int = (n: number) => Math.floor(pick() * n);
+  const choose = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fits = (at: number, n: number) => at >= 0 && at + n <= bytes.length;
+  const elf = seed.elf;
+  const relocs = [...elf.rela, ...elf.pltRela];
+  const symbols = elf.dynamicSymbols.slice(1);
+  const symAt = elf.dynamic?.symtab !== undefined ? vaddrToOffset(elf.loads, elf.dynamic.symtab, 24) : undefined;
+  const anyAddress = () => {
+    const p = choose(elf.loads);
+    return p.vaddr + int(Math.max(1, p.memsz));
+  };
+  switch (int(6)) {
+    case 0: {
+      if (!relocs.length) return undefined;
+      const r = choose(relocs);
+      if (!fits(r.entryOffset, 24)) return undefined;
+      const what = int(4);
+      if (what === 0) view.setUint32(r.entryOffset + 8, choose(RELOCATION_TYPES), true);
+      else if (what === 1) view.setUint32(r.entryOffset + 12, int(Math.max(1, elf.dynamicSymbols.length)), true);
+      else if (what === 2) view.setBigInt64(r.entryOffset + 16, BigInt(choose([0, 8, -8, 0x1000, -0x100000, 2 ** 31, int(2 ** 24)])), true);
+      else view.setBigUint64(r.entryOffset, BigInt(pick() < 0.5 ? choose(relocs).offset : anyAddress() & ~7), true);
+      return `relocation@0x${r.entryOffset.toString(16)} ${['r_type', 'r_sym', 'r_addend', 'r_offset'][what]} changed`;
+    }
+    case 1: {
+      if (!symbols.length || symAt === undefined) return undefined;
+      const i = 1 + int(symbols.length);
+      const at = symAt + 24 * i;
+      if (!fits(at, 24)) return undefined;
+      const what = int(3);
+      if (what === 0) view.setBigUint64(at + 8, BigInt(pick() < 0.5 ? choose(symbols).value : anyAddress()), true);
+      else if (what === 1) bytes[at + 4] = (bytes[at + 4]! & 0xf0) | choose(SYMBOL_TYPES);
+      else view.setUint16(at + 6, 0, true); // now undefined
+      return `dynsym[${i}] ${['st_value', 'st_type', 'st_shndx=UNDEF'][what]} changed`;
+    }
+    case 2: {
+      const p = choose(elf.loads);
+      if (!fits(p.entryOffset, 56)) return undefined;
+      const what = int(3);
+      if (what === 0) view.setUint32(p.entryOffset + 4, int(8), true);
+      else if (what === 1) view.setBigUint64(p.entryOffset + 40, BigInt(p.memsz + (pick() < 0.2 ? 2 ** choose([30, 36, 40]) : PAGE * (1 + int(64)))), true);
+      else view.setBigUint64(p.entryOffset + 48, 2n ** BigInt(int(22)), true);
+      return `PT_LOAD@0x${p.entryOffset.toString(16)} ${['p_flags', 'p_memsz', 'p_align'][what]} changed`;
+    }
+    case 3: {
+      const needed = elf.dynamic?.entries.filter((e) => e.tag === DT_NEEDED) ?? [];
+      const names = symbols.map((s) => s.nameOffset).concat(needed.map((e) => e.value));
+      if (!needed.length || !names.length) return undefined;
+      const e = choose(needed);
+      if (!fits(e.entryOffset, 16)) return undefined;
+      view.setBigUint64(e.entryOffset + 8, BigInt(choose(names)), true);
+      return `DT_NEEDED@0x${e.entryOffset.toString(16)} names another string`;
+    }
+    case 4: {
+      const init = elf.dynamic?.entries.find((e) => e.tag === DT_INIT);
+      const funcs = symbols.filter((s) => s.type === 2 && s.defined);
+      if (!init || !funcs.length || !fits(init.entryOffset, 16)) return undefined;
+      view.setBigUint64(init.entryOffset + 8, BigInt(choose(funcs).value), true);
+      return `DT_INIT -> another function`;
+    }
+    default: {
+      // Two dynamic entries swap values (addresses and sizes end up in each other's place).
+      const entries = elf.dynamic?.entries.filter((e) => e.tag !== 0) ?? [];
+      if (entries.length < 2) return undefined;
+      const a = choose(entries);
+      const b = choose(entries);
+      if (!fits(a.entryOffset, 16) || !fits(b.entryOffset, 16)) return undefined;
+      view.setBigUint64(a.entryOffset + 8, BigInt(b.value), true);
+      view.setBigUint64(b.entryOffset + 8, BigInt(a.value), true);
+      return `dynamic values swapped @0x${a.entryOffset.toString(16)} <-> @0x${b.entryOffset.toString(16)}`;
+    }
+  }
+}
+
+const PAGE = 4096;
+
 /** One or more random mutations of `seed`, drawn from `pick`. */
 export function mutate(seed: SeedFile, pick: () => number): Mutant {
   let bytes = seed.bytes.slice();
@@ -135,7 +224,12 @@ export function mutate(seed: SeedFile, pick: () => number): Mutant {
   const rounds = pick() < 0.8 ? 1 : 2 + int(3);
   for (let round = 0; round < rounds; round++) {
     const r = pick();
-    if (r < 0.5 && seed.fields.length) {
+    if (r < 0.35) {
+      const line = semanticMutation(seed, bytes, pick);
+      if (line) recipe.push(line);
+      continue;
+    }
+    if (r < 0.6 && seed.fields.length) {
       // A numeric field: an extreme value, a near miss, or a random one.
       const kinds = [...new Set(seed.fields.map((f) => f.kind))];
       const kind = choose(kinds);
@@ -148,7 +242,7 @@ export function mutate(seed: SeedFile, pick: () => number): Mutant {
       const v = q < 0.55 ? choose(SMASH) : q < 0.75 ? old + BigInt(choose([-1, 1, -8, 8, 0x1000, -0x1000, 0x10000])) : q < 0.85 ? readField(bytes, choose(pool)) : BigInt(Math.floor(pick() * 2 ** 32)) * (f.width === 8 && pick() < 0.5 ? 0x100000000n : 1n);
       writeField(bytes, f, v & mask);
       recipe.push(`${f.name}@0x${f.offset.toString(16)} 0x${old.toString(16)} -> 0x${(v & mask).toString(16)}`);
-    } else if (r < 0.6) {
+    } else if (r < 0.67) {
       // Truncation, often at a structure boundary.
       const cuts = [...seed.elf.programHeaders.flatMap((p) => [p.offset, p.offset + p.filesz, p.entryOffset]), seed.elf.header.shoff, ...seed.regions.map((x) => x.offset + (x.length >> 1))];
       let n = pick() < 0.5 ? choose(cuts) + choose([-1, 0, 1, 8]) : int(bytes.length);
