@@ -58,6 +58,7 @@ export const command: Command = {
         registers: () => backend.registers(session.current).map((r) => r.name),
       }),
       handle: (line) => session.handle(line),
+      interrupt: () => session.interrupt(),
       historyFile: interactive ? historyPath() : undefined,
     });
     return 0;

@@ -15,7 +15,19 @@ export type RunOutcome =
   | { kind: 'fault'; fault: FaultFacts }
   /** The call failed without a CPU fault (an unresolved symbol, an unsupported system call): one line. */
   | { kind: 'error'; message: string }
-  | { kind: 'budget'; rip: number };
+  /** This slice's instruction budget ran out; the call goes on (run it again with `resumed`). */
+  | { kind: 'budget'; rip: number }
+  /** Stopped by the user (Ctrl-C) between slices. */
+  | { kind: 'interrupted'; rip: number };
+
+/** One slice of a `c` or `finish`: runs stop after `budget` instructions so the REPL can notice Ctrl-C. */
+export interface RunSlice {
+  breakpoints: ReadonlySet<number>;
+  onStep?: (ev: StepEvent) => void;
+  budget: number;
+  /** A later slice of the same run: a breakpoint at the current rip counts (it was not just left). */
+  resumed: boolean;
+}
 
 export type StepResult = { event: StepEvent; returned?: bigint } | { fault: FaultFacts } | { error: string };
 
@@ -60,10 +72,10 @@ export interface ReplBackend {
   inCall(pid: Pid): boolean;
   /** Executes one instruction of the call in progress: its event, and rax when that instruction ended the call; or the fault it raised. */
   step(pid: Pid): StepResult;
-  /** Runs until the call returns, a breakpoint address is about to execute (after at least one step), or a fault. */
-  run(pid: Pid, breakpoints: ReadonlySet<number>, onStep?: (ev: StepEvent) => void): RunOutcome;
-  /** Runs until the current function returns to its caller. */
-  finish(pid: Pid, breakpoints: ReadonlySet<number>, onStep?: (ev: StepEvent) => void): RunOutcome;
+  /** Runs until the call returns, a breakpoint address is about to execute (after at least one step), a fault, or the slice's budget. */
+  run(pid: Pid, slice: RunSlice): RunOutcome;
+  /** Runs until the function current at the first slice returns to its caller (or as `run` stops). */
+  finish(pid: Pid, slice: RunSlice): RunOutcome;
 
   registers(pid: Pid): RegisterValue[];
   rip(pid: Pid): number;

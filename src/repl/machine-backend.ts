@@ -1,13 +1,10 @@
 // The REPL's backend over picemu's Machine and Process (src/process): translates each request into the
 // public API and its results into what the formatters print. No emulation logic of its own.
-import { CallFault, Machine, type CallArg, type CallError, type CallStop, type Process, type StepEvent } from '../index.ts';
-import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, SmapsRow, StepResult } from './backend.ts';
+import { CallFault, Machine, type CallArg, type CallError, type CallStop, type Process } from '../index.ts';
+import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, RunSlice, SmapsRow, StepResult } from './backend.ts';
 import { scanReturnAddresses } from './backtrace.ts';
 import type { FaultFacts } from './format-fault.ts';
 import type { PageRowFacts } from './format-pages.ts';
-
-/** Instructions one `c` or `finish` may run before it stops and says so (an endless loop must not hang the REPL). */
-const RUN_BUDGET = 50_000_000;
 
 const REGISTERS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags', 'fs_base'];
 
@@ -21,6 +18,8 @@ function faultFacts(f: CallFault['fault']): FaultFacts {
 export class MachineBackend implements ReplBackend {
   private readonly libraries: string[] = [];
   private readonly completed = new Map<Pid, number>();
+  /** rsp when a `finish` began, per process, across its slices. */
+  private readonly finishRsp = new Map<Pid, number>();
 
   constructor(readonly machine: Machine) {}
 
@@ -115,20 +114,24 @@ export class MachineBackend implements ReplBackend {
     return { event };
   }
 
-  run(pid: Pid, breakpoints: ReadonlySet<number>, onStep?: (ev: StepEvent) => void): RunOutcome {
-    const stop = this.proc(pid).run({ breakpoints, budget: RUN_BUDGET, trace: onStep !== undefined });
-    if (onStep) for (const ev of stop.events) onStep(ev);
+  run(pid: Pid, slice: RunSlice): RunOutcome {
+    const p = this.proc(pid);
+    // Process.run never stops at the rip it starts from; a resumed slice may start on a breakpoint.
+    if (slice.resumed && slice.breakpoints.has(p.cpu.rip)) return { kind: 'breakpoint', rip: p.cpu.rip };
+    const stop = p.run({ breakpoints: slice.breakpoints, budget: slice.budget, trace: slice.onStep !== undefined });
+    if (slice.onStep) for (const ev of stop.events) slice.onStep(ev);
     return this.ended(pid, stop);
   }
 
-  finish(pid: Pid, breakpoints: ReadonlySet<number>, onStep?: (ev: StepEvent) => void): RunOutcome {
-    // Done when a `ret` leaves rsp above where it was: the current frame has been popped.
+  finish(pid: Pid, slice: RunSlice): RunOutcome {
+    // Done when a `ret` leaves rsp above where it was at the start: that frame has been popped.
     const p = this.proc(pid);
-    const frameRsp = Number(p.cpu.reg('rsp'));
-    for (let n = 0; n < RUN_BUDGET; n++) {
-      if (n > 0 && breakpoints.has(p.cpu.rip)) return { kind: 'breakpoint', rip: p.cpu.rip };
+    if (!slice.resumed) this.finishRsp.set(pid, Number(p.cpu.reg('rsp')));
+    const frameRsp = this.finishRsp.get(pid) ?? Number(p.cpu.reg('rsp'));
+    for (let n = 0; n < slice.budget; n++) {
+      if ((n > 0 || slice.resumed) && slice.breakpoints.has(p.cpu.rip)) return { kind: 'breakpoint', rip: p.cpu.rip };
       const { event, stop } = p.step();
-      onStep?.(event);
+      slice.onStep?.(event);
       if (stop) return this.ended(pid, stop);
       if (event.asm.startsWith('ret') && Number(p.cpu.reg('rsp')) > frameRsp) return { kind: 'finished', rip: p.cpu.rip };
     }

@@ -4,7 +4,7 @@ import { parseCallArg } from '../cli/run-args.ts';
 import { disassembleSync } from '../trace/disassemble.ts';
 import type { StepEvent } from '../trace/events.ts';
 import { hex, parseInteger } from '../util/numbers.ts';
-import type { Pid, ReplBackend, RunOutcome } from './backend.ts';
+import type { Pid, ReplBackend, RunOutcome, RunSlice } from './backend.ts';
 import { helpText, resolveCommand } from './commands.ts';
 import { formatDisassembly } from './format-disas.ts';
 import { formatFault, type FaultFacts } from './format-fault.ts';
@@ -33,7 +33,12 @@ const X_MAX_BYTES = 1 << 16;
 const DISAS_DEFAULT = 10;
 const MAX_INSN = 15;
 
-type Handler = (args: string[]) => void | 'quit';
+type Handler = (args: string[]) => void | 'quit' | Promise<void>;
+
+/** Instructions per slice of a `c`/`finish` (between slices the REPL looks for Ctrl-C), and in all. */
+const FAST_SLICE = 2_000_000;
+const STEPPED_SLICE = 20_000;
+const RUN_LIMIT = 200_000_000;
 
 export class ReplSession {
   current: Pid;
@@ -43,6 +48,7 @@ export class ReplSession {
   /** Registers the last step or run changed, for `regs`. */
   private changed = new Set<string>();
   private readonly handlers: Record<string, Handler>;
+  private interrupted = false;
 
   constructor(
     private readonly backend: ReplBackend,
@@ -76,6 +82,11 @@ export class ReplSession {
     };
   }
 
+  /** Ctrl-C while a command runs: a `c` or `finish` stops at its next slice. */
+  interrupt(): void {
+    this.interrupted = true;
+  }
+
   prompt(): string {
     return `(p${this.current}) `;
   }
@@ -92,7 +103,7 @@ export class ReplSession {
     const handler = this.handlers[r.command.name];
     if (!handler) throw new Error(`command '${r.command.name}' has no handler`);
     try {
-      return handler(words.slice(1)) !== 'quit';
+      return (await handler(words.slice(1))) !== 'quit';
     } catch (err) {
       this.error(err instanceof Error ? err.message : String(err));
       return true;
@@ -259,7 +270,12 @@ export class ReplSession {
         this.showNext();
         return;
       case 'budget':
-        this.print(`stopped at ${this.where(outcome.rip)}: instruction budget used up`);
+        this.print(`stopped at ${this.where(outcome.rip)} after ${RUN_LIMIT} instructions (c goes on)`);
+        this.showNext();
+        return;
+      case 'interrupted':
+        this.print(`interrupted at ${this.where(outcome.rip)}`);
+        this.showNext();
         return;
       case 'fault':
         this.showFault(outcome.fault);
@@ -270,20 +286,36 @@ export class ReplSession {
     }
   }
 
-  private runWith(args: string[], name: string, go: (bps: Set<number>, onStep?: (ev: StepEvent) => void) => RunOutcome): void {
+  private async runWith(args: string[], name: string, go: (slice: RunSlice) => RunOutcome): Promise<void> {
     this.noArgs(args, name);
     this.requireCall();
     const before = new Map(this.backend.registers(this.current).map((r) => [r.name, r.value]));
     const onStep = this.tracing ? (ev: StepEvent) => this.print(formatStepShort(ev, this.pal)) : undefined;
-    this.report(go(this.breakpointSet(), onStep), before);
+    const breakpoints = this.breakpointSet();
+    // Stepped runs (tracing, breakpoints, finish) are slower per instruction: smaller slices keep Ctrl-C prompt.
+    const budget = onStep || breakpoints.size || name === 'finish' ? STEPPED_SLICE : FAST_SLICE;
+    this.interrupted = false;
+    let outcome: RunOutcome;
+    for (let ran = 0, resumed = false; ; resumed = true) {
+      outcome = go({ breakpoints, onStep, budget, resumed });
+      ran += budget;
+      if (outcome.kind !== 'budget' || ran >= RUN_LIMIT) break;
+      // Let the terminal deliver keys (Ctrl-C) before the next slice.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.interrupted) {
+        outcome = { kind: 'interrupted', rip: this.backend.rip(this.current) };
+        break;
+      }
+    }
+    this.report(outcome, before);
   }
 
-  private continueRun(args: string[]): void {
-    this.runWith(args, 'c', (bps, onStep) => this.backend.run(this.current, bps, onStep));
+  private continueRun(args: string[]): Promise<void> {
+    return this.runWith(args, 'c', (slice) => this.backend.run(this.current, slice));
   }
 
-  private finish(args: string[]): void {
-    this.runWith(args, 'finish', (bps, onStep) => this.backend.finish(this.current, bps, onStep));
+  private finish(args: string[]): Promise<void> {
+    return this.runWith(args, 'finish', (slice) => this.backend.finish(this.current, slice));
   }
 
   private addBreakpoint(args: string[]): void {

@@ -38,6 +38,8 @@ export interface LineLoop {
   complete: Completer;
   /** Handles one line; resolves false to end the session. */
   handle(line: string): Promise<boolean>;
+  /** Ctrl-C while a line is being handled. */
+  interrupt?(): void;
   historyFile?: string;
 }
 
@@ -67,8 +69,14 @@ export async function runLineLoop(loop: LineLoop): Promise<void> {
     removeHistoryDuplicates: true,
   });
   let last = stored.at(-1);
-  // Ctrl-C drops the current line and asks again, as gdb does; Ctrl-D (close) ends the session.
+  // Ctrl-C stops a running command; at the prompt it drops the line and asks again, as gdb does.
+  // Ctrl-D (close) ends the session.
+  let busy = false;
   rl.on('SIGINT', () => {
+    if (busy) {
+      loop.interrupt?.();
+      return;
+    }
     loop.output.write('^C\n');
     rl.setPrompt(loop.prompt());
     rl.prompt();
@@ -82,7 +90,9 @@ export async function runLineLoop(loop: LineLoop): Promise<void> {
         appendHistory(file, line);
         last = line;
       }
-      if (!(await loop.handle(line))) {
+      busy = true;
+      const goOn = await loop.handle(line).finally(() => (busy = false));
+      if (!goOn) {
         quit = true;
         break;
       }

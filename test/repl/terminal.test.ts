@@ -22,8 +22,8 @@ const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, 
 const dir = mkdtempSync(join(tmpdir(), 'picemu-tty-'));
 const history = join(dir, 'history');
 
-function start(name: string, env: string): void {
-  const cmd = `cd ${repoRoot} && env ${env} PICEMU_HISTORY=${history} node bin/picemu.mjs repl fixtures/libcounter.so`;
+function start(name: string, env: string, lib = 'fixtures/libcounter.so'): void {
+  const cmd = `cd ${repoRoot} && env ${env} PICEMU_HISTORY=${history} node bin/picemu.mjs repl ${lib}`;
   tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '50', cmd);
 }
 
@@ -106,5 +106,22 @@ describe.runIf(requireOracle('tmux', tmuxWorks(), 'apt-get install tmux') && has
     // `capture-pane -e` keeps the escape sequences.
     expect(screen('colour', true)).toMatch(/\x1b\[[0-9;]*m/);
     expect(screen('plain', true)).not.toMatch(/\x1b\[[0-9;]*m/);
+  }, 40_000);
+
+  it('stops a long c at Ctrl-C and keeps the session', async () => {
+    start('int', 'TERM=xterm-256color', 'fixtures/libdemo.so');
+    await waitFor('int', (t) => lastLine(t) === '(p1)', 'the prompt');
+    // fib(40) makes hundreds of millions of calls: far longer than this test waits.
+    tmux('send-keys', '-t', 'int', '-l', 'call fib 40');
+    tmux('send-keys', '-t', 'int', 'Enter');
+    await waitFor('int', (t) => /^=> 0x[0-9a-f]+ libdemo\.so\+0x[0-9a-f]+ <fib>/m.test(t) && lastLine(t) === '(p1)', 'the call to start');
+    tmux('send-keys', '-t', 'int', '-l', 'c');
+    tmux('send-keys', '-t', 'int', 'Enter');
+    await new Promise((r) => setTimeout(r, 1000));
+    tmux('send-keys', '-t', 'int', 'C-c');
+    await waitFor('int', (t) => /^interrupted at 0x[0-9a-f]+ libdemo\.so\+0x[0-9a-f]+ <fib/m.test(t) && lastLine(t) === '(p1)', 'the interruption');
+    tmux('send-keys', '-t', 'int', '-l', 'bt');
+    tmux('send-keys', '-t', 'int', 'Enter');
+    await waitFor('int', (t) => /^#1  0x[0-9a-f]+ libdemo\.so\+0x[0-9a-f]+ <fib\+0x[0-9a-f]+>$/m.test(t), 'the backtrace');
   }, 40_000);
 });
