@@ -302,6 +302,8 @@ export class Process {
     const placed = args.map((a) => this.placeArg(a));
     const layout = layoutArguments(placed);
     const cpu = this.cpu;
+    // Below a stopped call's frames (and its red zone) when there is one.
+    const top = this.activeCall ? Math.min(this.stackTop, cpu.gprNumber(4) - 128) : this.stackTop;
     cpu.r64.fill(0n);
     cpu.xmm64.fill(0n);
     cpu.rflags = 0x202;
@@ -310,7 +312,7 @@ export class Process {
     for (const [r, v] of layout.registers) cpu.r64[r] = v;
     for (const [x, v] of layout.vectors) cpu.setReg(`xmm${x}`, f64BitsOf(v));
     cpu.r64[0] = BigInt(layout.vectorCount); // al: vector registers used (variadic callees read it)
-    const rsp = entryStackPointer(this.stackTop, layout.stack.length);
+    const rsp = entryStackPointer(top, layout.stack.length);
     this.space.writeU64(rsp, BigInt(this.trampoline));
     layout.stack.forEach((v, k) => this.space.writeU64(rsp + 8 + 8 * k, v));
     cpu.setReg('rsp', rsp);
@@ -370,6 +372,25 @@ export class Process {
 
   /** Calls `target` with the System V convention and returns its result; throws a CallError (the process stays usable). */
   call(target: string | VirtAddr, args: readonly CallArgument[] = [], options: CallOptions = {}): CallOutcome {
+    // A call made while another is stopped (e.g. resolving an ifunc from the REPL) runs below it on the
+    // stack and gives the stopped call its registers back afterwards.
+    const outer = this.activeCall;
+    if (!outer) return this.callOutermost(target, args, options);
+    const saved = { r64: this.cpu.r64.slice(), xmm64: this.cpu.xmm64.slice(), rip: this.cpu.rip, rflags: this.cpu.rflags, mxcsr: this.cpu.mxcsr, fsBase: this.cpu.fsBase };
+    try {
+      return this.callOutermost(target, args, options);
+    } finally {
+      this.cpu.r64.set(saved.r64);
+      this.cpu.xmm64.set(saved.xmm64);
+      this.cpu.rip = saved.rip;
+      this.cpu.rflags = saved.rflags;
+      this.cpu.mxcsr = saved.mxcsr;
+      this.cpu.fsBase = saved.fsBase;
+      this.active = outer;
+    }
+  }
+
+  private callOutermost(target: string | VirtAddr, args: readonly CallArgument[], options: CallOptions): CallOutcome {
     const call = this.startCall(target, args, { ret: options.ret, internal: options.internal });
     const stop = this.run({ budget: options.budget ?? DEFAULT_BUDGET, deadlineMs: options.deadlineMs, trace: options.trace });
     switch (stop.kind) {

@@ -72,6 +72,23 @@ describe.skipIf(!hasReadelf() || !hasCc())('stepping', () => {
     expect(resultText(p.call('fib', [10], { ret: 'long' }).result)).toBe(nativeCall(demo, 'fib', ['10'], { ret: 'long' })[0]);
   });
 
+  it('a call made while another is stopped runs below it and leaves it intact', async () => {
+    const lib = `${repoRoot}/fixtures/liblibc-user.so`;
+    const m = await Machine.create();
+    const p = m.spawn();
+    p.load(lib);
+    p.startCall('libc_strlen', ['stopped call'], { ret: 'ulong' });
+    p.step();
+    p.step();
+    // strlen is an ifunc in libc: resolving it runs its resolver on the CPU, nested.
+    const strlen = p.resolve('strlen');
+    expect(p.locate(strlen).module).toBe('libc.so.6');
+    expect(resultText(p.call('libc_copy', ['nested'], { ret: 'cstr' }).result)).toBe(nativeCall(lib, 'libc_copy', ['str:nested'], { ret: 'cstr' })[0]);
+    const end = p.run();
+    expect(end.kind).toBe('returned');
+    if (end.kind === 'returned') expect(resultText(end.result)).toBe(nativeCall(lib, 'libc_strlen', ['str:stopped call'], { ret: 'ulong' })[0]);
+  });
+
   it('a call into an undefined function faults naming it and the library that needs it', async () => {
     // A library with an undefined function (cc accepts it for a shared object; ld.so would refuse it under RTLD_NOW).
     const dir = `${repoRoot}/.cache/oracles`;
