@@ -186,8 +186,9 @@ export class ReplSession {
   }
 
   private returned(rax: bigint): void {
-    // The int in eax, as `run --ret int` reports it.
-    this.print(`returned ${BigInt.asIntN(32, rax)}`);
+    // The int in eax, as `run --ret int` reports it; all of rax too when it holds more (a pointer, a long).
+    const wide = rax >> 32n !== 0n ? `  (rax ${hex(rax)})` : '';
+    this.print(`returned ${BigInt.asIntN(32, rax)}${wide}`);
   }
 
   private noteChanges(ev: StepEvent): void {
