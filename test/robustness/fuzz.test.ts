@@ -16,7 +16,7 @@ afterAll(() => cleanWorkDir());
 
 describe('fuzz: CI-sized campaign', () => {
   const corpus = seedCorpus('ci');
-  const ITERATIONS = 5200;
+  const ITERATIONS = 5000;
 
   it('has a seed corpus of fixtures and system libraries', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(6);
