@@ -4,6 +4,7 @@ import { createMachineBackend } from '../repl/machine-backend.ts';
 import { choosePalette } from '../repl/palette.ts';
 import { ReplSession } from '../repl/session.ts';
 import { historyPath, runLineLoop } from '../repl/terminal.ts';
+import { helpText } from '../repl/commands.ts';
 import { makeCompleter } from '../repl/complete.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
 import { parseInteger } from '../util/numbers.ts';
@@ -26,8 +27,6 @@ export function parseReplArgs(argv: string[]): ReplRequest {
       const n = text === undefined ? undefined : parseInteger(text);
       if (n === undefined || n < 1n || n > 64n) throw new UsageError(`--procs: bad value '${text ?? ''}' (want an integer from 1 to 64)\n${USAGE}`);
       req.procs = Number(n);
-    } else if (a === '--help' || a === '-h') {
-      throw new UsageError(USAGE);
     } else if (a.startsWith('-')) {
       throw new UsageError(`unknown option '${a}'\n${USAGE}`);
     } else {
@@ -40,6 +39,10 @@ export function parseReplArgs(argv: string[]): ReplRequest {
 export const command: Command = {
   summary: 'step through library code in several processes, like a debugger',
   async run(args) {
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(`${USAGE}\n  Starts N processes (default 2) with each LIB loaded; commands:\n${helpText()}\n`);
+      return 0;
+    }
     const req = parseReplArgs(args);
     const [backend] = await Promise.all([createMachineBackend(req.libraries, req.procs), ensureDisassembler()]);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
