@@ -54,6 +54,10 @@ class BlockExit {
 }
 
 const MAX_BLOCK = 64;
+/** Most rep iterations one execution runs in the fast loop (so deadlines get in). */
+const REP_CHUNK = 1 << 16;
+/** How many instructions run between deadline/stop polls in the fast loop. */
+const CHECK_EVERY = 1 << 16;
 
 class Block {
   valid = true;
@@ -96,6 +100,11 @@ export class Cpu extends CpuMemory {
   private readonly jitThreshold: number;
   /** Set when a write hit the running block's code: compiled blocks leave early. */
   smc = false;
+  /** Set by a rep string instruction that stopped part-way (RIP left on it). */
+  yielded = false;
+  /** Iterations the next rep string execution may run (each counts as an instruction), and the extra ones it ran. */
+  repAllowance = 1;
+  extraRetired = 0;
   /** Index of the instruction a compiled block was running when it threw. */
   jitIndex = 0;
 
@@ -123,7 +132,8 @@ export class Cpu extends CpuMemory {
   setHooks(hooks: CpuHooks): void {
     this.hooks = hooks;
     this.memHooked = !!(hooks.memRead || hooks.memReadAfter || hooks.memWrite || hooks.access);
-    this.hooked = this.memHooked || !!(hooks.code || hooks.block || hooks.memFetch);
+    // The invalid-access hook may read RIP: only the hooked loop keeps it on the current instruction.
+    this.hooked = this.memHooked || !!(hooks.code || hooks.block || hooks.memFetch || hooks.invalid);
     this.flushTlb();
   }
   /** Ends the run after the current instruction (from a hook: before the next one), outcome 'stopped'. */
@@ -293,7 +303,7 @@ export class Cpu extends CpuMemory {
     const poll = o.stopRequested;
     let executed = 0;
     let prev: Block | null = null;
-    let checks = 0;
+    let nextCheck = CHECK_EVERY;
     for (;;) {
       const rip = this.rip;
       if (rip === until) return { kind: 'until', executed };
@@ -320,6 +330,10 @@ export class Cpu extends CpuMemory {
       this.rip = n === b.n ? b.end : b.insns[n].addr;
       this.blockIcount = this.icount;
       this.current = b;
+      // A rep string instruction is last in its block: it may run what is left of the budget, in chunks.
+      const left = budget - executed - n + 1;
+      this.repAllowance = left < REP_CHUNK ? left : REP_CHUNK;
+      this.extraRetired = 0;
       const execs = b.execs;
       let fn: BlockFn | null = null;
       let helpers: unknown[] = b.jitHelpers;
@@ -354,8 +368,8 @@ export class Cpu extends CpuMemory {
       } catch (e) {
         if (fn !== null) i = this.jitIndex;
         this.smc = false;
-        executed += i;
-        this.icount += i;
+        executed += i + this.extraRetired;
+        this.icount += i + this.extraRetired;
         this.current = null;
         if (e instanceof BlockExit) {
           this.rip = e.rip;
@@ -366,11 +380,13 @@ export class Cpu extends CpuMemory {
       }
       this.current = null;
       this.smc = false;
-      executed += n;
-      this.icount += n;
+      this.yielded = false;
+      executed += n + this.extraRetired;
+      this.icount += n + this.extraRetired;
       if (this.pending !== null) return this.pendingOutcome(executed);
       prev = b.valid ? b : null;
-      if ((++checks & 1023) === 0) {
+      if (executed >= nextCheck) {
+        nextCheck = executed + CHECK_EVERY;
         if (Date.now() > deadline) return { kind: 'timeout', executed };
         if (poll?.()) return { kind: 'stopped', executed };
       }
@@ -414,9 +430,14 @@ export class Cpu extends CpuMemory {
             if (this.rip !== insn.addr || !b.valid) break;
           }
           h.memFetch?.(insn.addr, insn.len);
-          this.rip = insn.next;
+          // While it runs, RIP is the instruction's own address (what memory hooks see, as in unicorn);
+          // control transfers start from the next address and write their target.
+          const straight = insn.flow === FlowControl.Next;
+          this.rip = straight ? insn.addr : insn.next;
           this.curInsn = insn;
           this.blockIcount = this.icount - i;
+          this.repAllowance = 1;
+          this.extraRetired = 0;
           try {
             b.execs[i](this);
           } catch (e) {
@@ -427,6 +448,11 @@ export class Cpu extends CpuMemory {
             return this.faultOutcome(e, insn, executed);
           } finally {
             this.curInsn = null;
+          }
+          if (straight) {
+            // A rep that yielded stays on itself.
+            if (!this.yielded) this.rip = insn.next;
+            this.yielded = false;
           }
           executed++;
           this.icount++;

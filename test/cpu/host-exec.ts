@@ -139,7 +139,7 @@ export function runPicemu(code: Uint8Array, state: State, profile: CpuProfile = 
   state.xmm.forEach((x, i) => cpu.xmm8.set(x, 16 * i));
   cpu.rip = CODE_ADDR;
   // Like the host: run until control reaches one of the hlt that fill the page (or a syscall returns to the host).
-  const out = cpu.run({ maxInstructions: 64 });
+  const out = cpu.run({ maxInstructions: 1_000_000 }); // rep iterations count one by one
   const after = (): State => ({
     rflags: cpu.rflags,
     mxcsr: cpu.mxcsr,

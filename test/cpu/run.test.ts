@@ -43,7 +43,7 @@ function runHooked(code: Uint8Array, state: State) {
     memWrite: (va, size) => void before.push(['write', va, size]),
     access: (kind, va, size, lo, hi, ripRelative) => void accesses.push({ kind, va, size, lo, hi, ripRelative }),
   });
-  const out = cpu.run({ maxInstructions: 64 });
+  const out = cpu.run({ maxInstructions: 1_000_000 }); // rep iterations count one by one
   return { cpu, m, out, codeHooks, accesses, before };
 }
 
@@ -172,7 +172,7 @@ describe('budgets, until, timeouts and stops', () => {
     expect(cpu.run({ stopRequested: () => ++polls > 3 }).kind).toBe('stopped');
   });
 
-  it('a long rep yields in chunks (RIP stays on it) so budgets and deadlines get in, and still completes', () => {
+  it('each rep iteration counts as an instruction (as unicorn counts them): budgets stop mid-way, runs resume', () => {
     const mem = new FlatMemory();
     mem.map(0x1000, 4096);
     mem.map(0x100000, 0x40000, PROT_READ | PROT_WRITE);
@@ -183,10 +183,36 @@ describe('budgets, until, timeouts and stops', () => {
     cpu.setReg('rcx', 200000);
     cpu.setReg('al', 0xab);
     expect(cpu.run({ maxInstructions: 1 }).kind).toBe('budget');
-    expect([cpu.rip, cpu.reg('rcx'), cpu.reg('rdi')]).toEqual([0x1000, BigInt(200000 - 65536), BigInt(0x100000 + 65536)]);
-    expect(cpu.run().kind).toBe('halt');
+    expect([cpu.rip, cpu.reg('rcx'), cpu.reg('rdi')]).toEqual([0x1000, BigInt(200000 - 1), BigInt(0x100000 + 1)]);
+    expect(cpu.run({ maxInstructions: 70000 })).toEqual({ kind: 'budget', executed: 70000 });
+    expect([cpu.rip, cpu.reg('rcx')]).toEqual([0x1000, BigInt(200000 - 70001)]);
+    expect(cpu.run()).toEqual({ kind: 'halt', executed: 200000 - 70001 + 1, address: 0x1002 });
     expect([cpu.reg('rcx'), cpu.reg('rdi')]).toEqual([0n, BigInt(0x100000 + 200000)]);
     expect(mem.peek(0x100000, 200001)!.subarray(199998)).toEqual(Uint8Array.from([0xab, 0xab, 0]));
+    // In the hooked loop the code hook sees every iteration at the rep's address.
+    cpu.rip = 0x1000;
+    cpu.setReg('rdi', 0x100000);
+    cpu.setReg('rcx', 1000);
+    const seen = new Map<number, number>();
+    cpu.setHooks({ code: (a) => void seen.set(a, (seen.get(a) ?? 0) + 1) });
+    expect(cpu.run()).toEqual({ kind: 'halt', executed: 1001, address: 0x1002 });
+    expect([...seen]).toEqual([[0x1000, 1000], [0x1002, 1]]);
+    expect(cpu.reg('rcx')).toBe(0n);
+  });
+
+  it('memory hooks see RIP at the accessing instruction', () => {
+    const mem = new FlatMemory();
+    mem.map(0x1000, 4096);
+    mem.map(0x8000, 4096, PROT_READ | PROT_WRITE);
+    // nop ; mov rax, [0x8000] ; mov [0x8008], rax ; push rax ; hlt
+    mem.load(0x1000, [0x90, 0x48, 0x8b, 0x04, 0x25, 0x00, 0x80, 0, 0, 0x48, 0x89, 0x04, 0x25, 0x08, 0x80, 0, 0, 0x50, 0xf4]);
+    const cpu = new Cpu(mem);
+    cpu.rip = 0x1000;
+    cpu.setReg('rsp', 0x8100);
+    const seen: string[] = [];
+    cpu.setHooks({ memRead: (va) => void seen.push(`r ${va.toString(16)} @${cpu.rip.toString(16)}`), memWrite: (va) => void seen.push(`w ${va.toString(16)} @${cpu.rip.toString(16)}`) });
+    expect(cpu.run().kind).toBe('halt');
+    expect(seen).toEqual(['r 8000 @1001', 'w 8008 @1009', 'w 80f8 @1011']);
   });
 
   it('requestStop from a code hook stops before the next instruction', () => {

@@ -1,13 +1,14 @@
 // String instructions: movs/stos/lods/cmps/scas in all widths, with rep/repe/repne and the direction flag.
-// A rep runs to completion in one step; a fault mid-way keeps the iterations already done (as hardware does).
+// Each rep iteration counts as one executed instruction (as unicorn counts and hooks them): an execution
+// runs up to `c.repAllowance` iterations, reports the extra ones in `c.extraRetired`, and leaves RIP on
+// itself while iterations remain. A fault mid-way keeps the iterations already done (as hardware does).
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import { ALU, ALU64 } from './integer-alu.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
 
 type Kind = 'movs' | 'stos' | 'lods' | 'cmps' | 'scas';
-/** Iterations one execution of a rep instruction may run before it yields (RIP stays on it, RCX counts down). */
-export const REP_CHUNK = 1 << 16;
+
 const TWO32 = 4294967296;
 
 function read(c: Cpu, va: number, size: number): number {
@@ -39,6 +40,8 @@ function stringOp(kind: Kind, size: 1 | 2 | 4 | 8) {
       // register is written back exactly as (original − iterations done).
       const cx = rep ? (a32 ? r[2] : r[3] * TWO32 + r[2]) : 1;
       let done = 0;
+      let ok = false;
+      const limit = rep ? c.repAllowance : 1;
       const segBase = seg === 'fs' ? c.fsBase : seg === 'gs' ? c.gsBase : 0;
       const wrap = (v: number) => (a32 ? v >>> 0 : v);
       try {
@@ -77,13 +80,17 @@ function stringOp(kind: Kind, size: 1 | 2 | 4 | 8) {
           if (!rep) break;
           done++;
           if (conditional && (rep === 1 ? c.zr !== 0 : c.zr === 0)) break;
-          if (done === REP_CHUNK && done < cx) {
-            // Yield like an interrupted rep: the instruction runs again from here (it ends its block).
+          if (done >= limit && done < cx) {
+            // Iterations remain: the instruction runs again from here (it ends its block).
             c.rip = insn.addr;
+            c.yielded = true;
             break;
           }
         }
+        ok = true;
       } finally {
+        // The first iteration is this execution; the others (and, on a fault, all completed ones) count extra.
+        if (rep) c.extraRetired += ok ? Math.max(done - 1, 0) : done;
         if (usesSrc) setAddr(r, 12, si, a32);
         if (usesDst) setAddr(r, 14, di, a32);
         if (rep && done) {
