@@ -1,8 +1,8 @@
 // Helpers shared by the SSE handler files: operand slots, the result scratch, MXCSR exception commit.
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
-import { GuestFault } from '../faults.ts';
-import { xmmSource } from '../operands.ts';
+import { fault, GuestFault } from '../faults.ts';
+import { effectiveAddress, xmmSource } from '../operands.ts';
 import { fp } from './sse-softfloat.ts';
 
 
@@ -25,7 +25,54 @@ export function xmmReg(insn: Insn, i: number): number {
  * operands must be 16-byte aligned unless the instruction says otherwise (movups, movdqu, lddqu, ...).
  */
 export function source(insn: Insn, i: number, bytes = 16, aligned = bytes === 16): (c: Cpu) => number {
-  return xmmSource(insn, i, bytes, aligned);
+  const op = insn.ops[i];
+  if (op.kind !== 'mem' || (bytes !== 16 && bytes !== 8 && bytes !== 4)) return xmmSource(insn, i, bytes, aligned);
+  const ea = effectiveAddress(insn.mem!);
+  // Scratch slot 16 (xmm32 words 64-67). Without memory hooks, 32/64-bit reads (no allocation); with them,
+  // one access of the operand's size, as the hooks expect.
+  return (c: Cpu) => {
+    const a = (c.ea = ea(c));
+    if (aligned && a % 16 !== 0) fault('misaligned', a, 'read');
+    const x = c.xmm32;
+    if (memoryHooked(c)) {
+      x.fill(0, 64, 68);
+      c.readBytes(a, bytes, c.xmm8, 256);
+      return 16;
+    }
+    if (bytes === 4) {
+      x[64] = c.read32(a);
+      x[65] = x[66] = x[67] = 0;
+    } else if (bytes === 8) {
+      x[64] = c.read64(a);
+      x[65] = c.hi;
+      x[66] = x[67] = 0;
+    } else {
+      const w0 = c.read64(a), w1 = c.hi, w2 = c.read64(a + 8), w3 = c.hi;
+      x[64] = w0;
+      x[65] = w1;
+      x[66] = w2;
+      x[67] = w3;
+    }
+    return 16;
+  };
+}
+
+/** True when hooks want to see every data access (then accesses keep their architectural size). */
+export function memoryHooked(c: Cpu): boolean {
+  const h = c.hooks;
+  return !!(h.memRead || h.memReadAfter || h.memWrite || h.access);
+}
+
+/** Stores 16 bytes of XMM words at x[w..w+3] to memory (one access when hooked; probed first, so all or nothing). */
+export function store16(c: Cpu, a: number, w: number): void {
+  if (memoryHooked(c)) {
+    c.writeBytes(a, c.xmm8, 4 * w, 16);
+    return;
+  }
+  const x = c.xmm32;
+  c.probeWrite(a, 16);
+  c.write64(a, x[w], x[w + 1]);
+  c.write64(a + 8, x[w + 2], x[w + 3]);
 }
 
 export function beginFp(c: Cpu): void {

@@ -28,6 +28,100 @@ function lanewise(width: Width, isSigned: boolean, f: Lane) {
   };
 }
 
+/**
+ * The hottest lane-wise forms, each its own loop (a shared loop calling a per-op callback would be
+ * megamorphic and several times slower). Stores into the typed arrays wrap to the lane width.
+ */
+type FastOp = 'addb' | 'addw' | 'addd' | 'subb' | 'subw' | 'subd' | 'eqb' | 'eqw' | 'eqd' | 'minub' | 'maxub' | 'addusb' | 'subusb' | 'avgb';
+function fast(op: FastOp) {
+  return (insn: Insn) => {
+    const dreg = xmmReg(insn, 0);
+    const s = source(insn, 1);
+    const d8 = dreg * 16, d16 = dreg * 8, d32 = dreg * 4;
+    switch (op) {
+      case 'addb':
+        return (c: Cpu) => {
+          const v = c.xmm8, o = s(c) * 16;
+          for (let i = 0; i < 16; i++) v[d8 + i] = v[d8 + i] + v[o + i];
+        };
+      case 'addw':
+        return (c: Cpu) => {
+          const v = c.xmm16, o = s(c) * 8;
+          for (let i = 0; i < 8; i++) v[d16 + i] = v[d16 + i] + v[o + i];
+        };
+      case 'addd':
+        return (c: Cpu) => {
+          const v = c.xmm32, o = s(c) * 4;
+          v[d32] = v[d32] + v[o];
+          v[d32 + 1] = v[d32 + 1] + v[o + 1];
+          v[d32 + 2] = v[d32 + 2] + v[o + 2];
+          v[d32 + 3] = v[d32 + 3] + v[o + 3];
+        };
+      case 'subb':
+        return (c: Cpu) => {
+          const v = c.xmm8, o = s(c) * 16;
+          for (let i = 0; i < 16; i++) v[d8 + i] = v[d8 + i] - v[o + i];
+        };
+      case 'subw':
+        return (c: Cpu) => {
+          const v = c.xmm16, o = s(c) * 8;
+          for (let i = 0; i < 8; i++) v[d16 + i] = v[d16 + i] - v[o + i];
+        };
+      case 'subd':
+        return (c: Cpu) => {
+          const v = c.xmm32, o = s(c) * 4;
+          for (let i = 0; i < 4; i++) v[d32 + i] = v[d32 + i] - v[o + i];
+        };
+      case 'eqb':
+        return (c: Cpu) => {
+          const v = c.xmm8, o = s(c) * 16;
+          for (let i = 0; i < 16; i++) v[d8 + i] = v[d8 + i] === v[o + i] ? 0xff : 0;
+        };
+      case 'eqw':
+        return (c: Cpu) => {
+          const v = c.xmm16, o = s(c) * 8;
+          for (let i = 0; i < 8; i++) v[d16 + i] = v[d16 + i] === v[o + i] ? 0xffff : 0;
+        };
+      case 'eqd':
+        return (c: Cpu) => {
+          const v = c.xmm32, o = s(c) * 4;
+          for (let i = 0; i < 4; i++) v[d32 + i] = v[d32 + i] === v[o + i] ? 0xffffffff : 0;
+        };
+      case 'minub':
+        return (c: Cpu) => {
+          const v = c.xmm8, o = s(c) * 16;
+          for (let i = 0; i < 16; i++) if (v[o + i] < v[d8 + i]) v[d8 + i] = v[o + i];
+        };
+      case 'maxub':
+        return (c: Cpu) => {
+          const v = c.xmm8, o = s(c) * 16;
+          for (let i = 0; i < 16; i++) if (v[o + i] > v[d8 + i]) v[d8 + i] = v[o + i];
+        };
+      case 'addusb':
+        return (c: Cpu) => {
+          const v = c.xmm8, o = s(c) * 16;
+          for (let i = 0; i < 16; i++) {
+            const r = v[d8 + i] + v[o + i];
+            v[d8 + i] = r > 255 ? 255 : r;
+          }
+        };
+      case 'subusb':
+        return (c: Cpu) => {
+          const v = c.xmm8, o = s(c) * 16;
+          for (let i = 0; i < 16; i++) {
+            const r = v[d8 + i] - v[o + i];
+            v[d8 + i] = r < 0 ? 0 : r;
+          }
+        };
+      case 'avgb':
+        return (c: Cpu) => {
+          const v = c.xmm8, o = s(c) * 16;
+          for (let i = 0; i < 16; i++) v[d8 + i] = (v[d8 + i] + v[o + i] + 1) >> 1;
+        };
+    }
+  };
+}
+
 /** dst[i] = f(src[i]) (pabs*). */
 function unary(width: Width, f: (a: number) => number) {
   const n = 128 / width;
@@ -274,21 +368,21 @@ function byteShift(left: boolean) {
 const ones = (t: boolean, mask: number) => (t ? mask : 0);
 
 export const handlers: HandlerDef[] = [
-  { codes: ['Paddb_xmm_xmmm128'], build: lanewise(8, false, (a, b) => a + b) },
-  { codes: ['Paddw_xmm_xmmm128'], build: lanewise(16, false, (a, b) => a + b) },
-  { codes: ['Paddd_xmm_xmmm128'], build: lanewise(32, false, (a, b) => a + b) },
+  { codes: ['Paddb_xmm_xmmm128'], build: fast('addb') },
+  { codes: ['Paddw_xmm_xmmm128'], build: fast('addw') },
+  { codes: ['Paddd_xmm_xmmm128'], build: fast('addd') },
   { codes: ['Paddq_xmm_xmmm128'], build: q64(false) },
-  { codes: ['Psubb_xmm_xmmm128'], build: lanewise(8, false, (a, b) => a - b) },
-  { codes: ['Psubw_xmm_xmmm128'], build: lanewise(16, false, (a, b) => a - b) },
-  { codes: ['Psubd_xmm_xmmm128'], build: lanewise(32, false, (a, b) => a - b) },
+  { codes: ['Psubb_xmm_xmmm128'], build: fast('subb') },
+  { codes: ['Psubw_xmm_xmmm128'], build: fast('subw') },
+  { codes: ['Psubd_xmm_xmmm128'], build: fast('subd') },
   { codes: ['Psubq_xmm_xmmm128'], build: q64(true) },
   { codes: ['Paddsb_xmm_xmmm128'], build: lanewise(8, true, (a, b) => sat8(a + b)) },
   { codes: ['Paddsw_xmm_xmmm128'], build: lanewise(16, true, (a, b) => sat16(a + b)) },
-  { codes: ['Paddusb_xmm_xmmm128'], build: lanewise(8, false, (a, b) => satU8(a + b)) },
+  { codes: ['Paddusb_xmm_xmmm128'], build: fast('addusb') },
   { codes: ['Paddusw_xmm_xmmm128'], build: lanewise(16, false, (a, b) => satU16(a + b)) },
   { codes: ['Psubsb_xmm_xmmm128'], build: lanewise(8, true, (a, b) => sat8(a - b)) },
   { codes: ['Psubsw_xmm_xmmm128'], build: lanewise(16, true, (a, b) => sat16(a - b)) },
-  { codes: ['Psubusb_xmm_xmmm128'], build: lanewise(8, false, (a, b) => satU8(a - b)) },
+  { codes: ['Psubusb_xmm_xmmm128'], build: fast('subusb') },
   { codes: ['Psubusw_xmm_xmmm128'], build: lanewise(16, false, (a, b) => satU16(a - b)) },
   { codes: ['Pmullw_xmm_xmmm128'], build: lanewise(16, false, (a, b) => Math.imul(a, b)) },
   { codes: ['Pmulhw_xmm_xmmm128'], build: lanewise(16, true, (a, b) => (a * b) >> 16) },
@@ -296,15 +390,15 @@ export const handlers: HandlerDef[] = [
   { codes: ['Pmuludq_xmm_xmmm128'], build: mulEvenDwords(false) },
   { codes: ['Pmaddwd_xmm_xmmm128'], build: pmaddwd },
   { codes: ['Psadbw_xmm_xmmm128'], build: psadbw },
-  { codes: ['Pavgb_xmm_xmmm128'], build: lanewise(8, false, (a, b) => (a + b + 1) >> 1) },
+  { codes: ['Pavgb_xmm_xmmm128'], build: fast('avgb') },
   { codes: ['Pavgw_xmm_xmmm128'], build: lanewise(16, false, (a, b) => (a + b + 1) >> 1) },
-  { codes: ['Pminub_xmm_xmmm128'], build: lanewise(8, false, Math.min) },
-  { codes: ['Pmaxub_xmm_xmmm128'], build: lanewise(8, false, Math.max) },
+  { codes: ['Pminub_xmm_xmmm128'], build: fast('minub') },
+  { codes: ['Pmaxub_xmm_xmmm128'], build: fast('maxub') },
   { codes: ['Pminsw_xmm_xmmm128'], build: lanewise(16, true, Math.min) },
   { codes: ['Pmaxsw_xmm_xmmm128'], build: lanewise(16, true, Math.max) },
-  { codes: ['Pcmpeqb_xmm_xmmm128'], build: lanewise(8, false, (a, b) => ones(a === b, 0xff)) },
-  { codes: ['Pcmpeqw_xmm_xmmm128'], build: lanewise(16, false, (a, b) => ones(a === b, 0xffff)) },
-  { codes: ['Pcmpeqd_xmm_xmmm128'], build: lanewise(32, false, (a, b) => ones(a === b, 0xffffffff)) },
+  { codes: ['Pcmpeqb_xmm_xmmm128'], build: fast('eqb') },
+  { codes: ['Pcmpeqw_xmm_xmmm128'], build: fast('eqw') },
+  { codes: ['Pcmpeqd_xmm_xmmm128'], build: fast('eqd') },
   { codes: ['Pcmpgtb_xmm_xmmm128'], build: lanewise(8, true, (a, b) => ones(a > b, -1)) },
   { codes: ['Pcmpgtw_xmm_xmmm128'], build: lanewise(16, true, (a, b) => ones(a > b, -1)) },
   { codes: ['Pcmpgtd_xmm_xmmm128'], build: lanewise(32, true, (a, b) => ones(a > b, -1)) },

@@ -5,16 +5,19 @@ import type { Insn } from '../decode.ts';
 import { fault } from '../faults.ts';
 import { effectiveAddress, getter, setter, xmmStore } from '../operands.ts';
 import type { HandlerDef } from '../handler.ts';
-import { source, xmmReg } from './sse-common.ts';
+import { source, store16, xmmReg } from './sse-common.ts';
 
 /** movaps/movdqu & co, load form: the whole register from a register or 16 bytes of memory. */
 function load128(aligned: boolean) {
   return (insn: Insn) => {
-    const d = xmmReg(insn, 0) * 16;
+    const d = xmmReg(insn, 0) * 4;
     const s = source(insn, 1, 16, aligned);
     return (c: Cpu) => {
-      const slot = s(c) * 16;
-      c.xmm8.copyWithin(d, slot, slot + 16);
+      const x = c.xmm32, o = s(c) * 4;
+      x[d] = x[o];
+      x[d + 1] = x[o + 1];
+      x[d + 2] = x[o + 2];
+      x[d + 3] = x[o + 3];
     };
   };
 }
@@ -22,9 +25,17 @@ function load128(aligned: boolean) {
 /** Store form: register or 16 bytes of memory from a register. */
 function store128(aligned: boolean) {
   return (insn: Insn) => {
-    const src = xmmReg(insn, 1) * 16;
-    const st = xmmStore(insn, 0, 16, aligned);
-    return (c: Cpu) => st(c, src / 16);
+    const src = xmmReg(insn, 1);
+    if (insn.ops[0].kind !== 'mem') {
+      const st = xmmStore(insn, 0, 16, aligned);
+      return (c: Cpu) => st(c, src);
+    }
+    const ea = effectiveAddress(insn.mem!);
+    return (c: Cpu) => {
+      const a = ea(c);
+      if (aligned && a % 16 !== 0) fault('misaligned', a, 'write');
+      store16(c, a, src * 4);
+    };
   };
 }
 
