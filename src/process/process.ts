@@ -5,7 +5,7 @@ import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
-import { processLayout, STACK_RLIMIT } from '../mm/layout.ts';
+import { processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
 import type { CallArg } from '../cli/run-args.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
@@ -97,6 +97,7 @@ const SCRATCH_SIZE = 0x40000;
 /** How picemu's own code page shows in maps and traces (an anonymous mapping, named as [stack] is). */
 export const RUNTIME_NAME = '[picemu]';
 const RUNTIME_TRAMPOLINE = 0x0;
+const HEAP_START = 0x555555559000;
 const RUNTIME_TLS_GET_ADDR = 0x40;
 /** Module IDs for __tls_get_addr's table (up to this many modules with TLS). */
 const MAX_TLS_MODULES = 64;
@@ -118,6 +119,9 @@ export class Process {
   readonly runtimePage: VirtAddr;
   /** Undefined-symbol trap addresses the loader handed out → who needs what. */
   readonly traps = new Map<VirtAddr, { symbol: string; neededBy: string }>();
+  /** The program break (brk): no executable here, so [heap] starts where a PIE's would, fixed. */
+  readonly heap = { start: HEAP_START, brk: HEAP_START };
+  private readonly random: () => bigint;
   /** The dynamic linker state of this address space (created on first load). */
   linker: Linker | undefined;
   private scratch: { start: VirtAddr; used: number; size: number } | undefined;
@@ -159,6 +163,17 @@ export class Process {
     this.space.writeU64(this.threadPointer + TCB_STACK_GUARD, random[0]! & ~0xffn);
     this.space.writeU64(this.threadPointer + TCB_POINTER_GUARD, random[1]!);
     this.cpu.fsBase = this.threadPointer;
+    this.random = splitmix64(random[1]! ^ random[0]!);
+  }
+
+  /** Seeded random bytes (getrandom). */
+  randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let k = 0; k < n; k += 8) {
+      const v = this.random();
+      for (let j = 0; j < 8 && k + j < n; j++) out[k + j] = Number((v >> BigInt(8 * j)) & 0xffn);
+    }
+    return out;
   }
 
   /** Mapped address of the `__tls_get_addr` picemu provides. */
@@ -426,7 +441,8 @@ export class Process {
       case 'halt': return (call.finished = { kind: 'error', error: this.faultError(call, haltFault(outcome.address)), events });
       case 'syscall': {
         const nr = Number(this.cpu.r64[0]!);
-        const result = performSyscall(nr, this.pid);
+        const r = this.cpu.r64;
+        const result = performSyscall(this, nr, [r[7]!, r[6]!, r[2]!, r[10]!, r[8]!, r[9]!]);
         if (result !== undefined) {
           // The kernel returns in rax and clobbers rcx (return address) and r11 (rflags).
           this.cpu.r64[0] = result;

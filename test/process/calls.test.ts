@@ -1,6 +1,5 @@
-// Every exported function of the fixtures, and a few functions of system libraries (zlib, bzip2, expat,
-// sqlite3: loaded with libc as a DT_NEEDED dependency), return in two emulated processes exactly what a
-// native dlopen+call returns (nativeCall), call after call; faulting functions fault as the kernel reports.
+// Every exported fixture function and some of zlib, bzip2, expat, sqlite3, libc, libm (libc loaded as a
+// DT_NEEDED dependency, its initializers skipped) return in two processes what a native dlopen+call returns.
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
 import { resultText, type ReturnKind } from '../../src/process/call-args.ts';
@@ -50,6 +49,10 @@ const cases: Case[] = [
   { lib: sys('libc.so.6'), symbol: 'strlen', args: ['str:an ifunc in libc'], ret: 'ulong' },
   { lib: sys('libm.so.6'), symbol: 'cos', args: ['f64:1.0'], ret: 'f64' },
   { lib: sys('libm.so.6'), symbol: 'pow', args: ['f64:2', 'f64:0.5'], ret: 'f64' },
+  // malloc: libc's allocator works with picemu's brk/mmap/getrandom (libc's initializers still skipped).
+  { lib: sys('libc.so.6'), symbol: 'strdup', args: ['str:copied by malloc'], ret: 'cstr', calls: 2 },
+  { lib: sys('libsqlite3.so.0'), symbol: 'sqlite3_initialize' },
+  { lib: sys('libsqlite3.so.0'), symbol: 'sqlite3_open', args: ['str::memory:', 'hex:0000000000000000'] },
 ];
 
 const name = (c: Case): string => `${c.lib.split('/').pop()} ${c.symbol}(${(c.args ?? []).join(', ')}) ×${c.calls ?? 1} as ${c.ret ?? 'int'}`;
