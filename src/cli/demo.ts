@@ -119,6 +119,8 @@ export function demoText(run: DemoRun, color = false): string {
   const width = Math.max(...left.map((l) => l.length)) + 1;
   out.push(`  ${`process ${p1.pid}`.padEnd(width)} │ process ${p2.pid}`);
   out.push(`  ${'─'.repeat(width)}─┼─${'─'.repeat(width)}`);
+  const fetched = traces.map((t) => t[0]?.frame ?? 0);
+  out.push(...sideBySide([`(code fetched from frame ${fetched[0]})`], [`(code fetched from frame ${fetched[1]})`], width));
   out.push(...sideBySide(left, column(traces[1]!), width));
 
   const read = traces[0]!.flatMap((e) => e.accesses.map((a) => ({ e, a }))).find(({ a }) => a.ripRelative && a.symbol === 'i.0');
