@@ -1,7 +1,8 @@
-// npm run fuzz -- --seed S --iterations N [--corpus ci|fixtures|small|all] [--parse-only] [--budget I] [--save]
-// Mutates real .so files, parses, loads and calls them in fresh processes; prints figures and every failure.
+// npm run fuzz -- --seed S --iterations N [--corpus ci|fixtures|small|all] [--parse-only] [--code] [--budget I] [--save]
+// Mutates real .so files, parses, loads and calls them in fresh processes (--code: runs mutated machine code
+// from their executable segments instead); prints figures and every failure.
 import { parseArgs } from 'node:util';
-import { cleanWorkDir, runCampaign, type FailingInput } from '../test/robustness/fuzz-core.ts';
+import { cleanWorkDir, runCampaign, runCodeCampaign, type FailingInput } from '../test/robustness/fuzz-core.ts';
 import { saveBadElf } from '../test/robustness/bad-elf.ts';
 import { seedCorpus, type CorpusName } from '../test/robustness/corpus.ts';
 
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     'parse-only': { type: 'boolean', default: false },
     budget: { type: 'string', default: '20000' },
     save: { type: 'boolean', default: false },
+    code: { type: 'boolean', default: false },
     progress: { type: 'string', default: '5000' },
   },
 });
@@ -26,10 +28,10 @@ if (!['ci', 'fixtures', 'small', 'all'].includes(corpusName)) {
 const corpus = seedCorpus(corpusName);
 const seed = num(values.seed!);
 const iterations = num(values.iterations!);
-console.log(`fuzz: seed ${seed}, ${iterations} iterations, corpus ${corpusName} (${corpus.length} files)${values['parse-only'] ? ', parse only' : ''}`);
+console.log(`fuzz: seed ${seed}, ${iterations} iterations, corpus ${corpusName} (${corpus.length} files)${values['parse-only'] ? ', parse only' : ''}${values.code ? ', machine code' : ''}`);
 
 const failures: FailingInput[] = [];
-const stats = runCampaign({
+const stats = (values.code ? runCodeCampaign : runCampaign)({
   seed,
   iterations,
   corpus,
@@ -38,7 +40,7 @@ const stats = runCampaign({
   onProgress: (s) => console.log(`  ${s.inputs} inputs, ${s.failures} failures, ${(s.ms / 1000).toFixed(1)} s`),
   onFailure: (f) => {
     failures.push(f);
-    const saved = values.save ? saveBadElf(f) : undefined;
+    const saved = values.save && !values.code ? saveBadElf(f) : undefined;
     console.log(`FAIL ${f.source} seed ${f.seed} iteration ${f.iteration}${saved ? ` (saved as fixtures/bad-elf/${saved})` : ''}\n  ${f.recipe.join('; ')}\n  ${f.result.failure!.split('\n').join('\n  ')}`);
   },
 });

@@ -240,3 +240,72 @@ export function runCampaign(c: Campaign): CampaignStats {
   stats.ms = performance.now() - t0;
   return stats;
 }
+
+/** Machine code for the CPU fuzzer: a window of a real executable segment with some bytes changed, or random bytes. */
+export function codeInput(source: SeedFile, pick: () => number): { code: Uint8Array; recipe: string } {
+  const int = (n: number) => Math.floor(pick() * n);
+  const text = source.elf.loads.find((p) => p.flags & PF_X && p.filesz > 64);
+  const code = new Uint8Array(256);
+  let recipe: string;
+  if (text && pick() < 0.8) {
+    const at = text.offset + int(text.filesz - 64);
+    code.set(source.bytes.subarray(at, Math.min(at + 256, text.offset + text.filesz, source.bytes.length)));
+    const flips = int(6);
+    for (let k = 0; k < flips; k++) code[int(code.length)] = int(256);
+    recipe = `code from ${source.path}@0x${at.toString(16)}, ${flips} bytes changed`;
+  } else {
+    for (let i = 0; i < code.length; i++) code[i] = int(256);
+    recipe = 'random code';
+  }
+  return { code, recipe };
+}
+
+/** Runs `code` in a fresh process: its own r-x page, argument registers pointing at a scratch buffer or small integers. */
+export function runCode(code: Uint8Array, pick: () => number, options: FuzzOptions = {}): InputResult {
+  const t0 = performance.now();
+  const machine = new Machine({ seed: ++workCounter });
+  const proc = machine.spawn();
+  const baseline = machine.physical.liveCount;
+  const text = proc.space.mmap({ length: 2 * PAGE_SIZE, prot: 5 });
+  proc.space.poke(text, code);
+  const args = [new Uint8Array(4096), 0, 1, new Uint8Array(64), -1, 0x1000].slice(0, 1 + Math.floor(pick() * 6));
+  let result: Omit<InputResult, 'ms'>;
+  try {
+    proc.call(text, args, { budget: options.budget ?? 2000, deadlineMs: options.deadlineMs ?? 500 });
+    result = { stage: 'call', outcome: 'ok', allocated: 0 };
+  } catch (e) {
+    result = { stage: 'call', allocated: 0, ...classifyError(e, 'call') };
+  }
+  const allocated = (machine.physical.liveCount - baseline) * PAGE_SIZE;
+  const ms = performance.now() - t0;
+  const failure = result.failure ?? (ms > TIME_LIMIT_MS ? `took ${ms.toFixed(0)} ms (limit ${TIME_LIMIT_MS})` : allocated > 64 * 1024 * 1024 ? `allocated ${allocated} bytes running 2000 instructions` : undefined);
+  return { ...result, allocated, ms, failure };
+}
+
+/** A CPU campaign: `iterations` code inputs made from the corpus's executable segments (or random bytes). */
+export function runCodeCampaign(c: Campaign): CampaignStats {
+  const stats: CampaignStats = { inputs: 0, failures: 0, byStage: {}, byOutcome: {}, slowestMs: 0, maxAllocated: 0, ms: 0 };
+  const t0 = performance.now();
+  for (let i = 0; i < c.iterations; i++) {
+    const pick = mutationRng(c.seed ^ 0xc0de, i);
+    const source = seedFile(c.corpus[Math.floor(pick() * c.corpus.length)]!);
+    if (!source) continue;
+    const { code, recipe } = codeInput(source, pick);
+    const result = runCode(code, pick, c.options);
+    stats.inputs++;
+    stats.byStage.call = (stats.byStage.call ?? 0) + 1;
+    stats.byOutcome[`call:${result.outcome}`] = (stats.byOutcome[`call:${result.outcome}`] ?? 0) + 1;
+    if (result.ms > stats.slowestMs) {
+      stats.slowestMs = result.ms;
+      stats.slowest = `${recipe} #${i}`;
+    }
+    stats.maxAllocated = Math.max(stats.maxAllocated, result.allocated);
+    if (result.failure) {
+      stats.failures++;
+      c.onFailure?.({ source: source.path, seed: c.seed, iteration: i, recipe: [recipe, Buffer.from(code).toString('hex')], bytes: code, result });
+    }
+    if (c.onProgress && (i + 1) % (c.progressEvery ?? 1000) === 0) c.onProgress({ ...stats, ms: performance.now() - t0 });
+  }
+  stats.ms = performance.now() - t0;
+  return stats;
+}
