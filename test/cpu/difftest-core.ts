@@ -403,8 +403,9 @@ export function runDifftest(options: { cases: number; seed: number; filter?: (na
     n.setState(state, 0);
     wp.length = 0;
     wn.length = 0;
-    const ep = p.step(wp);
-    const en = n.step(wn, (g.instr.hasRepPrefix || g.instr.hasRepePrefix || g.instr.hasRepnePrefix) && g.instr.isStringInstruction);
+    const rep = (g.instr.hasRepPrefix || g.instr.hasRepePrefix || g.instr.hasRepnePrefix) && g.instr.isStringInstruction;
+    const ep = p.step(wp, rep);
+    const en = n.step(wn, rep);
     executed++;
     perForm.set(form.name, (perForm.get(form.name) ?? 0) + 1);
     p.readState(sp);

@@ -77,7 +77,9 @@ function signalOf(e: StepEnd): string {
   if (e.what === 'invalid-opcode' || e.what === 'unimplemented') return '4';
   if (e.what === 'divide-error') return '8/1';
   if (e.what === 'simd-exception') return '8';
-  if (e.what === 'breakpoint' || e.what === 'debug-trap' || e.what === 'interrupt-1') return '5';
+  // int3 is reported with SI_KERNEL; int1 (icebp) with TRAP_BRKPT.
+  if (e.what === 'breakpoint') return '5/128';
+  if (e.what === 'debug-trap') return '5/1';
   if (e.what === 'not-executed') return 'none (unicorn stopped without executing it)';
   return `none (${e.what})`; // e.g. unicorn's interrupt-N for `int N`: no signal matches
 }
@@ -85,6 +87,7 @@ function signalOf(e: StepEnd): string {
 function hostSignal(signo: number, code: number): string {
   if (signo === 11) return `11/${code}`;
   if (signo === 8 && (code === 1 || code === 2)) return '8/1';
+  if (signo === 5) return `5/${code}`;
   return String(signo);
 }
 

@@ -158,9 +158,9 @@ export const UNICORN_KNOWN_BUGS: readonly KnownDifference[] = [
     id: 'count-overshoot',
     kind: 'unicorn-bug',
     forms: /./,
-    when: (j) => unicornEnd(j) === 'breakpoint' && picemuEnd(j) === 'ok' && !/^Int3$/.test(j.c.name),
-    unicorn: 'emu_start(count=1) sometimes also runs the next instruction (here the int3 filler after the one under test): a stepping bug, not an ISA one',
-    host: 'the instruction completes and the trap flag stops before the next one (host_single.c)',
+    when: (j) => unicornEnd(j) === 'breakpoint' && !/^Int3$/.test(j.c.name),
+    unicorn: 'emu_start(count=1) sometimes goes on to the next instruction (the int3 filler after the one under test), after completing the instruction or instead of faulting on it',
+    host: 'the instruction completes or faults, and the trap flag stops before the next one (host_single.c)',
   },
   {
     id: 'ret-imm16-sign-extended',

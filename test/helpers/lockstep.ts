@@ -151,9 +151,13 @@ export class PicemuSide implements Side {
     out.mxcsr = c.mxcsr;
   }
 
-  step(writes: Write[]): StepEnd {
+  /** One instruction; with `repeated` (a rep string instruction), steps until RIP leaves it, as NativeSide does. */
+  step(writes: Write[], repeated = false): StepEnd {
     this.writes = writes;
-    const r = this.cpu.step();
+    const start = this.cpu.rip;
+    let r = this.cpu.step();
+    // picemu, like unicorn and the trap flag, may stop a rep string instruction between iterations.
+    for (let i = 0; repeated && i < 100_000 && r.kind === 'budget' && this.cpu.rip === start; i++) r = this.cpu.step();
     this.writes = null;
     // The hooked loop fetches the next block before it checks the budget: a fault reported after the one
     // instruction completed belongs to the next instruction (reported to the lead as a CPU issue).
@@ -475,8 +479,9 @@ export function lockstep(run: LockstepRun): LockstepResult {
       const code = p.peek(sp.rip, 15) ?? n.peek(sp.rip, 15) ?? new Uint8Array(0);
       wp.length = 0;
       wn.length = 0;
-      const ep = p.step(wp);
-      const en = n.step(wn, code.length > 0 && isRepString(code));
+      const rep = code.length > 0 && isRepString(code);
+      const ep = p.step(wp, rep);
+      const en = n.step(wn, rep);
       steps++;
       const problems: string[] = [];
       let insnText = '(no bytes: unmapped)';
