@@ -10,6 +10,7 @@ export type FaultKind =
   | 'divide-error' // SIGFPE FPE_INTDIV (division by zero and quotient overflow alike, as Linux reports #DE)
   | 'misaligned' // SIGSEGV SI_KERNEL (0x80), address 0: #GP from an aligned SSE access
   | 'general-protection' // SIGSEGV SI_KERNEL: e.g. a non-canonical address
+  | 'stack-fault' // SIGBUS SI_KERNEL: #SS, a non-canonical address through RSP/RBP (the stack segment)
   | 'breakpoint' // SIGTRAP SI_KERNEL (int3)
   | 'debug-trap' // SIGTRAP TRAP_BRKPT (int1/icebp), address after it
   | 'privileged' // SIGSEGV SI_KERNEL (hlt, int N in user mode)
@@ -40,6 +41,7 @@ const SIGNAL: Record<FaultKind, [number, number]> = {
   'divide-error': [SIGFPE, FPE_INTDIV],
   misaligned: [SIGSEGV, SI_KERNEL],
   'general-protection': [SIGSEGV, SI_KERNEL],
+  'stack-fault': [SIGBUS, SI_KERNEL],
   'debug-trap': [SIGTRAP, TRAP_BRKPT],
   breakpoint: [SIGTRAP, SI_KERNEL], // the kernel's do_int3 sends SIGTRAP without a TRAP_* code (host_exec shows si_code 0x80)
   privileged: [SIGSEGV, SI_KERNEL],
@@ -64,7 +66,7 @@ export class GuestFault extends Error {
     super(detail ?? kind);
     this.name = 'GuestFault';
     [this.signal, this.code] = SIGNAL[kind];
-    if (kind === 'misaligned' || kind === 'general-protection' || kind === 'privileged') this.address = 0;
+    if (kind === 'misaligned' || kind === 'general-protection' || kind === 'stack-fault' || kind === 'privileged') this.address = 0;
   }
   /** A readable one-liner: kind, access, address, where, what. */
   describe(): string {

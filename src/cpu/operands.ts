@@ -68,7 +68,8 @@ function slowAddress(c: Cpu, m: MemRef): number {
   if (hi < 0x8000) return hi * TWO32 + lo;
   // Canonical kernel-half addresses fault as unmapped memory; non-canonical ones are a #GP.
   if (hi >= 0xffff8000) fault('unmapped', hi * TWO32 + lo, undefined);
-  fault('general-protection', undefined, undefined, `non-canonical address 0x${(hi * TWO32 + lo).toString(16)}`);
+  // Through RSP or RBP the reference uses the stack segment: #SS (SIGBUS) instead of #GP.
+  fault(m.base === 4 || m.base === 5 ? 'stack-fault' : 'general-protection', undefined, undefined, `non-canonical address 0x${(hi * TWO32 + lo).toString(16)}`);
 }
 
 /** Effective address with fast paths for the common shapes (exact in doubles below 2^47, else the exact path). */

@@ -8,7 +8,7 @@ const TWO32 = 4294967296;
 export function userAddress(lo: number, hi: number): number {
   if (hi < 0x8000) return hi * TWO32 + lo;
   if (hi >= 0xffff8000) fault('unmapped', hi * TWO32 + lo);
-  return fault('general-protection', undefined, undefined, 'non-canonical stack address');
+  return fault('stack-fault', undefined, undefined, 'non-canonical stack address');
 }
 
 /** Pushes `bytes` (2, 4, 8) of value (lo, hi). */

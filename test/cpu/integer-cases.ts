@@ -99,7 +99,7 @@ export const CASES: IntCase[] = [
     'bswap ecx', 'bswap r9', 'hex:660fc9',
     'movbe eax, dword ptr [rsi]', 'movbe cx, word ptr [rsi+1]', 'movbe r9, qword ptr [rsi]', 'movbe word ptr [rsi], cx', 'movbe dword ptr [rsi], edx', 'movbe qword ptr [rdi], r10',
     'cbw', 'cwde', 'cdqe', 'cwd', 'cdq', 'cqo',
-    'nop', 'nop dword ptr [rax+rax]', 'nop word ptr [rax+rax]', 'hex:480f1fc0', 'endbr64', 'endbr32', 'pause', 'xchg ax, ax', 'hex:4890',
+    'nop', 'nop dword ptr [rax+rax]', 'nop word ptr [rax+rax]', 'hex:480f1fc0', 'endbr64', 'endbr32', 'pause', 'xchg ax, ax', 'hex:4890', 'hex:f34190', 'hex:f34990', 'hex:f34590',
     'lahf', 'sahf', 'clc', 'stc', 'cmc', 'cld', 'std',
   ].map((asm) => ({ asm })),
   ...CCS.flatMap((cc) => [`cmov${cc} eax, ecx`, `cmov${cc} r9, qword ptr [rsi]`, `cmov${cc} dx, word ptr [rsi]`, `set${cc} bl`, `set${cc} byte ptr [rsi]`].map((asm) => ({ asm }))),
@@ -173,6 +173,12 @@ export const CASES: IntCase[] = [
   { asm: 'jmp rsi' },
   { asm: 'call rax', setup: (s) => void (s.gpr[0] = 0x30000010n) },
   { asm: 'rep stosq', setup: (s) => void ((s.gpr[1] = 600n), (s.gpr[7] = BigInt(MEM_ADDR + 0xe00))) },
+  // non-canonical addresses: #GP (SIGSEGV), or #SS (SIGBUS) through RSP/RBP
+  ...['mov rax, qword ptr [rbx]', 'mov rax, qword ptr [rbp+8]', 'bts qword ptr [rbp], rdi', 'bt qword ptr [rbx], rdi', 'push qword ptr [rbx+8]'].map((asm) => ({
+    asm,
+    setup: (s: State) => void ((s.gpr[3] = 0x8000000000000000n), (s.gpr[5] = 0x7fff000000001000n), (s.gpr[7] = 0x4000000000000000n)),
+  })),
+  { asm: 'push rax', setup: (s) => void (s.gpr[4] = 0x8000000000000010n) },
 
   // traps
   ...['int3', 'ud2', 'hlt', 'int 0x21', 'hex:0fffc0', 'hex:0fb9c0', 'hex:660fffc0', 'hex:480fffc0', 'hex:660fb9c0', 'hex:480fb9c0', 'hex:f1'].map((asm) => ({ asm })),

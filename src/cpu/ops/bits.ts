@@ -20,6 +20,7 @@ function bitTest(kind: BtKind) {
       const base = effectiveAddress(insn.mem!);
       const go = getter(insn, 1, width);
       const shift = Math.log2(width);
+      const stackBased = insn.mem!.base === 4 || insn.mem!.base === 5;
       return (c) => {
         let off = go(c);
         const ohi = c.hi;
@@ -27,7 +28,7 @@ function bitTest(kind: BtKind) {
         const signedOff = width === 64 ? (ohi | 0) * 4294967296 + off : width === 32 ? off | 0 : (off << 16) >> 16;
         const unitIndex = Math.floor(signedOff / width);
         const bit = signedOff - unitIndex * width;
-        const a = bitAddress(base(c), unitIndex * bytes);
+        const a = bitAddress(base(c), unitIndex * bytes, stackBased);
         off = bit;
         apply(c, a, off);
       };
@@ -74,13 +75,13 @@ function bitTest(kind: BtKind) {
 }
 
 /** base + offset, exactly (offset may be up to ±2^61): a user address, or the fault the CPU would raise. */
-function bitAddress(base: number, offset: number): number {
+function bitAddress(base: number, offset: number, stackBased: boolean): number {
   const a = base + offset;
   if (a >= 0 && a < 2 ** 47 && Math.abs(offset) < 2 ** 52) return a;
   const exact = BigInt.asUintN(64, BigInt(base) + BigInt(offset));
   if (exact < 1n << 47n) return Number(exact);
   if (exact >= 0xffff800000000000n) return fault('unmapped', Number(exact), 'read');
-  return fault('general-protection', undefined, undefined, 'non-canonical bit-string address');
+  return fault(stackBased ? 'stack-fault' : 'general-protection', undefined, undefined, 'non-canonical bit-string address');
 }
 
 function clz32(x: number): number {

@@ -193,6 +193,28 @@ const cqo: Exec = (c) => {
 
 const nop: Exec = () => {};
 
+/** F3 90 is pause, but with REX.B it is xchg r8, rax (what the CPU runs; iced names it pause). */
+function pause(insn: Insn): Exec {
+  const k = insn.bytes.indexOf(0x90);
+  const rex = k > 0 && (insn.bytes[k - 1] & 0xf0) === 0x40 ? insn.bytes[k - 1] : 0;
+  if (!(rex & 1)) return nop;
+  const wide = (rex & 8) !== 0;
+  return (c) => {
+    const r = c.r32;
+    const lo = r[0];
+    const hi = r[1];
+    r[0] = r[16];
+    r[16] = lo;
+    if (wide) {
+      r[1] = r[17];
+      r[17] = hi;
+    } else {
+      r[1] = 0;
+      r[17] = 0;
+    }
+  };
+}
+
 // lahf/sahf: SF ZF AF PF CF <-> AH (bit 1 always set).
 const lahf: Exec = (c: Cpu) => {
   const f = (c.rflags & (SF | ZF | AF | PF | CF)) | 2;
@@ -232,7 +254,8 @@ export const handlers: HandlerDef[] = [
   { codes: ['Cwd'], build: () => cwd },
   { codes: ['Cdq'], build: () => cdq },
   { codes: ['Cqo'], build: () => cqo },
-  { codes: ['Nopw', 'Nopd', 'Nopq', 'Nop_rm16', 'Nop_rm32', 'Nop_rm64', 'Endbr64', 'Endbr32', 'Pause'], build: () => nop },
+  { codes: ['Nopw', 'Nopd', 'Nopq', 'Nop_rm16', 'Nop_rm32', 'Nop_rm64', 'Endbr64', 'Endbr32'], build: () => nop },
+  { codes: ['Pause'], build: pause },
   { codes: ['Lahf'], build: () => lahf },
   { codes: ['Sahf'], build: () => sahf },
   { codes: ['Clc'], build: () => (c) => void (c.cf = 0) },
