@@ -1,4 +1,14 @@
 // picemu's library API: machines and processes, calls and stepping, trace types, renderers and test helpers.
+//
+//   const m = await Machine.create({ seed: 1 });            // shared physical memory + page cache
+//   const [a, b] = [m.spawn(), m.spawn()];                  // pids 1, 2: own address space, stack, TLS
+//   a.load('fixtures/libcounter.so'); b.load('fixtures/libcounter.so');
+//   a.call('really_really_nonreentrant').result;            // { type: 'int', value: 0n }
+//   const { events } = b.call('really_really_nonreentrant', [], { trace: true });
+//   traceText(events);                                      // stable text: module+offset, i.0 (.bss), frames
+//   m.frameAt(a, 'libcounter.so', 0x1000) === m.frameAt(b, 'libcounter.so', 0x1000);   // one code frame
+//   a.startCall('bump_twice', [3]); a.step(); a.run({ breakpoints: [...] });            // stepping
+//   expect.extend(picemuMatchers); expect(events).toAccess({ symbol: 'i.0', kind: 'write' });
 export { Machine, type MachineOptions } from './process/machine.ts';
 export {
   Process,
