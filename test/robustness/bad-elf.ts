@@ -1,10 +1,11 @@
-// fixtures/bad-elf/: the inputs the fuzzer found failing, each as NAME.so (small files) or NAME.recipe only
-// (a source file, its sha256, seed and iteration: regenerated), with NAME.json saying what must happen.
+// fixtures/bad-elf/: the inputs the fuzzer found failing, each as NAME.so (small files) or as a byte patch of
+// its source file (large ones: NAME.json holds the source's sha256, its new length and the changed bytes),
+// with NAME.json saying what must happen.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/oracles.ts';
-import { mutantOf, seedFile, type FailingInput, type Stage } from './fuzz-core.ts';
+import { seedFile, type FailingInput, type Stage } from './fuzz-core.ts';
 
 export const badElfDir = join(repoRoot, 'fixtures', 'bad-elf');
 /** Mutants up to this size are kept as files; larger ones as a recipe. */
@@ -19,8 +20,10 @@ export interface BadElfSidecar {
   seed: number;
   iteration: number;
   recipe: string[];
-  /** The mutant is kept as NAME.so (else regenerated from the recipe). */
+  /** The mutant is kept as NAME.so (else rebuilt from `patch`). */
   kept: boolean;
+  /** For a mutant not kept: its length and the byte runs that differ from the source ([file offset, hex]). */
+  patch?: { length: number; runs: [number, string][] };
   /** What must happen: the stage it ends in and the typed error classes allowed there ('ok' for a normal return). */
   expected: { stage: Stage | 'any'; outcomes: string[]; messageIncludes?: string };
   /** Why that is the expectation (what native ld.so does with such a file). */
@@ -48,14 +51,16 @@ export function saveBadElf(f: FailingInput, dir = badElfDir): string | undefined
   const name = `${base}-s${f.seed}-i${f.iteration}`;
   const kept = f.bytes.length <= KEEP_BYTES_LIMIT;
   if (kept) writeFileSync(join(dir, `${name}.so`), f.bytes);
+  const source = seedFile(f.source)!.bytes;
   const sidecar: BadElfSidecar = {
     found: f.result.failure!.split('\n')[0]!,
     source: f.source,
-    sourceSha256: sha256(seedFile(f.source)!.bytes),
+    sourceSha256: sha256(source),
     seed: f.seed,
     iteration: f.iteration,
     recipe: f.recipe,
     kept,
+    ...(kept ? {} : { patch: diff(source, f.bytes) }),
     expected: expectedFor(f),
   };
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(sidecar, null, 2) + '\n');
@@ -75,5 +80,31 @@ export function badElfBytes(name: string, dir = badElfDir): { bytes: Uint8Array;
   const source = existsSync(sidecar.source) ? seedFile(sidecar.source) : null;
   if (!source) return { missing: `source ${sidecar.source} is not on this machine`, sidecar };
   if (sha256(source.bytes) !== sidecar.sourceSha256) return { missing: `source ${sidecar.source} has changed (sha256)`, sidecar };
-  return { bytes: mutantOf(source, sidecar.seed, sidecar.iteration).bytes, sidecar };
+  if (!sidecar.patch) return { missing: 'neither a kept file nor a patch', sidecar };
+  return { bytes: applyPatch(source.bytes, sidecar.patch), sidecar };
+}
+
+/** The runs of bytes where `mutant` differs from `source` (runs closer than 8 bytes merge), and its length. */
+export function diff(source: Uint8Array, mutant: Uint8Array): { length: number; runs: [number, string][] } {
+  const runs: [number, string][] = [];
+  let i = 0;
+  while (i < mutant.length) {
+    if (i < source.length && source[i] === mutant[i]) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    for (let gap = 0; end < mutant.length && gap < 8; end++) gap = end < source.length && source[end] === mutant[end] ? gap + 1 : 0;
+    while (end > i + 1 && end <= source.length && source[end - 1] === mutant[end - 1]) end--;
+    runs.push([i, Buffer.from(mutant.subarray(i, end)).toString('hex')]);
+    i = end;
+  }
+  return { length: mutant.length, runs };
+}
+
+export function applyPatch(source: Uint8Array, patch: { length: number; runs: [number, string][] }): Uint8Array {
+  const out = new Uint8Array(patch.length);
+  out.set(source.subarray(0, Math.min(source.length, patch.length)));
+  for (const [at, hex] of patch.runs) out.set(Buffer.from(hex, 'hex'), at);
+  return out;
 }
