@@ -3,7 +3,7 @@
 import type { ElfFile, ElfSymbol, SectionHeader } from '../elf/types.ts';
 import type { VirtAddr } from '../mm/types.ts';
 import type { Location, ModuleOffset } from './events.ts';
-import { relocationName } from './relocation-names.ts';
+import { relocationTypeName as relocationName } from '../elf/constants.ts';
 
 /** A module loaded somewhere: what symbolization needs of the loader's record. */
 export interface SymbolizableModule {
