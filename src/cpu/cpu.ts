@@ -147,7 +147,14 @@ export class Cpu extends CpuMemory {
 
   /** Forgets decoded code overlapping [va, va+length) (call after changing guest code behind the CPU's back, e.g. poke). */
   invalidateCode(va: number, length: number): void {
-    for (let p = Math.floor(va / 4096); p <= Math.floor((va + Math.max(length, 1) - 1) / 4096); p++) this.codeWrite(p);
+    const first = Math.floor(va / 4096);
+    const last = Math.floor((va + Math.max(length, 1) - 1) / 4096);
+    if (last - first > this.blocksByPage.size) {
+      // A wide range: visit the pages that hold code instead of every page in it.
+      for (const p of [...this.blocksByPage.keys()]) if (p >= first && p <= last) this.codeWrite(p);
+      return;
+    }
+    for (let p = first; p <= last; p++) this.codeWrite(p);
   }
   /** Forgets all decoded code. */
   flushCode(): void {
