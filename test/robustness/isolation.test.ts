@@ -10,6 +10,9 @@ import { Machine } from '../../src/process/machine.ts';
 import type { Process, ProcessModule } from '../../src/process/process.ts';
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_READ, PROT_WRITE, type CachedFile } from '../../src/mm/index.ts';
 import { repoRoot } from '../helpers/oracles.ts';
+import { MachineBackend } from '../../src/repl/machine-backend.ts';
+import { plainPalette } from '../../src/repl/palette.ts';
+import { ReplSession } from '../../src/repl/session.ts';
 
 const libdemo = join(repoRoot, 'fixtures', 'libdemo.so');
 const libz = '/lib/x86_64-linux-gnu/libz.so.1';
@@ -167,6 +170,25 @@ describe('isolation between 8 processes sharing libdemo.so and libz', () => {
     const before = frames();
     const live = machine.physical.liveCount;
     for (const p of procs) for (const m of p.modules) for (const { va } of pagesOf(p, m)) p.space.peek(va, PAGE_SIZE);
+    expect(frames()).toEqual(before);
+    expect(machine.physical.liveCount).toBe(live);
+  });
+
+  it("the REPL's x over every page of every module in every process changes no frame (no paging in, no COW break)", async () => {
+    const frames = () => procs.flatMap((p) => p.modules.flatMap((m) => pagesOf(p, m).map(({ va }) => {
+      const f = p.space.frameAt(va);
+      return f && `${f.frame}/${f.mapCount}/${f.writable}/${f.dirty}`;
+    })));
+    const before = frames();
+    const live = machine.physical.liveCount;
+    const printed: string[] = [];
+    const session = new ReplSession(new MachineBackend(machine), plainPalette, (t) => printed.push(t));
+    for (const p of procs) {
+      expect(await session.handle(`p ${p.pid}`)).toBe(true);
+      for (const m of p.modules) for (const { va } of pagesOf(p, m)) expect(await session.handle(`x 0x${(va + 0x10).toString(16)} 32`)).toBe(true);
+    }
+    expect(printed.filter((l) => l.startsWith('error')).slice(0, 3)).toEqual([]);
+    expect(printed.length).toBeGreaterThan(procs.length * 100);
     expect(frames()).toEqual(before);
     expect(machine.physical.liveCount).toBe(live);
   });
