@@ -1,19 +1,31 @@
 // picemu's x86-64 CPU: public API.
 //
-//   const cpu = new Cpu(memory, { bitness: 64, profile: SSE2_PROFILE });   // memory: a GuestMemory (src/mm/types.ts)
-//   cpu.setReg('rsp', 0x7fff0000n); cpu.rip = entry;                        // registers by name (registers.ts), or cpu.r32/xmm* directly
+//   const cpu = new Cpu(memory, { bitness: 64, profile: SSE2_PROFILE, jit: 'auto' });  // memory: a GuestMemory (src/mm/types.ts)
+//   cpu.setReg('rsp', 0x7fff0000n); cpu.rip = entry;             // registers by name (registers.ts), or cpu.r32 / cpu.xmm* directly
 //   const out = cpu.run({ until, maxInstructions, deadlineMs, stopRequested });
 //   // out.kind: 'until' | 'budget' (exactly maxInstructions) | 'timeout' | 'stopped' | 'fault' (out.fault: GuestFault)
-//   //           | 'halt' | 'syscall' (no syscall hook: RIP after it, the embedder performs it and resumes)
-//   cpu.step();                                                            // one instruction
+//   //           | 'halt' (RIP after the hlt) | 'syscall' (no syscall hook: RIP after it; perform it and resume)
+//   cpu.step();                                                  // one instruction
 //   cpu.setHooks({ code, block, memRead, memReadAfter, memWrite, memFetch, invalid, interrupt, syscall, access });
-//   // no hooks: the fast loop (no per-instruction or per-access hook cost); code/block/mem hooks: the hooked loop.
-//   cpu.requestStop();                                                     // from a hook (unicorn emu_stop)
-//   cpu.invalidateCode(va, len);                                           // after writing code behind the CPU (poke)
+//   cpu.requestStop();                                           // from a hook (unicorn emu_stop): before the next instruction
+//   cpu.invalidateCode(va, len);                                 // after changing guest code behind the CPU (poke, shared buffers)
 //
-// Faults are precise: RIP is the faulting instruction and nothing of it is committed (int3: RIP after it).
-// Decoded code is cached per basic block; writes through the CPU to a page holding decoded code invalidate it,
-// and a changed memory epoch makes blocks re-check that their frames are still the ones they were decoded from.
+// Loops: without hooks, the fast loop runs cached basic blocks; a block that has run `jitThreshold` (16)
+// times is compiled into one JS function (jit.ts: common integer forms inline, flags computed only where
+// read, every other instruction through its handler). Code, block, memory, fetch or invalid-access hooks
+// select the hooked loop (one instruction at a time; the TLB is bypassed when memory hooks want every access;
+// RIP reads as the current instruction's address inside memory hooks, as in unicorn).
+// Counting: every executed instruction counts once, and so does every iteration of a rep string instruction
+// (unicorn's model), so budgets stop mid-rep with RCX/RSI/RDI showing the progress.
+// Faults are precise: RIP is the faulting instruction and nothing of it is committed (int3/int1: RIP after).
+// Kinds and signals (faults.ts): unmapped/protection (SIGSEGV MAPERR/ACCERR + address), beyond-eof (SIGBUS),
+// invalid-opcode/unimplemented (SIGILL ILL_ILLOPN; unimplemented names the instruction and its bytes),
+// divide-error (SIGFPE FPE_INTDIV), misaligned/general-protection/privileged (SIGSEGV SI_KERNEL, address 0),
+// stack-fault (#SS through RSP/RBP: SIGBUS SI_KERNEL), breakpoint (int3: SIGTRAP SI_KERNEL), debug-trap (int1).
+// Decoded code is cached per basic block; writes through the CPU to a page holding decoded code invalidate
+// it (the running block stops before stale instructions), and a changed memory epoch makes blocks re-check
+// that their frames are still the ones they were decoded from. The handler table (table.ts) says how to
+// add an instruction; implementedCodes() lists every implemented iced Code with its ops file.
 export { Cpu, type CpuOptions, type RunOptions, type RunOutcome } from './cpu.ts';
 export type { CpuHooks } from './memory-access.ts';
 export { GuestFault, type FaultKind } from './faults.ts';
