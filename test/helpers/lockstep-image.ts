@@ -2,6 +2,7 @@
 // relocated against itself, a stack, a TCB with a canary and static TLS, argument buffers and sentinels.
 import { readFileSync } from 'node:fs';
 import { parseElf, PF_R, PF_W, PF_X, type ElfFile } from '../../src/elf/index.ts';
+import { loadIntoFreshSpaces } from '../../src/loader/index.ts';
 
 export const PAGE = 4096;
 const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
@@ -238,4 +239,30 @@ export function callRegisters(image: Image, args: (number | bigint)[]): { gpr: b
   args.forEach((a, i) => (gpr[order[i]] = BigInt.asUintN(64, BigInt(a))));
   gpr[4] = BigInt(rsp);
   return { gpr, rip: 0 };
+}
+
+/**
+ * The same job done by picemu's own loader (src/loader, with its DT_NEEDED dependencies and their
+ * relocations): every page of every mapping of the loaded address space except its [stack] is copied, with
+ * its protection, into the image, so both engines run exactly what picemu's loader produced.
+ */
+export function mapWithPicemuLoader(image: Image, path: string): MappedLibrary {
+  const { spaces } = loadIntoFreshSpaces(path, { seed: null });
+  const { space, result } = spaces[0];
+  for (const vma of space.mappings()) {
+    if (vma.growsDown) continue;
+    for (let va = vma.start; va < vma.end; va += PAGE) {
+      const bytes = space.peek(va, PAGE);
+      if (!bytes) throw new Error(`${path}: picemu's loader maps 0x${va.toString(16)} but peek finds nothing there`);
+      if (image.pages.has(va)) throw new Error(`${path}: picemu's loader mapped 0x${va.toString(16)}, which the lockstep layout uses`);
+      image.map(va, va + PAGE, vma.prot);
+      image.write(va, bytes);
+    }
+  }
+  const root = result.root;
+  const exports = new Map<string, { address: number; type: number; size: number }>();
+  for (const sym of root.dynamicSymbols) {
+    if (sym.defined && sym.name && sym.binding !== 0 && sym.shndx !== 0xfff1 && sym.type !== 6) exports.set(sym.name, { address: root.base + sym.value, type: sym.type, size: sym.size });
+  }
+  return { path, elf: root.elf, base: root.base, exports, unresolved: new Map() };
 }
