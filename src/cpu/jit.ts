@@ -95,9 +95,12 @@ function flags64(kind: 'add' | 'sub' | 'logic', live: number): string {
 }
 
 function alu(gen: Gen, insn: Insn, kind: AluKind, live: number): Emitted | null {
-  const [d, s] = insn.ops;
-  if (d.kind !== 'gpr' || (d.width !== 32 && d.width !== 64)) return null;
+  const [d0, s] = insn.ops;
   const writes = kind !== 'cmp' && kind !== 'test';
+  // cmp/test with a memory first operand: compare the loaded value (nothing is written back).
+  if (d0.kind === 'mem' && !writes && (d0.size === 4 || d0.size === 8) && (s.kind === 'gpr' || s.kind === 'imm')) return aluMemCompare(gen, insn, kind, live, d0.size === 4 ? 32 : 64);
+  const d = d0;
+  if (d.kind !== 'gpr' || (d.width !== 32 && d.width !== 64)) return null;
   const family = kind === 'add' || kind === 'adc' ? 'add' : kind === 'sub' || kind === 'sbb' || kind === 'cmp' ? 'sub' : 'logic';
   const carry = kind === 'adc' ? ' + c.cf' : kind === 'sbb' ? ' - c.cf' : '';
   const op = kind === 'and' || kind === 'test' ? '&' : kind === 'or' ? '|' : '^';
@@ -141,6 +144,24 @@ function alu(gen: Gen, insn: Insn, kind: AluKind, live: number): Emitted | null 
         : `const sl = al - bl${carry}, sh = ah - bh - (sl < 0 ? 1 : 0), vl = sl >>> 0, vh = sh >>> 0;`;
   const store = writes ? `${lo(d)} = vl; ${hi(d)} = vh;` : '';
   return { code: `{ ${pre} ${head} ${body} ${flags64(family, live)} ${store} }`, mayFault };
+}
+
+function aluMemCompare(gen: Gen, insn: Insn, kind: AluKind, live: number, width: 32 | 64): Emitted | null {
+  const s = insn.ops[1];
+  const family = kind === 'cmp' ? 'sub' : 'logic';
+  const pre = address(gen, insn.mem!);
+  if (width === 32) {
+    const b = src32(s, 32);
+    if (!b) return null;
+    const body = family === 'logic' ? 'const a0 = c.read32(a), b0 = ' + b + ', v = (a0 & b0) >>> 0;' : 'const a0 = c.read32(a), b0 = ' + b + ', s = a0 - b0, v = s >>> 0;';
+    return { code: `{ ${pre} ${body} ${flags32(family, live)} }`, mayFault: true };
+  }
+  if (s.kind === 'gpr' && s.width !== 64) return null;
+  const bl = s.kind === 'gpr' ? lo(s) : String((s as ImmOperand).lo >>> 0);
+  const bh = s.kind === 'gpr' ? hi(s) : String((s as ImmOperand).hi >>> 0);
+  const head = `const al = c.read64(a), ah = c.hi, bl = ${bl}, bh = ${bh};`;
+  const body = family === 'logic' ? 'const vl = (al & bl) >>> 0, vh = (ah & bh) >>> 0;' : 'const sl = al - bl, sh = ah - bh - (sl < 0 ? 1 : 0), vl = sl >>> 0, vh = sh >>> 0;';
+  return { code: `{ ${pre} ${head} ${body} ${flags64(family, live)} }`, mayFault: true };
 }
 
 function unary(insn: Insn, live: number): Emitted | null {
