@@ -74,6 +74,7 @@ function signalOf(e: StepEnd): string {
   if (e.what.startsWith('unmapped-')) return '11/1';
   if (e.what.startsWith('protection-')) return '11/2';
   if (e.what === 'general-protection') return '11/128';
+  if (e.what === 'stack-fault') return '7/128'; // #SS (a non-canonical rsp/rbp-based address): SIGBUS SI_KERNEL
   if (e.what === 'invalid-opcode' || e.what === 'unimplemented') return '4';
   if (e.what === 'divide-error') return '8/1';
   if (e.what === 'simd-exception') return '8';
@@ -87,7 +88,7 @@ function signalOf(e: StepEnd): string {
 function hostSignal(signo: number, code: number): string {
   if (signo === 11) return `11/${code}`;
   if (signo === 8 && (code === 1 || code === 2)) return '8/1';
-  if (signo === 5) return `5/${code}`;
+  if (signo === 5 || signo === 7) return `${signo}/${code}`;
   return String(signo);
 }
 

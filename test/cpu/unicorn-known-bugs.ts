@@ -136,9 +136,9 @@ export const UNICORN_KNOWN_BUGS: readonly KnownDifference[] = [
     id: 'non-canonical-as-page-fault',
     kind: 'unicorn-bug',
     forms: /^(Bt|Bts|Btr|Btc)_/,
-    when: (j) => j.host.startsWith('SIG 11 128') && unicornEnd(j).startsWith('unmapped'),
+    when: (j) => (j.host.startsWith('SIG 11 128') || j.host.startsWith('SIG 7 128')) && unicornEnd(j).startsWith('unmapped'),
     unicorn: 'reports an access to a non-canonical address (bt with a large register bit offset) as an unmapped read',
-    host: '#GP: SIGSEGV SI_KERNEL',
+    host: '#GP: SIGSEGV SI_KERNEL; #SS (SIGBUS SI_KERNEL) when the address is rbp/rsp-based',
   },
   {
     id: 'cmpxchg32-dest-zero-extended',
