@@ -20,8 +20,9 @@ function gpr(name: string, r: number, bits: 8 | 16 | 32 | 64, shift = 0): void {
     read: (c) => (c.r64[r] >> sh) & mask,
     write: (c, v) => {
       v = BigInt.asUintN(bits, v);
-      // 32-bit writes zero-extend, as the instruction set does.
-      c.r64[r] = bits === 32 ? v : bits === 64 ? v : (c.r64[r] & ~(mask << sh) & M64) | (v << sh);
+      // A write through a narrower name changes only those bits (as unicorn's uc_reg_write and debuggers do;
+      // it is the instruction set, not the register file, that zero-extends 32-bit results).
+      c.r64[r] = bits === 64 ? v : (c.r64[r] & ~(mask << sh) & M64) | (v << sh);
     },
   });
 }
