@@ -4,7 +4,7 @@ import * as C from './constants.ts';
 import { ElfError, hexOf } from './errors.ts';
 import { fileWindow, isPowerOfTwo } from './program-headers.ts';
 import type { Reader } from './reader.ts';
-import type { ElfSymbol, GnuHashTable, ProgramHeader, SysvHashTable } from './types.ts';
+import type { ElfSymbol, FileOffset, GnuHashTable, ProgramHeader, SysvHashTable } from './types.ts';
 
 /** The GNU hash function (dl_new_hash). */
 export function gnuHash(name: string): number {
@@ -153,26 +153,56 @@ export function checkSysvHash(t: SysvHashTable, symbols: readonly ElfSymbol[]): 
   }
 }
 
+/**
+ * An optional observer of what a lookup reads (for callers that model ld.so's memory accesses, such as the
+ * loader, which reads the same bytes through the mapping): it changes nothing about the lookup.
+ */
+export interface HashProbe {
+  /** `size` bytes of the hash table were read at file offset `offset` (a bloom word, a bucket, a chain word). */
+  word(offset: FileOffset, size: number): void;
+  /** Dynamic symbol `index` was compared with the name (its hash matched, for DT_GNU_HASH). */
+  symbol(index: number): void;
+}
+
 /** Symbols in the hash chain for `name` whose name matches (defined or not), in chain order. */
-export function hashChainMatches(gnu: GnuHashTable | undefined, sysv: SysvHashTable | undefined, symbols: readonly ElfSymbol[], name: string): ElfSymbol[] {
+export function hashChainMatches(
+  gnu: GnuHashTable | undefined,
+  sysv: SysvHashTable | undefined,
+  symbols: readonly ElfSymbol[],
+  name: string,
+  probe?: HashProbe,
+): ElfSymbol[] {
   const out: ElfSymbol[] = [];
   if (gnu) {
     const h = gnuHash(name);
+    const bucketsAt = gnu.tableOffset + 16 + gnu.bloomSize * 8;
+    const chainsAt = bucketsAt + gnu.nbuckets * 4;
+    probe?.word(gnu.tableOffset + 16 + (Math.floor(h / 64) & (gnu.bloomSize - 1)) * 8, 8);
     if (!bloomAccepts(gnu, h)) return out;
+    probe?.word(bucketsAt + (h % gnu.nbuckets) * 4, 4);
     let i = gnu.buckets[h % gnu.nbuckets]!;
     if (i === 0) return out;
     for (; i < gnu.symbolCount && i < symbols.length; i++) {
+      probe?.word(chainsAt + (i - gnu.symoffset) * 4, 4);
       const entry = gnu.chains[i - gnu.symoffset]!;
-      if (((entry ^ h) >>> 1) === 0 && symbols[i]!.name === name) out.push(symbols[i]!);
+      if (((entry ^ h) >>> 1) === 0) {
+        probe?.symbol(i);
+        if (symbols[i]!.name === name) out.push(symbols[i]!);
+      }
       if (entry & 1) break;
     }
     return out;
   }
   if (sysv) {
     const h = elfHash(name);
+    const bucketsAt = sysv.tableOffset + 8;
+    const chainsAt = bucketsAt + sysv.nbucket * 4;
+    probe?.word(bucketsAt + (h % sysv.nbucket) * 4, 4);
     let steps = 0;
     for (let i = sysv.buckets[h % sysv.nbucket]!; i !== 0 && steps <= sysv.nchain; i = sysv.chains[i]!, steps++) {
+      probe?.symbol(i);
       if (symbols[i]?.name === name) out.push(symbols[i]!);
+      probe?.word(chainsAt + i * 4, 4);
     }
   }
   return out;

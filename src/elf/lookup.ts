@@ -1,14 +1,17 @@
 // Symbol lookup by name (and version) through the file's own hash tables, with ld.so's matching rules.
 import * as C from './constants.ts';
-import { hashChainMatches, isLookupCandidate } from './hash.ts';
-import type { ElfFile, ElfSymbol, SectionHeader } from './types.ts';
+import { type HashProbe, hashChainMatches, isLookupCandidate } from './hash.ts';
+import type { ElfFile, ElfSymbol, FileOffset, SectionHeader } from './types.ts';
+
+export type { HashProbe } from './hash.ts';
 
 /**
  * Every dynamic symbol named `name` that ld.so would accept as a definition, in hash-chain order
- * (DT_GNU_HASH when present, else DT_HASH). Versions are not filtered.
+ * (DT_GNU_HASH when present, else DT_HASH). Versions are not filtered. `probe` (optional) is told each hash
+ * word and symbol the walk reads, to the end of the chain.
  */
-export function lookupCandidates(elf: ElfFile, name: string): ElfSymbol[] {
-  return hashChainMatches(elf.hashTables.gnu, elf.hashTables.sysv, elf.dynamicSymbols, name).filter(isLookupCandidate);
+export function lookupCandidates(elf: ElfFile, name: string, probe?: HashProbe): ElfSymbol[] {
+  return hashChainMatches(elf.hashTables.gnu, elf.hashTables.sysv, elf.dynamicSymbols, name, probe).filter(isLookupCandidate);
 }
 
 /**
@@ -16,9 +19,22 @@ export function lookupCandidates(elf: ElfFile, name: string): ElfSymbol[] {
  * - with `version` (e.g. `GLIBC_2.2.5`): a symbol of that version (default or hidden), or, as ld.so's check_match
  *   allows, an unversioned one (versym index 0, or 1 when the file defines no versions) that is not hidden;
  * - without: the default definition (`name@@VER`) or an unversioned one, as dlsym returns it.
+ * `probe` (optional) is told what ld.so's do_lookup_x reads: the hash words and symbols up to the one it
+ * returns (ld.so stops there), or the whole walk when nothing matches.
  */
-export function lookupSymbol(elf: ElfFile, name: string, version?: string): ElfSymbol | undefined {
-  const candidates = lookupCandidates(elf, name);
+export function lookupSymbol(elf: ElfFile, name: string, version?: string, probe?: HashProbe): ElfSymbol | undefined {
+  if (!probe) return pickDefinition(elf, lookupCandidates(elf, name), version);
+  const reads: (readonly [FileOffset, number] | number)[] = [];
+  const found = pickDefinition(elf, lookupCandidates(elf, name, { word: (at, size) => reads.push([at, size]), symbol: (i) => reads.push(i) }), version);
+  const last = found ? reads.indexOf(found.index) : reads.length - 1;
+  for (const r of reads.slice(0, last + 1)) {
+    if (typeof r === 'number') probe.symbol(r);
+    else probe.word(r[0], r[1]);
+  }
+  return found;
+}
+
+function pickDefinition(elf: ElfFile, candidates: ElfSymbol[], version: string | undefined): ElfSymbol | undefined {
   if (elf.dynamic?.versym === undefined) return candidates[0];
   const baseDefined = elf.versionDefinitions.some((d) => d.index === C.VER_NDX_GLOBAL);
   const unversioned = (s: ElfSymbol) =>

@@ -1,10 +1,23 @@
 // The dynamic linker for one address space: what ld.so does for dlopen(RTLD_NOW | RTLD_GLOBAL), as
 // numbered steps in Linker.load. Symbols resolve in load order (the root, then its dependencies breadth
 // first, after anything loaded before); relocations come from a table (relocation-table.ts) and are
-// written through the address space, so the pages they touch become private as in the kernel.
+// written through the address space, so the pages they touch become private as in the kernel. What ld.so
+// reads through the mapping (dynamic section, relocation entries, symbols, names, versions, hash words) is
+// read through the address space too (mapping-reads.ts), so those pages are present as in the kernel.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
+  type DynamicEntry,
+  DT_GNU_HASH,
+  DT_HASH,
+  DT_JMPREL,
+  DT_PLTGOT,
+  DT_REL,
+  DT_RELA,
+  DT_RELR,
+  DT_STRTAB,
+  DT_SYMTAB,
+  DT_VERSYM,
   type ElfFile,
   type ElfSymbol,
   lookupSymbol,
@@ -18,6 +31,7 @@ import {
   VER_FLG_WEAK,
 } from '../elf/index.ts';
 import { type AddressSpace, fileIdentityOf, PAGE_SIZE, pageAlignDown, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/index.ts';
+import { MappingReads } from './mapping-reads.ts';
 import { mapSegments } from './map-segments.ts';
 import { relocationName, relocationTable, type SymbolBinding } from './relocation-table.ts';
 import { findLibrary, type Requester, type SearchOptions } from './search.ts';
@@ -94,7 +108,10 @@ export class Linker {
     return this.modules.find((m) => va >= m.mapStart && va < m.mapEnd);
   }
 
-  /** Looks `name` up in the global scope, as dlsym(RTLD_DEFAULT) would; the mapped address and where. */
+  /**
+   * Looks `name` up in the global scope, as dlsym(RTLD_DEFAULT) would; the mapped address and where. An
+   * inspection: it pages nothing in (the REPL and symbolization use it).
+   */
   lookup(name: string, version?: string): { address: VirtAddr; module: LoadedModule; symbol: ElfSymbol } | undefined {
     const d = this.findDefinition(name, version);
     return d && { address: d.module.base + d.symbol.value, module: d.module, symbol: d.symbol };
@@ -112,10 +129,11 @@ export class Linker {
     if (!rootPath) throw new LoadError(`${path}: cannot open shared object file: No such file or directory`);
 
     const loaded: LoadedModule[] = [];
+    const reads = new MappingReads(this.space);
     try {
       // 2. Map: the root, then its DT_NEEDED dependencies breadth first, each mapped when first met
       //    (_dl_map_object_deps), so each lands below the previous one.
-      const root = this.mapModule(path, rootPath, undefined, loaded);
+      const root = this.mapModule(path, rootPath, undefined, loaded, reads);
       for (let i = 0; i < loaded.length; i++) {
         const record = this.recordOf(loaded[i]);
         for (const needed of loaded[i].elf.dynamic?.needed ?? []) {
@@ -123,7 +141,7 @@ export class Linker {
           if (!dep) {
             const found = findLibrary(needed, record.requester, this.options);
             if (!found) throw new LoadError(`${needed}: cannot open shared object file: No such file or directory`);
-            dep = this.mapModule(needed, found, record.requester, loaded);
+            dep = this.mapModule(needed, found, record.requester, loaded, reads);
           }
           loaded[i].dependencies.push(dep);
         }
@@ -131,7 +149,7 @@ export class Linker {
 
       // 3. Versions: each version a module needs must be defined by the file that should provide it
       //    (_dl_check_map_versions).
-      for (const m of loaded) this.checkVersions(m);
+      for (const m of loaded) this.checkVersions(m, reads);
 
       // 4. TLS: module ids and static TLS offsets.
       for (const m of loaded) this.assignTls(m);
@@ -141,7 +159,7 @@ export class Linker {
       const pendingIfuncs: PendingIfunc[] = [];
       const unsupported = new Map<string, number>();
       for (let i = loaded.length - 1; i >= 0; i--) {
-        this.relocate(loaded[i], pendingIfuncs, unsupported);
+        this.relocate(loaded[i], pendingIfuncs, unsupported, reads);
         this.protectRelro(loaded[i]);
       }
 
@@ -168,7 +186,7 @@ export class Linker {
 
   // ---- steps ------------------------------------------------------------------------------------------
 
-  private mapModule(requestedAs: string, path: string, requester: Requester | undefined, loaded: LoadedModule[]): LoadedModule {
+  private mapModule(requestedAs: string, path: string, requester: Requester | undefined, loaded: LoadedModule[], reads: MappingReads): LoadedModule {
     const identity = fileIdentityOf(path);
     const key = `${identity.dev.major}:${identity.dev.minor}:${identity.inode}`;
     const same = this.records.find((r) => r.identityKey === key);
@@ -210,10 +228,35 @@ export class Linker {
       names,
     });
     loaded.push(module);
+    // What ld.so reads through the new mapping: dynamic section, hash header, names, program headers.
+    reads.of(module).mapped();
+    this.adjustDynamic(module);
     return module;
   }
 
-  private checkVersions(m: LoadedModule): void {
+  /**
+   * elf_get_dynamic_info's ADJUST_DYN_INFO: on x86-64 ld.so adds the load base to the d_ptr of the address
+   * tags it uses, in the mapped dynamic section (when its segment is writable, and the base is not 0). A
+   * write: the kernel shows that page Private_Dirty even in a library without relocations.
+   */
+  private adjustDynamic(m: LoadedModule): void {
+    const d = m.elf.dynamic!;
+    const holder = m.elf.loads.find((ph) => d.entries.length > 0 && d.entries[0]!.entryOffset >= ph.offset && d.entries[0]!.entryOffset < ph.offset + ph.filesz);
+    if (m.base === 0 || !holder || !(holder.flags & 2 /* PF_W */)) return;
+    const last = new Map<number, DynamicEntry>(); // info[tag]: the last entry of each tag
+    for (const e of d.entries) last.set(e.tag, e);
+    for (const tag of ADJUSTED_TAGS) {
+      const e = last.get(tag);
+      if (!e || ((tag === DT_RELA || tag === DT_REL) && e.value === 0)) continue;
+      writeU64(this.space, m.base + holder.vaddr + (e.entryOffset - holder.offset) + 8, BigInt(e.value) + BigInt(m.base));
+    }
+  }
+
+  private checkVersions(m: LoadedModule, reads: MappingReads): void {
+    reads.of(m).versions((file) => {
+      const p = m.dependencies.find((d) => this.recordOf(d).names.has(file));
+      return p && p.elf.versionDefinitions.length > 0 ? reads.of(p) : undefined;
+    });
     for (const need of m.elf.versionNeeds) {
       const provider = m.dependencies.find((d) => this.recordOf(d).names.has(need.file));
       // ld.so checks only files loaded as dependencies, and says nothing of one without any versions.
@@ -247,8 +290,10 @@ export class Linker {
     m.tls = info;
   }
 
-  private relocate(m: LoadedModule, pending: PendingIfunc[], unsupported: Map<string, number>): void {
+  private relocate(m: LoadedModule, pending: PendingIfunc[], unsupported: Map<string, number>, reads: MappingReads): void {
     const space = this.space;
+    const own = reads.of(m);
+    own.relocationTables();
     const elf = m.elf;
     const textrel = elf.dynamic?.textrel ?? false;
     // DT_TEXTREL: the read-only segments are made writable while relocating, as ld.so does.
@@ -295,11 +340,12 @@ export class Linker {
         let version: string | undefined;
         if (kind.symbolic && r.symbolIndex !== 0) {
           const sym = m.dynamicSymbols[r.symbolIndex];
+          own.reference(sym);
           symbolName = sym.name;
           version = sym.namesVersion ? undefined : sym.version;
           let bound = bindings.get(r.symbolIndex);
           if (bound === undefined) {
-            bound = this.bindSymbol(m, sym, r.type);
+            bound = this.bindSymbol(m, sym, r.type, reads);
             bindings.set(r.symbolIndex, bound);
           }
           if (bound === null) continue; // cannot happen: bindSymbol throws or binds
@@ -348,13 +394,13 @@ export class Linker {
    * symbol binds to its own module; otherwise the first definition in the global scope; an undefined weak
    * symbol to 0; an undefined function to a trap address; an undefined object is an error, as ld.so's.
    */
-  private bindSymbol(m: LoadedModule, sym: ElfSymbol, type: number): { binding: SymbolBinding; definedIn: string; ifunc?: Definition } {
+  private bindSymbol(m: LoadedModule, sym: ElfSymbol, type: number, reads: MappingReads): { binding: SymbolBinding; definedIn: string; ifunc?: Definition } {
     let def: Definition | undefined;
     if (sym.binding === STB_LOCAL || (sym.visibility !== 0 && sym.defined)) {
       def = { module: m, symbol: sym };
     } else {
       const version = sym.namesVersion ? undefined : sym.version;
-      def = this.findDefinition(sym.name, version);
+      def = this.findDefinition(sym.name, version, reads);
     }
     if (!def) {
       if (sym.binding === STB_WEAK) return { binding: { address: 0n, stValue: 0n }, definedIn: 'weak-undefined' };
@@ -382,9 +428,10 @@ export class Linker {
     };
   }
 
-  private findDefinition(name: string, version: string | undefined): Definition | undefined {
+  /** The first definition in the global scope; with `reads`, what ld.so reads in each object searched is read. */
+  private findDefinition(name: string, version: string | undefined, reads?: MappingReads): Definition | undefined {
     for (const r of this.records) {
-      const symbol = lookupSymbol(r.module.elf, name, version);
+      const symbol = lookupSymbol(r.module.elf, name, version, reads?.of(r.module).lookupProbe(name));
       if (symbol) return { module: r.module, symbol };
     }
     return undefined;
@@ -447,6 +494,9 @@ export class Linker {
     return undefined;
   }
 }
+
+/** The d_ptr tags elf_get_dynamic_info relocates in place (glibc 2.36; DT_RELA/DT_REL only when not 0). */
+const ADJUSTED_TAGS = [DT_HASH, DT_PLTGOT, DT_STRTAB, DT_SYMTAB, DT_RELR, DT_JMPREL, DT_VERSYM, DT_GNU_HASH, DT_RELA, DT_REL];
 
 /** Little-endian 64-bit store through the address space (a guest-like write: COW broken, protections checked). */
 function writeU64(space: AddressSpace, slot: VirtAddr, value: bigint): void {
