@@ -100,6 +100,7 @@ function alu(gen: Gen, insn: Insn, kind: AluKind, live: number): Emitted | null 
   // cmp/test with a memory first operand: compare the loaded value (nothing is written back).
   if (d0.kind === 'mem' && !writes && (d0.size === 4 || d0.size === 8) && (s.kind === 'gpr' || s.kind === 'imm')) return aluMemCompare(gen, insn, kind, live, d0.size === 4 ? 32 : 64);
   const d = d0;
+  if (d.kind === 'gpr' && d.width === 8 && !d.high8 && (s.kind === 'imm' || (s.kind === 'gpr' && s.width === 8 && !s.high8))) return alu8(insn, kind, live, d);
   if (d.kind !== 'gpr' || (d.width !== 32 && d.width !== 64)) return null;
   const family = kind === 'add' || kind === 'adc' ? 'add' : kind === 'sub' || kind === 'sbb' || kind === 'cmp' ? 'sub' : 'logic';
   const carry = kind === 'adc' ? ' + c.cf' : kind === 'sbb' ? ' - c.cf' : '';
@@ -144,6 +145,73 @@ function alu(gen: Gen, insn: Insn, kind: AluKind, live: number): Emitted | null 
         : `const sl = al - bl${carry}, sh = ah - bh - (sl < 0 ? 1 : 0), vl = sl >>> 0, vh = sh >>> 0;`;
   const store = writes ? `${lo(d)} = vl; ${hi(d)} = vh;` : '';
   return { code: `{ ${pre} ${head} ${body} ${flags64(family, live)} ${store} }`, mayFault };
+}
+
+/** 8-bit ALU between low-byte registers or with an immediate. */
+function alu8(insn: Insn, kind: AluKind, live: number, d: GprOperand): Emitted | null {
+  const s = insn.ops[1];
+  const writes = kind !== 'cmp' && kind !== 'test';
+  const family = kind === 'add' || kind === 'adc' ? 'add' : kind === 'sub' || kind === 'sbb' || kind === 'cmp' ? 'sub' : 'logic';
+  const carry = kind === 'adc' ? ' + c.cf' : kind === 'sbb' ? ' - c.cf' : '';
+  const op = kind === 'and' || kind === 'test' ? '&' : kind === 'or' ? '|' : '^';
+  const b = s.kind === 'imm' ? String(s.lo & 0xff) : `(${lo(s as GprOperand)} & 0xff)`;
+  const body =
+    family === 'logic'
+      ? `const a0 = ${lo(d)} & 0xff, b0 = ${b}, v = a0 ${op} b0;`
+      : `const a0 = ${lo(d)} & 0xff, b0 = ${b}, s = a0 ${family === 'add' ? '+' : '-'} b0${carry}, v = s & 0xff;`;
+  const f: string[] = [];
+  if (live & CF) f.push(family === 'add' ? 'c.cf = s > 255 ? 1 : 0;' : family === 'sub' ? 'c.cf = s < 0 ? 1 : 0;' : 'c.cf = 0;');
+  if (live & OF) f.push(family === 'add' ? 'c.of = (((a0 ^ v) & (b0 ^ v)) >>> 7) & 1;' : family === 'sub' ? 'c.of = (((a0 ^ b0) & (a0 ^ v)) >>> 7) & 1;' : 'c.of = 0;');
+  if (live & ZF) f.push('c.zr = v;');
+  if (live & SF) f.push('c.sr = v << 24;');
+  if (live & PF) f.push('c.pr = v;');
+  if (live & AF) f.push(family === 'logic' ? 'c.ar = 0;' : 'c.ar = a0 ^ b0 ^ v;');
+  const store = writes ? `${lo(d)} = (${lo(d)} & 0xffffff00) | v;` : '';
+  return { code: `{ ${body} ${f.join(' ')} ${store} }`, mayFault: false };
+}
+
+/** shl/shr/sar of a 64-bit register by a constant nonzero count. */
+function shift64(insn: Insn, live: number, d: GprOperand, n: number): Emitted | null {
+  const m = insn.mnemonic;
+  const L = lo(d);
+  const H = hi(d);
+  let body: string;
+  let cf: string;
+  let of: string;
+  if (m === Mnemonic.Shl || m === Mnemonic.Sal) {
+    if (n < 32) {
+      body = `const vh = ((ah << ${n}) | (al >>> ${32 - n})) >>> 0, vl = (al << ${n}) >>> 0;`;
+      cf = `(ah >>> ${32 - n}) & 1`;
+    } else if (n === 32) {
+      body = 'const vh = al, vl = 0;';
+      cf = 'ah & 1';
+    } else {
+      body = `const vh = (al << ${n - 32}) >>> 0, vl = 0;`;
+      cf = `(al >>> ${64 - n}) & 1`;
+    }
+    of = '(vh >>> 31) ^ c.cf';
+  } else if (m === Mnemonic.Shr || m === Mnemonic.Sar) {
+    const sar = m === Mnemonic.Sar;
+    if (n < 32) {
+      body = `const vl = ((al >>> ${n}) | (ah << ${32 - n})) >>> 0, vh = ${sar ? `((ah | 0) >> ${n}) >>> 0` : `ah >>> ${n}`};`;
+      cf = `(al >>> ${n - 1}) & 1`;
+    } else if (n === 32) {
+      body = `const vl = ah, vh = ${sar ? '((ah | 0) >> 31) >>> 0' : '0'};`;
+      cf = 'al >>> 31';
+    } else {
+      body = `const vl = ${sar ? `((ah | 0) >> ${n - 32}) >>> 0` : `ah >>> ${n - 32}`}, vh = ${sar ? '((ah | 0) >> 31) >>> 0' : '0'};`;
+      cf = sar ? `((ah | 0) >> ${n - 33}) & 1` : `(ah >>> ${n - 33}) & 1`;
+    }
+    of = !sar && n === 1 ? 'ah >>> 31' : '0';
+  } else return null;
+  const f: string[] = [];
+  if (live & (CF | OF)) f.push(`c.cf = ${cf};`);
+  if (live & OF) f.push(`c.of = ${of};`);
+  if (live & ZF) f.push('c.zr = vl | vh;');
+  if (live & SF) f.push('c.sr = vh | 0;');
+  if (live & PF) f.push('c.pr = vl;');
+  if (live & AF) f.push('c.ar = 0;');
+  return { code: `{ const al = ${L}, ah = ${H}; ${body} ${f.join(' ')} ${L} = vl; ${H} = vh; }`, mayFault: false };
 }
 
 function aluMemCompare(gen: Gen, insn: Insn, kind: AluKind, live: number, width: 32 | 64): Emitted | null {
@@ -193,6 +261,10 @@ function unary(insn: Insn, live: number): Emitted | null {
 /** shl/shr/sar of a 32-bit register by a constant nonzero count. */
 function shift(insn: Insn, live: number): Emitted | null {
   const [d, s] = insn.ops;
+  if (d.kind === 'gpr' && d.width === 64) {
+    const n64 = s === undefined ? 1 : s.kind === 'imm' ? s.lo & 63 : -1;
+    return n64 > 0 ? shift64(insn, live, d, n64) : null;
+  }
   if (d.kind !== 'gpr' || d.width !== 32) return null;
   const n = s === undefined ? 1 : s.kind === 'imm' ? s.lo & 31 : -1;
   if (n <= 0) return null;
@@ -356,6 +428,25 @@ function emit(gen: Gen, insn: Insn, live: number, index: number): Emitted | null
     case Mnemonic.Nop:
     case Mnemonic.Endbr64:
       return { code: '', mayFault: false };
+    case Mnemonic.Seto:
+    case Mnemonic.Setno:
+    case Mnemonic.Setb:
+    case Mnemonic.Setae:
+    case Mnemonic.Sete:
+    case Mnemonic.Setne:
+    case Mnemonic.Setbe:
+    case Mnemonic.Seta:
+    case Mnemonic.Sets:
+    case Mnemonic.Setns:
+    case Mnemonic.Setl:
+    case Mnemonic.Setge:
+    case Mnemonic.Setle:
+    case Mnemonic.Setg: {
+      const d = insn.ops[0];
+      const cond = COND[insn.cc];
+      if (!cond || d.kind !== 'gpr' || d.high8) return null;
+      return { code: `${lo(d)} = (${lo(d)} & 0xffffff00) | (${cond} ? 1 : 0);`, mayFault: false };
+    }
     case Mnemonic.Jmp: {
       const t = insn.ops[0];
       return t.kind === 'branch' ? { code: `c.rip = ${t.target};`, mayFault: false } : null;
