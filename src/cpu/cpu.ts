@@ -410,6 +410,9 @@ export class Cpu extends CpuMemory {
     let checks = 0;
     try {
       for (;;) {
+        // Before fetching: the stop address need not be mapped.
+        if (this.rip === until) return { kind: 'until', executed };
+        if (executed >= budget) return { kind: 'budget', executed };
         if (this.memory.epoch !== this.epoch) this.flushTlb();
         let b: Block;
         try {
@@ -417,8 +420,6 @@ export class Cpu extends CpuMemory {
         } catch (e) {
           return this.faultOutcome(e, null, executed);
         }
-        if (this.rip === until) return { kind: 'until', executed };
-        if (executed >= budget) return { kind: 'budget', executed };
         if (h.block) {
           h.block(b.addr, b.end - b.addr);
           if (this.pending !== null) return this.pendingOutcome(executed);
@@ -467,8 +468,8 @@ export class Cpu extends CpuMemory {
           if (!b.valid) break;
           if ((++checks & 1023) === 0) {
             if (Date.now() > deadline) return { kind: 'timeout', executed };
+            if (poll?.()) return { kind: 'stopped', executed };
           }
-          if (poll?.()) return { kind: 'stopped', executed };
         }
       }
     } finally {

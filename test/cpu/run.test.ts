@@ -215,6 +215,18 @@ describe('budgets, until, timeouts and stops', () => {
     expect(seen).toEqual(['r 8000 @1001', 'w 8008 @1009', 'w 80f8 @1011']);
   });
 
+  it('until may name an unmapped address (the run stops before fetching it), in both loops', () => {
+    for (const hooked of [false, true]) {
+      const mem = new FlatMemory();
+      mem.map(0x1000, 4096);
+      mem.load(0x1000, [0x90, 0xe9, 0xfa, 0x0f, 0x00, 0x00]); // nop ; jmp 0x2000 (unmapped)
+      const cpu = new Cpu(mem);
+      if (hooked) cpu.setHooks({ code: () => {} });
+      cpu.rip = 0x1000;
+      expect(cpu.run({ until: 0x2000 }), `hooked ${hooked}`).toEqual({ kind: 'until', executed: 2 });
+    }
+  });
+
   it('requestStop from a code hook stops before the next instruction', () => {
     const m = start('off');
     let n = 0;
