@@ -1,7 +1,6 @@
 // gcc-compiled functions run end to end in picemu, their results compared with the same source built natively.
 import { describe, expect, it } from 'vitest';
-import { hasCc } from '../helpers/oracles.ts';
-import { FULL_PROFILE } from './host-exec.ts';
+import { FULL_PROFILE, hasToolchain } from './host-exec.ts';
 import { C_FUNCTIONS } from './c-functions.ts';
 import { call, compileImage, DATA_ADDR, machine, runNative } from './compiled-c.ts';
 
@@ -31,7 +30,7 @@ const CALLS: Call[] = [
   { name: 'gcd_sum', native: 'gcd_sum(1071, 462)', args: () => [1071, 462] },
 ];
 
-describe.skipIf(!hasCc())('gcc-compiled functions vs native', () => {
+describe.skipIf(!hasToolchain())('gcc-compiled functions vs native', () => {
   const builds = [['-O2'], ['-O0'], ['-Os'], ['-O3', '-march=x86-64'], ['-O2', '-mpopcnt', '-mlzcnt', '-mbmi', '-mmovbe', '-msse4.2']];
   for (const [flags, jit] of builds.flatMap((f) => (['off', 'always'] as const).map((j) => [f, j] as const))) {
     it(`${flags.join(' ')}, jit ${jit}: every call returns what the native build returns`, { timeout: 30_000 }, () => {

@@ -32,14 +32,14 @@ export type Result =
 
 export const hasToolchain = (): boolean => {
   let ok = true;
-  for (const cmd of ['cc', 'as', 'objcopy', 'nm']) {
+  for (const cmd of ['cc', 'as', 'objcopy', 'nm', 'readelf']) {
     try {
       execFileSync(cmd, ['--version'], { stdio: 'ignore' });
     } catch {
       ok = false;
     }
   }
-  return requireOracle('cc and binutils (as, objcopy, nm)', ok, 'apt-get install gcc binutils');
+  return requireOracle('cc and binutils (as, objcopy, nm, readelf)', ok, 'apt-get install gcc binutils');
 };
 
 /** Assembles each line (Intel syntax; `hex:...` lines are raw bytes) into its bytes, in one `as` run. */

@@ -117,7 +117,7 @@ function snapshot(cpu: Cpu, m: FlatMemory): State {
 
 const regsOf = (cpu: Cpu) => [...cpu.r64, BigInt(cpu.rip), BigInt(cpu.rflags)];
 
-describe('budgets, until, timeouts and stops', () => {
+describe.skipIf(!hasToolchain())('budgets, until, timeouts and stops', () => {
   const image = compileImage(C_FUNCTIONS, ['-O2']);
   const text = new TextEncoder().encode('budget and until must be exact to the instruction');
   const start = (jit: 'auto' | 'off' | 'always') => {
