@@ -27,9 +27,9 @@ function symbolAt(offset: number): string | undefined {
   return d === 0 ? f.name : `${f.name}+0x${d.toString(16)}`;
 }
 
-function faultOf(proc: Process, symbol: string, args: number[]): CallFault {
+function faultOf(proc: Process, symbol: string, args: number[], budget = 100_000): CallFault {
   try {
-    proc.call(symbol, args, { budget: 100_000 });
+    proc.call(symbol, args, { budget });
   } catch (e) {
     if (e instanceof CallFault) return e;
     throw e;
@@ -76,6 +76,23 @@ describe.skipIf(!hasCc() || !hasReadelf())('guest faults are the signals the ker
       expect(proc.call('get_counter').result.type).toBe('int');
     }
   });
+});
+
+describe.skipIf(!hasCc() || !hasReadelf())('stack overflow: SIGSEGV SEGV_MAPERR below the stack, as the kernel reports it', () => {
+  it('fib(10^8) recurses past the 8 MiB stack', async () => {
+    const native = nativeSignal(libdemo, 'fib', [100_000_000]) as NativeSignal;
+    const machine = await Machine.create({ seed: 4 });
+    const proc = machine.spawn();
+    proc.load(libdemo);
+    const err = faultOf(proc, 'fib', [100_000_000], 50_000_000);
+    expect({ signo: err.fault.signal, code: err.fault.code }).toEqual({ signo: native.signo, code: native.code });
+    // The faulting store is one of fib's pushes (which one depends on the stack top modulo the frame size).
+    expect(err.where.symbol?.startsWith('fib')).toBe(true);
+    expect(symbolAt(native.ripOffset!)?.startsWith('fib')).toBe(true);
+    expect(err.fault.access).toBe('write');
+    expect(err.siAddr).toBeLessThan(proc.stackBottom);
+    expect(proc.space.vmaAt(err.siAddr)).toBeUndefined();
+  }, 60_000);
 });
 
 /** Builds test/robustness/c/NAME.c once per content, into .cache/robustness. */
