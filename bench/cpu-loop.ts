@@ -5,13 +5,13 @@ import { call, compileImage, DATA_ADDR, machine } from '../test/cpu/compiled-c.t
 
 const image = compileImage(C_FUNCTIONS, ['-O2']);
 
-function measure(name: string, setup: (m: ReturnType<typeof machine>) => [number, (number | bigint)[]], hooked: boolean): void {
+type Mode = 'untraced' | 'code hook' | 'code+mem hooks';
+function measure(name: string, setup: (m: ReturnType<typeof machine>) => [number, (number | bigint)[]], mode: Mode): void {
   const m = machine(image);
   const [fn, args] = setup(m);
-  if (hooked) {
-    let n = 0;
-    m.cpu.setHooks({ code: () => void n++ });
-  }
+  let n = 0;
+  if (mode === 'code hook') m.cpu.setHooks({ code: () => void n++ });
+  if (mode === 'code+mem hooks') m.cpu.setHooks({ code: () => void n++, memRead: () => void n++, memWrite: () => void n++ });
   for (let w = 0; w < 3; w++) call(m.cpu, fn, args); // warm-up: decode, block compilation, V8's JIT
   let best = 0;
   let bestCpu = 0;
@@ -28,7 +28,7 @@ function measure(name: string, setup: (m: ReturnType<typeof machine>) => [number
     bestCpu = Math.max(bestCpu, executed / ((u.user + u.system) / 1000) / 1000);
   }
   // Wall-clock MIPS, and MIPS per CPU-second of this process (fairer on a loaded machine).
-  console.log(`${name.padEnd(28)} ${hooked ? 'code hook' : 'untraced '}  ${(executed / 1e6).toFixed(1).padStart(6)} M instructions  ${best.toFixed(1).padStart(7)} MIPS wall  ${bestCpu.toFixed(1).padStart(7)} MIPS cpu-time`);
+  console.log(`${name.padEnd(24)} ${mode.padEnd(15)} ${(executed / 1e6).toFixed(1).padStart(6)} M instructions  ${best.toFixed(1).padStart(7)} MIPS wall  ${bestCpu.toFixed(1).padStart(7)} MIPS cpu-time`);
 }
 
 const crc = (m: ReturnType<typeof machine>): [number, (number | bigint)[]] => {
@@ -38,7 +38,7 @@ const crc = (m: ReturnType<typeof machine>): [number, (number | bigint)[]] => {
 };
 const fib = (): [number, (number | bigint)[]] => [image.symbols.get('fib')!, [25]];
 
-for (const hooked of [false, true]) {
-  measure('crc32_bitwise (64 KiB)', crc, hooked);
-  measure('fib(25)', () => fib(), hooked);
+for (const mode of ['untraced', 'code hook', 'code+mem hooks'] as const) {
+  measure('crc32_bitwise (64 KiB)', crc, mode);
+  measure('fib(25)', () => fib(), mode);
 }

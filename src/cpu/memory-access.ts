@@ -52,6 +52,11 @@ export class CpuMemory extends CpuState {
   private readonly bytesW: Uint8Array[] = new Array(TLB_SIZE).fill(emptyBytes);
   private readonly viewR: DataView[] = new Array(TLB_SIZE).fill(emptyView);
   private readonly viewW: DataView[] = new Array(TLB_SIZE).fill(emptyView);
+  /** The slow path's own translation cache (used when hooks bypass the TLB): tags and frames for read and write. */
+  private readonly tagSR = new Float64Array(TLB_SIZE).fill(-1);
+  private readonly tagSW = new Float64Array(TLB_SIZE).fill(-1);
+  private readonly bytesSR: Uint8Array[] = new Array(TLB_SIZE).fill(emptyBytes);
+  private readonly bytesSW: Uint8Array[] = new Array(TLB_SIZE).fill(emptyBytes);
   /** Pages holding decoded code: never in the write TLB, so writes to them invalidate decoded blocks. */
   protected readonly codePages = new Set<number>();
 
@@ -64,6 +69,8 @@ export class CpuMemory extends CpuState {
   flushTlb(): void {
     this.tagR.fill(-1);
     this.tagW.fill(-1);
+    this.tagSR.fill(-1);
+    this.tagSW.fill(-1);
     this.epoch = this.memory.epoch;
   }
 
@@ -73,6 +80,12 @@ export class CpuMemory extends CpuState {
   /** A frame for `va`, through the invalid-access hook; refills the TLB unless hooks bypass it. */
   translate(va: number, access: AccessKind, size = 1, lo = 0, hi = 0): Uint8Array {
     if (!(va >= 0 && va < 2 ** 48)) fault('unmapped', va, access);
+    const pg = Math.floor(va / 4096);
+    const si = pg & TLB_MASK;
+    // (A hook may have changed mappings since: the epoch says whether the cached frames still hold.)
+    if (this.memory.epoch !== this.epoch) this.flushTlb();
+    else if (access === 'read' && this.tagSR[si] === pg) return this.bytesSR[si];
+    else if (access === 'write' && this.tagSW[si] === pg) return this.bytesSW[si];
     let frame: Uint8Array;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -85,6 +98,13 @@ export class CpuMemory extends CpuState {
       }
     }
     if (this.memory.epoch !== this.epoch) this.flushTlb();
+    if (access === 'read') {
+      this.tagSR[si] = pg;
+      this.bytesSR[si] = frame;
+    } else if (access === 'write') {
+      this.tagSW[si] = pg;
+      this.bytesSW[si] = frame;
+    }
     if (!this.memHooked && access !== 'fetch') {
       const page = Math.floor(va / 4096);
       const i = page & TLB_MASK;
