@@ -30,7 +30,7 @@ import {
   STT_TLS,
   VER_FLG_WEAK,
 } from '../elf/index.ts';
-import { type AddressSpace, fileIdentityOf, PAGE_SIZE, pageAlignDown, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/index.ts';
+import { type AddressSpace, fileIdentityOf, PAGE_SIZE, PageFault, pageAlignDown, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/index.ts';
 import { MappingReads } from './mapping-reads.ts';
 import { mapSegments } from './map-segments.ts';
 import { relocationName, relocationTable, type SymbolBinding } from './relocation-table.ts';
@@ -236,19 +236,28 @@ export class Linker {
 
   /**
    * elf_get_dynamic_info's ADJUST_DYN_INFO: on x86-64 ld.so adds the load base to the d_ptr of the address
-   * tags it uses, in the mapped dynamic section (when its segment is writable, and the base is not 0). A
-   * write: the kernel shows that page Private_Dirty even in a library without relocations.
+   * tags it uses, in the mapped dynamic section (unless the base is 0 or PT_DYNAMIC lacks PF_W: l_ld_readonly).
+   * A write: the kernel shows that page Private_Dirty even in a library without relocations.
    */
   private adjustDynamic(m: LoadedModule): void {
     const d = m.elf.dynamic!;
-    const holder = m.elf.loads.find((ph) => d.entries.length > 0 && d.entries[0]!.entryOffset >= ph.offset && d.entries[0]!.entryOffset < ph.offset + ph.filesz);
-    if (m.base === 0 || !holder || !(holder.flags & 2 /* PF_W */)) return;
+    const dynamic = m.elf.programHeaders.find((ph) => ph.type === 2 /* PT_DYNAMIC */);
+    const first = d.entries[0]?.entryOffset;
+    const holder = first === undefined ? undefined : m.elf.loads.find((ph) => first >= ph.offset && first < ph.offset + ph.filesz);
+    if (m.base === 0 || !dynamic || !(dynamic.flags & 2 /* PF_W */) || !holder) return;
     const last = new Map<number, DynamicEntry>(); // info[tag]: the last entry of each tag
     for (const e of d.entries) last.set(e.tag, e);
     for (const tag of ADJUSTED_TAGS) {
       const e = last.get(tag);
       if (!e || ((tag === DT_RELA || tag === DT_REL) && e.value === 0)) continue;
-      writeU64(this.space, m.base + holder.vaddr + (e.entryOffset - holder.offset) + 8, BigInt(e.value) + BigInt(m.base));
+      const slot = m.base + holder.vaddr + (e.entryOffset - holder.offset) + 8;
+      try {
+        writeU64(this.space, slot, BigInt.asUintN(64, BigInt(e.value) + BigInt(m.base)));
+      } catch (err) {
+        // A page of the dynamic section another, read-only segment maps: ld.so crashes here (SIGSEGV).
+        if (err instanceof PageFault) throw new LoadError(`${m.path}: dynamic section entry at 0x${(slot - m.base).toString(16)} is not writable (ld.so relocates it in place)`);
+        throw err;
+      }
     }
   }
 
