@@ -406,6 +406,8 @@ export class Cpu extends CpuMemory {
     const deadline = o.deadlineMs !== undefined ? Date.now() + o.deadlineMs : Infinity;
     const poll = o.stopRequested;
     const h = this.hooks;
+    const codeHook = h.code;
+    const fetchHook = h.memFetch;
     let executed = 0;
     let checks = 0;
     try {
@@ -432,12 +434,12 @@ export class Cpu extends CpuMemory {
             if (executed >= budget) return { kind: 'budget', executed };
           }
           this.rip = insn.addr;
-          if (h.code) {
-            h.code(insn.addr, insn.len);
+          if (codeHook !== undefined) {
+            codeHook(insn.addr, insn.len);
             if (this.pending !== null) return this.pendingOutcome(executed);
             if (this.rip !== insn.addr || !b.valid) break;
           }
-          h.memFetch?.(insn.addr, insn.len);
+          if (fetchHook !== undefined) fetchHook(insn.addr, insn.len);
           // While it runs, RIP is the instruction's own address (what memory hooks see, as in unicorn);
           // control transfers start from the next address and write their target.
           const straight = insn.flow === FlowControl.Next;
@@ -449,14 +451,14 @@ export class Cpu extends CpuMemory {
           try {
             b.execs[i](this);
           } catch (e) {
+            this.curInsn = null;
             if (e instanceof BlockExit) {
               this.rip = e.rip;
               break;
             }
             return this.faultOutcome(e, insn, executed);
-          } finally {
-            this.curInsn = null;
           }
+          this.curInsn = null;
           if (straight) {
             // A rep that yielded stays on itself.
             if (!this.yielded) this.rip = insn.next;
