@@ -190,16 +190,17 @@ export class Cpu extends CpuMemory {
   private buildExec(insn: Insn): Exec {
     if (insn.code === Code.INVALID) return () => fault('invalid-opcode', undefined, undefined, `invalid instruction ${insn.text}`);
     const entry = handlerFor(insn.code);
-    const name = `${insn.text} (${[...insn.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`;
-    if (!entry) return () => fault('unimplemented', undefined, undefined, `unimplemented instruction ${name}`);
+    // Named only when it faults (the text is formatted lazily).
+    const name = () => `${insn.text} (${[...insn.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`;
+    if (!entry) return () => fault('unimplemented', undefined, undefined, `unimplemented instruction ${name()}`);
     if (entry.feature && !this.profile.features.has(entry.feature)) {
-      return () => fault('invalid-opcode', undefined, undefined, `${name} needs ${entry.feature}, which cpuid does not advertise`);
+      return () => fault('invalid-opcode', undefined, undefined, `${name()} needs ${entry.feature}, which cpuid does not advertise`);
     }
     try {
       return entry.build(insn, this);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      return () => fault('unimplemented', undefined, undefined, `unimplemented form ${name}: ${why}`);
+      return () => fault('unimplemented', undefined, undefined, `unimplemented form ${name()}: ${why}`);
     }
   }
 

@@ -209,7 +209,7 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
   }
   const flow = ins.flowControl;
   const mnemonic = ins.mnemonic;
-  return {
+  const insn: Insn = {
     addr,
     len,
     next: addr + len,
@@ -228,9 +228,29 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
     flagsUndefined: icedFlagsToRflags(ins.rflagsUndefined),
     flagsWritten: icedFlagsToRflags(ins.rflagsModified),
     flagsRead: icedFlagsToRflags(ins.rflagsRead),
-    text: formatter.format(ins),
+    text: '',
     index: 0,
   };
+  // The text is made on first use (formatting costs about as much as decoding, and most code never faults).
+  let text: string | undefined;
+  Object.defineProperty(insn, 'text', {
+    enumerable: true,
+    get: () => (text ??= formatBytes(insn.bytes, addr, bitness)),
+  });
+  return insn;
+}
+
+/** Intel-syntax text of the instruction in `bytes` at `ip`. */
+export function formatBytes(bytes: Uint8Array, ip: number, bitness: 32 | 64): string {
+  const decoder = new Decoder(bitness, bytes, DecoderOptions.None);
+  decoder.ip = BigInt(ip);
+  const ins = decoder.decode();
+  try {
+    return formatter.format(ins);
+  } finally {
+    ins.free();
+    decoder.free();
+  }
 }
 
 export type DecodeResult = { insn: Insn } | { error: 'invalid'; len: number } | { error: 'need-bytes' };
