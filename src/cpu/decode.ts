@@ -209,7 +209,7 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
   }
   const flow = ins.flowControl;
   const mnemonic = ins.mnemonic;
-  const insn: Insn = {
+  return new DecodedInsn({
     addr,
     len,
     next: addr + len,
@@ -228,16 +228,40 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
     flagsUndefined: icedFlagsToRflags(ins.rflagsUndefined),
     flagsWritten: icedFlagsToRflags(ins.rflagsModified),
     flagsRead: icedFlagsToRflags(ins.rflagsRead),
-    text: '',
     index: 0,
-  };
-  // The text is made on first use (formatting costs about as much as decoding, and most code never faults).
-  let text: string | undefined;
-  Object.defineProperty(insn, 'text', {
-    enumerable: true,
-    get: () => (text ??= formatBytes(insn.bytes, addr, bitness)),
   });
-  return insn;
+}
+
+/**
+ * An Insn whose text is made on first use (formatting costs about as much as decoding, and most code
+ * never faults). A class, so every decoded instruction shares one shape (hot loops read these objects).
+ */
+class DecodedInsn implements Insn {
+  addr!: number;
+  len!: number;
+  next!: number;
+  bytes!: Uint8Array;
+  code!: Code;
+  mnemonic!: Mnemonic;
+  bitness!: 32 | 64;
+  ops!: Operand[];
+  mem!: MemRef | null;
+  rep!: 0 | 1 | 2;
+  lock!: boolean;
+  cc!: ConditionCode;
+  flow!: FlowControl;
+  endsBlock!: boolean;
+  flagsUndefined!: number;
+  flagsWritten!: number;
+  flagsRead!: number;
+  index!: number;
+  private textCache: string | undefined = undefined;
+  constructor(fields: Omit<Insn, 'text'>) {
+    Object.assign(this, fields);
+  }
+  get text(): string {
+    return (this.textCache ??= formatBytes(this.bytes, this.addr, this.bitness));
+  }
 }
 
 /** Intel-syntax text of the instruction in `bytes` at `ip`. */
