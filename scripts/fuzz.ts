@@ -45,5 +45,12 @@ const stats = (values.code ? runCodeCampaign : runCampaign)({
   },
 });
 cleanWorkDir();
-console.log(JSON.stringify({ seed, iterations, corpus: corpusName, corpusFiles: corpus.length, ...stats, ms: Math.round(stats.ms), slowestMs: Math.round(stats.slowestMs) }, null, 2));
+// Failures grouped by the shape of their first line (numbers elided), most frequent first.
+const shapes = new Map<string, number>();
+for (const f of failures) {
+  const shape = f.result.failure!.split('\n')[0]!.replace(/0x[0-9a-f]+|\d+/g, 'N');
+  shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+}
+const failureKinds = Object.fromEntries([...shapes].sort((a, b) => b[1] - a[1]));
+console.log(JSON.stringify({ seed, iterations, corpus: corpusName, corpusFiles: corpus.length, ...stats, ms: Math.round(stats.ms), slowestMs: Math.round(stats.slowestMs), failureKinds }, null, 2));
 process.exit(stats.failures === 0 ? 0 : 1);
