@@ -26,7 +26,11 @@
 //       change must precede a write): a fault must leave nothing committed.
 //     - faults: `fault(kind, address?, access?)` from faults.ts throws; the CPU fills in rip and text.
 //     - to stop the run after this instruction: `c.stopWith(...)` (control.ts / system.ts use it).
-//  4. Tests: test/cpu/ has a table-driven host-CPU comparison; every registered Code needs a case there.
+//     - hot blocks are compiled by jit.ts, which inlines a few integer forms and calls every other handler
+//       unchanged, so a handler works in both loops. A handler that runs in steps (rep string ops) leaves
+//       `c.rip = insn.addr`, sets `c.yielded`, and counts extra steps in `c.extraRetired` (string.ts).
+//  4. Tests: test/cpu/ has table-driven host-CPU comparisons; every registered Code needs a case there
+//     (integer-host.test.ts and the SSE suites check coverage by reading this table).
 import { Code } from 'iced-x86';
 import type { Builder, HandlerDef } from './handler.ts';
 import type { Feature } from './features.ts';
