@@ -13,6 +13,12 @@ export interface CpuProfile {
 /** The starting profile: SSE2 only, plus cmpxchg16b (every x86-64 CPU since 2006 has it). */
 export const SSE2_PROFILE: CpuProfile = { vendor: 'GenuineIntel', features: new Set<Feature>(['cx16']) };
 
+/** What emulated processes advertise: everything up to SSE4.2 (Nehalem's set), each implemented and checked against the host CPU. */
+export const SSE4_2_PROFILE: CpuProfile = {
+  vendor: 'GenuineIntel',
+  features: new Set<Feature>(['sse3', 'ssse3', 'sse4.1', 'sse4.2', 'popcnt', 'cx16']),
+};
+
 const bit = (on: boolean, n: number) => (on ? 1 << n : 0) >>> 0;
 
 /** cpuid(leaf, subleaf) → [eax, ebx, ecx, edx] for the profile. */

@@ -29,7 +29,7 @@
 export { Cpu, type CpuOptions, type RunOptions, type RunOutcome } from './cpu.ts';
 export type { CpuHooks } from './memory-access.ts';
 export { GuestFault, type FaultKind } from './faults.ts';
-export { SSE2_PROFILE, ALL_FEATURES, cpuid, type CpuProfile, type Feature } from './features.ts';
+export { SSE2_PROFILE, SSE4_2_PROFILE, ALL_FEATURES, cpuid, type CpuProfile, type Feature } from './features.ts';
 export { REGISTER_NAMES, readRegister, writeRegister, registerBits } from './registers.ts';
 export { implementedCodes, type HandlerEntry } from './table.ts';
 export { icedFlagsToRflags, type Insn } from './decode.ts';
