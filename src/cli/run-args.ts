@@ -1,16 +1,10 @@
 // Parses `picemu run LIB SYMBOL [ARG...] [options]` (SPEC.md) into a typed request; bad usage is a UsageError.
+import { RETURN_TYPES, type CallArg, type ReturnKind } from '../process/call-args.ts';
 import { parseInteger } from '../util/numbers.ts';
 import { UsageError } from './errors.ts';
 
-/** One argument of a guest call, as the user typed it. */
-export type CallArg =
-  | { kind: 'int'; value: bigint }
-  | { kind: 'str'; text: string }
-  | { kind: 'hex'; bytes: Uint8Array }
-  | { kind: 'f64'; value: number };
-
-export const RETURN_TYPES = ['int', 'uint', 'long', 'ulong', 'ptr', 'f64', 'cstr', 'void'] as const;
-export type ReturnType = (typeof RETURN_TYPES)[number];
+export type { CallArg };
+export type ReturnType = ReturnKind;
 
 export interface RunRequest {
   library: string;

@@ -58,6 +58,13 @@ export function entryStackPointer(top: VirtAddr, stackWords: number): VirtAddr {
   return argsBase - 8;
 }
 
+/** One argument of a guest call, as a user typed it (`picemu run`, the REPL's `call`). */
+export type CallArg =
+  | { kind: 'int'; value: bigint }
+  | { kind: 'str'; text: string }
+  | { kind: 'hex'; bytes: Uint8Array }
+  | { kind: 'f64'; value: number };
+
 export const RETURN_TYPES = ['int', 'uint', 'long', 'ulong', 'ptr', 'f64', 'cstr', 'void'] as const;
 export type ReturnKind = (typeof RETURN_TYPES)[number];
 

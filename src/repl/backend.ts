@@ -1,6 +1,6 @@
 // What the REPL asks of picemu's public API, per process, in one narrow interface: session.ts talks only to
 // this, and machine-backend.ts implements it over process/'s Machine. Keeps parsing/printing apart from emulation.
-import type { CallArg } from '../cli/run-args.ts';
+import type { CallArg } from '../process/call-args.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
 import type { FaultFacts } from './format-fault.ts';
 import type { PageRowFacts } from './format-pages.ts';
