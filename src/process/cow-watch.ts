@@ -1,5 +1,7 @@
 // A GuestMemory wrapper that notices copy-on-write breaks: for a write translation, the frame behind the
 // page before and after. The CPU only asks on a TLB miss (always, when tracing hooks are on), so it is cheap.
+// A write to a not-present page of a private file mapping breaks COW too (the kernel's do_cow_fault): the
+// process gets a copy of the page-cache frame, which other processes may map.
 import type { AddressSpace } from '../mm/address-space.ts';
 import { PAGE_SIZE, type AccessKind, type GuestMemory, type VirtAddr } from '../mm/types.ts';
 import type { CowBreak } from '../trace/events.ts';
@@ -20,8 +22,17 @@ export class CowWatch implements GuestMemory {
     const before = this.space.frameAt(va);
     const bytes = this.space.frameFor(va, access);
     const after = this.space.frameAt(va);
-    if (before && after && before.frame !== after.frame) this.breaks.set(va - (va % PAGE_SIZE), { from: before.frame, to: after.frame });
+    const from = before ? before.frame : this.pageCacheFrame(va);
+    if (from !== undefined && after && from !== after.frame) this.breaks.set(va - (va % PAGE_SIZE), { from, to: after.frame });
     return bytes;
+  }
+
+  /** For a page of a private file mapping: the page-cache frame holding its file page (what a write fault copied). */
+  private pageCacheFrame(va: VirtAddr): number | undefined {
+    const vma = this.space.vmaAt(va);
+    if (!vma?.file || vma.shared || vma.backing) return undefined;
+    const index = vma.pgoff + (Math.floor(va / PAGE_SIZE) - vma.start / PAGE_SIZE);
+    return vma.file.inode.pages.get(index)?.number;
   }
 
   frameNumber(va: VirtAddr): number {
