@@ -98,6 +98,7 @@ export function runInput(bytes: Uint8Array, name: string, pick: () => number, op
   const dir = options.workDir ?? defaultWorkDir();
   const path = join(dir, basename(name));
   writeFileSync(path, bytes);
+  const real = realpathSync(path);
   const machine = new Machine({ seed: ++workCounter });
   const proc = machine.spawn();
   const baseline = machine.physical.liveCount;
@@ -107,7 +108,7 @@ export function runInput(bytes: Uint8Array, name: string, pick: () => number, op
   const memoryProblem = (stage: Stage): string | undefined => {
     const a = allocated();
     // Dependencies (DT_NEEDED) bring their own pages: count every module the process holds.
-    const deps = proc.modules.reduce((n, m) => n + (m.path === path ? 0 : m.span + 65536), 0);
+    const deps = proc.modules.reduce((n, m) => n + (m.path === real ? 0 : m.span + 65536), 0);
     const bound = Math.min(MEMORY_CAP, declared + deps + 16 * 1024 * 1024);
     return a > bound ? `${stage} allocated ${a} bytes of frames (bound ${bound}: file ${bytes.length} + declared pages + deps + 16 MiB, cap ${MEMORY_CAP})` : undefined;
   };
@@ -121,7 +122,7 @@ export function runInput(bytes: Uint8Array, name: string, pick: () => number, op
   if (afterLoad) return done({ stage: 'load', outcome: 'ok', allocated: allocated(), failure: afterLoad });
 
   const candidates = exportedFunctions(elf);
-  const root = proc.modules.find((m) => m.path === realpathSync(path));
+  const root = proc.modules.find((m) => m.path === real);
   if (candidates.length === 0 || !root) return done({ stage: 'load', outcome: 'ok', allocated: allocated(), failure: root ? undefined : `loaded, but no module for ${path} in the process` });
   const symbol = candidates[Math.floor(pick() * candidates.length)]!;
   const args = [0, 1, new Uint8Array(256), 16, 0, 0].slice(0, 1 + Math.floor(pick() * 6));
