@@ -88,6 +88,13 @@ export const RECIPES: Record<string, Record<string, Recipe[]>> = {
     brighten_data: [{ args: [] }],
   },
   'libtls.so': { tls_bump: [{ args: [] }], tls_address: [{ args: [] }], tls_ie_bump: [{ args: [] }] },
+  'libcowdata.so': {
+    cow_count: [{ args: [] }],
+    cow_get: [{ args: [1500] }, { args: [0] }],
+    cow_set: [{ args: [1500, 7] }],
+    cow_put: [{ args: [3071, -1] }],
+    cow_sum: [{ args: [] }],
+  },
 };
 
 export const ZLIB = '/lib/x86_64-linux-gnu/libz.so.1';

@@ -58,6 +58,7 @@ const CALLS: Record<string, [string, number]> = {
   'libdemo.so': ['sum_vec_data', 3],
   'libsse.so': ['init_data', 1],
   'libtls.so': ['tls_bump', 3],
+  'libcowdata.so': ['cow_sum', 1],
   'libguarded.so': ['guarded_checksum', 0],
   'liblibc-user.so': ['libc_strlen', 0],
   'libz.so.1': ['zlibCompileFlags', 1],
