@@ -56,7 +56,10 @@ export class UnsupportedSyscallError extends CallError {
   override name = 'UnsupportedSyscallError';
 }
 
-/** A DT_INIT / DT_INIT_ARRAY function (or an IRELATIVE resolver) failed while loading. */
+/**
+ * A DT_INIT / DT_INIT_ARRAY function (or an ifunc resolver) failed while loading: faulted, or ran past the
+ * load's instruction budget or deadline (LoadOptions initBudget / initDeadlineMs; `limit` says which).
+ */
 export class InitializerError extends Error {
   override name = 'InitializerError';
   constructor(
@@ -64,7 +67,13 @@ export class InitializerError extends Error {
     /** The initializer's symbol (or address) text. */
     readonly initializer: string,
     readonly failure: CallError,
+    /** The limit it hit ('budget': instructions, 'timeout': the deadline), when that is why it failed. */
+    readonly limit?: 'budget' | 'timeout',
+    /** The limit described, with its value and the load option that sets it. */
+    limitText?: string,
   ) {
-    super(`initializer ${initializer} of ${module} failed: ${failure.message}`);
+    super(limitText
+      ? `initializer ${initializer} of ${module} did not return within its ${limitText}: ${failure.message}`
+      : `initializer ${initializer} of ${module} failed: ${failure.message}`);
   }
 }

@@ -2,10 +2,47 @@
 // process: ifunc resolvers run on the CPU, static TLS (offsets, images, __tls_get_addr), and initializers.
 import { Linker, type LoadedModule } from '../loader/index.ts';
 import { PAGE_SIZE } from '../mm/types.ts';
-import { CallError } from './errors.ts';
-import { InitializerError } from './errors.ts';
+import { CallError, CallLimitError, InitializerError } from './errors.ts';
 import type { Process, ProcessModule } from './process.ts';
 import { printable } from './inspect.ts';
+
+/**
+ * Limits on the code a load runs on the CPU (DT_INIT / DT_INIT_ARRAY functions and ifunc resolvers), each
+ * applied to every such function separately. Hitting one ends the load with an InitializerError naming the
+ * module, the function and the limit (never a silent stop).
+ */
+export interface LoadOptions {
+  /** Instructions one initializer or resolver may execute (default 20 million, DEFAULT_INIT_BUDGET). */
+  initBudget?: number;
+  /** Wall-clock ms one initializer or resolver may run (default 500, DEFAULT_INIT_DEADLINE_MS); Infinity for none. */
+  initDeadlineMs?: number;
+}
+
+/**
+ * Default instruction budget of one load-time function: far beyond what real initializers run (typically well
+ * under a million instructions), and small enough that an initializer that loops ends the load in well under
+ * a second (picemu runs a tight loop at about 60 million instructions per second).
+ */
+export const DEFAULT_INIT_BUDGET = 20_000_000;
+/** Default wall-clock limit of one load-time function, for code whose instructions are slow (the budget binds first otherwise). */
+export const DEFAULT_INIT_DEADLINE_MS = 500;
+
+/** The limits of the load in progress in a process (the Linker's ifunc callback is created once per process). */
+const activeLimits = new WeakMap<Process, Required<LoadOptions>>();
+
+/** Runs load-time code (`what` of `module`) under the load's limits; a failure is an InitializerError. */
+function runLoadTime<T>(process: Process, module: string, what: string, run: (limits: { budget: number; deadlineMs: number }) => T): T {
+  const limits = activeLimits.get(process) ?? { initBudget: DEFAULT_INIT_BUDGET, initDeadlineMs: DEFAULT_INIT_DEADLINE_MS };
+  try {
+    return run({ budget: limits.initBudget, deadlineMs: limits.initDeadlineMs });
+  } catch (e) {
+    if (e instanceof CallError) {
+      const limit = e instanceof CallLimitError ? (e.limit === 'budget' ? `instruction budget of ${limits.initBudget} (load option initBudget)` : `deadline of ${limits.initDeadlineMs} ms (load option initDeadlineMs)`) : undefined;
+      throw new InitializerError(module, what, e, e instanceof CallLimitError ? e.limit : undefined, limit);
+    }
+    throw e;
+  }
+}
 
 export interface LoadResult {
   /** The module asked for. */
@@ -32,15 +69,11 @@ function providedFunctions(process: Process): Map<string, number> {
 export function linkerOf(process: Process): Linker {
   return (process.linker ??= new Linker(process.space, {
     // IRELATIVE and ifunc-bound relocations: run the resolver on the CPU now, as ld.so does while relocating.
-    resolveIfunc: (resolver, module) => {
-      try {
-        const out = process.call(resolver, [], { ret: 'ulong', internal: true });
+    resolveIfunc: (resolver, module) =>
+      runLoadTime(process, module.name, `ifunc resolver ${describe(process, resolver)}`, (limits) => {
+        const out = process.call(resolver, [], { ret: 'ulong', internal: true, ...limits });
         return out.result.type === 'ulong' ? out.result.value : 0n;
-      } catch (e) {
-        if (e instanceof CallError) throw new InitializerError(module.name, `ifunc resolver ${describe(process, resolver)}`, e);
-        throw e;
-      }
-    },
+      }),
     // Static TLS, variant II: blocks below the thread pointer, in the process's static TLS area.
     assignTls: (module, request) => {
       const slot = process.tls.add({ module: module.name, memsz: request.blockSize, align: request.align, firstByte: request.firstByte });
@@ -59,7 +92,22 @@ function toProcessModule(m: LoadedModule): ProcessModule {
   return printable(module, (x) => `Module ${x.name} at 0x${x.base.toString(16)}-0x${(x.base + x.span).toString(16)} (${x.path})`);
 }
 
-export function loadLibrary(process: Process, path: string): LoadResult {
+/** Loads `path` and its dependencies into `process`; load-time code runs under `options`' limits (see LoadOptions). */
+export function loadLibrary(process: Process, path: string, options: LoadOptions = {}): LoadResult {
+  const outer = activeLimits.get(process);
+  activeLimits.set(process, {
+    initBudget: options.initBudget ?? DEFAULT_INIT_BUDGET,
+    initDeadlineMs: options.initDeadlineMs ?? DEFAULT_INIT_DEADLINE_MS,
+  });
+  try {
+    return loadWithLimits(process, path);
+  } finally {
+    if (outer) activeLimits.set(process, outer);
+    else activeLimits.delete(process);
+  }
+}
+
+function loadWithLimits(process: Process, path: string): LoadResult {
   const linker = linkerOf(process);
   // Modules become visible to symbolization as soon as they are mapped: resolvers and initializers are traced and named.
   const result = linker.load(path);
@@ -108,12 +156,7 @@ export function loadLibrary(process: Process, path: string): LoadResult {
       const what = describe(process, fn);
       // ld.so calls DT_INIT and DT_INIT_ARRAY entries as (argc, argv, envp).
       const argv = process.place(new Uint8Array(16));
-      try {
-        process.call(fn, [0n, BigInt(argv), BigInt(argv + 8)], { ret: 'void', internal: true });
-      } catch (e) {
-        if (e instanceof CallError) throw new InitializerError(m.name, what, e);
-        throw e;
-      }
+      runLoadTime(process, m.name, what, (limits) => process.call(fn, [0n, BigInt(argv), BigInt(argv + 8)], { ret: 'void', internal: true, ...limits }));
       initializers.push(`${m.name}:${what}`);
     }
   }

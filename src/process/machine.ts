@@ -5,7 +5,7 @@ import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
-import { loadLibrary, type LoadResult } from './load.ts';
+import { loadLibrary, type LoadOptions, type LoadResult } from './load.ts';
 import { pageTable, type PageRow } from './page-table.ts';
 import { Process } from './process.ts';
 import { vmaInfo } from './step-recorder.ts';
@@ -39,9 +39,13 @@ export class Machine {
     return p;
   }
 
-  /** Loads a library (and its DT_NEEDED dependencies) into a process, running IRELATIVE resolvers and initializers. */
-  load(process: Process, path: string): LoadResult {
-    return loadLibrary(process, path);
+  /**
+   * Loads a library (and its DT_NEEDED dependencies) into a process, running IRELATIVE resolvers and initializers,
+   * each under a budget of 20 million instructions and a 500 ms deadline unless `options` say otherwise
+   * (LoadOptions); an initializer that hits either ends the load with an InitializerError.
+   */
+  load(process: Process, path: string, options: LoadOptions = {}): LoadResult {
+    return loadLibrary(process, path, options);
   }
 
   /** Process by pid. */

@@ -13,7 +13,7 @@ import { decodeResult, entryStackPointer, layoutArguments, type CallArg, type Ca
 import { CowWatch } from './cow-watch.ts';
 import { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError } from './errors.ts';
 import type { Machine } from './machine.ts';
-import type { LoadResult } from './load.ts';
+import type { LoadOptions, LoadResult } from './load.ts';
 import type { Linker, LoadedModule } from '../loader/index.ts';
 import { locate, recordStep } from './step-recorder.ts';
 import { performSyscall, syscallName } from './syscalls.ts';
@@ -36,9 +36,9 @@ export type CallArgument = bigint | number | string | Uint8Array | { f64: number
 export interface CallOptions {
   /** How to read the result (default int). */
   ret?: ReturnKind;
-  /** Instruction budget (default 200 million). */
+  /** Instruction budget (default 200 million, DEFAULT_BUDGET); running out throws CallLimitError('budget'). */
   budget?: number;
-  /** Wall-clock limit in ms. */
+  /** Wall-clock limit in ms (default 30 000, DEFAULT_DEADLINE_MS; Infinity for none); passing it throws CallLimitError('timeout'). */
   deadlineMs?: number;
   /** Record a StepEvent per instruction (slower). */
   trace?: boolean;
@@ -90,7 +90,10 @@ export class ActiveCall {
   }
 }
 
-const DEFAULT_BUDGET = 200_000_000;
+/** Default instruction budget of a call (Process.call). */
+export const DEFAULT_BUDGET = 200_000_000;
+/** Default wall-clock limit of a call (Process.call), so no call can hang its host. */
+export const DEFAULT_DEADLINE_MS = 30_000;
 const STATIC_TLS_SIZE = 0x10000;
 const SCRATCH_SIZE = 0x40000;
 /** How picemu's own code page shows in maps and traces (an anonymous mapping, named as [stack] is). */
@@ -188,9 +191,9 @@ export class Process {
 
   // ---- modules -----------------------------------------------------------------------------------
 
-  /** Loads a library and its DT_NEEDED dependencies (see Machine.load). */
-  load(path: string): LoadResult {
-    return this.machine.load(this, path);
+  /** Loads a library and its DT_NEEDED dependencies (see Machine.load; `options` bound initializers and ifunc resolvers). */
+  load(path: string, options: LoadOptions = {}): LoadResult {
+    return this.machine.load(this, path, options);
   }
 
   module(name: string): ProcessModule | undefined {
@@ -385,7 +388,11 @@ export class Process {
     }
   }
 
-  /** Calls `target` with the System V convention and returns its result; throws a CallError (the process stays usable). */
+  /**
+   * Calls `target` with the System V convention and returns its result; throws a CallError (the process stays
+   * usable). Bounded by default: 200 million instructions and 30 s of wall-clock time (`budget`, `deadlineMs`),
+   * either ending the call with a CallLimitError ('budget' or 'timeout').
+   */
   call(target: string | VirtAddr, args: readonly CallArgument[] = [], options: CallOptions = {}): CallOutcome {
     // A call made while another is stopped (e.g. resolving an ifunc from the REPL) runs below it on the
     // stack and gives the stopped call its registers back afterwards.
@@ -407,7 +414,9 @@ export class Process {
 
   private callOutermost(target: string | VirtAddr, args: readonly CallArgument[], options: CallOptions): CallOutcome {
     const call = this.startCall(target, args, { ret: options.ret, internal: options.internal });
-    const stop = this.run({ budget: options.budget ?? DEFAULT_BUDGET, deadlineMs: options.deadlineMs, trace: options.trace });
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    const stop = this.run({ budget, deadlineMs: deadlineMs === Infinity ? undefined : deadlineMs, trace: options.trace });
     switch (stop.kind) {
       case 'returned':
         return printable({ result: stop.result, executed: call.executed, events: call.events }, (o) => `${call.name} returned ${resultInspect(o.result)} after ${o.executed} instructions${o.events.length ? `, ${o.events.length} events` : ''}`);
@@ -415,7 +424,7 @@ export class Process {
       case 'budget': case 'timeout': {
         const where = this.locate(this.cpu.rip);
         this.active = undefined;
-        throw new CallLimitError(stop.kind, call.executed, where, `${call.name}: ${stop.kind === 'budget' ? `instruction budget of ${options.budget ?? DEFAULT_BUDGET} ran out` : `deadline of ${options.deadlineMs} ms passed`} at ${describeLocation(where, this.cpu.rip)}`);
+        throw new CallLimitError(stop.kind, call.executed, where, `${call.name}: ${stop.kind === 'budget' ? `instruction budget of ${budget} ran out` : `deadline of ${deadlineMs} ms passed`} at ${describeLocation(where, this.cpu.rip)}`);
       }
       case 'breakpoint': throw new CallError('unexpected breakpoint');
     }

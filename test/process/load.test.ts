@@ -49,6 +49,40 @@ describe.skipIf(!hasReadelf() || !hasCc())('load', () => {
     expect((err as Error).message).toMatch(/unmapped write at 0x10/);
   });
 
+  it('a looping initializer or ifunc resolver ends the load with an InitializerError naming the limit', async () => {
+    const dir = `${repoRoot}/.cache/oracles`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/spininit.c`, '__attribute__((constructor)) static void spin_on_load(void) { for (;;) __asm__ volatile(""); }\nint fine(void) { return 3; }\n');
+    execFileSync('cc', ['-shared', '-fPIC', '-O1', '-nostdlib', '-o', `${dir}/libspininit.so`, `${dir}/spininit.c`]);
+    writeFileSync(`${dir}/spinifunc.c`, 'static int impl(void) { return 4; }\nstatic void *pick(void) { for (;;) __asm__ volatile(""); return impl; }\nint chosen(void) __attribute__((ifunc("pick")));\nint use(void) { return chosen(); }\n');
+    execFileSync('cc', ['-shared', '-fPIC', '-O1', '-nostdlib', '-o', `${dir}/libspinifunc.so`, `${dir}/spinifunc.c`]);
+    const m = await Machine.create();
+    const failure = (path: string, options?: Parameters<ReturnType<typeof m.spawn>['load']>[1]): InitializerError => {
+      try {
+        m.spawn().load(path, options);
+      } catch (e) {
+        expect(e).toBeInstanceOf(InitializerError);
+        return e as InitializerError;
+      }
+      throw new Error(`${path} loaded`);
+    };
+    const t0 = Date.now();
+    const byDefault = failure(`${dir}/libspininit.so`);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(byDefault.module).toBe('libspininit.so');
+    expect(byDefault.initializer).toBe('spin_on_load');
+    expect(['budget', 'timeout']).toContain(byDefault.limit);
+    const budget = failure(`${dir}/libspininit.so`, { initBudget: 1000, initDeadlineMs: Infinity });
+    expect(budget.limit).toBe('budget');
+    expect(budget.message).toMatch(/spin_on_load of libspininit\.so .*instruction budget of 1000/);
+    const deadline = failure(`${dir}/libspininit.so`, { initBudget: 1e12, initDeadlineMs: 50 });
+    expect(deadline.limit).toBe('timeout');
+    expect(deadline.message).toContain('deadline of 50 ms');
+    const resolver = failure(`${dir}/libspinifunc.so`, { initBudget: 1000 });
+    expect(resolver.limit).toBe('budget');
+    expect(resolver.initializer).toMatch(/^ifunc resolver /);
+  });
+
   it('__thread variables: each process has its own, initialized from .tdata, both TLS models', async () => {
     const lib = `${repoRoot}/fixtures/libtls.so`;
     const m = await Machine.create();
