@@ -170,6 +170,9 @@ export class Linker {
     } catch (err) {
       // A failed dlopen leaves nothing behind (_dl_close_worker unmaps what it mapped).
       this.unload(loaded);
+      // Any fault left (a read or write through the mapping no step above names): ld.so would die of
+      // SIGSEGV; the load is refused with a LoadError instead of leaking the raw PageFault.
+      if (err instanceof PageFault) throw new LoadError(`${path}: loading faulted (${err.message}): the file's segments do not hold what its dynamic section says`);
       throw err;
     }
   }
@@ -317,14 +320,16 @@ export class Linker {
     }
 
     const base = BigInt(m.base);
-    const write = (slot: VirtAddr, value: bigint) => writeU64(space, slot, value);
+    const who = this.recordOf(m).openedAs;
+    /** A relocation's store; a fault (read-only or unmapped target) is ld.so's SIGSEGV, refused here as a LoadError. */
+    const write = (type: string, offset: number, value: bigint) => relocationAccess(who, type, offset, 'writes', () => writeU64(space, m.base + offset, value));
     const bindings = new Map<number, { binding: SymbolBinding; definedIn: string; ifunc?: Definition } | null>();
 
     // DT_RELR first (ELF_DYNAMIC_DO_RELR), then DT_RELA and DT_JMPREL, each table's IRELATIVE entries last.
     for (const offset of elf.relr) {
       const slot = m.base + offset;
-      const value = BigInt.asUintN(64, base + space.readU64(slot));
-      write(slot, value);
+      const value = BigInt.asUintN(64, base + relocationAccess(who, 'RELR', offset, 'reads', () => space.readU64(slot)));
+      write('RELR', offset, value);
       m.relocations.push({ type: 'RELR', slot, value, definedIn: 'self' });
     }
     for (const table of [elf.rela, elf.pltRela]) {
@@ -373,7 +378,7 @@ export class Linker {
         if (value === undefined) {
           throw new LoadError(`${m.path}: ${kind.name} at 0x${r.offset.toString(16)} needs TLS that no module provides${symbolName ? ` (${symbolName})` : ''}`);
         }
-        write(slot, value);
+        write(kind.name, r.offset, value);
         m.relocations.push({ type: kind.name, symbol: symbolName, version, slot, value, definedIn });
       }
       for (const r of deferred) {
@@ -394,7 +399,8 @@ export class Linker {
       return;
     }
     const value = BigInt.asUintN(64, this.options.resolveIfunc(p.resolver, provider) + p.addend);
-    writeU64(this.space, p.slot, value);
+    const m = p.module;
+    relocationAccess(this.recordOf(m).openedAs, p.type, p.slot - m.base, 'writes', () => writeU64(this.space, p.slot, value));
     p.module.relocations.push({ type: p.type, symbol: p.symbol, slot: p.slot, value, definedIn: provider.name });
   }
 
@@ -506,6 +512,21 @@ export class Linker {
 
 /** The d_ptr tags elf_get_dynamic_info relocates in place (glibc 2.36; DT_RELA/DT_REL only when not 0). */
 const ADJUSTED_TAGS = [DT_HASH, DT_PLTGOT, DT_STRTAB, DT_SYMTAB, DT_RELR, DT_JMPREL, DT_VERSYM, DT_GNU_HASH, DT_RELA, DT_REL];
+
+/**
+ * One access a relocation makes (the store, or RELR's read of the addend): a PageFault, where ld.so would die
+ * of SIGSEGV (r_offset in a read-only or unmapped page, a segment without PF_W), becomes a LoadError naming
+ * the module, the relocation type and r_offset (the link-time address).
+ */
+function relocationAccess<T>(module: string, type: string, offset: number, access: 'reads' | 'writes', fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof PageFault)) throw err;
+    const what = err.reason === 'protection' ? (access === 'writes' ? 'a read-only page' : 'a page without access') : err.reason === 'unmapped' ? 'an unmapped address' : 'past the end of the file';
+    throw new LoadError(`${module}: ${type} at 0x${offset.toString(16)} ${access} ${what}`);
+  }
+}
 
 /** Little-endian 64-bit store through the address space (a guest-like write: COW broken, protections checked). */
 function writeU64(space: AddressSpace, slot: VirtAddr, value: bigint): void {

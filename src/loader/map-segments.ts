@@ -8,7 +8,7 @@
 //   4. the partial page after p_filesz zeroed by a write (mprotect'ed writable for it if need be), and
 //      anonymous zero pages from there to round_page(p_vaddr + p_memsz).
 import { type ElfFile, PF_R, PF_W, PF_X } from '../elf/index.ts';
-import { type AddressSpace, type OpenFile, PAGE_SIZE, pageAlignDown, pageAlignUp, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/index.ts';
+import { type AddressSpace, MmError, type OpenFile, PAGE_SIZE, PageFault, pageAlignDown, pageAlignUp, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/index.ts';
 import { LoadError } from './types.ts';
 
 /** glibc's struct loadcmd: one PT_LOAD, page-granular. Link-time addresses. */
@@ -74,7 +74,16 @@ function mapFirst(space: AddressSpace, file: OpenFile, c: LoadCommand, mapLength
   return aligned;
 }
 
-/** Maps `elf` (opened as `file`) into `space` as _dl_map_segments does; returns where it went. */
+/** glibc's DL_MAP_SEGMENTS_ERROR_* strings, what dlerror shows after the object's name. */
+const MAP_SEGMENT = 'failed to map segment from shared object';
+const MPROTECT = 'cannot change memory protections';
+const MAP_ZERO_FILL = 'cannot map zero-fill pages';
+
+/**
+ * Maps `elf` (opened as `file`) into `space` as _dl_map_segments does; returns where it went. A step the
+ * kernel refuses (an MmError: ENOMEM past the memory limit, ...) or a fault while zeroing ends the load with
+ * ld.so's message for that step, as a LoadError; what was mapped is unmapped.
+ */
 export function mapSegments(space: AddressSpace, elf: ElfFile, file: OpenFile): MappedObject {
   const { commands, hasHoles } = loadCommands(elf);
   const first = commands[0];
@@ -83,16 +92,37 @@ export function mapSegments(space: AddressSpace, elf: ElfFile, file: OpenFile): 
   if (!(mapLength > 0)) throw new LoadError(`${elf.name}: PT_LOAD segments span no memory`);
 
   // 1. Reserve the span with the first segment's mapping (placed top-down by mmap).
-  const mapStart = mapFirst(space, file, first, mapLength);
-  const base = mapStart - first.mapStart;
+  const mapStart = step(elf, MAP_SEGMENT, () => mapFirst(space, file, first, mapLength));
+  try {
+    mapRest(space, file, commands, hasHoles, mapStart - first.mapStart, elf);
+  } catch (err) {
+    // ld.so leaves a half-made mapping alone (l_map_start = l_map_end = 0); picemu takes it back.
+    space.munmap(mapStart, pageAlignUp(mapLength));
+    throw err;
+  }
+  return { base: mapStart - first.mapStart, mapStart, mapEnd: mapStart + mapLength, loadCommands: commands };
+}
 
+/** Runs one step of _dl_map_segments; an MmError or PageFault becomes ld.so's error for that step. */
+function step<T>(elf: ElfFile, message: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MmError || err instanceof PageFault) throw new LoadError(`${elf.name}: ${message} (${err.message})`);
+    throw err;
+  }
+}
+
+function mapRest(space: AddressSpace, file: OpenFile, commands: LoadCommand[], hasHoles: boolean, base: VirtAddr, elf: ElfFile): void {
+  const first = commands[0];
+  const last = commands[commands.length - 1];
   // 2. Holes: PROT_NONE over everything between the first segment and the last, to be mapped over.
-  if (hasHoles) space.mprotect(base + first.mapEnd, last.mapStart - first.mapEnd, 0);
+  if (hasHoles) step(elf, MPROTECT, () => space.mprotect(base + first.mapEnd, last.mapStart - first.mapEnd, 0));
 
   commands.forEach((c, i) => {
     // 3. Later segments replace their part of the reservation.
     if (i > 0 && c.mapEnd > c.mapStart) {
-      space.mmap({ addr: base + c.mapStart, length: c.mapEnd - c.mapStart, prot: c.prot, file, offset: c.mapOff, fixed: true });
+      step(elf, MAP_SEGMENT, () => space.mmap({ addr: base + c.mapStart, length: c.mapEnd - c.mapStart, prot: c.prot, file, offset: c.mapOff, fixed: true }));
     }
     // 4. Zero the rest of the last file page, then anonymous pages for the remaining bss.
     if (c.allocEnd > c.dataEnd) {
@@ -102,14 +132,14 @@ export function mapSegments(space: AddressSpace, elf: ElfFile, file: OpenFile): 
       if (zeroEnd < zeroPage) zeroPage = zeroEnd;
       if (zeroPage > zero) {
         const page = pageAlignDown(zero);
-        if (!(c.prot & PROT_WRITE)) space.mprotect(page, PAGE_SIZE, c.prot | PROT_WRITE);
-        space.write(zero, new Uint8Array(zeroPage - zero));
-        if (!(c.prot & PROT_WRITE)) space.mprotect(page, PAGE_SIZE, c.prot);
+        if (!(c.prot & PROT_WRITE)) step(elf, MPROTECT, () => space.mprotect(page, PAGE_SIZE, c.prot | PROT_WRITE));
+        // ld.so's memset would die of a fault here (SIGBUS past the end of the file): refused instead.
+        step(elf, MAP_ZERO_FILL, () => space.write(zero, new Uint8Array(zeroPage - zero)));
+        if (!(c.prot & PROT_WRITE)) step(elf, MPROTECT, () => space.mprotect(page, PAGE_SIZE, c.prot));
       }
       if (zeroEnd > zeroPage) {
-        space.mmap({ addr: zeroPage, length: zeroEnd - zeroPage, prot: c.prot, fixed: true });
+        step(elf, MAP_ZERO_FILL, () => space.mmap({ addr: zeroPage, length: zeroEnd - zeroPage, prot: c.prot, fixed: true }));
       }
     }
   });
-  return { base, mapStart, mapEnd: mapStart + mapLength, loadCommands: commands };
 }

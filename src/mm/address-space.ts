@@ -88,7 +88,17 @@ export interface AddressSpaceOptions {
    * 'strict': each access needs its own bit (unicorn's semantics).
    */
   protections?: 'x86-linux' | 'strict';
+  /**
+   * The most committed memory (bytes of VM_ACCOUNT mappings: private writable memory, as the kernel charges
+   * it) this address space may hold; an mmap or mprotect that would charge more fails with ENOMEM, as the
+   * kernel's overcommit check refuses a mapping larger than RAM + swap. Default DEFAULT_MEMORY_LIMIT;
+   * Infinity for none.
+   */
+  memoryLimit?: number;
 }
+
+/** The default per-address-space cap on committed memory: 4 GiB of private writable mappings. */
+export const DEFAULT_MEMORY_LIMIT = 4 * 1024 * 1024 * 1024;
 
 /** A page-table entry. */
 class Pte {
@@ -149,6 +159,8 @@ export class AddressSpace implements GuestMemory {
   readonly pageCache: PageCache;
   mmapBase: VirtAddr;
   readonly strict: boolean;
+  /** The cap on committed memory (see AddressSpaceOptions.memoryLimit). */
+  readonly memoryLimit: number;
   epoch = 0;
   /** Sorted by start, non-overlapping. */
   private readonly vmas: Vma[] = [];
@@ -160,6 +172,7 @@ export class AddressSpace implements GuestMemory {
     this.pageCache = options.pageCache;
     this.mmapBase = options.mmapBase ?? processLayout(options.layoutSeed).mmapBase;
     this.strict = options.protections === 'strict';
+    this.memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   }
 
   // ---- GuestMemory --------------------------------------------------------------------------------
@@ -327,6 +340,12 @@ export class AddressSpace implements GuestMemory {
     } else {
       addr = this.unmappedArea(length, o.addr);
     }
+    const account = !shared && !o.noReserve && (o.prot & PROT_WRITE) !== 0;
+    if (account) {
+      // accountable_mapping + security_vm_enough_memory: what MAP_FIXED replaces is uncharged first.
+      const replaced = o.fixed ? this.committedIn(addr, addr + length) : 0;
+      this.charge(length - replaced, `mmap of 0x${length.toString(16)} bytes`);
+    }
     if (o.fixed) this.unmapRange(addr, addr + length);
     const anonymous = !file && !backing;
     const vma: Vma = {
@@ -335,7 +354,7 @@ export class AddressSpace implements GuestMemory {
       prot: o.prot,
       shared,
       mayWrite,
-      account: !shared && !o.noReserve && (o.prot & PROT_WRITE) !== 0,
+      account,
       growsDown: o.growsDown ?? false,
       file,
       backing,
@@ -376,10 +395,38 @@ export class AddressSpace implements GuestMemory {
       const vma = this.vmas[i];
       if (!vma || vma.start > nstart) throw new MmError('ENOMEM', `mprotect 0x${nstart.toString(16)}: not mapped`);
       if (prot & PROT_WRITE && !vma.mayWrite) throw new MmError('EACCES', `mprotect PROT_WRITE on a shared read-only mapping at 0x${vma.start.toString(16)}`);
+      // mprotect_fixup charges a private mapping made writable for the first time (VMAs before it stay changed).
+      if (prot & PROT_WRITE && !vma.account && !(vma.prot & PROT_WRITE) && !vma.shared && vma.prot !== prot) {
+        this.charge(Math.min(vma.end, end) - nstart, `mprotect PROT_WRITE of 0x${(Math.min(vma.end, end) - nstart).toString(16)} bytes`);
+      }
       i = this.mprotectFixup(i, nstart, Math.min(vma.end, end), prot);
       nstart = this.vmas[i].end; // a merge may have taken in the next VMA (vma_iter_end)
       if (nstart >= end) return;
       i++;
+    }
+  }
+
+  /** Bytes of committed memory (VM_ACCOUNT mappings), what memoryLimit caps. */
+  committed(): number {
+    return this.committedIn(0, TASK_SIZE);
+  }
+
+  /** Committed bytes in [start, end). */
+  private committedIn(start: VirtAddr, end: VirtAddr): number {
+    let n = 0;
+    for (let i = this.firstEndingAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      if (v.account) n += Math.min(v.end, end) - Math.max(v.start, start);
+    }
+    return n;
+  }
+
+  /** ENOMEM when `bytes` more committed memory would pass memoryLimit. */
+  private charge(bytes: number, what: string): void {
+    if (bytes <= 0) return;
+    const committed = this.committed();
+    if (committed + bytes > this.memoryLimit) {
+      throw new MmError('ENOMEM', `${what} would commit ${committed + bytes} bytes, over the address space's memory limit of ${this.memoryLimit} bytes`);
     }
   }
 

@@ -4,6 +4,7 @@ export { PhysicalMemory, type Frame, type FrameKind, type FrameNumber } from './
 export { PageCache, CachedFile, OpenFile, fileIdentityOf, decodeDev, type FileIdentity, type DeviceNumber } from './page-cache.ts';
 export {
   AddressSpace,
+  DEFAULT_MEMORY_LIMIT,
   mapsLine,
   vmaKind,
   type Vma,

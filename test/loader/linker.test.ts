@@ -2,13 +2,14 @@
 // words them), DT_NEEDED search with $ORIGIN, version checks, ifuncs, TLS, and what two address spaces
 // share after loading the same library.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Linker, LoadError, loadIntoFreshSpaces, TRAP_BASE } from '../../src/loader/index.ts';
 import { AddressSpace, createSharedMemory, PageFault } from '../../src/mm/index.ts';
 import { buildCHelper, hasCc, repoRoot } from '../helpers/oracles.ts';
+import { parseElf } from '../../src/elf/index.ts';
 
 const available = hasCc();
 const dir = join(tmpdir(), `picemu-linker-${process.pid}`);
@@ -203,5 +204,52 @@ describe('search order', () => {
     expect(dirs(leaf)).toEqual(['RPATH /c/r2', 'RPATH lib/x86_64-linux-gnu', 'RPATH /a/r1', 'LD_LIBRARY_PATH /llp', 'system /sys']);
     expect(dirs(mid)).toEqual(['LD_LIBRARY_PATH /llp', 'RUNPATH /run', 'system /sys']);
     expect(dirs(undefined)).toEqual(['LD_LIBRARY_PATH /llp', 'system /sys']);
+  });
+});
+
+describe('files ld.so would crash on or refuse: typed errors', () => {
+  const scratch = join(tmpdir(), `picemu-linker-bad-${process.pid}`);
+  beforeAll(() => mkdirSync(scratch, { recursive: true }));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** libdemo.so with its writable PT_LOAD's p_memsz set to `memsz`. */
+  function libdemoWithBss(memsz: number): string {
+    const src = join(repoRoot, 'fixtures', 'libdemo.so');
+    const bytes = new Uint8Array(readFileSync(src));
+    const rw = parseElf(bytes, src).loads.find((p) => p.flags & 2)!;
+    new DataView(bytes.buffer).setBigUint64(rw.entryOffset + 40, BigInt(memsz), true);
+    const path = join(scratch, `libdemo-${memsz}.so`);
+    writeFileSync(path, bytes);
+    return path;
+  }
+
+  it('a relocation whose r_offset lies in a read-only page: a LoadError naming the module, the type and r_offset', () => {
+    // libcounter.so with one GLOB_DAT's r_offset moved from 0x3fe0 (.got) to 0x1000 (.init, r-x): native ld.so segfaults.
+    const lib = join(repoRoot, 'fixtures', 'bad-elf', 'libcounter-s1-i1455.so');
+    const space = new AddressSpace({ ...createSharedMemory(), mmapBase: 0x7f0000000000 });
+    const linker = new Linker(space);
+    expect(() => linker.load(lib)).toThrow(LoadError);
+    expect(() => linker.load(lib)).toThrow(/libcounter-s1-i1455\.so: R_X86_64_GLOB_DAT at 0x1000 writes a read-only page$/);
+    // Nothing is left behind.
+    expect(linker.modules).toEqual([]);
+    expect(space.mappings()).toEqual([]);
+  });
+
+  it('a .bss past the memory limit: "cannot map zero-fill pages", as native dlopen says, and nothing mapped', () => {
+    const lib = libdemoWithBss(2 ** 40);
+    const space = new AddressSpace({ ...createSharedMemory(), mmapBase: 0x7f0000000000 });
+    expect(() => new Linker(space).load(lib)).toThrow(LoadError);
+    expect(() => new Linker(space).load(lib)).toThrow(`${lib}: cannot map zero-fill pages (ENOMEM`);
+    expect(space.mappings()).toEqual([]);
+  });
+
+  it('a .bss under the limit loads and costs nothing until touched', () => {
+    const lib = libdemoWithBss(64 * 1024 * 1024);
+    const mem = createSharedMemory();
+    const space = new AddressSpace({ ...mem, mmapBase: 0x7f0000000000 });
+    const before = mem.physical.liveCount;
+    new Linker(space).load(lib);
+    expect(space.committed()).toBeGreaterThanOrEqual(64 * 1024 * 1024);
+    expect(mem.physical.liveCount - before).toBeLessThan(64);
   });
 });

@@ -352,3 +352,45 @@ describe('maps and smaps text', () => {
     ]);
   });
 });
+
+describe('the memory limit (committed memory, as the kernel charges VM_ACCOUNT mappings)', () => {
+  const limited = (memoryLimit: number) => new AddressSpace({ ...createSharedMemory(), mmapBase: 0x7f0000000000, memoryLimit });
+
+  it('defaults to 4 GiB of private writable mappings; a 1 TiB one is refused with ENOMEM, nothing mapped', () => {
+    const { as } = setup();
+    expect(as.memoryLimit).toBe(4 * 1024 ** 3);
+    expect(() => as.mmap({ length: 2 ** 40, prot: RW })).toThrow(MmError);
+    expect(() => as.mmap({ length: 2 ** 40, prot: RW })).toThrow(/^ENOMEM: .*memory limit/);
+    expect(as.mappings()).toEqual([]);
+  });
+
+  it('charges only private writable memory: read-only, shared and MAP_NORESERVE mappings are free', () => {
+    const as = limited(16 * P);
+    as.mmap({ length: 64 * P, prot: PROT_READ });
+    as.mmap({ length: 64 * P, prot: RW, shared: true });
+    as.mmap({ length: 64 * P, prot: RW, noReserve: true });
+    expect(as.committed()).toBe(0);
+    const a = as.mmap({ length: 16 * P, prot: RW });
+    expect(as.committed()).toBe(16 * P);
+    expect(() => as.mmap({ length: P, prot: RW })).toThrow(/ENOMEM/);
+    as.munmap(a, 8 * P);
+    expect(as.mmap({ length: 8 * P, prot: RW })).toBeGreaterThan(0);
+  });
+
+  it('MAP_FIXED over charged memory is charged only for the difference', () => {
+    const as = limited(8 * P);
+    const a = as.mmap({ length: 8 * P, prot: RW });
+    expect(as.mmap({ addr: a, length: 8 * P, prot: RW, fixed: true })).toBe(a);
+    expect(() => as.mmap({ addr: a, length: 9 * P, prot: RW, fixed: true })).toThrow(/ENOMEM/);
+    expect(as.committed()).toBe(8 * P);
+  });
+
+  it('mprotect(PROT_WRITE) of a private read-only mapping is charged, and refused past the limit', () => {
+    const as = limited(4 * P);
+    const a = as.mmap({ length: 8 * P, prot: PROT_READ });
+    as.mprotect(a, 4 * P, RW);
+    expect(as.committed()).toBe(4 * P);
+    expect(() => as.mprotect(a + 4 * P, P, RW)).toThrow(/ENOMEM/);
+    expect(as.vmaAt(a + 4 * P)!.prot).toBe(PROT_READ);
+  });
+});
