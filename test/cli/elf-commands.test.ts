@@ -60,6 +60,31 @@ describe('picemu check', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('loads each file in a fresh process: a file that parses but cannot load is an error saying why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'picemu-check-load-'));
+    // libdemo.so with a 1 TiB .bss (its writable PT_LOAD's p_memsz): native dlopen says "cannot map zero-fill pages".
+    const bytes = new Uint8Array(readFileSync(join(repoRoot, 'fixtures', 'libdemo.so')));
+    const view = new DataView(bytes.buffer);
+    const phoff = Number(view.getBigUint64(32, true));
+    const phnum = view.getUint16(56, true);
+    for (let i = 0; i < phnum; i++) {
+      const at = phoff + i * 56;
+      if (view.getUint32(at, true) === 1 /* PT_LOAD */ && view.getUint32(at + 4, true) & 2 /* PF_W */) view.setBigUint64(at + 40, 2n ** 40n, true);
+    }
+    const hugeBss = join(dir, 'libdemo.so');
+    writeFileSync(hugeBss, bytes);
+    // libcounter.so with a GLOB_DAT's r_offset moved into .init (r-x): native ld.so segfaults writing it.
+    const roReloc = join(repoRoot, 'fixtures', 'bad-elf', 'libcounter-s1-i1455.so');
+    const r = picemu(['check', hugeBss, roReloc, join(repoRoot, 'fixtures', 'libcounter.so')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^error ${hugeBss.replace(/[.]/g, '\\.')}: cannot map zero-fill pages \\(ENOMEM: `)),
+      `error ${roReloc}: R_X86_64_GLOB_DAT at 0x1000 writes a read-only page`,
+      `ok ${join(repoRoot, 'fixtures', 'libcounter.so')}`,
+    ]);
+    expect(r.stderr).toBe('');
+  });
+
   it('exit 0 when all are ok', () => {
     const r = picemu(['check', libz]);
     expect(r.status).toBe(0);
