@@ -35,12 +35,29 @@ export const hasReadelf = (): boolean =>
   requireOracle('readelf', commandWorks('readelf', ['--version']), 'apt-get install binutils');
 
 /**
- * Builds a C helper from `test/helpers/c/<name>.c` (once per content) and returns the executable's path.
- * `extraArgs` go to cc after the source (e.g. ['-ldl']).
+ * `file` and the local headers it includes (`#include "…"`, resolved next to the including file, transitively),
+ * each once, in first-include order: what a C helper's build depends on besides the system.
+ */
+export function localSources(file: string, seen: Set<string> = new Set()): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const out = [file];
+  for (const m of readFileSync(file, 'utf8').matchAll(/^\s*#\s*include\s*"([^"]+)"/gm)) {
+    const header = resolve(dirname(file), m[1]!);
+    if (existsSync(header)) out.push(...localSources(header, seen));
+  }
+  return out;
+}
+
+/**
+ * Builds a C helper from `test/helpers/c/<name>.c` (once per content of the source and the local headers it
+ * includes) and returns the executable's path. `extraArgs` go to cc after the source (e.g. ['-ldl']).
  */
 export function buildCHelper(name: string, extraArgs: string[] = []): string {
   const source = join(repoRoot, 'test', 'helpers', 'c', `${name}.c`);
-  const digest = createHash('sha256').update(readFileSync(source)).update(extraArgs.join(' ')).digest('hex').slice(0, 12);
+  const hash = createHash('sha256');
+  for (const file of localSources(source)) hash.update(readFileSync(file)).update('\0');
+  const digest = hash.update(extraArgs.join(' ')).digest('hex').slice(0, 12);
   const out = join(cacheDir, `${name}-${digest}`);
   if (!existsSync(out)) {
     mkdirSync(cacheDir, { recursive: true });

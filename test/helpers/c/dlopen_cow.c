@@ -7,26 +7,14 @@
    (a private copy made by a write), then that VMA's "Field: N kB" lines.
    Output: "child N pid P", "result N V" for each call's return value, then per phase "phase NAME",
    "child N", "vma +start +end perms", "pages ...", fields, "end". */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "proc_pages.h"
 
 struct cmd { char op; int k, v; };
 
 static void child(const char *lib, int in_fd, int out_fd) {
-  void *h = dlopen(lib, RTLD_NOW);
-  if (!h) { fprintf(stderr, "dlopen: %s\n", dlerror()); _exit(2); }
-  int (*get)(int) = (int (*)(int))dlsym(h, "cow_get");
-  int (*set)(int, int) = (int (*)(int, int))dlsym(h, "cow_set");
-  if (!get || !set) { fprintf(stderr, "dlsym: %s\n", dlerror()); _exit(2); }
+  void *h = child_dlopen(lib);
+  int (*get)(int) = (int (*)(int))child_dlsym(h, "cow_get");
+  int (*set)(int, int) = (int (*)(int, int))child_dlsym(h, "cow_set");
   Dl_info info;
   if (!dladdr((void *)get, &info)) _exit(2);
   uintptr_t base = (uintptr_t)info.dli_fbase;
@@ -40,46 +28,22 @@ static void child(const char *lib, int in_fd, int out_fd) {
   _exit(0);
 }
 
-static void print_pages(int pagemap, unsigned long start, unsigned long end) {
-  long page = sysconf(_SC_PAGESIZE);
-  fputs("pages ", stdout);
-  for (unsigned long va = start; va < end; va += page) {
-    uint64_t e = 0;
-    if (pread(pagemap, &e, sizeof e, (off_t)(va / page) * 8) != sizeof e) { perror("pagemap"); exit(1); }
-    int present = (e >> 63) & 1, file = (e >> 61) & 1, exclusive = (e >> 56) & 1;
-    putchar(!present ? '.' : !file ? 'A' : exclusive ? 'F' : 'S');
-  }
-  putchar('\n');
+static char page_char(uint64_t e) { return !PM_PRESENT(e) ? '.' : !PM_FILE(e) ? 'A' : PM_EXCLUSIVE(e) ? 'F' : 'S'; }
+
+struct lib_pages { const char *path; uintptr_t base; int pagemap; };
+
+static int select_lib(const struct smaps_vma *v, void *ctx) {
+  struct lib_pages *l = ctx;
+  if (strcmp(v->path, l->path) != 0) return 0;
+  printf("vma %lx %lx %s\n", v->start - l->base, v->end - l->base, v->perms);
+  print_pages(l->pagemap, v->start, v->end, page_char);
+  return 1;
 }
 
 static void print_smaps(pid_t pid, const char *path, uintptr_t base) {
-  char name[64];
-  snprintf(name, sizeof name, "/proc/%d/smaps", (int)pid);
-  FILE *f = fopen(name, "r");
-  if (!f) { perror(name); exit(1); }
-  snprintf(name, sizeof name, "/proc/%d/pagemap", (int)pid);
-  int pagemap = open(name, O_RDONLY);
-  if (pagemap < 0) { perror(name); exit(1); }
-  char line[4096];
-  int printing = 0;
-  while (fgets(line, sizeof line, f)) {
-    unsigned long start, end, offset, inode;
-    char perms[8], dev[16];
-    int pos = 0;
-    if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &start, &end, perms, &offset, dev, &inode, &pos) == 6) {
-      const char *p = line + pos;
-      while (*p == ' ') p++;
-      printing = strncmp(p, path, strlen(path)) == 0 && p[strlen(path)] == '\n';
-      if (printing) {
-        printf("vma %lx %lx %s\n", start - base, end - base, perms);
-        print_pages(pagemap, start, end);
-      }
-      continue;
-    }
-    if (printing) fputs(line, stdout);
-  }
-  close(pagemap);
-  fclose(f);
+  struct lib_pages l = { path, base, open_pagemap(pid) };
+  walk_smaps(pid, select_lib, &l);
+  close(l.pagemap);
 }
 
 static int to[2][2], from[2][2];

@@ -4,21 +4,10 @@
    Private_Dirty figures for two processes can be compared with picemu's.
    Output: "child N pid P base 0x..", "result V" lines, then "vma start-end perms offset path" followed by
    that VMA's "Field: N kB" lines; "end" after each child. */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "proc_pages.h"
 
 static void child(const char *lib, const char *symbol, int calls, int ready_fd, int go_fd) {
-  void *h = dlopen(lib, RTLD_NOW);
-  if (!h) { fprintf(stderr, "dlopen: %s\n", dlerror()); _exit(2); }
-  int (*f)(void) = (int (*)(void))dlsym(h, symbol);
-  if (!f) { fprintf(stderr, "dlsym: %s\n", dlerror()); _exit(2); }
+  int (*f)(void) = (int (*)(void))child_dlsym(child_dlopen(lib), symbol);
   int results[64];
   if (calls > 64) calls = 64;
   for (int k = 0; k < calls; k++) results[k] = f();
@@ -30,34 +19,21 @@ static void child(const char *lib, const char *symbol, int calls, int ready_fd, 
   _exit(0);
 }
 
+struct lib_vmas { const char *path; int in_lib; };
+
+/* LIB's VMAs and the anonymous mapping right after the library's last mapping (its bss). */
+static int select_lib(const struct smaps_vma *v, void *ctx) {
+  struct lib_vmas *l = ctx;
+  int is_lib = strcmp(v->path, l->path) == 0;
+  int printing = is_lib || (l->in_lib && v->path[0] == 0);
+  l->in_lib = is_lib;
+  if (printing) printf("vma %lx-%lx %s %lx %s\n", v->start, v->end, v->perms, v->offset, v->path);
+  return printing;
+}
+
 static void print_smaps(pid_t pid, const char *path) {
-  char name[64];
-  snprintf(name, sizeof name, "/proc/%d/smaps", (int)pid);
-  FILE *f = fopen(name, "r");
-  if (!f) { perror(name); exit(1); }
-  char line[4096];
-  int in_lib = 0, printing = 0;
-  while (fgets(line, sizeof line, f)) {
-    unsigned long start, end, offset;
-    char perms[8], dev[16];
-    unsigned long inode;
-    int pos = 0;
-    if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &start, &end, perms, &offset, dev, &inode, &pos) == 6) {
-      const char *p = line + pos;
-      while (*p == ' ') p++;
-      char vpath[PATH_MAX];
-      snprintf(vpath, sizeof vpath, "%s", p);
-      vpath[strcspn(vpath, "\n")] = 0;
-      int is_lib = strcmp(vpath, path) == 0;
-      /* The anonymous mapping right after the library's last mapping is its bss. */
-      printing = is_lib || (in_lib && vpath[0] == 0);
-      in_lib = is_lib;
-      if (printing) printf("vma %lx-%lx %s %lx %s\n", start, end, perms, offset, vpath);
-      continue;
-    }
-    if (printing) fputs(line, stdout);
-  }
-  fclose(f);
+  struct lib_vmas l = { path, 0 };
+  walk_smaps(pid, select_lib, &l);
 }
 
 int main(int argc, char **argv) {
@@ -86,6 +62,6 @@ int main(int argc, char **argv) {
     printf("end\n");
   }
   fflush(stdout);
-  for (int n = 0; n < 2; n++) { if (write(go[n][1], "x", 1) != 1) kill(pids[n], SIGKILL); waitpid(pids[n], NULL, 0); }
+  release_children(pids, go);
   return 0;
 }
