@@ -152,24 +152,22 @@ export class Unicorn {
   // ---- memory
 
   mem_map(addr: number | bigint, size: number | bigint, perms?: number): void {
-    this.open('mem_map');
     this.call('mem_map', () => this.memory.map(address(addr), sizeArg(size), u32(perms)));
   }
 
   /** picemu's form of uc_mem_map_ptr: `buffer` backs the region, so engines given one buffer share its bytes. */
   mem_map_ptr(addr: number | bigint, size: number | bigint, perms: number, buffer: Uint8Array): void {
-    this.open('mem_map_ptr');
-    if (!(buffer instanceof Uint8Array)) fail('mem_map_ptr', uc.ERR_ARG);
-    this.call('mem_map_ptr', () => this.memory.map(address(addr), sizeArg(size), u32(perms), buffer));
+    this.call('mem_map_ptr', () => {
+      if (!(buffer instanceof Uint8Array)) fail('mem_map_ptr', uc.ERR_ARG);
+      this.memory.map(address(addr), sizeArg(size), u32(perms), buffer);
+    });
   }
 
   mem_protect(addr: number | bigint, size: number | bigint, perms?: number): void {
-    this.open('mem_protect');
     this.call('mem_protect', () => this.memory.protect(address(addr), sizeArg(size), u32(perms)));
   }
 
   mem_unmap(addr: number | bigint, size: number | bigint): void {
-    this.open('mem_unmap');
     this.call('mem_unmap', () => this.memory.unmap(address(addr), sizeArg(size)));
   }
 
@@ -179,16 +177,14 @@ export class Unicorn {
   }
 
   mem_write(addr: number | bigint, bytes: ArrayLike<number>): void {
-    this.open('mem_write');
     this.call('mem_write', () => this.memory.write(address(addr), bytes));
   }
 
   mem_read(addr: number | bigint, size: number): Uint8Array {
-    this.open('mem_read');
-    const n = u32(size);
-    let out: Uint8Array = new Uint8Array(n);
-    this.call('mem_read', () => (out = this.memory.read(address(addr), n)));
-    return out;
+    return this.call('mem_read', () => {
+      const n = u32(size);
+      return this.memory.read(address(addr), n);
+    });
   }
 
   // ---- hooks
@@ -373,7 +369,7 @@ export class Unicorn {
     return PAGE_SIZE;
   }
   ctl_set_page_size(size: number): void {
-    this.ctl(uc.CTL_UC_PAGE_SIZE | (1 << 26) | (uc.CTL_IO_WRITE << 30), [{ type: 'i32', value: size }]);
+    this.ctlWrite(uc.CTL_UC_PAGE_SIZE, { type: 'i32', value: size });
   }
   /** The timeout of the last emu_start, in microseconds. */
   ctl_get_timeout(): bigint {
@@ -389,20 +385,17 @@ export class Unicorn {
     this.useExits = false;
   }
   ctl_get_exits_cnt(): number {
-    this.open('ctl');
-    if (!this.useExits) fail('ctl', uc.ERR_ARG);
+    this.openExits();
     return this.exits.length;
   }
   ctl_get_exits(count: number): bigint[] {
-    this.open('ctl');
-    if (!this.useExits) fail('ctl', uc.ERR_ARG);
+    this.openExits();
     const out: bigint[] = [];
     for (let i = 0; i < count; i++) out.push(BigInt.asIntN(64, this.exits[i] ?? 0n));
     return out;
   }
   ctl_set_exits(exits: (number | bigint)[]): void {
-    this.open('ctl');
-    if (!this.useExits) fail('ctl', uc.ERR_ARG);
+    this.openExits();
     this.exits = exits.map((x) => u64(x));
   }
   ctl_get_cpu_model(): number {
@@ -421,13 +414,10 @@ export class Unicorn {
     this.ctl_flush_tb();
   }
   ctl_remove_cache(addr: number | bigint, end: number | bigint): void {
-    this.ctl(uc.CTL_TB_REMOVE_CACHE | (2 << 26) | (uc.CTL_IO_WRITE << 30), [
-      { type: 'i64', value: addr },
-      { type: 'i64', value: end },
-    ]);
+    this.ctlWrite(uc.CTL_TB_REMOVE_CACHE, { type: 'i64', value: addr }, { type: 'i64', value: end });
   }
   ctl_context_mode(mode: number): void {
-    this.ctl(uc.CTL_CONTEXT_MODE | (1 << 26) | (uc.CTL_IO_WRITE << 30), [{ type: 'i32', value: mode }]);
+    this.ctlWrite(uc.CTL_CONTEXT_MODE, { type: 'i32', value: mode });
   }
   /** The block unicorn would translate at `addr`: { pc, icount, size }, as uc_ctl_request_cache fills uc_tb. */
   ctl_request_cache(addr: number | bigint): { pc: bigint; icount: number; size: number } {
@@ -438,7 +428,7 @@ export class Unicorn {
     return { pc: BigInt(at), icount: tb.instructions, size: tb.size };
   }
   ctl_tlb_mode(mode: number): void {
-    this.ctl(uc.CTL_TLB_TYPE | (1 << 26) | (uc.CTL_IO_WRITE << 30), [{ type: 'i32', value: mode }]);
+    this.ctlWrite(uc.CTL_TLB_TYPE, { type: 'i32', value: mode });
   }
 
   close(): void {
@@ -453,15 +443,30 @@ export class Unicorn {
 
   // ---- internals
 
+  /** uc_ctl with UC_CTL_WRITE(type, args.length), as unicorn.js's ctl_* shorthands call it. */
+  private ctlWrite(type: number, ...args: { type: string; value: unknown }[]): void {
+    this.ctl(type | (args.length << 26) | (uc.CTL_IO_WRITE << 30), args);
+  }
+
   /** Throws ERR_HANDLE (as a freed engine would fail) once closed. */
   private open(fn: string): void {
     if (this.closed) fail(fn, uc.ERR_HANDLE);
   }
 
-  /** Runs `body`, turning a UcError into unicorn.js's thrown failure for `uc_<fn>`. */
-  private call(fn: string, body: () => void): void {
+  /** The exits controls' check: uc_ctl fails with ERR_ARG unless exits are enabled. */
+  private openExits(): void {
+    this.open('ctl');
+    if (!this.useExits) fail('ctl', uc.ERR_ARG);
+  }
+
+  /**
+   * Runs `body` as unicorn.js's `uc_<fn>`: ERR_HANDLE once closed, and a UcError from inside turned into
+   * unicorn.js's thrown failure for `uc_<fn>`.
+   */
+  private call<T>(fn: string, body: () => T): T {
+    this.open(fn);
     try {
-      body();
+      return body();
     } catch (e) {
       if (e instanceof UcError) throw failureMessage(fn, e.code);
       throw e;
