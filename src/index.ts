@@ -20,7 +20,9 @@ export {
   type CallOutcome,
   type CallStop,
   type RunUntilOptions,
+  type FinishOptions,
 } from './process/process.ts';
+export { scanReturnAddresses, followsCall, type Frame, type StackView } from './process/backtrace.ts';
 export type { LoadResult } from './process/load.ts';
 export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError } from './process/errors.ts';
 export { decodeResult, resultText, layoutArguments, RETURN_TYPES, type CallResult, type ReturnKind, type PlacedArg } from './process/call-args.ts';

@@ -10,6 +10,7 @@ import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../m
 import type { Location, StepEvent } from '../trace/events.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
 import { decodeResult, entryStackPointer, layoutArguments, type CallArg, type CallResult, type PlacedArg, type ReturnKind } from './call-args.ts';
+import { scanReturnAddresses, type Frame } from './backtrace.ts';
 import { CowWatch } from './cow-watch.ts';
 import { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError } from './errors.ts';
 import type { Machine } from './machine.ts';
@@ -64,10 +65,21 @@ export interface RunUntilOptions {
   trace?: boolean;
 }
 
+export interface FinishOptions extends RunUntilOptions {
+  /**
+   * Go on with the finish a previous finish() of this call began (which stopped at its budget or deadline): the
+   * frame to leave is the one current then, and a breakpoint at the current rip counts. Default: a new finish of
+   * the function current now.
+   */
+  resume?: boolean;
+}
+
 /** Why stepping or running a started call stopped. */
 export type CallStop =
   | { kind: 'returned'; result: CallResult; events: StepEvent[] }
   | { kind: 'breakpoint'; rip: VirtAddr; events: StepEvent[] }
+  /** finish(): the function has returned to its caller (still inside the call); rip is the return address. */
+  | { kind: 'finished'; rip: VirtAddr; events: StepEvent[] }
   | { kind: 'budget' | 'timeout'; events: StepEvent[] }
   | { kind: 'error'; error: CallError; events: StepEvent[] };
 
@@ -78,6 +90,8 @@ export class ActiveCall {
   executed = 0;
   readonly events: StepEvent[] = [];
   finished: CallStop | undefined;
+  /** rsp when the finish() in progress began (kept while it stops at budget or deadline, for `resume`). */
+  finishFrame: VirtAddr | undefined;
 
   constructor(
     readonly process: Process,
@@ -85,6 +99,8 @@ export class ActiveCall {
     readonly name: string,
     readonly ret: ReturnKind,
     index: number,
+    /** rsp at entry: the slot holding the return trampoline; this call's frames all lie below it. */
+    readonly entryRsp: VirtAddr = 0,
   ) {
     this.index = index;
   }
@@ -128,6 +144,7 @@ export class Process {
   linker: Linker | undefined;
   private scratch: { start: VirtAddr; used: number; size: number } | undefined;
   private calls = 0;
+  private returned = 0;
   /** ifunc resolver address → the implementation it picked (dlsym runs a resolver once per lookup; picemu caches). */
   private readonly ifuncs = new Map<VirtAddr, VirtAddr>();
   private active: ActiveCall | undefined;
@@ -336,13 +353,18 @@ export class Process {
     cpu.setReg('rsp', rsp);
     cpu.rip = entry;
     const name = typeof target === 'string' ? target : this.locate(target).symbol ?? `0x${target.toString(16)}`;
-    this.active = new ActiveCall(this, entry, name, options.ret ?? 'int', options.internal ? -1 : this.calls++);
+    this.active = new ActiveCall(this, entry, name, options.ret ?? 'int', options.internal ? -1 : this.calls++, rsp);
     return this.active;
   }
 
   /** The call in progress, if any. */
   get activeCall(): ActiveCall | undefined {
     return this.active && !this.active.finished ? this.active : undefined;
+  }
+
+  /** Calls (started with call or startCall, not picemu's internal ones) that have returned, in this process. */
+  get completedCalls(): number {
+    return this.returned;
   }
 
   /** Executes one instruction of the active call and returns its event (and the stop, when this ended the call). */
@@ -389,6 +411,65 @@ export class Process {
   }
 
   /**
+   * Runs the active call until the function current now returns to its caller: a `ret` that leaves rsp above
+   * where it was when the finish began (that frame has been popped); the stop is 'finished' with rip at the return
+   * address. Stops earlier as run() does (the call returning, a fault, a breakpoint after the first step, a limit).
+   * Started mid-function, a `ret` of a function it calls never counts (rsp stays below), nor does a `pop`.
+   */
+  finish(options: FinishOptions = {}): CallStop {
+    const call = this.requireActive();
+    const resume = options.resume === true && call.finishFrame !== undefined;
+    if (!resume) call.finishFrame = this.cpu.gprNumber(4);
+    const frame = call.finishFrame!;
+    const breakpoints = new Set(options.breakpoints ?? []);
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    const deadline = options.deadlineMs !== undefined ? Date.now() + options.deadlineMs : Infinity;
+    const events: StepEvent[] = [];
+    for (let n = 0; ; n++) {
+      if ((n > 0 || resume) && breakpoints.has(this.cpu.rip)) return this.endFinish(call, { kind: 'breakpoint', rip: this.cpu.rip, events });
+      if (n >= budget) return { kind: 'budget', events };
+      if ((n & 1023) === 1023 && Date.now() > deadline) return { kind: 'timeout', events };
+      const isRet = isReturnInstruction(this.space.peek(this.cpu.rip, 4) ?? this.space.peek(this.cpu.rip, 1));
+      let stop: CallStop | undefined;
+      if (options.trace) {
+        const r = this.step();
+        events.push(r.event);
+        stop = r.stop;
+      } else {
+        stop = this.afterRun(call, this.cpu.step(), events);
+      }
+      if (stop) return this.endFinish(call, { ...stop, events });
+      if (isRet && this.cpu.gprNumber(4) > frame) return this.endFinish(call, { kind: 'finished', rip: this.cpu.rip, events });
+    }
+  }
+
+  private endFinish(call: ActiveCall, stop: CallStop): CallStop {
+    call.finishFrame = undefined;
+    return stop;
+  }
+
+  /**
+   * Frames of the active call, innermost first: #0 at rip, then each return address found on its stack between
+   * rsp and the call's entry rsp, symbolized. A heuristic scan, not an unwind: see scanReturnAddresses for what it
+   * can and cannot know (no .eh_frame is used). Empty when no call is in progress.
+   */
+  backtrace(): Frame[] {
+    const call = this.activeCall;
+    if (!call) return [];
+    const rip = this.cpu.rip;
+    const found = scanReturnAddresses({
+      rsp: this.cpu.gprNumber(4),
+      limit: call.entryRsp,
+      peek: (va, n) => this.space.peek(va, n),
+      isModuleCode: (va) => {
+        const loc = this.locate(va);
+        return loc.module !== undefined && (loc.vma?.perms.includes('x') ?? false);
+      },
+    });
+    return [{ pc: rip, location: this.locate(rip) }, ...found.map((f) => ({ pc: f.pc, slot: f.slot, location: this.locate(f.pc) }))];
+  }
+
+  /**
    * Calls `target` with the System V convention and returns its result; throws a CallError (the process stays
    * usable). Bounded by default: 200 million instructions and 30 s of wall-clock time (`budget`, `deadlineMs`),
    * either ending the call with a CallLimitError ('budget' or 'timeout').
@@ -426,7 +507,7 @@ export class Process {
         this.active = undefined;
         throw new CallLimitError(stop.kind, call.executed, where, `${call.name}: ${stop.kind === 'budget' ? `instruction budget of ${budget} ran out` : `deadline of ${deadlineMs} ms passed`} at ${describeLocation(where, this.cpu.rip)}`);
       }
-      case 'breakpoint': throw new CallError('unexpected breakpoint');
+      case 'breakpoint': case 'finished': throw new CallError(`unexpected ${stop.kind}`);
     }
   }
 
@@ -441,6 +522,7 @@ export class Process {
     call.executed += outcome.executed;
     if (this.cpu.rip === this.trampoline && outcome.kind !== 'fault') {
       const result = decodeResult(call.ret, this.cpu.r64[0]!, this.cpu.xmm64[0]!, (va) => this.readCString(va));
+      if (call.index >= 0) this.returned++;
       return (call.finished = { kind: 'returned', result, events });
     }
     switch (outcome.kind) {
@@ -515,6 +597,14 @@ function capstoneText(bytes: Uint8Array, va: VirtAddr): string | undefined {
   } catch {
     return undefined; // capstone not loaded (a Machine made with `new`, not `create`)
   }
+}
+
+/** `ret`/`ret imm16` (c3, c2), after any legacy prefixes (`rep ret`, `bnd ret`, operand size). */
+function isReturnInstruction(bytes: Uint8Array | null): boolean {
+  if (!bytes) return false;
+  let k = 0;
+  while (k < bytes.length - 1 && (bytes[k] === 0xf2 || bytes[k] === 0xf3 || bytes[k] === 0x66)) k++;
+  return bytes[k] === 0xc3 || bytes[k] === 0xc2;
 }
 
 function haltFault(address: number): GuestFault {

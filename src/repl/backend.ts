@@ -1,6 +1,6 @@
 // What the REPL asks of picemu's public API, per process, in one narrow interface: session.ts talks only to
 // this, and machine-backend.ts implements it over process/'s Machine. Keeps parsing/printing apart from emulation.
-import type { CallArg } from '../process/call-args.ts';
+import type { CallArg, Frame } from '../index.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
 import type { FaultFacts } from './format-fault.ts';
 import type { PageRowFacts } from './format-pages.ts';
@@ -81,8 +81,8 @@ export interface ReplBackend {
   rip(pid: Pid): number;
   /** Debugger read: never faults or breaks COW; null where unmapped. */
   peek(pid: Pid, va: number, length: number): Uint8Array | null;
-  /** Return addresses on the stack, innermost first. */
-  backtrace(pid: Pid): number[];
+  /** The call's frames, innermost first: #0 at rip, then return addresses found on its stack (Process.backtrace). */
+  backtrace(pid: Pid): Frame[];
 
   maps(pid: Pid): string;
   smaps(pid: Pid): SmapsRow[];

@@ -1,4 +1,5 @@
 // `ps` and `bt`: the processes (current one marked) and a symbolized backtrace.
+import type { Frame } from '../index.ts';
 import type { Location } from '../trace/events.ts';
 import type { ProcessSummary } from './backend.ts';
 import { addressText } from './format-location.ts';
@@ -16,6 +17,6 @@ export function formatProcesses(procs: readonly ProcessSummary[], current: numbe
 }
 
 /** `#0` is where the process is; `#1`… are the return addresses found on its stack. */
-export function formatBacktrace(frames: readonly number[], locate: (va: number) => Location, pal: Palette): string {
-  return frames.map((va, k) => `#${k}  ${addressText(va, locate(va), pal)}`).join('\n');
+export function formatBacktrace(frames: readonly Frame[], pal: Palette): string {
+  return frames.map((f, k) => `#${k}  ${addressText(f.pc, f.location, pal)}`).join('\n');
 }

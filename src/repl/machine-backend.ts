@@ -1,8 +1,7 @@
 // The REPL's backend over picemu's Machine and Process (src/process): translates each request into the
 // public API and its results into what the formatters print. No emulation logic of its own.
-import { CallFault, Machine, type CallArg, type CallError, type CallStop, type Process } from '../index.ts';
+import { CallFault, Machine, type CallArg, type CallError, type CallStop, type Frame, type Process } from '../index.ts';
 import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, RunSlice, SmapsRow, StepResult } from './backend.ts';
-import { scanReturnAddresses } from './backtrace.ts';
 import type { FaultFacts } from './format-fault.ts';
 import type { PageRowFacts } from './format-pages.ts';
 
@@ -17,9 +16,6 @@ function faultFacts(f: CallFault['fault']): FaultFacts {
 
 export class MachineBackend implements ReplBackend {
   private readonly libraries: string[] = [];
-  private readonly completed = new Map<Pid, number>();
-  /** rsp when a `finish` began, per process, across its slices. */
-  private readonly finishRsp = new Map<Pid, number>();
 
   constructor(readonly machine: Machine) {}
 
@@ -55,7 +51,7 @@ export class MachineBackend implements ReplBackend {
   describe(pid: Pid): ProcessSummary {
     const p = this.proc(pid);
     const call = p.activeCall;
-    return { pid, calls: this.completed.get(pid) ?? 0, ...(call ? { call: { symbol: call.name, rip: p.cpu.rip } } : {}) };
+    return { pid, calls: p.completedCalls, ...(call ? { call: { symbol: call.name, rip: p.cpu.rip } } : {}) };
   }
 
   locate(pid: Pid, va: number) {
@@ -92,10 +88,11 @@ export class MachineBackend implements ReplBackend {
     const p = this.proc(pid);
     switch (stop.kind) {
       case 'returned':
-        this.completed.set(pid, (this.completed.get(pid) ?? 0) + 1);
         return { kind: 'returned', rax: p.cpu.reg('rax') };
       case 'breakpoint':
         return { kind: 'breakpoint', rip: stop.rip };
+      case 'finished':
+        return { kind: 'finished', rip: stop.rip };
       case 'budget':
       case 'timeout':
         return { kind: 'budget', rip: p.cpu.rip };
@@ -124,18 +121,10 @@ export class MachineBackend implements ReplBackend {
   }
 
   finish(pid: Pid, slice: RunSlice): RunOutcome {
-    // Done when a `ret` leaves rsp above where it was at the start: that frame has been popped.
     const p = this.proc(pid);
-    if (!slice.resumed) this.finishRsp.set(pid, Number(p.cpu.reg('rsp')));
-    const frameRsp = this.finishRsp.get(pid) ?? Number(p.cpu.reg('rsp'));
-    for (let n = 0; n < slice.budget; n++) {
-      if ((n > 0 || slice.resumed) && slice.breakpoints.has(p.cpu.rip)) return { kind: 'breakpoint', rip: p.cpu.rip };
-      const { event, stop } = p.step();
-      slice.onStep?.(event);
-      if (stop) return this.ended(pid, stop);
-      if (event.asm.startsWith('ret') && Number(p.cpu.reg('rsp')) > frameRsp) return { kind: 'finished', rip: p.cpu.rip };
-    }
-    return { kind: 'budget', rip: p.cpu.rip };
+    const stop = p.finish({ breakpoints: slice.breakpoints, budget: slice.budget, trace: slice.onStep !== undefined, resume: slice.resumed });
+    if (slice.onStep) for (const ev of stop.events) slice.onStep(ev);
+    return this.ended(pid, stop);
   }
 
   registers(pid: Pid): RegisterValue[] {
@@ -151,17 +140,8 @@ export class MachineBackend implements ReplBackend {
     return this.proc(pid).space.peek(va, length);
   }
 
-  backtrace(pid: Pid): number[] {
-    const p = this.proc(pid);
-    return scanReturnAddresses({
-      rsp: Number(p.cpu.reg('rsp')),
-      limit: p.stackTop,
-      peek: (va, n) => p.space.peek(va, n),
-      isModuleCode: (va) => {
-        const loc = p.locate(va);
-        return loc.module !== undefined && (loc.vma?.perms.includes('x') ?? false);
-      },
-    });
+  backtrace(pid: Pid): Frame[] {
+    return this.proc(pid).backtrace();
   }
 
   maps(pid: Pid): string {

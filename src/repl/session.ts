@@ -398,8 +398,7 @@ export class ReplSession {
   private backtrace(args: string[]): void {
     this.noArgs(args, 'bt');
     this.requireCall();
-    const frames = [this.backend.rip(this.current), ...this.backend.backtrace(this.current)];
-    this.print(formatBacktrace(frames, (va) => this.backend.locate(this.current, va), this.pal));
+    this.print(formatBacktrace(this.backend.backtrace(this.current), this.pal));
   }
 
   private setTrace(args: string[]): void {
