@@ -73,6 +73,23 @@ const MEMOPS = hex(`
   50                            ` /* push rax */ + `
   5a                            ` /* pop rdx */);
 
+/** An engine in `mode` with `code` at CODE, in a page mapped PROT_ALL. */
+function withCode(uc: Uc, code: number[], mode: number = uc.MODE_64): Uc {
+  const e = new uc.Unicorn(uc.ARCH_X86, mode);
+  e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+  e.mem_write(CODE, code);
+  return e;
+}
+
+/** withCode(MEMOPS) with its data page at 0x20000 and a stack in the page at 0x30000. */
+function withMemops(uc: Uc): Uc {
+  const e = withCode(uc, MEMOPS);
+  e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
+  e.mem_map(0x30000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
+  e.reg_write_i64(uc.X86_REG_RSP, 0x30800);
+  return e;
+}
+
 export const scenarios: Scenario[] = [
   {
     name: 'mem_map and mem_regions list regions in address order, unmerged',
@@ -266,9 +283,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'a loop runs to `until`, with code and block hooks in order',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, LOOP);
+      const e = withCode(uc, LOOP);
       e.hook_add(uc.HOOK_CODE, (h: Uc, addr: bigint, size: number, data: unknown) => t.log('code', [addr, size, data, h === e]), 'c');
       e.hook_add(uc.HOOK_BLOCK, (_h: Uc, addr: bigint, size: number) => t.log('block', [addr, size]));
       t.attempt('emu_start', () => e.emu_start(CODE, CODE + LOOP.length, 0, 0));
@@ -278,9 +293,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'count stops after that many instructions; until in the middle of a block stops there',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, LOOP);
+      const e = withCode(uc, LOOP);
       t.attempt('count 4', () => e.emu_start(CODE, 0xdead0000, 0, 4));
       logRegs(t, e, uc, 64, 'after 4');
       t.attempt('until 0x10009', () => e.emu_start(CODE, CODE + 9, 0, 0));
@@ -292,9 +305,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'code hooks honour [begin, end]; hook_del removes a hook',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, LOOP);
+      const e = withCode(uc, LOOP);
       const ranged = e.hook_add(uc.HOOK_CODE, (_h: Uc, addr: bigint) => t.log('ranged', addr), null, CODE + 7, CODE + 9);
       const all = e.hook_add(uc.HOOK_CODE, (_h: Uc, addr: bigint) => t.log('all', addr));
       t.attempt('first run', () => e.emu_start(CODE, CODE + 7, 0, 0));
@@ -308,9 +319,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'emu_stop from a code hook ends the run before that instruction; writing RIP redirects',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, LOOP);
+      const e = withCode(uc, LOOP);
       let n = 0;
       const h = e.hook_add(uc.HOOK_CODE, (u: Uc, addr: bigint) => {
         t.log('code', addr);
@@ -332,12 +341,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'memory hooks see reads, writes and values read',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-      e.mem_map(0x30000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-      e.mem_write(CODE, MEMOPS);
-      e.reg_write_i64(uc.X86_REG_RSP, 0x30800);
+      const e = withMemops(uc);
       const log = (what: string) => (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log(what, [type, addr, size, value]);
       e.hook_add(uc.HOOK_MEM_READ, log('read'));
       e.hook_add(uc.HOOK_MEM_WRITE, log('write'));
@@ -350,12 +354,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'memory hooks on a range and on several types at once',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-      e.mem_map(0x30000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-      e.mem_write(CODE, MEMOPS);
-      e.reg_write_i64(uc.X86_REG_RSP, 0x30800);
+      const e = withMemops(uc);
       e.hook_add(uc.HOOK_MEM_READ | uc.HOOK_MEM_WRITE, (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log('data page', [type, addr, size, value]), null, 0x20000, 0x20fff);
       t.attempt('emu_start', () => e.emu_start(CODE, CODE + MEMOPS.length, 0, 0));
     },
@@ -365,9 +364,7 @@ export const scenarios: Scenario[] = [
     run(uc, t) {
       const code = hex('8b 04 25 00 00 05 00 ff c0'); // mov eax, [0x50000]; inc eax
       for (const fix of [true, false]) {
-        const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-        e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-        e.mem_write(CODE, code);
+        const e = withCode(uc, code);
         e.hook_add(uc.HOOK_MEM_READ_UNMAPPED, (u: Uc, type: number, addr: bigint, size: number, value: bigint) => {
           t.log('unmapped', [type, addr, size, value]);
           if (!fix) return false;
@@ -401,12 +398,10 @@ export const scenarios: Scenario[] = [
         ['hlt', 'ff c0 f4 ff c0'],
       ];
       for (const [what, code] of cases) {
-        const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-        e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+        const e = withCode(uc, hex(code));
         e.mem_map(0x60000, 0x1000, uc.PROT_READ);
         e.mem_map(0x61000, 0x1000, uc.PROT_NONE);
         e.mem_map(0x63000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-        e.mem_write(CODE, hex(code));
         e.mem_write(0x63000, [0x90, 0x90]);
         t.attempt(what, () => e.emu_start(CODE, CODE + hex(code).length, 0, 0));
         t.log(`${what} errno`, e.errno());
@@ -417,10 +412,8 @@ export const scenarios: Scenario[] = [
   {
     name: 'invalid-access hooks see write and fetch faults with their types',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      const e = withCode(uc, hex('c7 04 25 00 00 06 00 01 00 00 00'));
       e.mem_map(0x60000, 0x1000, uc.PROT_READ);
-      e.mem_write(CODE, hex('c7 04 25 00 00 06 00 01 00 00 00'));
       e.hook_add(uc.HOOK_MEM_INVALID, (_u: Uc, type: number, addr: bigint, size: number, value: bigint) => {
         t.log('invalid', [type, addr, size, value]);
         return false;
@@ -433,10 +426,8 @@ export const scenarios: Scenario[] = [
   {
     name: 'interrupts go to HOOK_INTR with their number; syscall goes to HOOK_INSN',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
       const code = hex('cc cd 80 ff c0 0f 05 ff c0'); // int3; int 0x80; inc eax; syscall; inc eax
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, code);
+      const e = withCode(uc, code);
       e.hook_add(uc.HOOK_INTR, (u: Uc, intno: number, data: unknown) => t.log('intr', [intno, data, u.reg_read_i64(uc.X86_REG_RIP)]), 'i');
       e.hook_add(uc.HOOK_INSN, (u: Uc, data: unknown) => t.log('syscall', [data, u.reg_read_i64(uc.X86_REG_RIP)]), 's', 1, 0, uc.X86_INS_SYSCALL);
       e.reg_write_i64(uc.X86_REG_RCX, 0x77);
@@ -447,10 +438,8 @@ export const scenarios: Scenario[] = [
   {
     name: 'a syscall nobody hooks is skipped',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
       const code = hex('ff c0 0f 05 ff c0 0f 05'); // inc eax; syscall; inc eax; syscall
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, code);
+      const e = withCode(uc, code);
       t.attempt('emu_start', () => e.emu_start(CODE, CODE + code.length, 0, 0));
       logRegs(t, e, uc, 64, 'regs', SYSCALL_CLOBBERS);
       // Not compared: with a `count`, unicorn 2 does not count a syscall as an instruction; picemu does.
@@ -516,12 +505,10 @@ export const scenarios: Scenario[] = [
   {
     name: '32-bit mode: stack, memory hooks and flags',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_32);
       // mov ebx, 0x20000; mov dword [ebx], 0x80000001; add dword [ebx], 0x7fffffff; push dword [ebx]; pop ecx; call +0; pop edx
       const code = hex('bb 00 00 02 00 c7 03 01 00 00 80 81 03 ff ff ff 7f ff 33 59 e8 00 00 00 00 5a');
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      const e = withCode(uc, code, uc.MODE_32);
       e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-      e.mem_write(CODE, code);
       e.reg_write_i32(uc.X86_REG_ESP, 0x20800);
       e.hook_add(uc.HOOK_MEM_READ | uc.HOOK_MEM_WRITE, (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log('mem', [type, addr, size, value]));
       e.hook_add(uc.HOOK_BLOCK, (_h: Uc, addr: bigint, size: number) => t.log('block', [addr, size]));
@@ -532,7 +519,6 @@ export const scenarios: Scenario[] = [
   {
     name: 'read-modify-write, string and SSE instructions as memory hooks see them',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
       const code = hex(
         '48 bb 00 00 02 00 00 00 00 00' + // mov rbx, 0x20000
           '01 03' + //                       add [rbx], eax
@@ -544,9 +530,8 @@ export const scenarios: Scenario[] = [
           '66 0f 7f 43 20' + //              movdqa [rbx+32], xmm0
           'f0 0f c1 03', //                  lock xadd [rbx], eax
       );
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      const e = withCode(uc, code);
       e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-      e.mem_write(CODE, code);
       e.mem_write(0x20000, hex('01000000 00000000 00000000 00000000 a1a2a3a4a5a6a7a8 b1b2b3b4b5b6b7b8'));
       e.reg_write_i64(uc.X86_REG_RAX, 5);
       e.hook_add(uc.HOOK_MEM_READ | uc.HOOK_MEM_WRITE, (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log('mem', [type, addr, size, value]));
@@ -560,9 +545,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'HOOK_MEM_FETCH',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, LOOP);
+      const e = withCode(uc, LOOP);
       e.hook_add(uc.HOOK_MEM_FETCH, (_h: Uc, type: number, addr: bigint, size: number, value: bigint) => t.log('fetch', [type, addr, size, value]));
       t.attempt('emu_start', () => e.emu_start(CODE, CODE + LOOP.length, 0, 0));
       logRegs(t, e, uc, 64);
@@ -571,9 +554,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'a timeout ends an endless loop without error and QUERY_TIMEOUT reports it',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, hex('ff c0 eb fc')); // loop: inc eax; jmp loop
+      const e = withCode(uc, hex('ff c0 eb fc')); // loop: inc eax; jmp loop
       t.attempt('emu_start 20 ms', () => e.emu_start(CODE, CODE + 4, 20000, 0));
       t.log('timed out', e.query(uc.QUERY_TIMEOUT));
       t.log('rip in loop', [BigInt(CODE), BigInt(CODE + 2)].includes(e.reg_read_i64(uc.X86_REG_RIP)));
@@ -586,12 +567,10 @@ export const scenarios: Scenario[] = [
   {
     name: 'invalid-access hooks can fix protections and unmapped code, then the access is retried',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
       // mov dword [0x60000], 7; jmp 0x90000 (unmapped, mapped by the hook with `inc eax`s)
       const code = hex('c7 04 25 00 00 06 00 07 00 00 00 e9 f0 ff 07 00');
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
+      const e = withCode(uc, code);
       e.mem_map(0x60000, 0x1000, uc.PROT_READ);
-      e.mem_write(CODE, code);
       e.hook_add(uc.HOOK_MEM_WRITE_PROT, (u: Uc, type: number, addr: bigint, size: number, value: bigint) => {
         t.log('write prot', [type, addr, size, value]);
         u.mem_protect(0x60000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
@@ -612,12 +591,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'emu_stop from a memory hook; writing memory and RIP from hooks',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_map(0x20000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-      e.mem_map(0x30000, 0x1000, uc.PROT_READ | uc.PROT_WRITE);
-      e.mem_write(CODE, MEMOPS);
-      e.reg_write_i64(uc.X86_REG_RSP, 0x30800);
+      const e = withMemops(uc);
       const h = e.hook_add(uc.HOOK_MEM_WRITE, (u: Uc, _type: number, addr: bigint) => {
         t.log('write', addr);
         if (addr === 0x20008n) u.emu_stop();
@@ -640,9 +614,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'code written by mem_write between runs and from a hook is executed as written',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, hex('ff c0 ff c0 ff c0 90')); // inc eax x3; nop
+      const e = withCode(uc, hex('ff c0 ff c0 ff c0 90')); // inc eax x3; nop
       t.attempt('first', () => e.emu_start(CODE, CODE + 7, 0, 0));
       e.mem_write(CODE, hex('ff c8')); // dec eax
       t.attempt('second', () => e.emu_start(CODE, CODE + 7, 0, 0));
@@ -684,9 +656,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'ctl_exits_enable + ctl_set_exits stops at whichever exit comes first (native: `until` at that exit)',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, LOOP);
+      const e = withCode(uc, LOOP);
       e.hook_add(uc.HOOK_BLOCK, (_h: Uc, addr: bigint, size: number) => t.log('block', [addr, size]));
       if (e.ctl_set_exits) {
         e.ctl_exits_enable();
@@ -731,10 +701,8 @@ export const scenarios: Scenario[] = [
   {
     name: 'a division by zero with an interrupt hook: interrupts 0 then 8, and the run ends',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
       const code = hex('31 c9 f7 f1 ff c0'); // xor ecx, ecx; div ecx; inc eax
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, code);
+      const e = withCode(uc, code);
       e.hook_add(uc.HOOK_INTR, (u: Uc, intno: number) => t.log('intr', [intno, u.reg_read_i64(uc.X86_REG_RIP)]));
       t.attempt('emu_start', () => e.emu_start(CODE, CODE + code.length, 0, 0));
       logRegs(t, e, uc, 64);
@@ -743,10 +711,8 @@ export const scenarios: Scenario[] = [
   {
     name: 'HOOK_INSN on cpuid runs before it, RIP at it; IN, OUT, SYSENTER hooks are accepted',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
       const code = hex('b8 00 00 00 00 0f a2 ff c0 0f a2'); // mov eax, 0; cpuid; inc eax; cpuid
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, code);
+      const e = withCode(uc, code);
       e.hook_add(uc.HOOK_INSN, (u: Uc, data: unknown) => t.log('cpuid', [data, u.reg_read_i64(uc.X86_REG_RIP)]), 'c', 1, 0, uc.X86_INS_CPUID);
       e.hook_add(uc.HOOK_INSN, () => t.log('ranged cpuid', true), null, CODE + 9, CODE + 9, uc.X86_INS_CPUID);
       for (const insn of ['IN', 'OUT', 'SYSENTER', 'RDTSC', 'INT3']) t.attempt(`hook ${insn}`, () => typeof e.hook_add(uc.HOOK_INSN, () => {}, null, 1, 0, uc[`X86_INS_${insn}`]));
@@ -778,11 +744,9 @@ export const scenarios: Scenario[] = [
   {
     name: '32-bit mode: int 0x80 system calls reach HOOK_INTR, which may set the result',
     run(uc, t) {
-      const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_32);
       // mov eax, 4; mov ebx, 1; int 0x80; mov ebx, eax; mov eax, 1; int 0x80
       const code = hex('b8 04 00 00 00 bb 01 00 00 00 cd 80 89 c3 b8 01 00 00 00 cd 80');
-      e.mem_map(CODE, 0x1000, uc.PROT_ALL);
-      e.mem_write(CODE, code);
+      const e = withCode(uc, code, uc.MODE_32);
       e.hook_add(uc.HOOK_INTR, (u: Uc, intno: number) => {
         t.log('intr', [intno, u.reg_read_i32(uc.X86_REG_EAX), u.reg_read_i32(uc.X86_REG_EBX), u.reg_read_i32(uc.X86_REG_EIP)]);
         u.reg_write_i32(uc.X86_REG_EAX, 42);
