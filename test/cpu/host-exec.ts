@@ -43,17 +43,17 @@ export const hasToolchain = (): boolean => {
 };
 
 /** Assembles each line (Intel syntax; `hex:...` lines are raw bytes) into its bytes, in one `as` run. */
-export function assemble(lines: string[]): Uint8Array[] {
+export function assemble(lines: string[], bits: 64 | 32 = 64): Uint8Array[] {
   const dir = mkdtempSync(join(tmpdir(), 'picemu-asm-'));
   try {
-    const src = ['.intel_syntax noprefix', '.text'];
+    const src = ['.intel_syntax noprefix', ...(bits === 32 ? ['.code32'] : []), '.text'];
     lines.forEach((l, i) => {
       src.push(`L${i}:`);
       src.push(l.startsWith('hex:') ? `.byte ${l.slice(4).match(/../g)!.map((b) => '0x' + b).join(',')}` : l);
     });
     src.push(`L${lines.length}:`);
     writeFileSync(join(dir, 'a.s'), src.join('\n') + '\n');
-    execFileSync('as', ['--64', '-o', join(dir, 'a.o'), join(dir, 'a.s')]);
+    execFileSync('as', [`--${bits}`, '-o', join(dir, 'a.o'), join(dir, 'a.s')]);
     execFileSync('objcopy', ['-O', 'binary', '-j', '.text', join(dir, 'a.o'), join(dir, 'a.bin')]);
     const bin = readFileSync(join(dir, 'a.bin'));
     const syms = new Map<string, number>();
@@ -68,12 +68,12 @@ export function assemble(lines: string[]): Uint8Array[] {
 }
 
 /** The picemu decode of `code` at CODE_ADDR (for undefined-flag masks and coverage). */
-export function decodeAt(code: Uint8Array): Insn {
-  const d = new Decoder(64, code, DecoderOptions.None);
+export function decodeAt(code: Uint8Array, bits: 64 | 32 = 64): Insn {
+  const d = new Decoder(bits, code, DecoderOptions.None);
   d.ip = BigInt(CODE_ADDR);
   const ins = d.decode();
   try {
-    return convert(ins, code, 64);
+    return convert(ins, code, bits);
   } finally {
     ins.free();
     d.free();

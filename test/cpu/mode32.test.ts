@@ -1,24 +1,17 @@
 // MODE_32 (flat 32-bit user code) against native unicorn-engine: the forms only encodable outside 64-bit
 // mode (push r32, inc r32, jcc rel32 with 32-bit targets, 0x82 ALU...) and 32-bit stack/address behaviour.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Decoder, DecoderOptions } from 'iced-x86';
 import { describe, expect, it } from 'vitest';
 import { Cpu } from '../../src/cpu/index.ts';
-import { convert } from '../../src/cpu/decode.ts';
 import { implementedCodes } from '../../src/cpu/table.ts';
 import { constants as UC } from '../../src/unicorn/constants.ts';
 import { NativeUnicorn, nativeUnicornUnavailable } from '../../src/unicorn/native.ts';
 import { requireOracle } from '../helpers/oracles.ts';
 import { FlatMemory } from './flat-memory.ts';
-import { hasToolchain, rng } from './host-exec.ts';
+import { assemble, CODE_ADDR, decodeAt, hasToolchain, MEM_ADDR, MEM_SIZE, rng } from './host-exec.ts';
 import { LEGACY_ONLY } from './integer-cases.ts';
 
-const CODE = 0x10000000;
-const MEM = 0x20000000;
-const MEM_SIZE = 4096;
+const CODE = CODE_ADDR;
+const MEM = MEM_ADDR;
 const REGS = ['EAX', 'ECX', 'EDX', 'EBX', 'ESP', 'EBP', 'ESI', 'EDI'] as const;
 const CCS = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
 
@@ -33,39 +26,6 @@ const CASES: string[] = [
   'lea eax, [ebx+ecx*4+8]', 'cmpxchg8b qword ptr [esi]', 'mul ecx', 'imul edx, ecx, 7', 'shld eax, ebx, 5', 'add eax, dword ptr [esi]', 'xchg eax, ebx',
   'xadd dword ptr [esi], ecx', 'bt dword ptr [esi], ecx', 'sar eax, cl', 'rcl ebx, 1', 'cdq', 'cwde', 'movzx eax, byte ptr [esi]', 'setne al', 'cmovl eax, ecx',
 ];
-
-function assemble32(lines: string[]): Uint8Array[] {
-  const dir = mkdtempSync(join(tmpdir(), 'picemu-asm32-'));
-  try {
-    const src = ['.intel_syntax noprefix', '.code32', '.text'];
-    lines.forEach((l, i) => src.push(`L${i}:`, l.startsWith('hex:') ? `.byte ${l.slice(4).match(/../g)!.map((b) => '0x' + b).join(',')}` : l));
-    src.push(`L${lines.length}:`);
-    writeFileSync(join(dir, 'a.s'), src.join('\n') + '\n');
-    execFileSync('as', ['--32', '-o', join(dir, 'a.o'), join(dir, 'a.s')]);
-    execFileSync('objcopy', ['-O', 'binary', '-j', '.text', join(dir, 'a.o'), join(dir, 'a.bin')]);
-    const bin = readFileSync(join(dir, 'a.bin'));
-    const syms = new Map<string, number>();
-    for (const line of execFileSync('nm', [join(dir, 'a.o')], { encoding: 'utf8' }).split('\n')) {
-      const m = /^([0-9a-f]+) \w (L\d+)$/.exec(line.trim());
-      if (m) syms.set(m[2], parseInt(m[1], 16));
-    }
-    return lines.map((_, i) => new Uint8Array(bin.subarray(syms.get(`L${i}`)!, syms.get(`L${i + 1}`)!)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function decode32(code: Uint8Array) {
-  const d = new Decoder(32, code, DecoderOptions.None);
-  d.ip = BigInt(CODE);
-  const ins = d.decode();
-  try {
-    return convert(ins, code, 32);
-  } finally {
-    ins.free();
-    d.free();
-  }
-}
 
 interface S32 {
   regs: number[];
@@ -139,10 +99,10 @@ function runPicemu32(code: Uint8Array, s: S32, jit: 'off' | 'always'): Out {
 const hasUnicorn = () => requireOracle('native unicorn-engine (libunicorn2)', nativeUnicornUnavailable() === undefined, 'apt-get install libunicorn2');
 
 describe.skipIf(!hasToolchain() || !hasUnicorn())('MODE_32 vs native unicorn-engine', () => {
-  const codes = assemble32(CASES);
+  const codes = assemble(CASES, 32);
 
   it('covers the forms that exist only outside 64-bit mode', () => {
-    const covered = new Set(codes.map((c) => decode32(c).code));
+    const covered = new Set(codes.map((c) => decodeAt(c, 32).code));
     const missing = implementedCodes().filter((e) => LEGACY_ONLY.test(e.name) && !covered.has(e.code)).map((e) => e.name);
     expect(missing).toEqual([]);
   });
@@ -151,7 +111,7 @@ describe.skipIf(!hasToolchain() || !hasUnicorn())('MODE_32 vs native unicorn-eng
     it(`agrees with unicorn on every case (jit ${jit})`, { timeout: 30_000 }, () => {
       const failures: string[] = [];
       codes.forEach((code, i) => {
-        const insn = decode32(code);
+        const insn = decodeAt(code, 32);
         for (let v = 0; v < 4; v++) {
           const s = state(i + 1, v);
           const u = runUnicorn(code, s);
