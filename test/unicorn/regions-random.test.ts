@@ -4,22 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { requireOracle } from '../helpers/oracles.ts';
 import MUnicorn from '../../src/unicorn/index.ts';
 import { loadNativeUnicorn, nativeUnicornUnavailable } from '../../src/unicorn/native.ts';
+import { rng } from '../cpu/host-exec.ts'; // xorshift32: the same sequence for both engines
 import { Transcript, type Uc } from './scenarios.ts';
 
 const hasNative = requireOracle('native unicorn-engine', !nativeUnicornUnavailable(), 'apt-get install libunicorn2 (and npm install koffi)');
-
-/** xorshift32: the same sequence for both engines. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 function randomSession(uc: Uc, seed: number, steps: number): string[] {
   const next = rng(seed);
