@@ -2,6 +2,7 @@
 // a masked count of 0 changes no flag. OF is computed as QEMU/hardware do for every count (Intel defines it only for 1).
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
+import { setResultFlags } from '../flags.ts';
 import { getter, rmwGetter, setter, widthOf } from '../operands.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
 
@@ -235,14 +236,7 @@ function doubleShift(left: boolean) {
       const msb = (v: bigint) => Number((v >> (W - 1n)) & 1n);
       c.cf = Number(cf);
       c.of = msb(r) ^ msb(a);
-      if (width === 64) {
-        c.zr = lo | hi;
-        c.sr = hi | 0;
-      } else {
-        c.zr = lo;
-        c.sr = lo << (32 - width);
-      }
-      c.pr = lo;
+      setResultFlags(c, width, lo, hi);
       c.ar = 0;
       set(c, lo, hi);
     };

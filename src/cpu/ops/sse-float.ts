@@ -7,15 +7,15 @@ import type { HandlerDef } from '../handler.ts';
 import { beginFp, endFp, imm8, source, tmp, xmmReg } from './sse-common.ts';
 import { f32Binary, f32Bits, f32Of, f64Binary, OP_ADD, OP_DIV, OP_MAX, OP_MIN, OP_MUL, OP_SQRT, OP_SUB, roundF32, roundF64 } from './sse-softfloat.ts';
 
-/** addps & co: four single lanes; sqrt reads only the source. */
-function packedSingle(op: number) {
+/** addps & co: four single lanes, `even` on lanes 0/2 and `odd` on 1/3 (the same but for addsubps); sqrt reads only the source. */
+function packedSingle(even: number, odd = even) {
   return (insn: Insn) => {
     const d = xmmReg(insn, 0) * 4;
     const s = source(insn, 1);
     return (c: Cpu) => {
       beginFp(c);
       const x = c.xmm32, o = s(c) * 4;
-      for (let i = 0; i < 4; i++) tmp[i] = f32Binary(op, x[d + i], x[o + i]);
+      for (let i = 0; i < 4; i++) tmp[i] = f32Binary(i & 1 ? odd : even, x[d + i], x[o + i]);
       endFp(c);
       x.set(tmp, d);
     };
@@ -34,15 +34,16 @@ function scalarSingle(op: number) {
     };
   };
 }
-function packedDouble(op: number) {
+/** addpd & co: two double lanes, `low` on lane 0 and `high` on lane 1 (the same but for addsubpd). */
+function packedDouble(low: number, high = low) {
   return (insn: Insn) => {
     const d = xmmReg(insn, 0) * 4;
     const s = source(insn, 1);
     return (c: Cpu) => {
       beginFp(c);
       const x = c.xmm32, o = s(c) * 4;
-      f64Binary(op, x, d, x, o, tmp, 0);
-      f64Binary(op, x, d + 2, x, o + 2, tmp, 2);
+      f64Binary(low, x, d, x, o, tmp, 0);
+      f64Binary(high, x, d + 2, x, o + 2, tmp, 2);
       endFp(c);
       x.set(tmp, d);
     };
@@ -104,7 +105,7 @@ function estimateScalar(rsqrt: boolean) {
   };
 }
 
-/** haddps/hsubps: [d0∘d1, d2∘d3, s0∘s1, s2∘s3]; addsubps: [d0-s0, d1+s1, d2-s2, d3+s3]. */
+/** haddps/hsubps: [d0∘d1, d2∘d3, s0∘s1, s2∘s3]. */
 function horizontalSingle(op: number) {
   return (insn: Insn) => {
     const d = xmmReg(insn, 0) * 4;
@@ -133,29 +134,6 @@ function horizontalDouble(op: number) {
       endFp(c);
       x.set(tmp, d);
     };
-  };
-}
-function addsubps(insn: Insn) {
-  const d = xmmReg(insn, 0) * 4;
-  const s = source(insn, 1);
-  return (c: Cpu) => {
-    beginFp(c);
-    const x = c.xmm32, o = s(c) * 4;
-    for (let i = 0; i < 4; i++) tmp[i] = f32Binary(i & 1 ? OP_ADD : OP_SUB, x[d + i], x[o + i]);
-    endFp(c);
-    x.set(tmp, d);
-  };
-}
-function addsubpd(insn: Insn) {
-  const d = xmmReg(insn, 0) * 4;
-  const s = source(insn, 1);
-  return (c: Cpu) => {
-    beginFp(c);
-    const x = c.xmm32, o = s(c) * 4;
-    f64Binary(OP_SUB, x, d, x, o, tmp, 0);
-    f64Binary(OP_ADD, x, d + 2, x, o + 2, tmp, 2);
-    endFp(c);
-    x.set(tmp, d);
   };
 }
 
@@ -259,8 +237,8 @@ export const handlers: HandlerDef[] = [
   { codes: ['Hsubps_xmm_xmmm128'], build: horizontalSingle(OP_SUB), feature: 'sse3' },
   { codes: ['Haddpd_xmm_xmmm128'], build: horizontalDouble(OP_ADD), feature: 'sse3' },
   { codes: ['Hsubpd_xmm_xmmm128'], build: horizontalDouble(OP_SUB), feature: 'sse3' },
-  { codes: ['Addsubps_xmm_xmmm128'], build: addsubps, feature: 'sse3' },
-  { codes: ['Addsubpd_xmm_xmmm128'], build: addsubpd, feature: 'sse3' },
+  { codes: ['Addsubps_xmm_xmmm128'], build: packedSingle(OP_SUB, OP_ADD), feature: 'sse3' },
+  { codes: ['Addsubpd_xmm_xmmm128'], build: packedDouble(OP_SUB, OP_ADD), feature: 'sse3' },
   // SSE4.1
   { codes: ['Roundps_xmm_xmmm128_imm8'], build: roundPacked(false), feature: 'sse4.1' },
   { codes: ['Roundpd_xmm_xmmm128_imm8'], build: roundPacked(true), feature: 'sse4.1' },

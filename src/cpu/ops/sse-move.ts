@@ -134,18 +134,7 @@ function movqLoad(insn: Insn) {
   };
 }
 function movqStore(insn: Insn) {
-  if (insn.ops[0].kind === 'xmm') {
-    const d = insn.ops[0].reg * 4;
-    const s = xmmReg(insn, 1) * 4;
-    return (c: Cpu) => {
-      const x = c.xmm32;
-      const lo = x[s], hi = x[s + 1];
-      x[d] = lo;
-      x[d + 1] = hi;
-      x[d + 2] = 0;
-      x[d + 3] = 0;
-    };
-  }
+  if (insn.ops[0].kind === 'xmm') return movqLoad(insn);
   const s = xmmReg(insn, 1);
   const st = xmmStore(insn, 0, 8, false);
   return (c: Cpu) => st(c, s);
