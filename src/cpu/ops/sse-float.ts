@@ -21,19 +21,6 @@ function packedSingle(even: number, odd = even) {
     };
   };
 }
-function scalarSingle(op: number) {
-  return (insn: Insn) => {
-    const d = xmmReg(insn, 0) * 4;
-    const s = source(insn, 1, 4);
-    return (c: Cpu) => {
-      beginFp(c);
-      const x = c.xmm32;
-      const r = f32Binary(op, x[d], x[s(c) * 4]);
-      endFp(c);
-      x[d] = r;
-    };
-  };
-}
 /** addpd & co: two double lanes, `low` on lane 0 and `high` on lane 1 (the same but for addsubpd). */
 function packedDouble(low: number, high = low) {
   return (insn: Insn) => {
@@ -49,17 +36,19 @@ function packedDouble(low: number, high = low) {
     };
   };
 }
-function scalarDouble(op: number) {
+/** addss/addsd & co: the low single or double lane; the rest of the destination kept. */
+function scalar(op: number, double: boolean) {
   return (insn: Insn) => {
     const d = xmmReg(insn, 0) * 4;
-    const s = source(insn, 1, 8);
+    const s = source(insn, 1, double ? 8 : 4);
     return (c: Cpu) => {
       beginFp(c);
-      const x = c.xmm32;
-      f64Binary(op, x, d, x, s(c) * 4, tmp, 0);
+      const x = c.xmm32, o = s(c) * 4;
+      if (double) f64Binary(op, x, d, x, o, tmp, 0);
+      else tmp[0] = f32Binary(op, x[d], x[o]);
       endFp(c);
       x[d] = tmp[0];
-      x[d + 1] = tmp[1];
+      if (double) x[d + 1] = tmp[1];
     };
   };
 }
@@ -224,9 +213,9 @@ const ARITH: [string, number][] = [
 export const handlers: HandlerDef[] = [
   ...ARITH.flatMap(([name, op]): HandlerDef[] => [
     { codes: [`${name}ps_xmm_xmmm128`], build: packedSingle(op) },
-    { codes: [`${name}ss_xmm_xmmm32`], build: scalarSingle(op) },
+    { codes: [`${name}ss_xmm_xmmm32`], build: scalar(op, false) },
     { codes: [`${name}pd_xmm_xmmm128`], build: packedDouble(op) },
-    { codes: [`${name}sd_xmm_xmmm64`], build: scalarDouble(op) },
+    { codes: [`${name}sd_xmm_xmmm64`], build: scalar(op, true) },
   ]),
   { codes: ['Rcpps_xmm_xmmm128'], build: estimatePacked(false) },
   { codes: ['Rsqrtps_xmm_xmmm128'], build: estimatePacked(true) },
