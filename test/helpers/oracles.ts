@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,20 +50,25 @@ export function localSources(file: string, seen: Set<string> = new Set()): strin
 }
 
 /**
- * Builds a C helper from `test/helpers/c/<name>.c` (once per content of the source and the local headers it
- * includes) and returns the executable's path. `extraArgs` go to cc after the source (e.g. ['-ldl']).
+ * Builds the C program at `source` (a path inside the repository) once per content of the source and the local
+ * headers it includes, into .cache/oracles, and returns the executable's path. `extraArgs` go to cc after the
+ * source (e.g. ['-ldl']).
  */
-export function buildCHelper(name: string, extraArgs: string[] = []): string {
-  const source = join(repoRoot, 'test', 'helpers', 'c', `${name}.c`);
+export function buildCSource(source: string, extraArgs: string[] = []): string {
   const hash = createHash('sha256');
   for (const file of localSources(source)) hash.update(readFileSync(file)).update('\0');
   const digest = hash.update(extraArgs.join(' ')).digest('hex').slice(0, 12);
-  const out = join(cacheDir, `${name}-${digest}`);
+  const out = join(cacheDir, `${basename(source, '.c')}-${digest}`);
   if (!existsSync(out)) {
     mkdirSync(cacheDir, { recursive: true });
     execFileSync('cc', ['-O1', '-g', '-o', out, source, ...extraArgs], { stdio: 'inherit' });
   }
   return out;
+}
+
+/** Builds a C helper from `test/helpers/c/<name>.c` (see buildCSource). */
+export function buildCHelper(name: string, extraArgs: string[] = []): string {
+  return buildCSource(join(repoRoot, 'test', 'helpers', 'c', `${name}.c`), extraArgs);
 }
 
 /** Runs a command and returns its stdout (throws with stderr on failure). */

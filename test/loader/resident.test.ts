@@ -11,29 +11,17 @@
 // must be equal. A larger VMA can hold pages the kernel mapped by fault-around that nothing read, so there
 // picemu's present pages must be a subset of the kernel's, each shared or private as the kernel's.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
 import { PAGE_SIZE } from '../../src/mm/index.ts';
-import { hasCc, hasReadelf, repoRoot } from '../helpers/oracles.ts';
+import { buildCSource, hasCc, hasReadelf, repoRoot } from '../helpers/oracles.ts';
 import { readelf } from '../helpers/readelf.ts';
 
 interface KernelVma { start: number; end: number; perms: string; offset: number; pages: string; kb: Record<string, number> }
 
-function helper(): string {
-  const source = join(repoRoot, 'test', 'loader', 'c', 'dlopen_resident.c');
-  const digest = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12);
-  const dir = join(tmpdir(), 'picemu-test-helpers');
-  const out = join(dir, `dlopen_resident-${digest}`);
-  if (!existsSync(out)) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('cc', ['-O1', '-o', out, source, '-ldl'], { stdio: 'inherit' });
-  }
-  return out;
-}
+const helper = (): string => buildCSource(join(repoRoot, 'test', 'loader', 'c', 'dlopen_resident.c'), ['-ldl']);
 
 /** Each child's VMAs of the library, in order. */
 function kernelResident(lib: string, symbol: string, calls: number): KernelVma[][] {

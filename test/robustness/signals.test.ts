@@ -3,8 +3,7 @@
 // module and symbol+offset (readelf's symbol table as oracle); SIGBUS past the end of a file mapping is
 // compared with a native mmap + access of the same short file (sigbus_probe.c).
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import { Machine } from '../../src/process/machine.ts';
 import type { Process } from '../../src/process/process.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/mm/index.ts';
 import { nativeSignal, type NativeSignal } from '../helpers/native.ts';
-import { hasCc, hasReadelf, repoRoot } from '../helpers/oracles.ts';
+import { buildCSource, hasCc, hasReadelf, repoRoot } from '../helpers/oracles.ts';
 import { parseSymbolTables, readelf } from '../helpers/readelf.ts';
 
 const libdemo = join(repoRoot, 'fixtures', 'libdemo.so');
@@ -95,17 +94,8 @@ describe.skipIf(!hasCc() || !hasReadelf())('stack overflow: SIGSEGV SEGV_MAPERR 
   }, 60_000);
 });
 
-/** Builds test/robustness/c/NAME.c once per content, into .cache/robustness. */
-function buildProbe(name: string): string {
-  const source = join(repoRoot, 'test', 'robustness', 'c', `${name}.c`);
-  const digest = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12);
-  const out = join(repoRoot, '.cache', 'robustness', `${name}-${digest}`);
-  if (!existsSync(out)) {
-    mkdirSync(join(repoRoot, '.cache', 'robustness'), { recursive: true });
-    execFileSync('cc', ['-O1', '-o', out, source], { stdio: 'inherit' });
-  }
-  return out;
-}
+/** Builds test/robustness/c/NAME.c (once per content). */
+const buildProbe = (name: string): string => buildCSource(join(repoRoot, 'test', 'robustness', 'c', `${name}.c`));
 
 describe.skipIf(!hasCc())('SIGBUS: an access past the end of a file mapping (kernel oracle: the same mmap natively)', () => {
   let dir: string;

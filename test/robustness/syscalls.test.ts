@@ -1,24 +1,13 @@
 // Hostile system calls: a guest passing bad pointers, lengths or flags to the system calls picemu performs
 // gets the kernel's answer (-errno in rax), never a host exception. Oracle: the same raw syscall natively.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ } from '../../src/mm/index.ts';
-import { hasCc, repoRoot } from '../helpers/oracles.ts';
+import { buildCSource, hasCc, repoRoot } from '../helpers/oracles.ts';
 
-function probe(): string {
-  const source = join(repoRoot, 'test', 'robustness', 'c', 'syscall_probe.c');
-  const digest = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12);
-  const out = join(repoRoot, '.cache', 'robustness', `syscall_probe-${digest}`);
-  if (!existsSync(out)) {
-    mkdirSync(join(repoRoot, '.cache', 'robustness'), { recursive: true });
-    execFileSync('cc', ['-O1', '-o', out, source], { stdio: 'inherit' });
-  }
-  return out;
-}
+const probe = (): string => buildCSource(join(repoRoot, 'test', 'robustness', 'c', 'syscall_probe.c'));
 
 const native = (nr: number, args: bigint[]): bigint => BigInt(execFileSync(probe(), [String(nr), ...args.map(String)], { encoding: 'utf8' }).trim());
 
