@@ -21,15 +21,7 @@ export function parseElf(bytes: Uint8Array, name = '<memory>'): ElfFile {
   try {
     return parse(bytes, name);
   } catch (err) {
-    if (err instanceof ElfError) {
-      err.file = name;
-      throw err;
-    }
-    // A bug: never let anything but ElfError escape, but keep the evidence.
-    const e = new ElfError('parser', String(err instanceof Error ? err.message : err), 'internal error (please report)', 0);
-    (e as { cause?: unknown }).cause = err;
-    e.file = name;
-    throw e;
+    throw asElfError(err, name);
   }
 }
 
@@ -181,13 +173,18 @@ export function parseProgramHeaderTable(bytes: Uint8Array, name = '<memory>'): P
     if (ip && ip.filesz > 0) interp = r.cstring(`phdr[${ip.index}].p_offset`, ip.offset, ip.offset + ip.filesz);
     return { header, programHeaders, interp };
   } catch (err) {
-    if (err instanceof ElfError) {
-      err.file = name;
-      throw err;
-    }
-    const e = new ElfError('parser', String(err instanceof Error ? err.message : err), 'internal error (please report)', 0);
-    (e as { cause?: unknown }).cause = err;
-    e.file = name;
-    throw e;
+    throw asElfError(err, name);
   }
+}
+
+/** Names the file on an ElfError; anything else is a parser bug: wrapped as an ElfError (never let another kind escape), keeping the evidence. */
+function asElfError(err: unknown, name: string): ElfError {
+  if (err instanceof ElfError) {
+    err.file = name;
+    return err;
+  }
+  const e = new ElfError('parser', String(err instanceof Error ? err.message : err), 'internal error (please report)', 0);
+  (e as { cause?: unknown }).cause = err;
+  e.file = name;
+  return e;
 }

@@ -858,19 +858,7 @@ function anonVmasMergeable(a: number | null, b: number | null): boolean {
 
 /** is_mergeable_vma + pgoff contiguity + anon_vma compatibility, for `a` directly below `b`. */
 function canMerge(a: Vma, b: Vma): boolean {
-  return (
-    a.end === b.start &&
-    a.prot === b.prot &&
-    a.shared === b.shared &&
-    a.mayWrite === b.mayWrite &&
-    a.account === b.account &&
-    a.growsDown === b.growsDown &&
-    a.file === b.file &&
-    a.backing === b.backing &&
-    a.name === b.name &&
-    b.pgoff === a.pgoff + (a.end - a.start) / PAGE_SIZE &&
-    anonVmasMergeable(a.anonVma, b.anonVma)
-  );
+  return anonVmaCompatible(a, b) && a.prot === b.prot && a.name === b.name && anonVmasMergeable(a.anonVma, b.anonVma);
 }
 
 /** anon_vma_compatible: `a` directly below `b`, same flags apart from the access bits, same file, contiguous. */
