@@ -2,19 +2,9 @@
 export * from './types.ts';
 export { PhysicalMemory, type Frame, type FrameKind, type FrameNumber } from './physical.ts';
 export { PageCache, CachedFile, OpenFile, fileIdentityOf, decodeDev, type FileIdentity, type DeviceNumber } from './page-cache.ts';
-export {
-  AddressSpace,
-  DEFAULT_MEMORY_LIMIT,
-  mapsLine,
-  vmaKind,
-  type Vma,
-  type VmaKind,
-  type MmapOptions,
-  type AddressSpaceOptions,
-  type SmapsFigures,
-  type SmapsEntry,
-  type PageInfo,
-} from './address-space.ts';
+export { AddressSpace, DEFAULT_MEMORY_LIMIT, type MmapOptions, type AddressSpaceOptions } from './address-space.ts';
+export { vmaKind, type Vma, type VmaKind } from './vma.ts';
+export { mapsLine, type SmapsFigures, type SmapsEntry, type PageInfo } from './procfs.ts';
 export { MmError, type MmErrno } from './errors.ts';
 export { TASK_SIZE, MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_RLIMIT, processLayout, pageAlignDown, pageAlignUp, splitmix64, type Layout } from './layout.ts';
 
