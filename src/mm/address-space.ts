@@ -2,6 +2,7 @@
 // the kernel does them (VMA split and merge rules, VM_ACCOUNT, anon_vma), demand paging, copy-on-write
 // and protection checks. This is what a CPU runs against (GuestMemory).
 import { MmError } from './errors.ts';
+import { faultAroundPages, faultAroundWindow, hostFaultAroundBytes } from './fault-around.ts';
 import { MMAP_MIN_ADDR, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
 import type { OpenFile, PageCache } from './page-cache.ts';
 import { PageTable, Pte, pageIndex } from './page-table.ts';
@@ -72,6 +73,11 @@ export interface AddressSpaceOptions {
    * Infinity for none.
    */
   memoryLimit?: number;
+  /**
+   * fault_around_bytes: on a read fault in a file mapping, the window of page-cache pages mapped with the
+   * faulting one. Default: the host's (debugfs) if visible, else the kernel's default 64 KiB; 4096 turns it off.
+   */
+  faultAroundBytes?: number;
 }
 
 /** The default per-address-space cap on committed memory: 4 GiB of private writable mappings. */
@@ -84,6 +90,8 @@ export class AddressSpace implements GuestMemory {
   readonly strict: boolean;
   /** The cap on committed memory (see AddressSpaceOptions.memoryLimit). */
   readonly memoryLimit: number;
+  /** fault_around_bytes in pages (1: fault-around off). */
+  readonly faultAroundPages: number;
   epoch = 0;
   private readonly vmas = new VmaList();
   private readonly pages = new PageTable();
@@ -94,6 +102,7 @@ export class AddressSpace implements GuestMemory {
     this.mmapBase = options.mmapBase ?? processLayout(options.layoutSeed).mmapBase;
     this.strict = options.protections === 'strict';
     this.memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+    this.faultAroundPages = faultAroundPages(options.faultAroundBytes ?? hostFaultAroundBytes());
   }
 
   // ---- GuestMemory --------------------------------------------------------------------------------
@@ -448,8 +457,16 @@ export class AddressSpace implements GuestMemory {
     return this.physical.zeroFrame;
   }
 
-  /** Demand paging: the first access to a page of `vma`. */
+  /**
+   * Demand paging: the first access to a page of `vma`. A read (or fetch) fault in a file mapping first maps
+   * what fault-around finds in the page cache (do_read_fault calls do_fault_around before ->fault).
+   */
   private fault(va: VirtAddr, page: number, vma: Vma, access: AccessKind): Pte {
+    if (access !== 'write' && vma.file && this.faultAroundPages > 1) {
+      this.faultAround(page, vma);
+      const mapped = this.pages.get(page);
+      if (mapped) return mapped;
+    }
     const source = this.sourceFrame(va, page, vma, access);
     let pte: Pte;
     if (vma.shared || vma.backing) {
@@ -467,6 +484,24 @@ export class AddressSpace implements GuestMemory {
     this.physical.retain(pte.frame);
     this.pages.set(page, pte);
     return pte;
+  }
+
+  /**
+   * do_fault_around + filemap_map_pages: maps, read-only as a read fault would, each page of the window that
+   * has no PTE, is inside the file and is in the page cache.
+   */
+  private faultAround(page: number, vma: Vma): void {
+    const file = vma.file!;
+    const [first, end] = faultAroundWindow(page, vma.start / PAGE_SIZE, vma.end / PAGE_SIZE, this.faultAroundPages);
+    for (let p = first; p < end; p++) {
+      if (this.pages.get(p)) continue;
+      const index = this.fileIndex(vma, p);
+      if (!this.pageCache.isCached(file.inode, index)) continue;
+      const frame = this.pageCache.frame(file.inode, index);
+      const pte = vma.shared ? new Pte(frame, (vma.prot & PROT_WRITE) !== 0, false) : new Pte(frame, false, false);
+      this.physical.retain(frame);
+      this.pages.set(p, pte);
+    }
   }
 
   /** A write to a present page that is not writable in the page table (the VMA allows writing). */
