@@ -268,7 +268,12 @@ export class AddressSpace implements GuestMemory {
       if (addr < MMAP_MIN_ADDR) throw new MmError('EPERM', `MAP_FIXED 0x${addr.toString(16)} is below mmap_min_addr`);
       if (o.noReplace && this.vmas.overlaps(addr, addr + length)) throw new MmError('EEXIST', `MAP_FIXED_NOREPLACE 0x${addr.toString(16)}: range in use`);
     } else {
-      addr = unmappedArea(this.vmas, length, this.mmapBase, o.addr);
+      addr = unmappedArea(this.vmas, this.mmapBase, {
+        length,
+        hint: o.addr,
+        file: file && !file.inode.anonymous ? { offset, thpAligned: file.identity.thpAligned ?? false } : undefined,
+        sharedAnonymous: file?.inode.anonymous ?? false,
+      });
     }
     const account = !shared && !o.noReserve && (o.prot & PROT_WRITE) !== 0;
     if (account) {
