@@ -3,7 +3,7 @@
 // and protection checks. This is what a CPU runs against (GuestMemory).
 import { MmError } from './errors.ts';
 import { faultAroundPages, faultAroundWindow, hostFaultAroundBytes } from './fault-around.ts';
-import { MMAP_MIN_ADDR, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
+import { MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_RLIMIT, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
 import type { OpenFile, PageCache } from './page-cache.ts';
 import { PageTable, Pte, pageIndex } from './page-table.ts';
 import type { Frame, PhysicalMemory } from './physical.ts';
@@ -93,6 +93,8 @@ export class AddressSpace implements GuestMemory {
   /** fault_around_bytes in pages (1: fault-around off). */
   readonly faultAroundPages: number;
   epoch = 0;
+  /** RLIMIT_STACK: how far a VM_GROWSDOWN mapping may grow (its size, end - start), as acct_stack_growth checks. */
+  stackRlimit = STACK_RLIMIT;
   private readonly vmas = new VmaList();
   private readonly pages = new PageTable();
 
@@ -113,7 +115,7 @@ export class AddressSpace implements GuestMemory {
 
   /** The frame behind `va`, ready for `access` (paged in, COW broken for a write). Throws PageFault. */
   translate(va: VirtAddr, access: AccessKind): Frame {
-    const vma = this.vmas.find(va);
+    const vma = this.vmas.find(va) ?? this.expandStack(va);
     if (!vma) throw new PageFault(va, access, 'unmapped');
     if (!this.allows(vma.prot, access)) throw new PageFault(va, access, 'protection');
     const page = pageIndex(va);
@@ -198,7 +200,7 @@ export class AddressSpace implements GuestMemory {
   write(va: VirtAddr, bytes: Uint8Array): void {
     // Check protections over the whole range before writing anything.
     for (let at = pageAlignDown(va); at < va + bytes.length; at += PAGE_SIZE) {
-      const vma = this.vmas.find(Math.max(at, va));
+      const vma = this.vmas.find(Math.max(at, va)) ?? this.expandStack(Math.max(at, va));
       if (!vma) throw new PageFault(Math.max(at, va), 'write', 'unmapped');
       if (!(vma.prot & PROT_WRITE)) throw new PageFault(Math.max(at, va), 'write', 'protection');
     }
@@ -363,6 +365,46 @@ export class AddressSpace implements GuestMemory {
     if (committed + bytes > this.memoryLimit) {
       throw new MmError('ENOMEM', `${what} would commit ${committed + bytes} bytes, over the address space's memory limit of ${this.memoryLimit} bytes`);
     }
+  }
+
+  /**
+   * The process stack as exec leaves it (setup_arg_pages): a VM_GROWSDOWN anonymous VMA named [stack] of
+   * `initialSize` bytes ending at `top` (the kernel's is what exec wrote there, rounded to pages, plus
+   * STACK_EXPAND, 128 KiB), growing on faults below it up to `rlimit` bytes (RLIMIT_STACK) while the stack guard
+   * gap above the next lower mapping stays free. Returns the VMA's start.
+   */
+  mapStack(top: VirtAddr, initialSize: number, rlimit: number = STACK_RLIMIT): VirtAddr {
+    if (top % PAGE_SIZE !== 0) throw new MmError('EINVAL', `stack top 0x${top.toString(16)} is not page-aligned`);
+    const length = pageAlignUp(initialSize);
+    this.stackRlimit = rlimit;
+    return this.mmap({ addr: top - length, length, prot: PROT_READ | PROT_WRITE, fixed: true, growsDown: true, name: '[stack]' });
+  }
+
+  /**
+   * expand_stack on a fault at `va` below a VM_GROWSDOWN VMA (the first VMA above `va`): the VMA grows down to
+   * va's page unless that passes RLIMIT_STACK, mmap_min_addr or the guard gap above an accessible lower
+   * mapping. Returns the grown VMA, or undefined (the fault is then SIGSEGV, SEGV_MAPERR).
+   */
+  private expandStack(va: VirtAddr): Vma | undefined {
+    const i = this.vmas.firstEndingAfter(va);
+    const vma = this.vmas.at(i);
+    if (!vma || !vma.growsDown || va < 0) return undefined;
+    const address = pageAlignDown(va);
+    if (address < MMAP_MIN_ADDR) return undefined;
+    const prev = this.vmas.at(i - 1);
+    if (prev && !prev.growsDown && prev.prot !== 0 && address - prev.end < STACK_GUARD_GAP) return undefined;
+    if (vma.end - address > this.stackRlimit) return undefined;
+    if (vma.account) {
+      try {
+        this.charge(vma.start - address, `stack growth of 0x${(vma.start - address).toString(16)} bytes`);
+      } catch (err) {
+        if (err instanceof MmError) return undefined;
+        throw err;
+      }
+    }
+    this.vmas.extendDown(vma, address);
+    this.epoch++;
+    return vma;
   }
 
   /** Unmaps everything and releases every frame (the address space's exit). */

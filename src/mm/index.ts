@@ -7,7 +7,7 @@ export { vmaKind, type Vma, type VmaKind } from './vma.ts';
 export { mapsLine, type SmapsFigures, type SmapsEntry, type PageInfo } from './procfs.ts';
 export { MmError, type MmErrno } from './errors.ts';
 export { DEFAULT_FAULT_AROUND_BYTES, faultAroundWindow, hostFaultAroundBytes } from './fault-around.ts';
-export { TASK_SIZE, MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_RLIMIT, processLayout, pageAlignDown, pageAlignUp, splitmix64, type Layout } from './layout.ts';
+export { TASK_SIZE, MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_EXPAND, INITIAL_STACK_SIZE, STACK_RLIMIT, processLayout, pageAlignDown, pageAlignUp, splitmix64, type Layout } from './layout.ts';
 
 import { PhysicalMemory } from './physical.ts';
 import { PageCache, type PageCacheOptions } from './page-cache.ts';
