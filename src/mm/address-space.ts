@@ -80,6 +80,8 @@ export interface AddressSpaceOptions {
   faultAroundBytes?: number;
 }
 
+let nextSpaceId = 1;
+
 /** The default per-address-space cap on committed memory: 4 GiB of private writable mappings. */
 export const DEFAULT_MEMORY_LIMIT = 4 * 1024 * 1024 * 1024;
 
@@ -93,6 +95,8 @@ export class AddressSpace implements GuestMemory {
   /** fault_around_bytes in pages (1: fault-around off). */
   readonly faultAroundPages: number;
   epoch = 0;
+  /** Tells address spaces apart in the frames' record of who maps them (Frame.spaceCount). */
+  readonly id = nextSpaceId++;
   /** RLIMIT_STACK: how far a VM_GROWSDOWN mapping may grow (its size, end - start), as acct_stack_growth checks. */
   stackRlimit = STACK_RLIMIT;
   private readonly vmas = new VmaList();
@@ -447,7 +451,7 @@ export class AddressSpace implements GuestMemory {
     const page = pageIndex(va);
     const pte = this.pages.get(page);
     if (!pte) return null;
-    return { va: page * PAGE_SIZE, frame: pte.frame.number, kind: pte.frame.kind, mapCount: pte.frame.mapCount, writable: pte.writable, dirty: pte.dirty };
+    return { va: page * PAGE_SIZE, frame: pte.frame.number, kind: pte.frame.kind, mapCount: pte.frame.mapCount, spaceCount: pte.frame.spaceCount, writable: pte.writable, dirty: pte.dirty };
   }
 
   /** The present pages in [start, end), lowest first. */
@@ -477,7 +481,7 @@ export class AddressSpace implements GuestMemory {
     if (!this.vmas.removeRange(start, end)) return;
     const gone: number[] = [];
     this.pages.forEachPresent(pageIndex(start), Math.ceil(end / PAGE_SIZE), (page, pte) => {
-      this.physical.release(pte.frame);
+      this.physical.release(pte.frame, this.id);
       gone.push(page);
     });
     for (const p of gone) this.pages.delete(p);
@@ -528,7 +532,7 @@ export class AddressSpace implements GuestMemory {
     } else {
       pte = new Pte(source, false, false);
     }
-    this.physical.retain(pte.frame);
+    this.physical.retain(pte.frame, this.id);
     this.pages.set(page, pte);
     return pte;
   }
@@ -546,7 +550,7 @@ export class AddressSpace implements GuestMemory {
       if (!this.pageCache.isCached(file.inode, index)) continue;
       const frame = this.pageCache.frame(file.inode, index);
       const pte = vma.shared ? new Pte(frame, (vma.prot & PROT_WRITE) !== 0, false) : new Pte(frame, false, false);
-      this.physical.retain(frame);
+      this.physical.retain(frame, this.id);
       this.pages.set(p, pte);
     }
   }
@@ -560,8 +564,8 @@ export class AddressSpace implements GuestMemory {
       pte.writable = true; // the only mapping of an anonymous page: reuse it (do_wp_page's reuse)
     } else {
       pte.frame = this.physical.copyOf(old);
-      this.physical.retain(pte.frame);
-      this.physical.release(old);
+      this.physical.retain(pte.frame, this.id);
+      this.physical.release(old, this.id);
       this.vmas.prepareAnonVma(vma);
       pte.writable = true;
       this.epoch++;
@@ -585,15 +589,15 @@ export class AddressSpace implements GuestMemory {
       const frame = source.kind === 'zero' ? this.physical.allocate('anon') : this.physical.copyOf(source);
       this.vmas.prepareAnonVma(vma);
       pte = new Pte(frame, (vma.prot & PROT_WRITE) !== 0, true);
-      this.physical.retain(frame);
+      this.physical.retain(frame, this.id);
       this.pages.set(page, pte);
       return frame;
     }
     if (!(pte.frame.kind === 'anon' && pte.frame.mapCount === 1)) {
       const old = pte.frame;
       pte.frame = this.physical.copyOf(old);
-      this.physical.retain(pte.frame);
-      this.physical.release(old);
+      this.physical.retain(pte.frame, this.id);
+      this.physical.release(old, this.id);
       this.vmas.prepareAnonVma(vma);
       pte.writable = (vma.prot & PROT_WRITE) !== 0;
       this.epoch++;

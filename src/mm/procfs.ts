@@ -33,7 +33,10 @@ export interface PageInfo {
   va: VirtAddr;
   frame: FrameNumber;
   kind: FrameKind;
+  /** Page-table entries mapping the frame, over all address spaces (the kernel's mapcount). */
   mapCount: number;
+  /** Address spaces (processes) mapping the frame: `shared` in traces and page tables means spaceCount > 1. */
+  spaceCount: number;
   writable: boolean;
   dirty: boolean;
 }
