@@ -8,7 +8,7 @@ import type { OpenFile, PageCache } from './page-cache.ts';
 import { PageTable, Pte, pageIndex } from './page-table.ts';
 import type { Frame, PhysicalMemory } from './physical.ts';
 import { unmappedArea } from './placement.ts';
-import { type PageInfo, type SmapsEntry, type SmapsFigures, mapsLine, smapsBody, smapsFigures } from './procfs.ts';
+import { type PageInfo, type SmapsEntry, type SmapsFigures, mapsLine, pagemapEntry, smapsBody, smapsFigures, smapsRollupText } from './procfs.ts';
 import {
   type AccessKind,
   type GuestMemory,
@@ -444,6 +444,24 @@ export class AddressSpace implements GuestMemory {
     return this.smaps()
       .map((e) => e.header + '\n' + smapsBody(e.vma, e.figures))
       .join('');
+  }
+
+  /** /proc/PID/smaps_rollup as the kernel prints it. */
+  smapsRollupText(): string {
+    return smapsRollupText(this.vmas.all(), this.pages);
+  }
+
+  /**
+   * /proc/PID/pagemap entries for `count` pages from virtual page number `firstPage` (a read at file offset
+   * firstPage * 8), as pagemapEntry gives them; `showPfn` as for a reader with CAP_SYS_ADMIN.
+   */
+  pagemap(firstPage: number, count: number, showPfn = false): BigUint64Array {
+    const out = new BigUint64Array(count);
+    for (let i = 0; i < count; i++) {
+      const page = firstPage + i;
+      out[i] = page * PAGE_SIZE < TASK_SIZE ? pagemapEntry(this.frameAt(page * PAGE_SIZE), showPfn) : 0n;
+    }
+    return out;
   }
 
   /** The frame behind `va` if the page is present, else null (no access, no paging in). */

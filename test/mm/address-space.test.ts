@@ -356,7 +356,7 @@ describe('maps and smaps text', () => {
     const text = as.smapsText();
     expect(text).toContain('\nSize:                  8 kB\nKernelPageSize:        4 kB\nMMUPageSize:           4 kB\nRss:                   4 kB\n');
     expect(text).toContain('\nPrivate_Dirty:         4 kB\n');
-    expect(text).toContain('\nTHPeligible:           0\nProtectionKey:         0\nVmFlags: rd wr mr mw me ac \n');
+    expect(text).toContain('\nTHPeligible:           0\nVmFlags: rd wr mr mw me ac \n');
   });
 
   it('lists the frame behind each present page', () => {
