@@ -22,7 +22,8 @@ export {
   type RunUntilOptions,
   type FinishOptions,
 } from './process/process.ts';
-export { scanReturnAddresses, followsCall, type Frame, type StackView } from './process/backtrace.ts';
+// `Frame` is the old name of StackFrame (a backtrace frame), kept for existing users.
+export { scanReturnAddresses, followsCall, type StackFrame, type StackFrame as Frame, type StackView } from './process/backtrace.ts';
 export type { LoadResult } from './process/load.ts';
 export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError } from './process/errors.ts';
 export { decodeResult, resultText, layoutArguments, RETURN_TYPES, type CallResult, type ReturnKind, type PlacedArg } from './process/call-args.ts';
