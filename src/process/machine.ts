@@ -8,6 +8,7 @@ import { ensureDisassembler } from '../trace/disassemble.ts';
 import { loadLibrary, type LoadOptions, type LoadResult } from './load.ts';
 import { pageTable, type PageRow } from './page-table.ts';
 import { Process } from './process.ts';
+import { Kernel } from '../kernel/kernel.ts';
 import { vmaInfo } from './step-recorder.ts';
 
 export interface MachineOptions {
@@ -20,9 +21,12 @@ export class Machine {
   readonly pageCache = new PageCache(this.physical);
   readonly processes: Process[] = [];
   readonly seed: bigint;
+  /** The kernel every process's system calls go to (ids, files, the exec'ed programs). */
+  readonly kernel: Kernel;
 
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
+    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed });
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded). */
@@ -33,7 +37,7 @@ export class Machine {
 
   /** A new process with an empty address space (plus stack, thread area, runtime page). */
   spawn(): Process {
-    const pid = this.processes.length + 1;
+    const pid = this.kernel.allocateId();
     const p = new Process(this, pid, this.layoutSeed(pid));
     this.processes.push(p);
     return p;
@@ -50,7 +54,7 @@ export class Machine {
 
   /** Process by pid. */
   process(pid: number): Process | undefined {
-    return this.processes[pid - 1];
+    return this.processes.find((p) => p.pid === pid);
   }
 
   /** Per-process seed: the same machine seed always gives the same layouts, different for each pid. */
