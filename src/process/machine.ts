@@ -1,6 +1,7 @@
 // A Machine: physical memory and one page cache shared by its processes, so two processes that load one
 // library map its clean pages to the same frames. Spawns processes (pid from 1) and shows the frame table.
 import { inspect } from 'node:util';
+import { cpuProfile, type CpuProfile, type ProfileName } from '../cpu/features.ts';
 import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
@@ -13,6 +14,8 @@ import { vmaInfo } from './step-recorder.ts';
 export interface MachineOptions {
   /** Seeds every process's layout randomization (mmap base, stack top) and its canary. Default 0: fixed bases, different per process. */
   seed?: number | bigint;
+  /** The CPU profile of every process: a name (`x86-64-v2`, `x86-64-v3`, `host`) or a profile. Default x86-64-v3 (features.ts says why). */
+  cpu?: ProfileName | CpuProfile;
 }
 
 export class Machine {
@@ -20,9 +23,12 @@ export class Machine {
   readonly pageCache = new PageCache(this.physical);
   readonly processes: Process[] = [];
   readonly seed: bigint;
+  /** What every process's CPU is (cpuid, the instructions that exist). */
+  readonly cpu: CpuProfile;
 
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
+    this.cpu = cpuProfile(options.cpu);
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded). */

@@ -1,7 +1,7 @@
 // A Process: an address space, a CPU, an 8 MiB [stack], a thread pointer (TCB + static TLS), the modules
 // loaded into it, and System V calls into them, run straight through or stepped with traced events.
 import { inspect } from 'node:util';
-import { Cpu, GuestFault, SSE4_2_PROFILE, type RunOutcome } from '../cpu/index.ts';
+import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
@@ -157,8 +157,8 @@ export class Process {
     const layout = processLayout(layoutSeed);
     this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
     this.memory = new CowWatch(this.space);
-    // Library code compiled for SSE4.2 machines (-msse4.2, -mpopcnt) runs; the unicorn facade keeps the SSE2 default.
-    this.cpu = new Cpu(this.memory, { profile: SSE4_2_PROFILE });
+    // The machine's CPU profile (default x86-64-v3); the unicorn facade keeps the SSE2 default.
+    this.cpu = new Cpu(this.memory, { profile: machine.cpu });
     this.symbolizer = new Symbolizer(() => this.modules);
 
     // The stack: 8 MiB (RLIMIT_STACK) ending at the randomized top, as the kernel's stack VMA can grow to.
