@@ -188,7 +188,7 @@ function shifter(kind: 'sll' | 'srl' | 'sra', bits: 16 | 32 | 64): (a: Vec, d: V
     const D = bits === 16 ? d.u16 : d.u32;
     const big = count > BigInt(bits - 1);
     const s = Number(big ? BigInt(bits - 1) : count);
-    for (let i = 0; i < (n * 8) / bits / 8; i++) {
+    for (let i = 0; i < n / (bits / 8); i++) {
       const x = t[i];
       if (kind === 'sra') D[i] = bits === 16 ? x >> s : x >> s;
       else if (big) D[i] = 0;

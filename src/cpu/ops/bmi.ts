@@ -117,7 +117,7 @@ const both = (m: string, shape: string) => [`VEX_${m}_${shape.replaceAll('N', '3
 export const handlers: HandlerDef[] = [
   { codes: both('Andn', 'rN_rN_rmN'), build: withFlags(andn, () => 0), feature: 'bmi1' },
   { codes: both('Bextr', 'rN_rmN_rN'), build: withFlags(bextr, () => 0), feature: 'bmi1' },
-  { codes: both('Blsi', 'rN_rmN'), build: withFlags((x, _y, _w, m) => -x & m, (x) => (x !== 0n ? 1 : 0), false, true), feature: 'bmi1' },
+  { codes: both('Blsi', 'rN_rmN'), build: withFlags((x, _y, _w, m) => -x & m & x, (x) => (x !== 0n ? 1 : 0), false, true), feature: 'bmi1' },
   { codes: both('Blsmsk', 'rN_rmN'), build: withFlags((x, _y, _w, m) => ((x - 1n) & m) ^ x, (x) => (x === 0n ? 1 : 0), true, true), feature: 'bmi1' },
   { codes: both('Blsr', 'rN_rmN'), build: withFlags((x, _y, _w, m) => (x - 1n) & m & x, (x) => (x === 0n ? 1 : 0), false, true), feature: 'bmi1' },
   { codes: both('Bzhi', 'rN_rmN_rN'), build: withFlags(bzhi, (_x, y, w) => (Number(y & 0xffn) > w - 1 ? 1 : 0)), feature: 'bmi2' },
