@@ -57,6 +57,8 @@ export class GuestFault extends Error {
   rip = 0;
   /** Instruction text (Intel syntax), filled in by the CPU. */
   instruction = '';
+  /** A #GP from a branch to a non-canonical address: that target (exact below 2^53), for embedders that place traps there. */
+  branchTarget?: number;
   constructor(
     readonly kind: FaultKind,
     /** Faulting data/fetch address, when there is one. */

@@ -548,9 +548,14 @@ export class Process {
   }
 
   private faultError(call: ActiveCall, fault: GuestFault): CallError {
-    const trap = this.traps.get(fault.rip) ?? (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined);
+    const trap =
+      this.traps.get(fault.rip) ??
+      (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined) ??
+      // Traps are non-canonical: the CPU raises #GP at the call or jmp that would go there.
+      (fault.branchTarget !== undefined ? this.traps.get(fault.branchTarget) : undefined);
     if (trap) {
-      // The trap was reached by a call: the return address is on top of the stack.
+      // A call that faulted is the caller itself; otherwise (a PLT jmp) the return address is on top of the stack.
+      if (fault.branchTarget !== undefined && fault.instruction.startsWith('call')) return new UnresolvedSymbolError(trap.symbol, trap.neededBy, this.locate(fault.rip));
       const ret = this.space.peek(this.cpu.gprNumber(4), 8);
       const caller = ret ? this.locate(Number(new DataView(ret.buffer).getBigUint64(0, true))) : undefined;
       return new UnresolvedSymbolError(trap.symbol, trap.neededBy, caller);

@@ -2,7 +2,7 @@
 import { Code } from 'iced-x86';
 import type { Insn } from '../decode.ts';
 import { canonicalNumber } from '../address.ts';
-import { fault } from '../faults.ts';
+import { fault, GuestFault } from '../faults.ts';
 import { condition } from '../flags.ts';
 import { getter, setter, widthOf, effectiveAddress } from '../operands.ts';
 import { USER_WRITABLE } from '../state.ts';
@@ -16,19 +16,21 @@ function target(insn: Insn): number {
 }
 
 /** A branch to a non-canonical address raises #GP at the branch (RIP and everything else unchanged). */
-function nonCanonical(hex: string): never {
-  return fault('general-protection', undefined, undefined, `branch to non-canonical address ${hex}`);
+function nonCanonical(target?: number): never {
+  const f = new GuestFault('general-protection', undefined, undefined, `branch to non-canonical address ${target === undefined ? '' : '0x' + target.toString(16)}`);
+  f.branchTarget = target;
+  throw f;
 }
 
 /** A 64-bit target from halves as an address number, or #GP when it is not canonical. */
 function canonicalTarget(lo: number, hi: number): number {
   const a = canonicalNumber(lo, hi);
-  return Number.isNaN(a) ? nonCanonical('0x' + (hi * 4294967296 + lo).toString(16)) : a;
+  return Number.isNaN(a) ? nonCanonical(hi * 4294967296 + lo) : a;
 }
 
 function jmpRel(insn: Insn): Exec {
   const t = target(insn);
-  if (Number.isNaN(t)) return () => nonCanonical('(rel)');
+  if (Number.isNaN(t)) return () => nonCanonical();
   return (c) => {
     c.rip = t;
   };
@@ -39,7 +41,7 @@ function jcc(insn: Insn): Exec {
   const p = condition(insn.cc);
   if (Number.isNaN(t))
     return (c) => {
-      if (p(c)) nonCanonical('(rel)');
+      if (p(c)) nonCanonical();
     };
   return (c) => {
     if (p(c)) c.rip = t;
@@ -70,7 +72,7 @@ function stackBytes(insn: Insn): number {
 
 function callRel(insn: Insn): Exec {
   const t = target(insn);
-  if (Number.isNaN(t)) return () => nonCanonical('(rel)');
+  if (Number.isNaN(t)) return () => nonCanonical();
   const n = insn.next;
   const bytes = stackBytes(insn);
   const lo = n % 4294967296;
