@@ -63,6 +63,7 @@ export function register(file: string, defs: HandlerDef[]): void {
 
 // ---- OPS: one import and one entry per ops file (keep sorted) ----
 import * as avxInt from './ops/avx-int.ts';
+import * as avxLegacy from './ops/avx-legacy.ts';
 import * as avxMove from './ops/avx-move.ts';
 import * as avxState from './ops/avx-state.ts';
 import * as bits from './ops/bits.ts';
@@ -78,6 +79,7 @@ import * as string from './ops/string.ts';
 import * as system from './ops/system.ts';
 const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'avx-int.ts': avxInt,
+  'avx-legacy.ts': avxLegacy,
   'avx-move.ts': avxMove,
   'avx-state.ts': avxState,
   'bits.ts': bits,

@@ -5,7 +5,7 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import type { HandlerDef } from '../handler.ts';
 import { getter, gprSetter, setter, widthOf } from '../operands.ts';
-import { binaryShape, immOf, loader, RM, RMI, RVM, RVMI, storer, ternaryShape, VA, VB, VD, vexCodes, vlen, type LaneOp } from './avx-common.ts';
+import { binaryShape, immOf, loader, RM, RMI, RVM, RVMI, storer, ternaryShape, VA, VB, VC, VD, vexCodes, vlen, type LaneOp } from './avx-common.ts';
 
 /** Whole-register moves; `aligned` checks the operand's natural alignment (16 or 32). */
 function move(aligned: boolean) {
@@ -207,6 +207,28 @@ const dup = (pick: (i: number) => number, bytes: number): LaneOp => (a, _b, d, n
   for (let i = 0; i < n / bytes; i++) d.u8.set(a.u8.subarray(pick(i) * bytes, pick(i) * bytes + bytes), i * bytes);
 };
 
+/** vblendps/vblendpd imm8: element i from b when imm8 bit i is set. */
+function blendImm(bytes: 4 | 8): LaneOp {
+  return (a, b, d, n, imm) => {
+    for (let i = 0; i < n / bytes; i++) d.u8.set(((imm >> i) & 1 ? b : a).u8.subarray(i * bytes, i * bytes + bytes), i * bytes);
+  };
+}
+/** vblendvps/vblendvpd dst, a, b, mask: element from b where the mask element's sign bit is set. */
+function blendVar(bytes: 4 | 8) {
+  return (insn: Insn) => {
+    const L = vlen(insn);
+    const la = loader(insn, 1, VA, L), lb = loader(insn, 2, VB, L), lc = loader(insn, 3, VC, L);
+    const st = storer(insn, 0, VD, L);
+    return (c: Cpu) => {
+      la(c);
+      lb(c);
+      lc(c);
+      for (let i = 0; i < L; i += bytes) VD.u8.set((VC.u8[i + bytes - 1] & 0x80 ? VB : VA).u8.subarray(i, i + bytes), i);
+      st(c);
+    };
+  };
+}
+
 const AVX = 'avx' as const;
 const AVX2 = 'avx2' as const;
 export const handlers: HandlerDef[] = [
@@ -249,6 +271,10 @@ export const handlers: HandlerDef[] = [
   { codes: ['VEX_Vpextrq_rm64_xmm_imm8'], build: pextr(8), feature: AVX },
   { codes: ['VEX_Vmovmskps_r32_xmm', 'VEX_Vmovmskps_r64_xmm', 'VEX_Vmovmskps_r32_ymm', 'VEX_Vmovmskps_r64_ymm'], build: movmsk(4), feature: AVX },
   { codes: ['VEX_Vmovmskpd_r32_xmm', 'VEX_Vmovmskpd_r64_xmm', 'VEX_Vmovmskpd_r32_ymm', 'VEX_Vmovmskpd_r64_ymm'], build: movmsk(8), feature: AVX },
+  { codes: vexCodes('Vblendps', RVMI), build: ternaryShape(blendImm(4)), feature: AVX },
+  { codes: vexCodes('Vblendpd', RVMI), build: ternaryShape(blendImm(8)), feature: AVX },
+  { codes: vexCodes('Vblendvps', ['xmm_xmm_xmmm128_xmm', 'ymm_ymm_ymmm256_ymm']), build: blendVar(4), feature: AVX },
+  { codes: vexCodes('Vblendvpd', ['xmm_xmm_xmmm128_xmm', 'ymm_ymm_ymmm256_ymm']), build: blendVar(8), feature: AVX },
   { codes: ['VEX_Vzeroupper'], build: vzeroupper, feature: AVX },
   { codes: ['VEX_Vzeroall'], build: vzeroall, feature: AVX },
   { codes: [...vexCodes('Vandps', RVM), ...vexCodes('Vandpd', RVM)], build: ternaryShape(logic((x, y) => x & y)), feature: AVX },
