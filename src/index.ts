@@ -34,3 +34,6 @@ export { traceText, stepText, accessText, type TextOptions } from './trace/rende
 export { picemuMatchers, traceSerializer, findAccesses, accessMatches, type AccessPattern } from './trace/vitest.ts';
 export { disassemble, ensureDisassembler } from './trace/disassemble.ts';
 export { parseCallArg, type CallArg } from './cli/run-args.ts';
+
+// CPU profiles: Machine.create({ cpu }), --cpu; the kernel's AT_HWCAP and /proc/cpuinfo read the same profile.
+export { X86_64_V2, X86_64_V3, DEFAULT_PROFILE, PROFILE_NAMES, cpuProfile, hostCpuProfile, cpuFlags, cpuid, CpuProfileError, type CpuProfile, type ProfileName, type Feature } from './cpu/index.ts';

@@ -7,7 +7,9 @@ import { resultText } from '../process/call-args.ts';
 import { moduleSymbols } from '../trace/symbolize.ts';
 import type { MemoryAccess, StepEvent } from '../trace/events.ts';
 import { placeText, stableAsm } from '../trace/render-text.ts';
+import type { ProfileName } from '../cpu/features.ts';
 import type { Command } from './command.ts';
+import { CPU_OPTION_HELP, parseCpuOption } from './cpu-option.ts';
 
 export const DEMO_LIBRARY = fileURLToPath(new URL('../../fixtures/libcounter.so', import.meta.url));
 export const DEMO_SYMBOL = 'really_really_nonreentrant';
@@ -25,8 +27,8 @@ export interface DemoRun {
   traces: StepEvent[][];
 }
 
-export async function runDemo(): Promise<DemoRun> {
-  const machine = await Machine.create({ seed: 0 });
+export async function runDemo(cpu?: ProfileName): Promise<DemoRun> {
+  const machine = await Machine.create({ seed: 0, cpu });
   const processes = [machine.spawn(), machine.spawn()];
   for (const p of processes) machine.load(p, DEMO_LIBRARY);
   const results: string[][] = processes.map(() => []);
@@ -140,11 +142,22 @@ export function demoText(run: DemoRun, color = false): string {
 export const command: Command = {
   summary: 'the seed story: one library in two processes, shared code frames, private data frames',
   async run(args) {
-    if (args.length) {
-      process.stderr.write('usage: picemu demo\n');
-      return 2;
+    const usage = `usage: picemu demo [--cpu PROFILE]\n${CPU_OPTION_HELP}\n`;
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(usage);
+      return 0;
     }
-    const run = await runDemo();
+    let cpu: ProfileName | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '--cpu') cpu = parseCpuOption(args[++i]);
+      else if (a.startsWith('--cpu=')) cpu = parseCpuOption(a.slice(6));
+      else {
+        process.stderr.write(usage);
+        return 2;
+      }
+    }
+    const run = await runDemo(cpu);
     process.stdout.write(demoText(run, process.stdout.isTTY === true) + '\n');
     return 0;
   },

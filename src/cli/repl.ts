@@ -8,14 +8,17 @@ import { helpText } from '../repl/commands.ts';
 import { makeCompleter } from '../repl/complete.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
 import { parseInteger } from '../util/numbers.ts';
+import type { ProfileName } from '../cpu/features.ts';
+import { CPU_OPTION_HELP, parseCpuOption } from './cpu-option.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
 
-const USAGE = 'usage: picemu repl [LIB...] [--procs N]   (then `help` at the prompt)';
+const USAGE = `usage: picemu repl [LIB...] [--procs N] [--cpu PROFILE]   (then \`help\` at the prompt)\n${CPU_OPTION_HELP}`;
 
 export interface ReplRequest {
   libraries: string[];
   procs: number;
+  cpu?: ProfileName;
 }
 
 export function parseReplArgs(argv: string[]): ReplRequest {
@@ -27,6 +30,8 @@ export function parseReplArgs(argv: string[]): ReplRequest {
       const n = text === undefined ? undefined : parseInteger(text);
       if (n === undefined || n < 1n || n > 64n) throw new UsageError(`--procs: bad value '${text ?? ''}' (want an integer from 1 to 64)\n${USAGE}`);
       req.procs = Number(n);
+    } else if (a === '--cpu' || a.startsWith('--cpu=')) {
+      req.cpu = parseCpuOption(a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
     } else if (a.startsWith('-')) {
       throw new UsageError(`unknown option '${a}'\n${USAGE}`);
     } else {
@@ -44,7 +49,7 @@ export const command: Command = {
       return 0;
     }
     const req = parseReplArgs(args);
-    const [backend] = await Promise.all([createMachineBackend(req.libraries, req.procs), ensureDisassembler()]);
+    const [backend] = await Promise.all([createMachineBackend(req.libraries, req.procs, req.cpu), ensureDisassembler()]);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const pal = choosePalette(Boolean(process.stdout.isTTY));
     const session = new ReplSession(backend, pal, (text) => process.stdout.write(text + '\n'));

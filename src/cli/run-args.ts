@@ -1,6 +1,8 @@
 // Parses `picemu run LIB SYMBOL [ARG...] [options]` (SPEC.md) into a typed request; bad usage is a UsageError.
 import { RETURN_TYPES, type CallArg, type ReturnKind } from '../process/call-args.ts';
 import { parseInteger } from '../util/numbers.ts';
+import type { ProfileName } from '../cpu/features.ts';
+import { CPU_OPTION_HELP, parseCpuOption } from './cpu-option.ts';
 import { UsageError } from './errors.ts';
 
 export type { CallArg };
@@ -17,11 +19,14 @@ export interface RunRequest {
   trace: boolean;
   json: boolean;
   ret: ReturnType;
+  /** --cpu: the CPU profile (undefined: the default). */
+  cpu?: ProfileName;
 }
 
-export const RUN_USAGE = `usage: picemu run LIB SYMBOL [ARG...] [--procs N] [--calls K] [--seed S] [--ret TYPE] [--trace] [--json]
+export const RUN_USAGE = `usage: picemu run LIB SYMBOL [ARG...] [--procs N] [--calls K] [--seed S] [--ret TYPE] [--cpu PROFILE] [--trace] [--json]
   ARG: an integer (decimal, negative or 0x hex), str:TEXT, hex:BYTES, f64:NUMBER
-  --ret: ${RETURN_TYPES.join(', ')}`;
+  --ret: ${RETURN_TYPES.join(', ')}
+${CPU_OPTION_HELP}`;
 
 /** One ARG of SPEC.md's `run`. */
 export function parseCallArg(text: string): CallArg {
@@ -82,6 +87,7 @@ export function parseRunArgs(argv: string[]): RunRequest {
         req.ret = text as ReturnType;
         break;
       }
+      case '--cpu': req.cpu = parseCpuOption(value()); break;
       case '--trace': req.trace = true; break;
       case '--json': req.json = true; break;
       default:

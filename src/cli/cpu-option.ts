@@ -1,0 +1,13 @@
+// The `--cpu` option shared by demo, run, repl (and exec): its parse and its help text, in one place.
+import { DEFAULT_PROFILE, PROFILE_NAMES, type ProfileName } from '../cpu/features.ts';
+import { UsageError } from './errors.ts';
+
+export const CPU_OPTION_HELP = `  --cpu ${PROFILE_NAMES.join('|')}: the CPU profile (cpuid, which instructions exist). Default ${DEFAULT_PROFILE}:
+    nearly every x86-64 machine in use today has at least x86-64-v3 (AVX2, FMA, BMI2), so glibc picks the
+    same _avx2 string functions it picks on yours, independent of the machine picemu runs on ('host' is).`;
+
+/** Parses the value of `--cpu`; a bad name is a usage error. */
+export function parseCpuOption(text: string | undefined): ProfileName {
+  if (!PROFILE_NAMES.includes(text as ProfileName)) throw new UsageError(`--cpu: bad profile '${text ?? ''}' (want one of ${PROFILE_NAMES.join(', ')})`);
+  return text as ProfileName;
+}
