@@ -186,10 +186,20 @@ export function deliver(env: Env, sign: number, sig: bigint, e2: number, p: numb
   const rc = env.rc;
   const r = roundTo(sign, sig, e2, { p, emin: EXTENDED.emin, emax: EXTENDED.emax }, rc);
   const top = e2 + bitLength(sig) - 1;
-  // Unmasked overflow/underflow wrap the exponent by 24576, unless even that is out of range (FSCALE can get
-  // there): then the masked response is delivered (as the host CPU does).
+  // Unmasked overflow/underflow wrap the exponent by 24576; when even that is out of range (FSCALE can get
+  // there), the host CPU delivers ∞ or 0 whatever the rounding mode.
+  if (r.overflow && !env.masked(OE) && top - 24576 > EXTENDED.emax) {
+    env.flags |= OE | PE;
+    env.c1 = 1;
+    return infinity(sign);
+  }
+  if (r.tinyBefore && !env.masked(UE) && top + 24576 < EXTENDED.emin) {
+    env.flags |= UE | PE;
+    env.c1 = 0;
+    return zero(sign);
+  }
   if (r.overflow) {
-    if (!env.masked(OE) && top - 24576 <= EXTENDED.emax) {
+    if (!env.masked(OE)) {
       const u = roundUnbounded(sign, sig, e2, p, rc);
       env.flags |= OE | (u.inexact ? PE : 0);
       env.c1 = u.up ? 1 : 0;
@@ -203,7 +213,7 @@ export function deliver(env: Env, sign: number, sig: bigint, e2: number, p: numb
     return packExtended(sign, l.sig, l.e);
   }
   if (r.tinyAfter || (r.tinyBefore && r.sig === 0n)) {
-    if (!env.masked(UE) && top + 24576 >= EXTENDED.emin) {
+    if (!env.masked(UE)) {
       const u = roundUnbounded(sign, sig, e2, p, rc);
       env.flags |= UE | (u.inexact ? PE : 0);
       env.c1 = u.up ? 1 : 0;

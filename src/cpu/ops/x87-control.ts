@@ -224,6 +224,8 @@ function obsolete(waits: boolean) {
   };
 }
 
+// The FWAIT-prefixed forms (FINIT = 9B DB E3, FSTSW, FSTENV, ...) are registered for completeness, but iced
+// decodes the 9B byte as its own WAIT instruction, so guests run WAIT then the FN form.
 export const handlers: HandlerDef[] = [
   { codes: ['Fninit'], build: init(false) },
   { codes: ['Finit'], build: init(true) },

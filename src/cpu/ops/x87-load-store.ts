@@ -17,7 +17,7 @@ function pushChecked(c: Cpu, env: Env, v: F80): void {
     if (env.masked(IE)) x.push(INDEFINITE);
     return;
   }
-  if (!env.aborted) x.push(v);
+  if (!(env.flags & ~env.cw & IE)) x.push(v); // an unmasked DE (denormal float32/64) still loads
 }
 
 /** FLD/FILD/FBLD from memory: read (may fault) then push. */
