@@ -77,6 +77,7 @@ import * as shiftRotate from './ops/shift-rotate.ts';
 import * as sse from './ops/sse-all.ts';
 import * as string from './ops/string.ts';
 import * as system from './ops/system.ts';
+import * as x87 from './ops/x87-all.ts';
 const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'avx-int.ts': avxInt,
   'avx-legacy.ts': avxLegacy,
@@ -93,6 +94,7 @@ const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'sse-all.ts': sse,
   'string.ts': string,
   'system.ts': system,
+  'x87-all.ts': x87,
 };
 // ---- end of OPS ----
 let loaded = false;
