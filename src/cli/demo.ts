@@ -8,6 +8,8 @@ import { moduleSymbols } from '../trace/symbolize.ts';
 import type { MemoryAccess, StepEvent } from '../trace/events.ts';
 import { placeText, stableAsm } from '../trace/render-text.ts';
 import type { Command } from './command.ts';
+import { UsageError } from './errors.ts';
+import { parseOptions } from './options.ts';
 
 export const DEMO_LIBRARY = fileURLToPath(new URL('../../fixtures/libcounter.so', import.meta.url));
 export const DEMO_SYMBOL = 'really_really_nonreentrant';
@@ -139,11 +141,11 @@ export function demoText(run: DemoRun, color = false): string {
 
 export const command: Command = {
   summary: 'the seed story: one library in two processes, shared code frames, private data frames',
+  usage: '',
+  description: ['Loads the bundled fixtures/libcounter.so (`int really_really_nonreentrant(void) { static int i = 0; return i++; }`) into two processes, calls it three times in each, and shows the results, which physical frame each process maps at each page, and the first call in each process instruction by instruction.'],
   async run(args) {
-    if (args.length) {
-      process.stderr.write('usage: picemu demo\n');
-      return 2;
-    }
+    const { positional } = parseOptions(args, []);
+    if (positional.length) throw new UsageError(`demo takes no arguments (got '${positional[0]}')`);
     const run = await runDemo();
     process.stdout.write(demoText(run, process.stdout.isTTY === true) + '\n');
     return 0;
