@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`picemu ${commandName}: ${err.message.split('\n')[0]} (see picemu ${commandName} --help)\n`);
+      process.stderr.write(`picemu: ${err.message.split('\n')[0]} (see picemu ${commandName} --help)\n`);
       return 2;
     }
     process.stderr.write(`picemu: ${errorLine(err)}\n`);

@@ -28,7 +28,7 @@ export function parseReplArgs(argv: string[]): ReplRequest {
 
 export const command: Command = {
   summary: 'step through library code in several processes, like a debugger',
-  usage: '[LIB...] [options]',
+  usage: '[LIB...] [--procs N] [options]',
   description: [
     LIBRARY_RULE,
     'Starts N processes with each LIB loaded, then reads commands from the terminal (completion, history) or, from a pipe, line by line. --budget and --timeout bound each `c` or `finish`. Commands (`help` at the prompt):',
