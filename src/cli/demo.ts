@@ -7,9 +7,11 @@ import { resultText } from '../process/call-args.ts';
 import { moduleSymbols } from '../trace/symbolize.ts';
 import type { MemoryAccess, StepEvent } from '../trace/events.ts';
 import { placeText, stableAsm } from '../trace/render-text.ts';
-import type { ProfileName } from '../cpu/features.ts';
 import type { Command } from './command.ts';
-import { CPU_OPTION_HELP, parseCpuOption } from './cpu-option.ts';
+import { UsageError } from './errors.ts';
+import { parseOptions } from './options.ts';
+import { CPU_OPTION, cpuOption } from './cpu-option.ts';
+import type { ProfileName } from '../cpu/features.ts';
 
 export const DEMO_LIBRARY = fileURLToPath(new URL('../../fixtures/libcounter.so', import.meta.url));
 export const DEMO_SYMBOL = 'really_really_nonreentrant';
@@ -141,23 +143,13 @@ export function demoText(run: DemoRun, color = false): string {
 
 export const command: Command = {
   summary: 'the seed story: one library in two processes, shared code frames, private data frames',
+  usage: '',
+  options: [CPU_OPTION],
+  description: ['Loads the bundled fixtures/libcounter.so (`int really_really_nonreentrant(void) { static int i = 0; return i++; }`) into two processes, calls it three times in each, and shows the results, which physical frame each process maps at each page, and the first call in each process instruction by instruction.'],
   async run(args) {
-    const usage = `usage: picemu demo [--cpu PROFILE]\n${CPU_OPTION_HELP}\n`;
-    if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(usage);
-      return 0;
-    }
-    let cpu: ProfileName | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === '--cpu') cpu = parseCpuOption(args[++i]);
-      else if (a.startsWith('--cpu=')) cpu = parseCpuOption(a.slice(6));
-      else {
-        process.stderr.write(usage);
-        return 2;
-      }
-    }
-    const run = await runDemo(cpu);
+    const parsed = parseOptions(args, [CPU_OPTION]);
+    if (parsed.positional.length) throw new UsageError(`demo takes no arguments (got '${parsed.positional[0]}')`);
+    const run = await runDemo(cpuOption(parsed));
     process.stdout.write(demoText(run, process.stdout.isTTY === true) + '\n');
     return 0;
   },
