@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./cli/run.ts')).command,
   demo: async () => (await import('./cli/demo.ts')).command,
   repl: async () => (await import('./cli/repl.ts')).command,
+  gdbserver: async () => (await import('./cli/gdbserver.ts')).command,
 };
 
 function usage(): string {
