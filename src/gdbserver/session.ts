@@ -8,6 +8,7 @@ import { runMonitor } from './monitor.ts';
 import { bytesOfHex, escapeBinary, frame, hexOf, MAX_PACKET, PacketReader, parseHex, textHex, unescapeBinary, type Incoming } from './packets.ts';
 import { GDB_REGISTERS, gPacketBytes, registerHex, registerValue, writeGdbRegister } from './registers.ts';
 import { targetXml } from './target-description.ts';
+import { HostIo } from './vfile.ts';
 import type { DebugTarget, Stop, WatchKind } from './target.ts';
 
 export interface SessionOptions {
@@ -35,6 +36,7 @@ const threadId = (pid: number): string => `p${pid.toString(16)}.${pid.toString(1
 
 export class GdbSession {
   private readonly reader = new PacketReader();
+  private readonly hostIo: HostIo;
   private readonly queue: Incoming[] = [];
   private noAck = false;
   private noAckAfterReply = false;
@@ -59,9 +61,10 @@ export class GdbSession {
   ) {
     this.general = target.list()[0]?.pid ?? 1;
     this.attached.add(this.general);
+    this.hostIo = new HostIo(target.machine);
     target.resetSession();
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('close', () => { this.closed = true; this.interruptRequested = true; });
+    socket.on('close', () => { this.closed = true; this.interruptRequested = true; this.hostIo.closeAll(); });
     socket.on('error', () => { this.closed = true; this.interruptRequested = true; });
   }
 
@@ -405,7 +408,7 @@ export class GdbSession {
     return Buffer.concat([Buffer.from(more ? 'm' : 'l'), escapeBinary(part)]);
   }
 
-  private async vPacket(text: string): Promise<string> {
+  private async vPacket(text: string): Promise<string | Buffer> {
     if (text === 'vCont?') return 'vCont;c;C;s;S';
     if (text.startsWith('vCont;')) {
       const plan = this.parseVCont(text);
@@ -429,6 +432,7 @@ export class GdbSession {
       this.general = inf.pid;
       return this.stopReply(inf.lastStop);
     }
+    if (text.startsWith('vFile:')) return this.hostIo.handle(text) ?? '';
     if (text === 'vMustReplyEmpty') return '';
     return '';
   }
