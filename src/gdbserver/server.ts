@@ -5,6 +5,9 @@ import type { Machine } from '../index.ts';
 import { GdbSession, type SessionOptions } from './session.ts';
 import { DebugTarget } from './target.ts';
 
+/** How long a new client waits for the previous one's connection to finish closing before it is refused. */
+const RECONNECT_GRACE_MS = 250;
+
 export interface GdbServerOptions extends SessionOptions {
   /** 0 picks a free port. */
   port: number;
@@ -23,14 +26,8 @@ export async function startGdbServer(machine: Machine, options: GdbServerOptions
   const target = new DebugTarget(machine);
   let busy = false;
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const accept = (socket: Socket): void => {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    if (busy) {
-      socket.destroy(); // one debugger at a time, as gdbserver
-      return;
-    }
     busy = true;
     socket.setNoDelay(true);
     options.onClient?.('connected', peer);
@@ -39,6 +36,13 @@ export async function startGdbServer(machine: Machine, options: GdbServerOptions
       busy = false;
       options.onClient?.('disconnected', peer);
     });
+  };
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (!busy) return accept(socket);
+    // One debugger at a time, as gdbserver; a client reconnecting may arrive before its old socket's close.
+    setTimeout(() => (busy ? socket.destroy() : accept(socket)), RECONNECT_GRACE_MS);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

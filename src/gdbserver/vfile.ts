@@ -8,6 +8,8 @@ import { bytesOfHex, escapeBinary } from './packets.ts';
 // gdb's File-I/O errno values (not the host's).
 const FIO = { EPERM: 1, ENOENT: 2, EBADF: 9, EACCES: 13, EISDIR: 21, EINVAL: 22, EMFILE: 24, EROFS: 30, EUNKNOWN: 9999 } as const;
 const O_ACCMODE = 3;
+/** An error reply: errno in hex, as every number in the protocol. */
+const fail = (errno: number): string => `F-1,${errno.toString(16)}`;
 const MAX_OPEN = 64;
 
 type Open = { kind: 'host'; fd: number } | { kind: 'memory'; bytes: Buffer };
@@ -52,7 +54,7 @@ export class HostIo {
       case 'pread': return this.pread(args);
       case 'fstat': return this.fstat(args);
       case 'readlink': return this.readlink(args);
-      case 'pwrite': case 'unlink': return `F-1,${FIO.EROFS}`;
+      case 'pwrite': case 'unlink': return fail(FIO.EROFS);
       default: return undefined;
     }
   }
@@ -70,12 +72,12 @@ export class HostIo {
   private open(args: string[]): string {
     const name = args[0] === undefined ? undefined : bytesOfHex(args[0]);
     const flags = args[1] === undefined ? NaN : parseInt(args[1], 16);
-    if (!name || Number.isNaN(flags)) return `F-1,${FIO.EINVAL}`;
-    if ((flags & O_ACCMODE) !== 0) return `F-1,${FIO.EROFS}`; // the guest's view of host files is read-only
-    if (this.files.size >= MAX_OPEN) return `F-1,${FIO.EMFILE}`;
+    if (!name || Number.isNaN(flags)) return fail(FIO.EINVAL);
+    if ((flags & O_ACCMODE) !== 0) return fail(FIO.EROFS); // the guest's view of host files is read-only
+    if (this.files.size >= MAX_OPEN) return fail(FIO.EMFILE);
     const path = name.toString('utf8');
     const proc = this.procFile(path);
-    if (proc === null) return `F-1,${FIO.ENOENT}`;
+    if (proc === null) return fail(FIO.ENOENT);
     let open: Open;
     if (proc) open = { kind: 'memory', bytes: proc };
     else {
@@ -83,11 +85,11 @@ export class HostIo {
         const fd = openSync(path, 'r');
         if (fstatSync(fd).isDirectory()) {
           closeSync(fd);
-          return `F-1,${FIO.EISDIR}`;
+          return fail(FIO.EISDIR);
         }
         open = { kind: 'host', fd };
       } catch (err) {
-        return `F-1,${errnoOf(err)}`;
+        return fail(errnoOf(err));
       }
     }
     const fd = this.nextFd++;
@@ -101,7 +103,7 @@ export class HostIo {
 
   private close(args: string[]): string {
     const f = this.file(args[0]);
-    if (!f) return `F-1,${FIO.EBADF}`;
+    if (!f) return fail(FIO.EBADF);
     if (f.kind === 'host') closeSync(f.fd);
     this.files.delete(parseInt(args[0]!, 16));
     return 'F0';
@@ -111,8 +113,8 @@ export class HostIo {
     const f = this.file(args[0]);
     const count = Math.min(parseInt(args[1] ?? '', 16), 0x3000);
     const offset = parseInt(args[2] ?? '', 16);
-    if (!f) return `F-1,${FIO.EBADF}`;
-    if (!(count >= 0) || !(offset >= 0)) return `F-1,${FIO.EINVAL}`;
+    if (!f) return fail(FIO.EBADF);
+    if (!(count >= 0) || !(offset >= 0)) return fail(FIO.EINVAL);
     let data: Buffer;
     if (f.kind === 'memory') data = f.bytes.subarray(offset, offset + count);
     else {
@@ -120,7 +122,7 @@ export class HostIo {
       try {
         data = buf.subarray(0, readSync(f.fd, buf, 0, count, offset));
       } catch (err) {
-        return `F-1,${errnoOf(err)}`;
+        return fail(errnoOf(err));
       }
     }
     return Buffer.concat([Buffer.from(`F${data.length.toString(16)};`), escapeBinary(data)]);
@@ -128,20 +130,20 @@ export class HostIo {
 
   private fstat(args: string[]): string | Buffer {
     const f = this.file(args[0]);
-    if (!f) return `F-1,${FIO.EBADF}`;
+    if (!f) return fail(FIO.EBADF);
     const st = f.kind === 'memory' ? fioStat(f.bytes.length, 0o100444) : (() => { const s = fstatSync(f.fd); return fioStat(s.size, s.mode); })();
     return Buffer.concat([Buffer.from(`F${st.length.toString(16)};`), escapeBinary(st)]);
   }
 
   private readlink(args: string[]): string | Buffer {
     const name = args[0] === undefined ? undefined : bytesOfHex(args[0]);
-    if (!name) return `F-1,${FIO.EINVAL}`;
-    if (this.procFile(name.toString('utf8')) !== undefined) return `F-1,${FIO.ENOENT}`;
+    if (!name) return fail(FIO.EINVAL);
+    if (this.procFile(name.toString('utf8')) !== undefined) return fail(FIO.ENOENT);
     try {
       const target = Buffer.from(readlinkSync(name.toString('utf8')));
       return Buffer.concat([Buffer.from(`F${target.length.toString(16)};`), escapeBinary(target)]);
     } catch (err) {
-      return `F-1,${errnoOf(err)}`;
+      return fail(errnoOf(err));
     }
   }
 }
