@@ -17,6 +17,7 @@ const ready = hasGdb() && hasGdbserver() && hasCc();
 const COMMON = [
   section('base'), `p/x (long)&${SYMBOL} - 0x1100`,
   section('regs'), 'info registers',
+  section('fpregs'), 'info registers mxcsr fctrl ftag',
   section('x'), 'x/8i $pc',
   section('p'), "p *(int*)&'i.0'", `p/x (long)&'i.0' - (long)&${SYMBOL}`, 'p/x (long)$rsp & 0xf',
   section('bt'), 'bt 1',
@@ -88,6 +89,12 @@ describe.skipIf(!ready)('gdb: picemu gdbserver and native gdbserver agree on the
     expect(picemu.rel('p')[2]).toBe(native.rel('p')[2]);
   });
 
+  it('mxcsr and the x87 control words: the values a process has at a call, as natively', () => {
+    const lines = picemu.rel('fpregs');
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['mxcsr', 'fctrl', 'ftag']);
+    expect(lines).toEqual(native.rel('fpregs'));
+  });
+
   it('x/8i $pc prints the same instructions at the same offsets', () => {
     expect(picemu.rel('x')).toHaveLength(8);
     expect(picemu.rel('x')[2]).toContain(`BASE+0x1109 <${SYMBOL}+9>:\tmov    %edx,0x2efd(%rip)        # BASE+0x400c <i.0>`);
@@ -128,5 +135,30 @@ describe.skipIf(!ready)('gdb: picemu gdbserver and native gdbserver agree on the
       `=> BASE+0x110f <${SYMBOL}+15>:\tret`,
     ]);
     expect(report(picemu)).toEqual(report(native));
+  });
+});
+
+describe.skipIf(!ready)('gdb: a fault, in picemu gdbserver and natively', () => {
+  const DEMO = join(repoRoot, 'fixtures/libdemo.so');
+  let server: RunningGdbServer;
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('null_deref: SIGSEGV at the same instruction, the same frame', async () => {
+    const machine = await Machine.create();
+    machine.spawn().load(DEMO);
+    server = await startGdbServer(machine, { port: 0, calls: true });
+    const driver = buildCSource(join(repoRoot, 'test/gdbserver/c/dlopen_call.c'), ['-ldl']);
+    const after = [section('base'), 'p/x (long)&null_deref', section('fault'), 'x/i $pc', 'bt 1', section('end')];
+    const [p, n] = await Promise.all([
+      runGdb([`target extended-remote 127.0.0.1:${server.port}`, 'sharedlibrary', 'monitor call null_deref', section('run'), 'continue', ...after]),
+      runGdb([`target remote | gdbserver - ${driver} ${DEMO} null_deref`, section('run'), 'continue', ...after]),
+    ]);
+    const [mine, theirs] = [session(p), session(n)];
+    const report = (s: Session) => [...s.rel('run').filter((l) => /received signal|^BASE\S* in null_deref/.test(l)), ...s.rel('fault')];
+    expect(report(mine)[0]).toMatch(/received signal SIGSEGV, Segmentation fault\.$/);
+    expect(report(mine)[1]).toMatch(/^BASE\+0x[0-9a-f]+ in null_deref \(\) from target:/);
+    expect(report(mine).slice(1)).toEqual(report(theirs).slice(1));
   });
 });
