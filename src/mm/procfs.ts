@@ -59,7 +59,7 @@ export function mapsLine(vma: Readonly<Vma>): string {
     `${hex(vma.start, 8)}-${hex(vma.end, 8)} ` +
     `${p & PROT_READ ? 'r' : '-'}${p & PROT_WRITE ? 'w' : '-'}${p & PROT_EXEC ? 'x' : '-'}${vma.shared ? 's' : 'p'} ` +
     `${hex(offset, 8)} ${hex(dev.major, 2)}:${hex(dev.minor, 2)} ${inode} `;
-  const name = file ? file.identity.path.replace(/\n/g, '\\012') : kind === 'anonymous' ? vma.name : null;
+  const name = file ? file.identity.path.replace(/\n/g, '\\012') : vma.name; // backing memory may be named too ([vdso])
   if (name === null) return prefix;
   return prefix.padEnd(72, ' ') + ' ' + name;
 }
