@@ -14,7 +14,7 @@ const file = join(repoRoot, '.cache', 'fault-around-49p.bin');
 writeFileSync(file, new Uint8Array(200_000).map((_, i) => i & 0xff)); // 48 pages and a partial 49th
 
 // OFF:LEN:TOUCH in pages; OFF 512 is a 2 MiB boundary.
-const cases = ['507:40:6', '507:40:2', '3:40:0', '3:40:20', '0:20:3', '100:45:44', '40:30:29', '510:8:3', '0:60:40', '16:60:47', '1000:30:29'];
+const cases = ['507:40:6', '507:40:2', '3:40:0', '3:40:20', '0:20:3', '100:45:44', '40:30:29', '510:8:3', '0:60:40', '16:60:47', '1000:30:29', '0:60:48', '8:60:45'];
 
 describe.skipIf(!hasCc())('fault-around vs the kernel', () => {
   it('maps the same pages around a read fault', () => {
