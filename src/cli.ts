@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./cli/run.ts')).command,
   demo: async () => (await import('./cli/demo.ts')).command,
   repl: async () => (await import('./cli/repl.ts')).command,
+  gdbserver: async () => (await import('./cli/gdbserver.ts')).command,
 };
 
 /** The status a process killed by SIGPIPE reports to its shell (128 + 13), as `yes | head -1` gives. */

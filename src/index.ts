@@ -37,3 +37,6 @@ export { disassemble, ensureDisassembler } from './trace/disassemble.ts';
 export { ElfError, parseElf, parseProgramHeaderTable, formatProgramHeaders, buildId, type ElfFile } from './elf/index.ts';
 export { LoadError, loadIntoFreshSpaces, findLibrary, DEFAULT_SEARCH_DIRS, type FreshSpace, type FreshOptions } from './loader/index.ts';
 export { MmError } from './mm/index.ts';
+
+// CPU profiles: Machine.create({ cpu }), --cpu; the kernel's AT_HWCAP and /proc/cpuinfo read the same profile.
+export { X86_64_V2, X86_64_V3, DEFAULT_PROFILE, PROFILE_NAMES, cpuProfile, hostCpuProfile, cpuFlags, cpuid, CpuProfileError, type CpuProfile, type ProfileName, type Feature } from './cpu/index.ts';

@@ -1,6 +1,8 @@
 // `picemu run LIB SYMBOL [ARG...] [options]` (SPEC.md): its options and help, and parsing into a typed request.
 import { CallArgError, parseCallArg, RETURN_TYPES, type CallArg, type ReturnKind } from '../process/call-args.ts';
 import { parseInteger } from '../util/numbers.ts';
+import type { ProfileName } from '../cpu/features.ts';
+import { CPU_OPTION, cpuOption } from './cpu-option.ts';
 import { UsageError } from './errors.ts';
 import { hasFlag, integerOption, limitOptions, LIMIT_OPTIONS, optionValue, parseOptions, type OptionSpec } from './options.ts';
 
@@ -25,6 +27,8 @@ export interface RunRequest {
   /** Per call: instructions (default the library's 200 million) and wall-clock ms (default 30 s). */
   budget?: number;
   deadlineMs?: number;
+  /** --cpu: the CPU profile (undefined: the default). */
+  cpu?: ProfileName;
 }
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
@@ -34,6 +38,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: '--ret', value: 'TYPE', help: `how to read the result: ${RETURN_TYPES.join(', ')} (default int); cstr prints NULL for a null pointer` },
   { name: '--trace', help: 'print every instruction with its annotated memory accesses' },
   { name: '--json', help: 'print one JSON document (SPEC.md) instead of text' },
+  CPU_OPTION,
   ...LIMIT_OPTIONS,
 ];
 
@@ -71,5 +76,6 @@ export function parseRunArgs(argv: string[]): RunRequest {
     json: hasFlag(p, '--json'),
     ret: ret as ReturnType,
     ...limitOptions(p),
+    ...(cpuOption(p) !== undefined ? { cpu: cpuOption(p) } : {}),
   };
 }
