@@ -99,12 +99,44 @@ export class OpenFile {
 
 let nextShmemInode = 1;
 
+/**
+ * Which pages of a host file the page cache holds, what fault-around may map:
+ * - `resident` (default): every page, as for the system's libraries on a live machine (read before by other
+ *   processes), and as the checks against the kernel run (files read once before the native run);
+ * - `read-around`: a cold cache; a fault on a page not held reads the read-around window do_sync_mmap_readahead
+ *   reads for an mmap fault ([index - ra/2, index + ra/2), ra = read_ahead_kb / 4 pages, 32 by default), and
+ *   only pages read so are held. (The kernel's mmap_miss back-off and async readahead marks are not modelled.)
+ * Shared anonymous memory (shmem) holds only the pages touched, in either mode.
+ */
+export type PageCacheResidency = 'resident' | 'read-around';
+
+export interface PageCacheOptions {
+  residency?: PageCacheResidency;
+  /** The read-around window in pages (read_ahead_kb / 4; 32 for the usual 128 KiB). */
+  readAroundPages?: number;
+}
+
 export class PageCache {
   private readonly files = new Map<string, CachedFile>();
   /** Pages read from files into frames, over all files. */
   pagesRead = 0;
+  readonly residency: PageCacheResidency;
+  readonly readAroundPages: number;
 
-  constructor(readonly physical: PhysicalMemory) {}
+  constructor(
+    readonly physical: PhysicalMemory,
+    options: PageCacheOptions = {},
+  ) {
+    this.residency = options.residency ?? 'resident';
+    this.readAroundPages = options.readAroundPages ?? 32;
+  }
+
+  /** Is page `index` of `file` in the page cache (so fault-around may map it without reading the file)? */
+  isCached(file: CachedFile, index: number): boolean {
+    if (index < 0 || index >= file.pageCount) return false;
+    if (file.anonymous || this.residency === 'read-around') return file.pages.has(index);
+    return true;
+  }
 
   /** Opens the file at `path` (like open(2)): the cached inode if this file version is known, else a new one. */
   open(path: string, options: { writable?: boolean } = {}): OpenFile {
@@ -133,16 +165,25 @@ export class PageCache {
 
   /** The frame holding page `index` of `file`, read from the file on first use. The caller checks EOF. */
   frame(file: CachedFile, index: number): Frame {
-    let frame = file.pages.get(index);
-    if (!frame) {
-      frame = this.physical.allocate('file');
-      file.readPage(index, frame.bytes);
-      if (!file.anonymous) {
-        file.pagesRead++;
-        this.pagesRead++;
-      }
-      file.pages.set(index, frame);
+    const frame = file.pages.get(index);
+    if (frame) return frame;
+    if (this.residency === 'read-around' && !file.anonymous) {
+      const ra = this.readAroundPages;
+      const first = Math.max(0, index - Math.floor(ra / 2));
+      for (let i = first; i < Math.min(first + ra, file.pageCount); i++) if (!file.pages.has(i)) this.readIn(file, i);
     }
+    return file.pages.get(index) ?? this.readIn(file, index);
+  }
+
+  /** A new page-cache frame holding page `index` of `file`. */
+  private readIn(file: CachedFile, index: number): Frame {
+    const frame = this.physical.allocate('file');
+    file.readPage(index, frame.bytes);
+    if (!file.anonymous) {
+      file.pagesRead++;
+      this.pagesRead++;
+    }
+    file.pages.set(index, frame);
     return frame;
   }
 
@@ -155,10 +196,13 @@ export class PageCache {
     return page;
   }
 
-  /** Drops the pages of `file` that no address space maps (like echo 1 > drop_caches for one file). */
+  /**
+   * Drops the clean pages of `file` that no address space maps (like POSIX_FADV_DONTNEED over the file: a
+   * dirty page is written back first, not dropped).
+   */
   evictUnmapped(file: CachedFile): void {
     for (const [index, frame] of file.pages) {
-      if (frame.mapCount === 0) {
+      if (frame.mapCount === 0 && !frame.dirty) {
         file.pages.delete(index);
         this.physical.free(frame);
       }
