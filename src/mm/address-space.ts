@@ -2,6 +2,7 @@
 // the kernel does them (VMA split and merge rules, VM_ACCOUNT, anon_vma), demand paging, copy-on-write
 // and protection checks. This is what a CPU runs against (GuestMemory).
 import { MmError } from './errors.ts';
+import { dupMmap } from './fork.ts';
 import { faultAroundPages, faultAroundWindow, hostFaultAroundBytes } from './fault-around.ts';
 import { MMAP_MIN_ADDR, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
 import type { OpenFile, PageCache } from './page-cache.ts';
@@ -358,6 +359,17 @@ export class AddressSpace implements GuestMemory {
     if (committed + bytes > this.memoryLimit) {
       throw new MmError('ENOMEM', `${what} would commit ${committed + bytes} bytes, over the address space's memory limit of ${this.memoryLimit} bytes`);
     }
+  }
+
+  /** fork's copy of this address space (dup_mmap, in fork.ts): private pages shared copy-on-write, shared pages shared. */
+  fork(): AddressSpace {
+    const child = new AddressSpace({
+      physical: this.physical, pageCache: this.pageCache, mmapBase: this.mmapBase, protections: this.strict ? 'strict' : 'x86-linux',
+      memoryLimit: this.memoryLimit, faultAroundBytes: this.faultAroundPages * PAGE_SIZE,
+    });
+    dupMmap(this.physical, { vmas: this.vmas, pages: this.pages }, { vmas: child.vmas, pages: child.pages });
+    this.epoch++; // the parent's writable entries became copy-on-write: CPUs must translate again
+    return child;
   }
 
   /** Unmaps everything and releases every frame (the address space's exit). */
