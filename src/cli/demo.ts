@@ -140,8 +140,13 @@ export function demoText(run: DemoRun, color = false): string {
 export const command: Command = {
   summary: 'the seed story: one library in two processes, shared code frames, private data frames',
   async run(args) {
+    if (args.length === 1 && args[0] === '--fork') {
+      const { forkDemoText, runForkDemo } = await import('./demo-fork.ts');
+      process.stdout.write(forkDemoText(await runForkDemo()) + '\n');
+      return 0;
+    }
     if (args.length) {
-      process.stderr.write('usage: picemu demo\n');
+      process.stderr.write('usage: picemu demo [--fork]\n');
       return 2;
     }
     const run = await runDemo();

@@ -39,6 +39,14 @@ export class Machine {
     return p;
   }
 
+  /** Registers a process made elsewhere (Process.fork) under the next pid. */
+  adopt(make: (pid: number, layoutSeed: bigint) => Process): Process {
+    const pid = this.processes.length + 1;
+    const p = make(pid, this.layoutSeed(pid));
+    this.processes.push(p);
+    return p;
+  }
+
   /**
    * Loads a library (and its DT_NEEDED dependencies) into a process, running IRELATIVE resolvers and initializers,
    * each under a budget of 20 million instructions and a 500 ms deadline unless `options` say otherwise

@@ -153,7 +153,24 @@ export class Process {
     readonly machine: Machine,
     readonly pid: number,
     layoutSeed: bigint,
+    /** fork: the child of this process, a copy-on-write copy of its memory and a copy of its registers (see fork()). */
+    forkOf?: Process,
   ) {
+    if (forkOf) {
+      this.space = forkOf.space.fork();
+      this.memory = new CowWatch(this.space);
+      this.cpu = new Cpu(this.memory, { profile: forkOf.cpu.profile });
+      copyRegisters(forkOf.cpu, this.cpu);
+      this.symbolizer = new Symbolizer(() => this.modules);
+      this.modules.push(...forkOf.modules);
+      for (const [va, t] of forkOf.traps) this.traps.set(va, t);
+      Object.assign(this.heap, forkOf.heap);
+      ({ stackTop: this.stackTop, stackBottom: this.stackBottom, runtimePage: this.runtimePage, threadPointer: this.threadPointer } = forkOf);
+      this.tls = forkOf.tls;
+      const random = machine.randomWords(pid, 2);
+      this.random = splitmix64(random[1]! ^ random[0]!);
+      return;
+    }
     const layout = processLayout(layoutSeed);
     this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
     this.memory = new CowWatch(this.space);
@@ -184,6 +201,17 @@ export class Process {
     this.space.writeU64(this.threadPointer + TCB_POINTER_GUARD, random[1]!);
     this.cpu.fsBase = this.threadPointer;
     this.random = splitmix64(random[1]! ^ random[0]!);
+  }
+
+  /**
+   * fork(): a new process (the next pid) whose memory is this one's, shared copy-on-write — every private page
+   * read-only in both until one writes it, shared file pages shared — with the same modules at the same
+   * addresses and a copy of the registers. Not during a call. The child's linker scope starts empty: load
+   * further libraries into the parent, before forking.
+   */
+  fork(): Process {
+    if (this.activeCall) throw new CallError('fork: a call is in progress in this process');
+    return this.machine.adopt((pid, seed) => new Process(this.machine, pid, seed, this));
   }
 
   /** Seeded random bytes (getrandom). */
@@ -616,6 +644,17 @@ function haltFault(address: number): GuestFault {
 }
 
 /** `libcounter.so:really_really_nonreentrant+0x4 (libcounter.so+0x1104)`, or the bare address. */
+/** The user-visible register state fork copies. */
+function copyRegisters(from: Cpu, to: Cpu): void {
+  to.r64.set(from.r64);
+  to.rip = from.rip;
+  to.rflags = from.rflags;
+  to.xmm8.set(from.xmm8);
+  to.mxcsr = from.mxcsr;
+  to.fsBase = from.fsBase;
+  to.gsBase = from.gsBase;
+}
+
 export function describeLocation(loc: Location, va: VirtAddr): string {
   if (loc.module === undefined) return `0x${va.toString(16)}${loc.vma?.name ? ` (${loc.vma.name})` : ''}`;
   return `${loc.symbol ? `${loc.symbol} ` : ''}(${loc.module}+0x${loc.offset!.toString(16)}${loc.section ? `, ${loc.section}` : ''})`;
