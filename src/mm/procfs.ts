@@ -4,7 +4,7 @@ import type { PageTable } from './page-table.ts';
 import { pageIndex } from './page-table.ts';
 import type { FrameKind, FrameNumber } from './physical.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from './types.ts';
-import { type Vma, vmaKind } from './vma.ts';
+import type { Vma } from './vma.ts';
 
 /** Per-VMA figures of /proc/PID/smaps, in bytes (Pss truncated as the kernel's fixed point is). */
 export interface SmapsFigures {
@@ -47,7 +47,6 @@ function hex(value: number, width: number): string {
 /** One /proc/PID/maps line (no newline), as show_map_vma prints it: the path starts at column 73. */
 export function mapsLine(vma: Readonly<Vma>): string {
   const p = vma.prot;
-  const kind = vmaKind(vma);
   const file = vma.file;
   const offset = file ? vma.pgoff * PAGE_SIZE : 0;
   const dev = file ? file.identity.dev : { major: 0, minor: 0 };
@@ -56,7 +55,7 @@ export function mapsLine(vma: Readonly<Vma>): string {
     `${hex(vma.start, 8)}-${hex(vma.end, 8)} ` +
     `${p & PROT_READ ? 'r' : '-'}${p & PROT_WRITE ? 'w' : '-'}${p & PROT_EXEC ? 'x' : '-'}${vma.shared ? 's' : 'p'} ` +
     `${hex(offset, 8)} ${hex(dev.major, 2)}:${hex(dev.minor, 2)} ${inode} `;
-  const name = file ? file.identity.path.replace(/\n/g, '\\012') : kind === 'anonymous' ? vma.name : null;
+  const name = file ? file.identity.path.replace(/\n/g, '\\012') : vma.name; // backing memory may be named too ([vdso])
   if (name === null) return prefix;
   return prefix.padEnd(72, ' ') + ' ' + name;
 }
