@@ -32,7 +32,7 @@ export function cpuid(profile: CpuProfile, leaf: number, subleaf: number): [numb
     case 1: {
       // family 6 model 0x3a-ish; EDX: TSC, CX8, CMOV, SSE, SSE2 (no x87/MMX: not executed here).
       const ecx = bit(f.has('sse3'), 0) | bit(f.has('ssse3'), 9) | bit(f.has('cx16'), 13) | bit(f.has('sse4.1'), 19) | bit(f.has('sse4.2'), 20) | bit(f.has('movbe'), 22) | bit(f.has('popcnt'), 23);
-      const edx = (1 << 4) | (1 << 8) | (1 << 15) | (1 << 25) | (1 << 26);
+      const edx = 1 | (1 << 4) | (1 << 8) | (1 << 15) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
       return [0x000306a9, 0x00010800, ecx >>> 0, edx >>> 0];
     }
     case 7:
