@@ -150,14 +150,23 @@ export function onThreadExit(task: Task): void {
 }
 
 /**
- * exit_notify: the children of an ended process lose their parent (zombies among them are released); the parent
- * gets the exit signal, or, when it ignores SIGCHLD (or set SA_NOCLDWAIT), the child is reaped at once.
+ * exit_notify: the children of an ended process go to the reaper (or, without one, zombies among them are
+ * released); the parent gets the exit signal, or, when it ignores SIGCHLD (or set SA_NOCLDWAIT), the child is
+ * reaped at once.
  */
 export function onGroupExit(group: ThreadGroup): void {
   for (const t of group.threads) releaseVfork(t);
+  // find_new_reaper: the orphans go to the first process of their tree (picemu's init), when it lives.
+  let root = group;
+  while (root.parent) root = root.parent;
+  const reaper = root !== group && !root.exit ? root : undefined;
   for (const child of [...group.children]) {
-    child.parent = undefined;
-    if (child.exit && !child.reaped) reap(child);
+    child.parent = reaper;
+    if (reaper) reaper.children.push(child);
+    if (child.exit && !child.reaped) {
+      if (reaper) notifyParent(child, reaper);
+      else reap(child);
+    }
   }
   group.children.length = 0;
   const parent = group.parent;
@@ -165,6 +174,11 @@ export function onGroupExit(group: ThreadGroup): void {
     reap(group);
     return;
   }
+  notifyParent(group, parent);
+}
+
+/** do_notify_parent: the exit signal to the parent, or an immediate reap when the parent ignores SIGCHLD. */
+function notifyParent(group: ThreadGroup, parent: ThreadGroup): void {
   const sig = exitSignalOf(group);
   const action = parent.sighand.actions[SIGCHLD]!;
   const autoreap = sig === SIGCHLD && (action.handler === SIG_IGN || (action.flags & SA_NOCLDWAIT) !== 0n);
