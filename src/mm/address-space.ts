@@ -4,12 +4,12 @@
 import { MmError } from './errors.ts';
 import { dupMmap } from './fork.ts';
 import { faultAroundPages, faultAroundWindow, hostFaultAroundBytes } from './fault-around.ts';
-import { MMAP_MIN_ADDR, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
+import { MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_RLIMIT, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
 import type { OpenFile, PageCache } from './page-cache.ts';
 import { PageTable, Pte, pageIndex } from './page-table.ts';
 import type { Frame, PhysicalMemory } from './physical.ts';
 import { unmappedArea } from './placement.ts';
-import { type PageInfo, type SmapsEntry, type SmapsFigures, mapsLine, smapsBody, smapsFigures } from './procfs.ts';
+import { type PageInfo, type SmapsEntry, type SmapsFigures, mapsLine, pagemapEntry, smapsBody, smapsFigures, smapsRollupText } from './procfs.ts';
 import {
   type AccessKind,
   type GuestMemory,
@@ -81,6 +81,8 @@ export interface AddressSpaceOptions {
   faultAroundBytes?: number;
 }
 
+let nextSpaceId = 1;
+
 /** The default per-address-space cap on committed memory: 4 GiB of private writable mappings. */
 export const DEFAULT_MEMORY_LIMIT = 4 * 1024 * 1024 * 1024;
 
@@ -94,6 +96,10 @@ export class AddressSpace implements GuestMemory {
   /** fault_around_bytes in pages (1: fault-around off). */
   readonly faultAroundPages: number;
   epoch = 0;
+  /** Tells address spaces apart in the frames' record of who maps them (Frame.spaceCount). */
+  readonly id = nextSpaceId++;
+  /** RLIMIT_STACK: how far a VM_GROWSDOWN mapping may grow (its size, end - start), as acct_stack_growth checks. */
+  stackRlimit = STACK_RLIMIT;
   private readonly vmas = new VmaList();
   private readonly pages = new PageTable();
 
@@ -114,12 +120,13 @@ export class AddressSpace implements GuestMemory {
 
   /** The frame behind `va`, ready for `access` (paged in, COW broken for a write). Throws PageFault. */
   translate(va: VirtAddr, access: AccessKind): Frame {
-    const vma = this.vmas.find(va);
+    const vma = this.vmas.find(va) ?? this.expandStack(va);
     if (!vma) throw new PageFault(va, access, 'unmapped');
     if (!this.allows(vma.prot, access)) throw new PageFault(va, access, 'protection');
     const page = pageIndex(va);
     const pte = this.pages.get(page);
     if (pte) {
+      pte.young = true; // the CPU sets the accessed bit when it loads the translation
       if (access !== 'write') return pte.frame;
       if (pte.writable) {
         pte.dirty = true;
@@ -199,7 +206,7 @@ export class AddressSpace implements GuestMemory {
   write(va: VirtAddr, bytes: Uint8Array): void {
     // Check protections over the whole range before writing anything.
     for (let at = pageAlignDown(va); at < va + bytes.length; at += PAGE_SIZE) {
-      const vma = this.vmas.find(Math.max(at, va));
+      const vma = this.vmas.find(Math.max(at, va)) ?? this.expandStack(Math.max(at, va));
       if (!vma) throw new PageFault(Math.max(at, va), 'write', 'unmapped');
       if (!(vma.prot & PROT_WRITE)) throw new PageFault(Math.max(at, va), 'write', 'protection');
     }
@@ -269,7 +276,12 @@ export class AddressSpace implements GuestMemory {
       if (addr < MMAP_MIN_ADDR) throw new MmError('EPERM', `MAP_FIXED 0x${addr.toString(16)} is below mmap_min_addr`);
       if (o.noReplace && this.vmas.overlaps(addr, addr + length)) throw new MmError('EEXIST', `MAP_FIXED_NOREPLACE 0x${addr.toString(16)}: range in use`);
     } else {
-      addr = unmappedArea(this.vmas, length, this.mmapBase, o.addr);
+      addr = unmappedArea(this.vmas, this.mmapBase, {
+        length,
+        hint: o.addr,
+        file: file && !file.inode.anonymous ? { offset, thpAligned: file.identity.thpAligned ?? false } : undefined,
+        sharedAnonymous: file?.inode.anonymous ?? false,
+      });
     }
     const account = !shared && !o.noReserve && (o.prot & PROT_WRITE) !== 0;
     if (account) {
@@ -367,9 +379,50 @@ export class AddressSpace implements GuestMemory {
       physical: this.physical, pageCache: this.pageCache, mmapBase: this.mmapBase, protections: this.strict ? 'strict' : 'x86-linux',
       memoryLimit: this.memoryLimit, faultAroundBytes: this.faultAroundPages * PAGE_SIZE,
     });
-    dupMmap(this.physical, { vmas: this.vmas, pages: this.pages }, { vmas: child.vmas, pages: child.pages });
+    child.stackRlimit = this.stackRlimit;
+    dupMmap(this.physical, { vmas: this.vmas, pages: this.pages }, { vmas: child.vmas, pages: child.pages, id: child.id });
     this.epoch++; // the parent's writable entries became copy-on-write: CPUs must translate again
     return child;
+  }
+
+  /**
+   * The process stack as exec leaves it (setup_arg_pages): a VM_GROWSDOWN anonymous VMA named [stack] of
+   * `initialSize` bytes ending at `top` (the kernel's is what exec wrote there, rounded to pages, plus
+   * STACK_EXPAND, 128 KiB), growing on faults below it up to `rlimit` bytes (RLIMIT_STACK) while the stack guard
+   * gap above the next lower mapping stays free. Returns the VMA's start.
+   */
+  mapStack(top: VirtAddr, initialSize: number, rlimit: number = STACK_RLIMIT): VirtAddr {
+    if (top % PAGE_SIZE !== 0) throw new MmError('EINVAL', `stack top 0x${top.toString(16)} is not page-aligned`);
+    const length = pageAlignUp(initialSize);
+    this.stackRlimit = rlimit;
+    return this.mmap({ addr: top - length, length, prot: PROT_READ | PROT_WRITE, fixed: true, growsDown: true, name: '[stack]' });
+  }
+
+  /**
+   * expand_stack on a fault at `va` below a VM_GROWSDOWN VMA (the first VMA above `va`): the VMA grows down to
+   * va's page unless that passes RLIMIT_STACK, mmap_min_addr or the guard gap above an accessible lower
+   * mapping. Returns the grown VMA, or undefined (the fault is then SIGSEGV, SEGV_MAPERR).
+   */
+  private expandStack(va: VirtAddr): Vma | undefined {
+    const i = this.vmas.firstEndingAfter(va);
+    const vma = this.vmas.at(i);
+    if (!vma || !vma.growsDown || va < 0) return undefined;
+    const address = pageAlignDown(va);
+    if (address < MMAP_MIN_ADDR) return undefined;
+    const prev = this.vmas.at(i - 1);
+    if (prev && !prev.growsDown && prev.prot !== 0 && address - prev.end < STACK_GUARD_GAP) return undefined;
+    if (vma.end - address > this.stackRlimit) return undefined;
+    if (vma.account) {
+      try {
+        this.charge(vma.start - address, `stack growth of 0x${(vma.start - address).toString(16)} bytes`);
+      } catch (err) {
+        if (err instanceof MmError) return undefined;
+        throw err;
+      }
+    }
+    this.vmas.extendDown(vma, address);
+    this.epoch++;
+    return vma;
   }
 
   /** Unmaps everything and releases every frame (the address space's exit). */
@@ -407,12 +460,30 @@ export class AddressSpace implements GuestMemory {
       .join('');
   }
 
+  /** /proc/PID/smaps_rollup as the kernel prints it. */
+  smapsRollupText(): string {
+    return smapsRollupText(this.vmas.all(), this.pages);
+  }
+
+  /**
+   * /proc/PID/pagemap entries for `count` pages from virtual page number `firstPage` (a read at file offset
+   * firstPage * 8), as pagemapEntry gives them; `showPfn` as for a reader with CAP_SYS_ADMIN.
+   */
+  pagemap(firstPage: number, count: number, showPfn = false): BigUint64Array {
+    const out = new BigUint64Array(count);
+    for (let i = 0; i < count; i++) {
+      const page = firstPage + i;
+      out[i] = page * PAGE_SIZE < TASK_SIZE ? pagemapEntry(this.frameAt(page * PAGE_SIZE), showPfn) : 0n;
+    }
+    return out;
+  }
+
   /** The frame behind `va` if the page is present, else null (no access, no paging in). */
   frameAt(va: VirtAddr): PageInfo | null {
     const page = pageIndex(va);
     const pte = this.pages.get(page);
     if (!pte) return null;
-    return { va: page * PAGE_SIZE, frame: pte.frame.number, kind: pte.frame.kind, mapCount: pte.frame.mapCount, writable: pte.writable, dirty: pte.dirty };
+    return { va: page * PAGE_SIZE, frame: pte.frame.number, kind: pte.frame.kind, mapCount: pte.frame.mapCount, spaceCount: pte.frame.spaceCount, writable: pte.writable, dirty: pte.dirty };
   }
 
   /** The present pages in [start, end), lowest first. */
@@ -442,7 +513,7 @@ export class AddressSpace implements GuestMemory {
     if (!this.vmas.removeRange(start, end)) return;
     const gone: number[] = [];
     this.pages.forEachPresent(pageIndex(start), Math.ceil(end / PAGE_SIZE), (page, pte) => {
-      this.physical.release(pte.frame);
+      this.physical.release(pte.frame, this.id);
       gone.push(page);
     });
     for (const p of gone) this.pages.delete(p);
@@ -493,7 +564,7 @@ export class AddressSpace implements GuestMemory {
     } else {
       pte = new Pte(source, false, false);
     }
-    this.physical.retain(pte.frame);
+    this.physical.retain(pte.frame, this.id);
     this.pages.set(page, pte);
     return pte;
   }
@@ -511,7 +582,7 @@ export class AddressSpace implements GuestMemory {
       if (!this.pageCache.isCached(file.inode, index)) continue;
       const frame = this.pageCache.frame(file.inode, index);
       const pte = vma.shared ? new Pte(frame, (vma.prot & PROT_WRITE) !== 0, false) : new Pte(frame, false, false);
-      this.physical.retain(frame);
+      this.physical.retain(frame, this.id);
       this.pages.set(p, pte);
     }
   }
@@ -525,8 +596,8 @@ export class AddressSpace implements GuestMemory {
       pte.writable = true; // the only mapping of an anonymous page: reuse it (do_wp_page's reuse)
     } else {
       pte.frame = this.physical.copyOf(old);
-      this.physical.retain(pte.frame);
-      this.physical.release(old);
+      this.physical.retain(pte.frame, this.id);
+      this.physical.release(old, this.id);
       this.vmas.prepareAnonVma(vma);
       pte.writable = true;
       this.epoch++;
@@ -550,15 +621,15 @@ export class AddressSpace implements GuestMemory {
       const frame = source.kind === 'zero' ? this.physical.allocate('anon') : this.physical.copyOf(source);
       this.vmas.prepareAnonVma(vma);
       pte = new Pte(frame, (vma.prot & PROT_WRITE) !== 0, true);
-      this.physical.retain(frame);
+      this.physical.retain(frame, this.id);
       this.pages.set(page, pte);
       return frame;
     }
     if (!(pte.frame.kind === 'anon' && pte.frame.mapCount === 1)) {
       const old = pte.frame;
       pte.frame = this.physical.copyOf(old);
-      this.physical.retain(pte.frame);
-      this.physical.release(old);
+      this.physical.retain(pte.frame, this.id);
+      this.physical.release(old, this.id);
       this.vmas.prepareAnonVma(vma);
       pte.writable = (vma.prot & PROT_WRITE) !== 0;
       this.epoch++;

@@ -12,21 +12,26 @@ export interface MmTables {
   pages: PageTable;
 }
 
+/** The child's tables and its address-space id (physical memory counts which spaces map a frame). */
+export interface ChildTables extends MmTables {
+  id: number;
+}
+
 /** vma_needs_copy: file and shared-anonymous VMAs without anonymous pages are refilled by faults, so not copied. */
 function needsCopy(vma: { anonVma: number | null; backing: Uint8Array | null }): boolean {
   return vma.anonVma !== null || vma.backing !== null;
 }
 
-export function dupMmap(physical: PhysicalMemory, parent: MmTables, child: MmTables): void {
+export function dupMmap(physical: PhysicalMemory, parent: MmTables, child: ChildTables): void {
   for (const vma of parent.vmas.all()) {
     child.vmas.appendUnmerged({ ...vma, anonVma: vma.anonVma === null ? null : newAnonVma() });
     if (!needsCopy(vma)) continue;
     const cow = !vma.shared && !vma.backing;
     parent.pages.forEachPresent(vma.start / PAGE_SIZE, vma.end / PAGE_SIZE, (page, pte) => {
       if (cow) pte.writable = false; // ptep_set_wrprotect in the parent
-      physical.retain(pte.frame);
-      // copy_present_pte: shared mappings give the child a clean entry; private ones keep the dirty bit.
-      child.pages.set(page, new Pte(pte.frame, cow ? false : pte.writable, vma.shared ? false : pte.dirty));
+      physical.retain(pte.frame, child.id);
+      // copy_present_pte: shared mappings give the child a clean entry, private ones keep the dirty bit; all old.
+      child.pages.set(page, new Pte(pte.frame, cow ? false : pte.writable, vma.shared ? false : pte.dirty, false));
     });
   }
 }

@@ -1,7 +1,7 @@
 // The page cache: (file identity, page index) -> frame, loaded once from the file's bytes and shared by
 // every address space that maps that file page. Also the kernel's notion of an open file (`OpenFile`,
 // struct file), whose identity decides whether two adjacent file mappings may merge.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
 import { PAGE_SIZE } from './types.ts';
 import type { Frame, PhysicalMemory } from './physical.ts';
 
@@ -20,7 +20,15 @@ export interface FileIdentity {
   size: number;
   /** Modification time in ns: a file rewritten in place gets a new cache entry. */
   mtimeNs: bigint;
+  /**
+   * The file system's mmap placement aligns large mappings to 2 MiB (f_op->get_unmapped_area is
+   * thp_get_unmapped_area: ext2/3/4, xfs). Absent: false.
+   */
+  thpAligned?: boolean;
 }
+
+/** statfs f_type of the file systems whose files get THP-aligned placement (ext2/3/4, xfs). */
+const THP_ALIGNED_FS = new Set([0xef53, 0x58465342]);
 
 /** Splits a glibc-encoded st_dev (as node's stat returns it) into major and minor. */
 export function decodeDev(dev: bigint): DeviceNumber {
@@ -34,7 +42,8 @@ export function fileIdentityOf(path: string): FileIdentity {
   const canonical = realpathSync(path);
   const st = statSync(canonical, { bigint: true });
   if (!st.isFile()) throw new Error(`${path}: not a regular file`);
-  return { path: canonical, dev: decodeDev(st.dev), inode: Number(st.ino), size: Number(st.size), mtimeNs: st.mtimeNs };
+  const thpAligned = THP_ALIGNED_FS.has(Number(statfsSync(canonical).type));
+  return { path: canonical, dev: decodeDev(st.dev), inode: Number(st.ino), size: Number(st.size), mtimeNs: st.mtimeNs, thpAligned };
 }
 
 function identityKey(id: FileIdentity): string {

@@ -203,4 +203,11 @@ export class VmaList {
     }
     vma.anonVma = newAnonVma();
   }
+
+  /** expand_downwards: a VM_GROWSDOWN VMA now starts at `start` (the caller checked the gap and the limit). */
+  extendDown(vma: Vma, start: VirtAddr): void {
+    vma.pgoff -= (vma.start - start) / PAGE_SIZE;
+    vma.start = start;
+    this.lastVma = undefined;
+  }
 }

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createSharedMemory } from '../../src/mm/index.ts';
 import { AddressSpace } from '../../src/mm/address-space.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/mm/types.ts';
-import { PM_FILE, PM_PRESENT, readPagemap, renderStat, renderStatm, renderStatus, type ProcTask } from '../../src/kernel/procfs/index.ts';
+import { PM_FILE, PM_PRESENT } from '../../src/mm/index.ts';
+import { readPagemap, renderStat, renderStatm, renderStatus, type ProcTask } from '../../src/kernel/procfs/index.ts';
 import { buildCHelper, hasCc } from '../helpers/oracles.ts';
 
 interface Native { maps: string[]; pages: Map<number, string>; status: string; statm: string; stat: string }
@@ -119,7 +120,7 @@ describe.skipIf(!hasCc())('/proc/PID/status, statm, stat vs the kernel', () => {
     for (const [start, chars] of n.pages) {
       const vma = space.vmaAt(start);
       if (vma?.name && SPECIAL.test(vma.name)) continue;
-      const bytes = readPagemap(space, (start / 4096) * 8, chars.length * 8);
+      const bytes = readPagemap(space, (start / 4096) * 8, chars.length * 8, true);
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
       const ours = [...chars].map((_c, i) => {
         const e = view.getBigUint64(i * 8, true);

@@ -3,6 +3,6 @@ export { lookupProc, type ProcNode, type ProcfsHost } from './procfs.ts';
 export { renderStatus, renderStat, renderStatm, cpuMask, type ProcSystem } from './status.ts';
 export { renderCpuinfo, renderCpuinfoFrom, cpuidFlags, type CpuidFn } from './cpuinfo.ts';
 export { renderMeminfo, type MemoryFigures } from './meminfo.ts';
-export { pagemapEntry, readPagemap, PM_PRESENT, PM_FILE, PM_MMAP_EXCLUSIVE } from './pagemap.ts';
+export { readPagemap } from './pagemap.ts';
 export { vmStats, type VmStats } from './vm-stats.ts';
 export * from './task-view.ts';

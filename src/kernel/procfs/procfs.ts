@@ -57,12 +57,13 @@ function guestRange(t: ProcTask, start: number, end: number): Uint8Array {
 function taskNode(host: ProcfsHost, t: ProcTask, rest: string[]): ProcNode | number {
   const [name, ...more] = rest;
   if (name === undefined) {
-    return dir(() => ['auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'maps', 'pagemap', 'smaps', 'stat', 'statm', 'status', 'task']);
+    return dir(() => ['auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'maps', 'pagemap', 'smaps', 'smaps_rollup', 'stat', 'statm', 'status', 'task']);
   }
   if (more.length && name !== 'fd' && name !== 'task') return -ENOENT;
   switch (name) {
     case 'maps': return textFile(() => t.space?.maps() ?? '');
     case 'smaps': return textFile(() => t.space?.smapsText() ?? '');
+    case 'smaps_rollup': return textFile(() => t.space?.smapsRollupText() ?? '');
     case 'status': return textFile(() => renderStatus(t, host));
     case 'stat': return textFile(() => renderStat(t));
     case 'statm': return textFile(() => renderStatm(t));
@@ -71,7 +72,7 @@ function taskNode(host: ProcfsHost, t: ProcTask, rest: string[]): ProcNode | num
     case 'environ': return bytesFile(() => guestRange(t, t.layout.envStart, t.layout.envEnd));
     case 'auxv': return bytesFile(() => t.auxv);
     case 'pagemap':
-      return { kind: 'file', read: (offset, length) => (t.space ? readPagemap(t.space, offset, length) : new Uint8Array(0)) };
+      return { kind: 'file', read: (offset, length) => (t.space ? readPagemap(t.space, offset, length, host.current().creds.euid === 0) : new Uint8Array(0)) };
     case 'exe': return t.exe === null ? -ENOENT : { kind: 'link', target: t.exe };
     case 'cwd': return { kind: 'link', target: t.cwd };
     case 'fd': {
