@@ -51,9 +51,10 @@ describe.skipIf(!hasCc())('/proc/cpuinfo vs the kernel', () => {
     const flags = /^flags\t\t: (.*)$/m.exec(text)![1]!.split(' ');
     expect(flags).toEqual(expect.arrayContaining(['sse', 'sse2', 'pni', 'ssse3', 'sse4_1', 'sse4_2', 'popcnt', 'cx16', 'syscall', 'nx', 'lm', 'lahf_lm']));
     expect(flags).not.toContain('avx');
-    expect(flags).not.toContain('fpu'); // picemu's profile leaves the x87 bit clear in cpuid leaf 1
-    const [, , ecx] = cpuid(SSE4_2_PROFILE, 1, 0);
+    const [, , ecx, edx] = cpuid(SSE4_2_PROFILE, 1, 0);
     expect(flags.includes('sse4_2')).toBe(((ecx >>> 20) & 1) === 1);
+    expect(flags.includes('fpu')).toBe((edx & 1) === 1);
+    expect(/^fpu\t\t: (yes|no)$/m.exec(text)![1]).toBe(edx & 1 ? 'yes' : 'no');
     expect(text).toMatch(/^vendor_id\t: GenuineIntel$/m);
   });
 });
