@@ -5,6 +5,7 @@ import { execve } from '../../src/kernel/exec/index.ts';
 import { BufferStreamFile } from '../../src/kernel/files/console.ts';
 import { Kernel, type KernelStop } from '../../src/kernel/kernel.ts';
 import type { ExitReason } from '../../src/kernel/task.ts';
+import type { SyscallTracer } from '../../src/kernel/strace.ts';
 
 /**
  * The environment guests get: LD_BIND_NOW because picemu's CPU does not have fxsave yet, which ld.so's lazy-binding
@@ -20,8 +21,8 @@ export interface GuestRun {
   kernel: Kernel;
 }
 
-export function runGuest(path: string, argv: string[], options: { env?: string[]; stdin?: string; deadlineMs?: number; cwd?: string } = {}): GuestRun {
-  const kernel = new Kernel({ ...createSharedMemory() });
+export function runGuest(path: string, argv: string[], options: { env?: string[]; stdin?: string; deadlineMs?: number; cwd?: string; slice?: number; tracer?: SyscallTracer } = {}): GuestRun {
+  const kernel = new Kernel({ ...createSharedMemory(), tracer: options.tracer });
   kernel.vfs.pageCache ??= kernel.pageCache; // (the skeleton leaves this to its caller)
   const task = kernel.createProcess({ cwd: options.cwd ?? process.cwd() });
   const io = [
@@ -33,7 +34,7 @@ export function runGuest(path: string, argv: string[], options: { env?: string[]
   const enc = (s: string) => new TextEncoder().encode(s);
   const r = execve(task, { path, argv: argv.map(enc), envp: (options.env ?? GUEST_ENV).map(enc) });
   if (r < 0) throw new Error(`execve ${path}: ${r}`);
-  const stop = kernel.run({ deadlineMs: options.deadlineMs ?? 60_000 });
+  const stop = kernel.run({ deadlineMs: options.deadlineMs ?? 60_000, slice: options.slice });
   const text = (f: BufferStreamFile) => Buffer.from(f.bytes).toString('utf8');
   return { stdout: text(io[1]!), stderr: text(io[2]!), exit: task.group.exit, stop, kernel };
 }
