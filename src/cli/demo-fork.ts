@@ -1,6 +1,7 @@
 // `picemu demo --fork`: the seed story told with fork — one process loads fixtures/libcounter.so, counts 0, 1,
 // forks; parent and child then count on from 2 each on its own copy of the page, and the page table shows which
 // frames fork left shared (copy-on-write) and which the writes made private.
+import type { ProfileName } from '../cpu/features.ts';
 import { Machine } from '../process/machine.ts';
 import type { PageRow } from '../process/page-table.ts';
 import { resultText } from '../process/call-args.ts';
@@ -21,8 +22,8 @@ export interface ForkDemoRun {
   afterWrites: PageRow[];
 }
 
-export async function runForkDemo(): Promise<ForkDemoRun> {
-  const machine = await Machine.create({ seed: 0 });
+export async function runForkDemo(cpu?: ProfileName): Promise<ForkDemoRun> {
+  const machine = await Machine.create({ seed: 0, cpu });
   const parent = machine.spawn();
   machine.load(parent, DEMO_LIBRARY);
   const before = [0, 1].map(() => resultText(parent.call(DEMO_SYMBOL).result));

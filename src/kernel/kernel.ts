@@ -11,6 +11,7 @@ import { readHostVdso, refreshVdsoTime, type VdsoImage } from './exec/vdso.ts';
 import { abortRseq } from './syscalls/thread-setup.ts';
 import { ADDR_NO_RANDOMIZE } from './personality.ts';
 import { FdTable } from './files/fd-table.ts';
+import { bufferConsole } from './files/console.ts';
 import { Vfs, type VfsOptions } from './files/vfs.ts';
 import { defaultRlimits, RLIMIT_STACK } from './rlimits.ts';
 import { growStack } from './exec/stack.ts';
@@ -120,6 +121,45 @@ export class Kernel {
     return task;
   }
 
+  /**
+   * A process whose address space and CPU were made elsewhere (picemu's own loader: Process), so its system calls
+   * go through this kernel: stdin empty, stdout and stderr collected in buffers, cwd the host's.
+   */
+  adoptProcess(options: { pid: number; space: AddressSpace; cpu: Cpu; brk: number }): Task {
+    const group = new ThreadGroup(options.pid, new SignalHandlers(), defaultRlimits());
+    const mm = new MmContext(options.space, 0);
+    mm.brk = { start: options.brk, current: options.brk };
+    const task = new Task(this, options.pid, group, options.cpu, mm, new FdTable(), new FsContext(process.cwd()), hostCredentials());
+    task.scheduled = false;
+    const [stdin, stdout, stderr] = bufferConsole();
+    task.files.install(stdin, false);
+    task.files.install(stdout, false);
+    task.files.install(stderr, false);
+    this.groups.set(options.pid, group);
+    this.tasks.set(options.pid, task);
+    return task;
+  }
+
+  /**
+   * Performs the system call a task's CPU stopped at, outside the scheduler (a library call on a Process): a sleep
+   * waits here; a wait nothing else could end is reported as 'blocked'.
+   */
+  syscallNow(task: Task): { kind: 'continue' } | { kind: 'exited'; code: number } | { kind: 'signaled'; signal: number } | { kind: 'blocked' } {
+    this.syscall(task);
+    while (task.state === 'blocked') {
+      const until = task.blockedIn?.untilMs;
+      if (until === undefined) return { kind: 'blocked' };
+      sleepMs(until - Date.now());
+      task.wake();
+      const { resume, nr } = task.blockedIn!;
+      task.blockedIn = undefined;
+      this.complete(task, nr, resume());
+    }
+    const exit = task.group.exit;
+    if (!exit) return { kind: 'continue' };
+    return exit.kind === 'exited' ? { kind: 'exited', code: exit.code } : { kind: 'signaled', signal: exit.signal };
+  }
+
   /** A fresh address space laid out as the kernel lays out a new mm (randomized unless ADDR_NO_RANDOMIZE or no seed). */
   newMm(personality: number): MmContext {
     const randomize = this.seed !== undefined && (personality & ADDR_NO_RANDOMIZE) === 0;
@@ -141,7 +181,7 @@ export class Kernel {
 
   /** Live tasks in id order. */
   liveTasks(): Task[] {
-    return [...this.tasks.values()].filter((t) => t.state !== 'dead');
+    return [...this.tasks.values()].filter((t) => t.state !== 'dead' && t.scheduled);
   }
 
   /**
@@ -286,8 +326,9 @@ export class Kernel {
     if (group.exit) return;
     group.exit = reason;
     group.leader.files.closeAll();
-    // A vfork child's memory is its parent's: it stays.
-    if (!this.sharesMm(group.leader, group.leader.mm)) group.leader.space.destroy();
+    // A Process's memory stays readable after it exits (its owner inspects it); an exec'ed one is released,
+    // unless a vfork parent still uses it.
+    if (group.leader.scheduled && !this.sharesMm(group.leader, group.leader.mm)) group.leader.space.destroy();
     onGroupExit(group);
   }
 }

@@ -105,6 +105,8 @@ export type TaskState = 'runnable' | 'blocked' | 'dead';
 
 export class Task {
   state: TaskState = 'runnable';
+  /** Run by the scheduler (false: a Process's CPU, driven by its calls, only borrows the system calls). */
+  scheduled = true;
   /** While blocked in a system call: what to call when woken, and the wake-up deadline (ms since epoch). */
   blockedIn: { resume: () => SyscallResult; untilMs?: number; nr: number } | undefined;
   readonly signals = new SignalState();

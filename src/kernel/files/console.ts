@@ -3,7 +3,7 @@
 import { fstatSync, readSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { EAGAIN, EIO } from '../errno.ts';
-import { O_RDONLY, O_WRONLY, S_IFCHR, S_IFIFO, StreamFile, type FileStat, type ReadResult, type WriteResult } from './file.ts';
+import { O_RDONLY, O_WRONLY, S_IFIFO, StreamFile, type FileStat, type ReadResult, type WriteResult } from './file.ts';
 import { errnoOf } from './host-errors.ts';
 import { statOf } from './host-file.ts';
 
@@ -116,4 +116,7 @@ export function hostConsole(): [HostStreamFile, HostStreamFile, HostStreamFile] 
   return [new HostStreamFile('pipe:[0]', O_RDONLY, 0), new HostStreamFile('pipe:[1]', O_WRONLY, 1), new HostStreamFile('pipe:[2]', O_WRONLY, 2)];
 }
 
-export { S_IFCHR };
+/** stdin (empty unless given), stdout and stderr as buffers. */
+export function bufferConsole(input?: Uint8Array): [BufferStreamFile, BufferStreamFile, BufferStreamFile] {
+  return [new BufferStreamFile('pipe:[0]', O_RDONLY, input), new BufferStreamFile('pipe:[1]', O_WRONLY), new BufferStreamFile('pipe:[2]', O_WRONLY)];
+}
