@@ -81,6 +81,7 @@ export class Kernel {
     this.seed = options.seed;
     this.profile = options.profile ?? SSE4_2_PROFILE;
     this.vfs = new Vfs(options.files ?? {});
+    this.vfs.pageCache = options.pageCache;
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
     this.random = splitmix64((options.seed ?? 0x9e3779b9n) ^ 0x6b65726e656cn);
@@ -167,6 +168,13 @@ export class Kernel {
   vdsoImage(): VdsoImage | undefined {
     if (this.vdso === null) this.vdso = readHostVdso();
     return this.vdso;
+  }
+
+  /** Drops a process that never ran (an exec that failed before the point of no return) from the tables. */
+  forget(group: ThreadGroup): void {
+    for (const t of group.threads) this.tasks.delete(t.tid);
+    this.groups.delete(group.tgid);
+    if (group.parent) group.parent.children.splice(group.parent.children.indexOf(group), 1);
   }
 
   /** Whether a task other than `task` still uses the address space `mm` (threads, vfork). */
