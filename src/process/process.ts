@@ -5,7 +5,7 @@ import { Cpu, GuestFault, SSE4_2_PROFILE, type RunOutcome } from '../cpu/index.t
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
-import { processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
+import { INITIAL_STACK_SIZE, processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
@@ -162,10 +162,11 @@ export class Process {
     this.cpu = new Cpu(this.memory, { profile: SSE4_2_PROFILE });
     this.symbolizer = new Symbolizer(() => this.modules);
 
-    // The stack: 8 MiB (RLIMIT_STACK) ending at the randomized top, as the kernel's stack VMA can grow to.
+    // The stack: 132 KiB at the randomized top, as exec leaves it, growing on faults to 8 MiB (RLIMIT_STACK);
+    // stackBottom is how far it may grow.
     this.stackTop = layout.stackTop;
     this.stackBottom = this.stackTop - STACK_RLIMIT;
-    this.space.mmap({ addr: this.stackBottom, length: STACK_RLIMIT, prot: PROT_READ | PROT_WRITE, fixed: true, anonymous: true, growsDown: true, name: '[stack]' });
+    this.space.mapStack(this.stackTop, INITIAL_STACK_SIZE, STACK_RLIMIT);
 
     // picemu's runtime page: `hlt` as the return address of every call (the run stops before it), and __tls_get_addr.
     this.runtimePage = this.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC, anonymous: true, name: RUNTIME_NAME });
