@@ -13,8 +13,7 @@ import { ADDR_NO_RANDOMIZE } from './personality.ts';
 import { FdTable } from './files/fd-table.ts';
 import { bufferConsole } from './files/console.ts';
 import { Vfs, type VfsOptions } from './files/vfs.ts';
-import { defaultRlimits, RLIMIT_STACK } from './rlimits.ts';
-import { growStack } from './exec/stack.ts';
+import { defaultRlimits } from './rlimits.ts';
 import { deliverFault, type FaultSignal } from './fatal-signals.ts';
 import { SignalHandlers } from './signal-state.ts';
 import { syscallDef, type SyscallArgs, type SyscallResult } from './syscall-table.ts';
@@ -218,13 +217,9 @@ export class Kernel {
         case 'syscall':
           this.syscall(task);
           break;
-        case 'fault': {
-          const f = out.fault;
-          // A fault just below [stack]: the stack grows (expand_stack) and the instruction runs again.
-          if (f.kind === 'unmapped' && f.address !== undefined && growStack(task.space, f.address, task.mm.stackTop, task.group.rlimits.get(RLIMIT_STACK)?.soft ?? 8 << 20)) break;
-          this.fault(task, f);
+        case 'fault':
+          this.fault(task, out.fault);
           break;
-        }
         case 'halt':
           // hlt in user mode: #GP, SIGSEGV SI_KERNEL at the hlt.
           task.cpu.rip = out.address;
