@@ -81,6 +81,7 @@ export class Kernel {
     this.profile = options.profile ?? SSE4_2_PROFILE;
     this.vfs = new Vfs(options.files ?? {});
     this.vfs.pageCache = options.pageCache;
+    this.vfs.kernel = this;
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
     this.random = splitmix64((options.seed ?? 0x9e3779b9n) ^ 0x6b65726e656cn);
