@@ -13,8 +13,7 @@ import { ADDR_NO_RANDOMIZE } from './personality.ts';
 import { FdTable } from './files/fd-table.ts';
 import { bufferConsole } from './files/console.ts';
 import { Vfs, type VfsOptions } from './files/vfs.ts';
-import { defaultRlimits, RLIMIT_STACK } from './rlimits.ts';
-import { growStack } from './exec/stack.ts';
+import { defaultRlimits } from './rlimits.ts';
 import type { FaultSignal } from './fatal-signals.ts';
 import { onGroupExit, onThreadExit } from './lifecycle.ts';
 import { mountProcfs } from './procfs/mount.ts';
@@ -84,6 +83,8 @@ export class Kernel {
     this.seed = options.seed;
     this.profile = options.profile ?? SSE4_2_PROFILE;
     this.vfs = new Vfs(options.files ?? {});
+    this.vfs.pageCache = options.pageCache;
+    this.vfs.kernel = this;
     mountProcfs(this);
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
@@ -173,6 +174,13 @@ export class Kernel {
     return this.vdso;
   }
 
+  /** Drops a process that never ran (an exec that failed before the point of no return) from the tables. */
+  forget(group: ThreadGroup): void {
+    for (const t of group.threads) this.tasks.delete(t.tid);
+    this.groups.delete(group.tgid);
+    if (group.parent) group.parent.children.splice(group.parent.children.indexOf(group), 1);
+  }
+
   /** Whether a task other than `task` still uses the address space `mm` (threads, vfork). */
   sharesMm(task: Task, mm: MmContext): boolean {
     for (const t of this.tasks.values()) if (t !== task && t.state !== 'dead' && t.mm === mm) return true;
@@ -216,13 +224,9 @@ export class Kernel {
         case 'syscall':
           this.syscall(task);
           break;
-        case 'fault': {
-          const f = out.fault;
-          // A fault just below [stack]: the stack grows (expand_stack) and the instruction runs again.
-          if (f.kind === 'unmapped' && f.address !== undefined && growStack(task.space, f.address, task.mm.stackTop, task.group.rlimits.get(RLIMIT_STACK)?.soft ?? 8 << 20)) break;
-          this.fault(task, f);
+        case 'fault':
+          this.fault(task, out.fault);
           break;
-        }
         case 'halt':
           // hlt in user mode: #GP, SIGSEGV SI_KERNEL at the hlt.
           task.cpu.rip = out.address;
