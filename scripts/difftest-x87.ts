@@ -12,7 +12,9 @@ function option(name: string, fallback: string): string {
 }
 const cases = Number(option('cases', '20000'));
 const seed = Number(option('seed', String(Date.now() % 1e9)));
-const pattern = new RegExp(option('filter', '^(F|Wait|Emms|Fxsave|Fxrstor)'));
+/** The default: every x87 form and every form with an MMX operand. */
+const X87_AND_MMX = '^(F|Wait|Emms|Maskmovq|Movntq)|_mm(_|m|$)';
+const pattern = new RegExp(option('filter', X87_AND_MMX));
 const show = Number(option('show', '3'));
 const forms = x87Forms((n) => pattern.test(n) && !WAIT_FORMS.test(n));
 const r = new Rng(seed);

@@ -207,6 +207,8 @@ export function drawCase(form: Forms['entries'][number], r: Rng): X87Case | null
   const fx = new Uint8Array(FX_SIZE);
   randomImage(r, fx);
   const instr = g.instr;
+  // maskmovq/maskmovdqu store at [rdi]: aim it into the data page most of the time
+  if (/^Maskmov/.test(form.name) && r.chance(0.9)) gpr[7] = BigInt(MEM_ADDR + 16 * r.int(60));
   let ignoreMem: [number, number] | undefined;
   if (hasMemory(instr)) {
     const big = instr.memorySize === MemorySize.Fxsave_512Byte || instr.memorySize === MemorySize.Fxsave64_512Byte || instr.memorySize === MemorySize.FpuState108 || instr.memorySize === MemorySize.FpuState94;
