@@ -390,7 +390,12 @@ export function disassembly(bytes: Uint8Array): string {
   return t;
 }
 
+/** Every x87 form and every form with an MMX operand (iced Code names). */
+export const X87_AND_MMX = '^(F|Wait|Emms|Maskmovq|Movntq)|_mm(_|m|$)';
+/** iced decodes an FWAIT prefix as its own WAIT instruction: these forms never decode (WAIT then the FN form run). */
+export const WAIT_FORMS = /^(Finit|Fclex|Fstcw|Fstsw|Fstenv|Fsave|Feni|Fdisi|Fsetpm)(_|$)/;
+
 export function x87Forms(filter: (name: string) => boolean): Forms {
-  return new Forms(filter);
+  return new Forms(filter, true);
 }
 export { Rng };
