@@ -1,5 +1,6 @@
 // Typed guest faults: what went wrong in the guest, with the signal and si_code Linux would deliver.
 import type { AccessKind } from '../mm/types.ts';
+import { addressHex } from './address.ts';
 
 export type FaultKind =
   | 'unmapped' // SIGSEGV SEGV_MAPERR
@@ -58,6 +59,8 @@ export class GuestFault extends Error {
   rip = 0;
   /** Instruction text (Intel syntax), filled in by the CPU. */
   instruction = '';
+  /** A #GP from a branch to a non-canonical address: that target (exact below 2^53), for embedders that place traps there. */
+  branchTarget?: number;
   constructor(
     readonly kind: FaultKind,
     /** Faulting data/fetch address, when there is one. */
@@ -72,8 +75,8 @@ export class GuestFault extends Error {
   }
   /** A readable one-liner: kind, access, address, where, what. */
   describe(): string {
-    const at = this.address !== undefined ? ` ${this.access ?? ''} at 0x${this.address.toString(16)}` : '';
-    return `${this.kind}${at} (signal ${this.signal}, code ${this.code}) by \`${this.instruction}\` at rip 0x${this.rip.toString(16)}: ${this.message}`;
+    const at = this.address !== undefined ? ` ${this.access ?? ''} at ${addressHex(this.address)}` : '';
+    return `${this.kind}${at} (signal ${this.signal}, code ${this.code}) by \`${this.instruction}\` at rip ${addressHex(this.rip)}: ${this.message}`;
   }
 }
 

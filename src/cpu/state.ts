@@ -57,6 +57,13 @@ export class CpuState {
   /** The x87 FPU and the MMX registers aliased on it (x87-state.ts). */
   readonly x87 = new X87State();
 
+  // ---- AVX: bits 255:128 of YMM0-15 (bits 127:0 are the XMM registers above), then two scratch slots
+  // (16, 17) for VEX.256 memory operands. Legacy SSE leaves these; VEX.128 zeroes them.
+  readonly ymmHiBuffer = new ArrayBuffer(18 * 16);
+  readonly ymmHi8 = new Uint8Array(this.ymmHiBuffer);
+  readonly ymmHi64 = new BigUint64Array(this.ymmHiBuffer);
+  // ---- end of AVX
+
   fsBase = 0;
   gsBase = 0;
 
