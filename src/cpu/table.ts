@@ -72,6 +72,7 @@ import * as control from './ops/control.ts';
 import * as dataMove from './ops/data-move.ts';
 import * as exchange from './ops/exchange.ts';
 import * as integerAlu from './ops/integer-alu.ts';
+import * as mmx from './ops/mmx-all.ts';
 import * as muldiv from './ops/muldiv.ts';
 import * as shiftRotate from './ops/shift-rotate.ts';
 import * as sse from './ops/sse-all.ts';
@@ -89,6 +90,7 @@ const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'data-move.ts': dataMove,
   'exchange.ts': exchange,
   'integer-alu.ts': integerAlu,
+  'mmx-all.ts': mmx,
   'muldiv.ts': muldiv,
   'shift-rotate.ts': shiftRotate,
   'sse-all.ts': sse,
