@@ -555,7 +555,7 @@ export class ReplSession {
       let address: number | undefined;
       try { address = this.address(b.spec); } catch { address = undefined; }
       const where = address !== undefined ? this.backend.locate(this.current, address) : undefined;
-      const what = where?.symbol ? `<${where.symbol}>${where.module ? ` in ${where.module}` : ''}` : b.spec;
+      const what = where?.symbol ? `<${this.gdbSymbol(address!)}>${where.module ? ` in ${where.module}` : ''}` : b.spec;
       return { id: b.id, temporary: b.temporary, enabled: true, address, what, condition: b.condition, hits: b.hits };
     }));
   }
@@ -576,7 +576,7 @@ export class ReplSession {
     this.noArgs(args, 'regs');
     const heading = this.faultHeading();
     if (heading) this.print(heading);
-    this.print(formatRegisterTable(this.registerFacts((r) => r.group === 'general' || r.group === 'system'), this.changed, this.pal));
+    this.print(formatRegisterTable(this.registerFacts((r) => r.group === 'general' || r.group === 'system'), this.changed, this.pal, this.gdbSymbol));
   }
 
   /** `info registers [REG...|general|vector|float|all]`. */
@@ -598,7 +598,7 @@ export class ReplSession {
       });
     }
     if (heading) this.print(heading);
-    this.print(formatRegisterTable(regs, this.changed, this.pal));
+    this.print(formatRegisterTable(regs, this.changed, this.pal, this.gdbSymbol));
   }
 
   private info(args: string[]): void {
@@ -659,9 +659,12 @@ export class ReplSession {
     };
   }
 
-  private symbolize = (va: number): string | undefined => {
-    const loc = this.backend.locate(this.current, va);
-    return loc.symbol;
+  private symbolize = (va: number): string | undefined => this.gdbSymbol(va);
+
+  /** `fn+9` as gdb writes a code address's symbol (decimal offset). */
+  private gdbSymbol = (va: number): string | undefined => {
+    const sym = this.backend.locate(this.current, va).symbol;
+    return sym?.replace(/\+0x([0-9a-f]+)$/, (_, h: string) => `+${parseInt(h, 16)}`);
   };
 
   private valueText(expression: string, format: string | undefined): string {
