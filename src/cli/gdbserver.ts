@@ -2,14 +2,15 @@
 // protocol on 127.0.0.1:P until interrupted.
 import { Machine } from '../index.ts';
 import { startGdbServer } from '../gdbserver/server.ts';
-import { parseInteger } from '../util/numbers.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
+import { hasFlag, integerOption, parseOptions, type OptionSpec } from './options.ts';
 
-const USAGE = `usage: picemu gdbserver [--port P] [--procs N] LIB
-  Serves LIB loaded in N processes (default 2) to gdb on 127.0.0.1:P (default 1234; 0 picks a free port):
-    gdb -ex 'target extended-remote :P'
-  then, in gdb: monitor call SYMBOL [ARG...], stepi, break, watch, continue, info inferiors, monitor help`;
+export const GDBSERVER_OPTIONS: readonly OptionSpec[] = [
+  { name: '--port', value: 'P', help: 'TCP port on 127.0.0.1 (default 1234; 0 picks a free port)' },
+  { name: '--procs', value: 'N', help: 'number of processes (default 2, at most 64)' },
+  { name: '--verbose', help: 'log every packet on stderr' },
+];
 
 export interface GdbServerRequest {
   port: number;
@@ -18,35 +19,25 @@ export interface GdbServerRequest {
   verbose: boolean;
 }
 
-function intOption(name: string, text: string | undefined, min: number, max: number): number {
-  const n = text === undefined ? undefined : parseInteger(text);
-  if (n === undefined || n < BigInt(min) || n > BigInt(max)) throw new UsageError(`${name}: bad value '${text ?? ''}' (want an integer from ${min} to ${max})\n${USAGE}`);
-  return Number(n);
-}
-
 export function parseGdbServerArgs(argv: string[]): GdbServerRequest {
-  let port = 1234, procs = 2, verbose = false;
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (name === '--port') port = intOption('--port', inline ?? argv[++i], 0, 65535);
-    else if (name === '--procs') procs = intOption('--procs', inline ?? argv[++i], 1, 64);
-    else if (name === '--verbose') verbose = true;
-    else if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'\n${USAGE}`);
-    else positional.push(a);
-  }
-  if (positional.length !== 1) throw new UsageError(`give one library\n${USAGE}`);
-  return { port, procs, library: positional[0]!, verbose };
+  const p = parseOptions(argv, GDBSERVER_OPTIONS);
+  if (p.positional.length !== 1) throw new UsageError('give one library');
+  return {
+    port: integerOption(p, '--port', 0, 65535, 1234),
+    procs: integerOption(p, '--procs', 1, 64, 2),
+    library: p.positional[0]!,
+    verbose: hasFlag(p, '--verbose'),
+  };
 }
 
 export const command: Command = {
   summary: 'serve picemu processes to gdb (GDB remote protocol)',
+  usage: '[--port P] [--procs N] LIB',
+  description: [
+    'Serves LIB loaded in N processes to gdb on 127.0.0.1:P: gdb -ex \'target extended-remote :P\', then in gdb: monitor call SYMBOL [ARG...], stepi, break, watch, continue, info inferiors, monitor help.',
+  ],
+  options: GDBSERVER_OPTIONS,
   async run(args) {
-    if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(USAGE + '\n');
-      return 0;
-    }
     const req = parseGdbServerArgs(args);
     const machine = await Machine.create();
     for (let k = 0; k < req.procs; k++) machine.spawn().load(req.library);

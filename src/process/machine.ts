@@ -1,6 +1,7 @@
 // A Machine: physical memory and one page cache shared by its processes, so two processes that load one
 // library map its clean pages to the same frames. Spawns processes (pid from 1) and shows the frame table.
 import { inspect } from 'node:util';
+import { cpuProfile, type CpuProfile, type ProfileName } from '../cpu/features.ts';
 import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
@@ -8,11 +9,14 @@ import { ensureDisassembler } from '../trace/disassemble.ts';
 import { loadLibrary, type LoadOptions, type LoadResult } from './load.ts';
 import { pageTable, type PageRow } from './page-table.ts';
 import { Process } from './process.ts';
+import { Kernel } from '../kernel/kernel.ts';
 import { vmaInfo } from './step-recorder.ts';
 
 export interface MachineOptions {
   /** Seeds every process's layout randomization (mmap base, stack top) and its canary. Default 0: fixed bases, different per process. */
   seed?: number | bigint;
+  /** The CPU profile of every process: a name (`x86-64-v2`, `x86-64-v3`, `host`) or a profile. Default x86-64-v3 (features.ts says why). */
+  cpu?: ProfileName | CpuProfile;
 }
 
 export class Machine {
@@ -20,9 +24,15 @@ export class Machine {
   readonly pageCache = new PageCache(this.physical);
   readonly processes: Process[] = [];
   readonly seed: bigint;
+  /** The kernel every process's system calls go to (ids, files, the exec'ed programs). */
+  readonly kernel: Kernel;
+  /** What every process's CPU is (cpuid, the instructions that exist). */
+  readonly cpu: CpuProfile;
 
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
+    this.cpu = cpuProfile(options.cpu);
+    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed });
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded). */
@@ -33,7 +43,7 @@ export class Machine {
 
   /** A new process with an empty address space (plus stack, thread area, runtime page). */
   spawn(): Process {
-    const pid = this.processes.length + 1;
+    const pid = this.kernel.allocateId();
     const p = new Process(this, pid, this.layoutSeed(pid));
     this.processes.push(p);
     return p;
@@ -50,7 +60,7 @@ export class Machine {
 
   /** Process by pid. */
   process(pid: number): Process | undefined {
-    return this.processes[pid - 1];
+    return this.processes.find((p) => p.pid === pid);
   }
 
   /** Per-process seed: the same machine seed always gives the same layouts, different for each pid. */

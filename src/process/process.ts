@@ -1,23 +1,24 @@
 // A Process: an address space, a CPU, an 8 MiB [stack], a thread pointer (TCB + static TLS), the modules
 // loaded into it, and System V calls into them, run straight through or stepped with traced events.
 import { inspect } from 'node:util';
-import { Cpu, GuestFault, SSE4_2_PROFILE, type RunOutcome } from '../cpu/index.ts';
+import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
-import { processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
+import { INITIAL_STACK_SIZE, processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
 import { decodeResult, entryStackPointer, layoutArguments, type CallArg, type CallResult, type PlacedArg, type ReturnKind } from './call-args.ts';
 import { scanReturnAddresses, type Frame } from './backtrace.ts';
 import { CowWatch } from './cow-watch.ts';
-import { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError } from './errors.ts';
+import { CallError, CallFault, CallLimitError, ProcessExitError, UnresolvedSymbolError } from './errors.ts';
+import { syscallName } from '../kernel/syscall-table.ts';
 import type { Machine } from './machine.ts';
+import type { Task } from '../kernel/task.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import type { Linker, LoadedModule } from '../loader/index.ts';
 import { locate, recordStep } from './step-recorder.ts';
-import { performSyscall, syscallName } from './syscalls.ts';
 import { printable, resultInspect } from './inspect.ts';
 import { StaticTlsLayout, TCB_POINTER_GUARD, TCB_SELF, TCB_SELF2, TCB_SIZE, TCB_STACK_GUARD, TLS_GET_ADDR_CODE, TLS_GET_ADDR_TABLE, } from './tls.ts';
 
@@ -137,8 +138,8 @@ export class Process {
   readonly runtimePage: VirtAddr;
   /** Undefined-symbol trap addresses the loader handed out → who needs what. */
   readonly traps = new Map<VirtAddr, { symbol: string; neededBy: string }>();
-  /** The program break (brk): no executable here, so [heap] starts where a PIE's would, fixed. */
-  readonly heap = { start: HEAP_START, brk: HEAP_START };
+  /** The kernel's side of this process: its system calls run against this task (files, brk, ids). */
+  readonly task: Task;
   private readonly random: () => bigint;
   /** The dynamic linker state of this address space (created on first load). */
   linker: Linker | undefined;
@@ -157,14 +158,15 @@ export class Process {
     const layout = processLayout(layoutSeed);
     this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
     this.memory = new CowWatch(this.space);
-    // Library code compiled for SSE4.2 machines (-msse4.2, -mpopcnt) runs; the unicorn facade keeps the SSE2 default.
-    this.cpu = new Cpu(this.memory, { profile: SSE4_2_PROFILE });
+    // The machine's CPU profile (default x86-64-v3); the unicorn facade keeps the SSE2 default.
+    this.cpu = new Cpu(this.memory, { profile: machine.cpu });
     this.symbolizer = new Symbolizer(() => this.modules);
 
-    // The stack: 8 MiB (RLIMIT_STACK) ending at the randomized top, as the kernel's stack VMA can grow to.
+    // The stack: 132 KiB at the randomized top, as exec leaves it, growing on faults to 8 MiB (RLIMIT_STACK);
+    // stackBottom is how far it may grow.
     this.stackTop = layout.stackTop;
     this.stackBottom = this.stackTop - STACK_RLIMIT;
-    this.space.mmap({ addr: this.stackBottom, length: STACK_RLIMIT, prot: PROT_READ | PROT_WRITE, fixed: true, anonymous: true, growsDown: true, name: '[stack]' });
+    this.space.mapStack(this.stackTop, INITIAL_STACK_SIZE, STACK_RLIMIT);
 
     // picemu's runtime page: `hlt` as the return address of every call (the run stops before it), and __tls_get_addr.
     this.runtimePage = this.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC, anonymous: true, name: RUNTIME_NAME });
@@ -184,6 +186,13 @@ export class Process {
     this.space.writeU64(this.threadPointer + TCB_POINTER_GUARD, random[1]!);
     this.cpu.fsBase = this.threadPointer;
     this.random = splitmix64(random[1]! ^ random[0]!);
+    // The program break: no executable here, so [heap] starts where a PIE's would, fixed.
+    this.task = machine.kernel.adoptProcess({ pid, space: this.space, cpu: this.cpu, brk: HEAP_START });
+  }
+
+  /** The program break (brk): start of [heap] and the current break. */
+  get heap(): { start: number; brk: number } {
+    return { start: this.task.mm.brk.start, brk: this.task.mm.brk.current };
   }
 
   /** Seeded random bytes (getrandom). */
@@ -531,26 +540,27 @@ export class Process {
       case 'fault': return (call.finished = { kind: 'error', error: this.faultError(call, outcome.fault), events });
       case 'halt': return (call.finished = { kind: 'error', error: this.faultError(call, haltFault(outcome.address)), events });
       case 'syscall': {
+        // The kernel's table performs it (rax gets the result; rcx and r11 were set by the instruction).
         const nr = Number(this.cpu.r64[0]!);
-        const r = this.cpu.r64;
-        const result = performSyscall(this, nr, [r[7]!, r[6]!, r[2]!, r[10]!, r[8]!, r[9]!]);
-        if (result !== undefined) {
-          // The kernel returns in rax and clobbers rcx (return address) and r11 (rflags).
-          this.cpu.r64[0] = result;
-          this.cpu.r64[1] = BigInt(this.cpu.rip);
-          this.cpu.r64[11] = BigInt(this.cpu.rflags);
-          return undefined;
-        }
+        const after = this.machine.kernel.syscallNow(this.task);
+        if (after.kind === 'continue') return undefined;
         const where = this.locate(outcome.address);
-        return (call.finished = { kind: 'error', error: new UnsupportedSyscallError(`${call.name}: system call ${syscallName(nr)} (${nr}) at ${describeLocation(where, outcome.address)} is not supported`), events });
+        if (after.kind === 'blocked') return (call.finished = { kind: 'error', error: new CallError(`${call.name}: system call ${syscallName(nr)} at ${describeLocation(where, outcome.address)} would block forever (no other task can wake it)`), events });
+        const why = after.kind === 'exited' ? `the process exited with status ${after.code}` : `the process was killed by signal ${after.signal}`;
+        return (call.finished = { kind: 'error', error: new ProcessExitError(`${call.name}: ${why} in ${syscallName(nr)} at ${describeLocation(where, outcome.address)}`), events });
       }
     }
   }
 
   private faultError(call: ActiveCall, fault: GuestFault): CallError {
-    const trap = this.traps.get(fault.rip) ?? (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined);
+    const trap =
+      this.traps.get(fault.rip) ??
+      (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined) ??
+      // Traps are non-canonical: the CPU raises #GP at the call or jmp that would go there.
+      (fault.branchTarget !== undefined ? this.traps.get(fault.branchTarget) : undefined);
     if (trap) {
-      // The trap was reached by a call: the return address is on top of the stack.
+      // A call that faulted is the caller itself; otherwise (a PLT jmp) the return address is on top of the stack.
+      if (fault.branchTarget !== undefined && fault.instruction.startsWith('call')) return new UnresolvedSymbolError(trap.symbol, trap.neededBy, this.locate(fault.rip));
       const ret = this.space.peek(this.cpu.gprNumber(4), 8);
       const caller = ret ? this.locate(Number(new DataView(ret.buffer).getBigUint64(0, true))) : undefined;
       return new UnresolvedSymbolError(trap.symbol, trap.neededBy, caller);

@@ -1,6 +1,6 @@
 // The REPL's state (current process, breakpoints, trace flag, last changed registers) and one handler per
 // command: each parses its words, calls the backend (picemu's public API) and prints through a formatter.
-import { parseCallArg } from '../cli/run-args.ts';
+import { parseCallArg } from '../process/call-args.ts';
 import { disassembleSync } from '../trace/disassemble.ts';
 import type { StepEvent } from '../trace/events.ts';
 import { hex, parseInteger } from '../util/numbers.ts';
@@ -78,6 +78,8 @@ export class ReplSession {
     private readonly backend: ReplBackend,
     private readonly pal: Palette,
     private readonly print: (text: string) => void,
+    /** `c`/`finish` stop after this many instructions (default RUN_LIMIT) or milliseconds (default none): --budget, --timeout. */
+    private readonly limits: { budget?: number; deadlineMs?: number } = {},
   ) {
     const pids = backend.pids();
     if (pids.length === 0) throw new Error('the REPL needs at least one process');
@@ -427,7 +429,7 @@ export class ReplSession {
         this.afterStop();
         return;
       case 'budget':
-        this.print(`stopped at ${this.where(outcome.rip)} after ${RUN_LIMIT} instructions (c goes on)`);
+        this.print(`stopped at ${this.where(outcome.rip)} at the limit (${this.limits.budget ?? RUN_LIMIT} instructions${this.limits.deadlineMs !== undefined ? ` or ${this.limits.deadlineMs / 1000} s` : ''}; c goes on)`);
         this.afterStop();
         return;
       case 'interrupted':
@@ -460,9 +462,11 @@ export class ReplSession {
     const budget = onStep || breakpoints.size || name === 'finish' ? STEPPED_SLICE : FAST_SLICE;
     this.interrupted = false;
     let outcome: RunOutcome;
+    const limit = this.limits.budget ?? RUN_LIMIT;
+    const deadline = this.limits.deadlineMs === undefined ? Infinity : Date.now() + this.limits.deadlineMs;
     for (let ran = 0, resumed = false; ; resumed = true) {
-      outcome = go({ breakpoints, onStep, budget, resumed });
-      ran += budget;
+      outcome = go({ breakpoints, onStep, budget: Math.min(budget, limit - ran), resumed });
+      ran += Math.min(budget, limit - ran);
       if (outcome.kind === 'breakpoint' && !extra.has(outcome.rip)) {
         const hit = this.breakpointsAt(outcome.rip);
         const stopping = hit.filter((b) => this.conditionHolds(b));
@@ -478,7 +482,7 @@ export class ReplSession {
           continue;
         }
       }
-      if (outcome.kind !== 'budget' || ran >= RUN_LIMIT) break;
+      if (outcome.kind !== 'budget' || ran >= limit || Date.now() >= deadline) break;
       // Let the terminal deliver keys (Ctrl-C) before the next slice.
       await new Promise((resolve) => setImmediate(resolve));
       if (this.interrupted) {

@@ -50,7 +50,10 @@ export interface MemoryAccess extends Location {
   ripRelative: boolean;
   /** Physical frame behind `va` after the access (0 when unknown). */
   frame: FrameNumber;
-  /** Is that frame mapped by more than one process of the machine? */
+  /**
+   * Is that frame mapped by more than one process of the machine, right after this access? (The moment of the
+   * step, as everything in a trace; the pages table answers the same question at the moment it is taken.)
+   */
   shared: boolean;
   /** The COW break this write caused, or null. */
   cow: CowBreak | null;
