@@ -45,6 +45,8 @@ const BASE_TYPES: Record<string, CType> = {
 };
 /** Symbols, `&SYM`, $pc/$sp/$fp: addresses with no type of their own (`*` reads a long there). */
 const UNTYPED: CType = { name: 'void *', size: 8, signed: false, pointee: BASE_TYPES.void! };
+/** $pc, $rip: gdb's type for a code address. */
+const CODE: CType = { name: 'void (*)()', size: 8, signed: false, pointee: BASE_TYPES.void! };
 const REGISTER_ALIASES: Record<string, string> = { pc: 'rip', sp: 'rsp', fp: 'rbp', eflags: 'rflags' };
 
 export function pointerTo(t: CType): CType {
@@ -186,7 +188,8 @@ class Parser {
         const name = REGISTER_ALIASES[t.name] ?? t.name;
         const v = this.env.register(name);
         if (v === undefined) throw new ExpressionError(`no register $${t.name}`);
-        const pointer = name === 'rip' || name === 'rsp' || name === 'rbp';
+        if (name === 'rip') return { value: v, type: CODE };
+        const pointer = name === 'rsp' || name === 'rbp';
         if (v > 0xffffffffffffffffn) throw new ExpressionError(`$${t.name} is wider than 64 bits: use info registers ${t.name}`);
         return { value: pointer ? v : BigInt.asIntN(64, v), type: pointer ? UNTYPED : LONG };
       }

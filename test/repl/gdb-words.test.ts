@@ -17,27 +17,71 @@ const DEMO = 'fixtures/libdemo.so';
 const F = 'really_really_nonreentrant';
 const squash = (l: string) => l.trim().replace(/\s+/g, ' ');
 
-describe.runIf(hasGdb())('repl: info registers as gdb prints the same state', () => {
+describe.runIf(hasGdb())('repl: info registers, x/NFU, p and info proc mappings as gdb prints the same state', () => {
   let server: RunningGdbServer;
-  let gdbLines: string[];
-  const repl = pipedRepl([COUNTER], [`call ${F}`, 'si 2', 'info registers']);
+  let gdb: Map<string, string[]>;
+  // The same views in both; gdb names the local i.0 in quotes.
+  const VIEWS: [name: string, repl: string, gdb: string][] = [
+    ['regs', 'info registers', 'info registers'],
+    ['xg', 'x/2xg $rsp', 'x/2xg $rsp'],
+    ['xa', 'x/2a &i.0', "x/2a &'i.0'"],
+    ['xb', 'x/8xb &i.0', "x/8xb &'i.0'"],
+    ['xd', 'x/3dw really_really_nonreentrant', 'x/3dw really_really_nonreentrant'],
+    ['xu', 'x/3uh really_really_nonreentrant', 'x/3uh really_really_nonreentrant'],
+    ['xo', 'x/2ob really_really_nonreentrant', 'x/2ob really_really_nonreentrant'],
+    ['xt', 'x/2tb really_really_nonreentrant', 'x/2tb really_really_nonreentrant'],
+    ['xc', 'x/4c really_really_nonreentrant', 'x/4c really_really_nonreentrant'],
+    ['pc', 'p $pc', 'p $pc'],
+    ['sp', 'p $sp', 'p $sp'],
+    ['px', 'p/x $rdx', 'p/x $rdx'],
+    ['pa', 'p/a $pc', 'p/a $pc'],
+    ['maps', 'info proc mappings', 'info proc mappings'],
+  ];
+  // Each view follows a marker line: the REPL answers the unknown command `@@name` with one error line naming it.
+  const repl = pipedRepl([COUNTER], [`call ${F}`, 'si 2', ...VIEWS.flatMap(([name, command]) => [`@@${name}`, command])]);
+  const replParts = new Map<string, string[]>();
+  {
+    let current: string[] | undefined;
+    for (const l of repl.lines) {
+      const m = /@@(\w+)/.exec(l);
+      if (m && l.startsWith('error')) replParts.set(m[1]!, (current = []));
+      else current?.push(l);
+    }
+  }
 
   beforeAll(async () => {
     const machine = await Machine.create(); // the REPL's default machine: the same seed, so the same bases
     for (let k = 0; k < 2; k++) machine.spawn().load(join(repoRoot, COUNTER));
     server = await startGdbServer(machine, { port: 0, calls: true });
-    const out = await runGdb([`target extended-remote 127.0.0.1:${server.port}`, 'sharedlibrary', `monitor call ${F}`, 'stepi', 'stepi', section('regs'), 'info registers', section('end')]);
-    gdbLines = sections(out).get('regs')!.filter((l) => l.trim() !== '');
+    const out = await runGdb([`target extended-remote 127.0.0.1:${server.port}`, 'sharedlibrary', `monitor call ${F}`, 'stepi', 'stepi', ...VIEWS.flatMap(([name, , command]) => [section(name), command]), section('end')]);
+    gdb = sections(out);
   });
   afterAll(async () => {
     await server?.close();
   });
 
-  it('prints every general register line as gdb does (values, decimal, decoded eflags, rip <sym+off>)', () => {
-    const start = repl.lines.findIndex((l) => l.startsWith('rax '));
-    const mine = repl.lines.slice(start, start + gdbLines.length).map(squash).map((l) => l.replace(/ \*$/, ''));
-    expect(gdbLines.length).toBe(24);
-    expect(mine).toEqual(gdbLines.map(squash));
+  const clean = (lines: string[] | undefined) => (lines ?? []).filter((l) => l.trim() !== '').map(squash).map((l) => l.replace(/ \*$/, '').replace(/^\$\d+ = /, '$ = '));
+
+  it('info registers: every general register line as gdb prints it (values, decimal, decoded eflags, rip <sym+off>)', () => {
+    expect(clean(gdb.get('regs'))).toHaveLength(24);
+    expect(clean(replParts.get('regs'))).toEqual(clean(gdb.get('regs')));
+  });
+
+  it('x/NFU in every number format and unit, labelled as gdb labels them', () => {
+    for (const name of ['xg', 'xa', 'xb', 'xd', 'xu', 'xo', 'xt', 'xc']) {
+      expect(clean(gdb.get(name)).length, name).toBeGreaterThan(0);
+      expect(clean(replParts.get(name)), name).toEqual(clean(gdb.get(name)));
+    }
+  });
+
+  it('p $pc, p $sp, p/x $rdx, p/a $pc', () => {
+    for (const name of ['pc', 'sp', 'px', 'pa']) expect(clean(replParts.get(name)), name).toEqual(clean(gdb.get(name)));
+  });
+
+  it("info proc mappings: gdb's table of the same maps", () => {
+    const rows = (lines: string[] | undefined) => clean(lines).filter((l) => /^0x/.test(l));
+    expect(rows(gdb.get('maps')).length).toBeGreaterThan(5);
+    expect(rows(replParts.get('maps'))).toEqual(rows(gdb.get('maps')));
   });
 });
 
