@@ -7,7 +7,7 @@ import { hex, parseInteger } from '../util/numbers.ts';
 import type { Pid, ReplBackend, RunOutcome, RunSlice } from './backend.ts';
 import { helpText, resolveCommand, type CommandInfo } from './commands.ts';
 import { evaluate, ExpressionError, formatValue, type EvalEnv } from './expression.ts';
-import { examineLabel, formatExamine, parseExamineFormat, unitSize, type ExamineFormat } from './format-examine.ts';
+import { examineLabel, formatExamine, gdbString, parseExamineFormat, STRING_LIMIT, unitSize, type ExamineFormat } from './format-examine.ts';
 import { formatBreakpoints, formatProcMappings, formatRegisterTable, formatSharedLibraries, type RegisterFacts } from './format-info.ts';
 import { formatDisassembly } from './format-disas.ts';
 import { codeName, formatFault, signalName, type FaultFacts } from './format-fault.ts';
@@ -767,8 +767,9 @@ export class ReplSession {
         if (!bytes) throw new ReplError(`cannot access memory at address ${hex(at)}`);
         const nul = bytes.indexOf(0);
         const body = bytes.subarray(0, nul < 0 ? bytes.length : nul);
-        lines.push(`${examineLabel(at, this.symbolize)}\t${JSON.stringify(Buffer.from(body).toString('latin1'))}`);
-        at += body.length + 1;
+        lines.push(`${examineLabel(at, this.symbolize)}\t${gdbString(body)}`);
+        // As gdb: a string longer than its print limit goes on from where the shown part ended.
+        at += body.length > STRING_LIMIT ? STRING_LIMIT : body.length + 1;
       }
       return { text: lines.join('\n'), next: at };
     }

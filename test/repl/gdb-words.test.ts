@@ -196,3 +196,28 @@ describe.runIf(hasCc())('repl: ni steps over a call, bt and regs after a fault',
     expect(r.stdout).not.toContain('no call in progress');
   });
 });
+
+describe.runIf(hasGdb())('repl: x/s prints strings as gdb does (escapes, octal)', () => {
+  const views = ['x/2s &greeting', 'x/s get_greeting', 'x/s bump_twice'];
+  const repl = pipedRepl([DEMO], views);
+  it('shows the file bytes as gdb reading the file itself shows them', () => {
+    // gdb on the file (no process): the same bytes at link-time addresses; compare what follows the label.
+    const withFile = run('gdb', ['-nx', '-batch', ...views.flatMap((v) => ['-ex', v]), join(repoRoot, DEMO)]);
+    const theirs = withFile.split('\n').filter((l) => /^0x/.test(l)).map((l) => l.split(':\t')[1]);
+    const mine = repl.lines.filter((l) => /^0x/.test(l)).map((l) => l.split(':\t')[1]);
+    expect(theirs).toHaveLength(4);
+    expect(mine).toEqual(theirs);
+  });
+});
+
+describe.runIf(hasCc())('repl: until and advance', () => {
+  const r = pipedRepl([DEMO], ['call bump_twice 3', 'until bump_counter', 'bt', 'finish', 'until', 'advance bump_counter', 'c']);
+  it('until ADDR stops there; until alone steps over like ni; the call still returns its native value', () => {
+    expect(r.lines.filter((l) => l.startsWith('stopped at '))).toEqual([
+      expect.stringMatching(/^stopped at 0x[0-9a-f]+ libdemo\.so\+0x[0-9a-f]+ <bump_counter>$/),
+      expect.stringMatching(/^stopped at 0x[0-9a-f]+ libdemo\.so\+0x[0-9a-f]+ <bump_counter>$/),
+    ]);
+    expect(r.stdout).toMatch(/^#1  0x[0-9a-f]+ libdemo\.so\+0x[0-9a-f]+ <bump_twice\+0x[0-9a-f]+>$/m);
+    expect(r.lines.filter((l) => l.startsWith('returned '))).toEqual([`returned ${nativeCall(DEMO, 'bump_twice', [3])[0]}`]);
+  });
+});
