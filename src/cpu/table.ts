@@ -71,6 +71,7 @@ import * as bmi from './ops/bmi.ts';
 import * as control from './ops/control.ts';
 import * as dataMove from './ops/data-move.ts';
 import * as exchange from './ops/exchange.ts';
+import * as fma from './ops/fma.ts';
 import * as integerAlu from './ops/integer-alu.ts';
 import * as muldiv from './ops/muldiv.ts';
 import * as shiftRotate from './ops/shift-rotate.ts';
@@ -87,6 +88,7 @@ const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'control.ts': control,
   'data-move.ts': dataMove,
   'exchange.ts': exchange,
+  'fma.ts': fma,
   'integer-alu.ts': integerAlu,
   'muldiv.ts': muldiv,
   'shift-rotate.ts': shiftRotate,
