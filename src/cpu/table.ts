@@ -62,6 +62,7 @@ export function register(file: string, defs: HandlerDef[]): void {
 }
 
 // ---- OPS: one import and one entry per ops file (keep sorted) ----
+import * as avxF16c from './ops/avx-f16c.ts';
 import * as avxInt from './ops/avx-int.ts';
 import * as avxLegacy from './ops/avx-legacy.ts';
 import * as avxMove from './ops/avx-move.ts';
@@ -79,6 +80,7 @@ import * as sse from './ops/sse-all.ts';
 import * as string from './ops/string.ts';
 import * as system from './ops/system.ts';
 const OPS: Record<string, { handlers: HandlerDef[] }> = {
+  'avx-f16c.ts': avxF16c,
   'avx-int.ts': avxInt,
   'avx-legacy.ts': avxLegacy,
   'avx-move.ts': avxMove,

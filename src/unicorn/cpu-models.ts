@@ -46,7 +46,46 @@ const MODELS: [string, string, string, number, number, number, string, Feature[]
 ];
 
 /** uc.CPU_X86_QEMU64 = 0 … uc.CPU_X86_EPYC_ROME = 37 (unicorn 2's numbering). */
-export const CPU_X86: Record<string, number> = Object.fromEntries(MODELS.map(([suffix], i) => [`CPU_X86_${suffix}`, i]));
+export const CPU_X86 = {
+  CPU_X86_QEMU64: 0,
+  CPU_X86_PHENOM: 1,
+  CPU_X86_CORE2DUO: 2,
+  CPU_X86_KVM64: 3,
+  CPU_X86_QEMU32: 4,
+  CPU_X86_KVM32: 5,
+  CPU_X86_COREDUO: 6,
+  CPU_X86_486: 7,
+  CPU_X86_PENTIUM: 8,
+  CPU_X86_PENTIUM2: 9,
+  CPU_X86_PENTIUM3: 10,
+  CPU_X86_ATHLON: 11,
+  CPU_X86_N270: 12,
+  CPU_X86_CONROE: 13,
+  CPU_X86_PENRYN: 14,
+  CPU_X86_NEHALEM: 15,
+  CPU_X86_WESTMERE: 16,
+  CPU_X86_SANDYBRIDGE: 17,
+  CPU_X86_IVYBRIDGE: 18,
+  CPU_X86_HASWELL: 19,
+  CPU_X86_BROADWELL: 20,
+  CPU_X86_SKYLAKE_CLIENT: 21,
+  CPU_X86_SKYLAKE_SERVER: 22,
+  CPU_X86_CASCADELAKE_SERVER: 23,
+  CPU_X86_COOPERLAKE: 24,
+  CPU_X86_ICELAKE_CLIENT: 25,
+  CPU_X86_ICELAKE_SERVER: 26,
+  CPU_X86_DENVERTON: 27,
+  CPU_X86_SNOWRIDGE: 28,
+  CPU_X86_KNIGHTSMILL: 29,
+  CPU_X86_OPTERON_G1: 30,
+  CPU_X86_OPTERON_G2: 31,
+  CPU_X86_OPTERON_G3: 32,
+  CPU_X86_OPTERON_G4: 33,
+  CPU_X86_OPTERON_G5: 34,
+  CPU_X86_EPYC: 35,
+  CPU_X86_DHYANA: 36,
+  CPU_X86_EPYC_ROME: 37,
+} as const;
 
 /** The model unicorn picks when none is set (qemu/target/i386/cpu.c: Haswell, in 64- and 32-bit mode). */
 export const DEFAULT_CPU_X86 = CPU_X86.CPU_X86_HASWELL;

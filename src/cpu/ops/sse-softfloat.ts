@@ -799,3 +799,53 @@ export function fusedMulAdd(double: boolean, a: bigint, b: bigint, c: bigint, ne
   if (v === 0n) return zeroBits(rc === RC_DOWN ? 1 : 0, f);
   return roundPack(v < 0n ? 1 : 0, v < 0n ? -v : v, e, f);
 }
+
+// ---- half precision (F16C: vcvtph2ps, vcvtps2ph)
+
+const F16: Fmt = { p: 11, emin: -14, emax: 15, bias: 15, fracBits: 10, expAll: 0x1f, width: 16 };
+
+/** A half's bits as a single's bits: exact; an SNaN becomes its QNaN with IE. (DAZ does not apply to halves.) */
+export function f16ToF32(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  if (exp === 0x1f) {
+    if (frac === 0) return (sign | 0x7f800000) >>> 0;
+    if (!(frac & 0x200)) fp.flags |= MX_IE;
+    return (sign | 0x7fc00000 | (frac << 13)) >>> 0;
+  }
+  if (exp === 0) {
+    if (frac === 0) return sign >>> 0;
+    // Subnormal half: normalize into the single's range.
+    let e = -14, m = frac;
+    while (!(m & 0x400)) {
+      m <<= 1;
+      e--;
+    }
+    return (sign | ((e + 127) << 23) | ((m & 0x3ff) << 13)) >>> 0;
+  }
+  return (sign | ((exp - 15 + 127) << 23) | (frac << 13)) >>> 0;
+}
+
+/**
+ * A single's bits rounded to a half's: rounding control `rc` (imm8[1:0]) or MXCSR's when `useMxcsr`; flags
+ * IE (SNaN), DE (denormal input, unless DAZ flushes it), OE/UE/PE; FTZ does not apply to the half result.
+ */
+export function f32ToF16(bits: number, rc: number, useMxcsr: boolean): number {
+  const cls = classify32(bits);
+  const sign = (bits >>> 31) & 1;
+  if (cls === Cls.QNaN || cls === Cls.SNaN) {
+    if (cls === Cls.SNaN) fp.flags |= MX_IE;
+    return (sign << 15) | 0x7e00 | ((bits >>> 13) & 0x3ff);
+  }
+  if (cls === Cls.Inf) return (sign << 15) | 0x7c00;
+  if (cls === Cls.Zero || (cls === Cls.Sub && fp.mxcsr & MX_DAZ)) return sign << 15;
+  if (cls === Cls.Sub) fp.flags |= MX_DE;
+  const u = unpackBits(BigInt(bits >>> 0), F32, cls);
+  const saved = fp.mxcsr;
+  fp.mxcsr = (useMxcsr ? saved : (saved & ~0x6000) | (rc << 13)) & ~MX_FTZ;
+  try {
+    return Number(roundPack(sign, u.m, u.e, F16));
+  } finally {
+    fp.mxcsr = saved;
+  }
+}
