@@ -7,7 +7,10 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn, Operand } from '../decode.ts';
 import type { Exec, HandlerDef } from '../handler.ts';
 import { handlerFor } from '../table.ts';
+import { GuestFault } from '../faults.ts';
 import { loader, VB, VD } from './avx-common.ts';
+import { beginFp, endFp } from './sse-common.ts';
+import { fp } from './sse-softfloat.ts';
 import { handlers as sseHandlers } from './sse-all.ts';
 
 const NAMES = Object.keys(Code).filter((k) => Number.isNaN(Number(k)));
@@ -94,14 +97,28 @@ function adapt(pair: Pair) {
     const zeroXmm0Upper = WRITES_XMM0.test(pair.legacy);
     return (c: Cpu) => {
       if (loadVec) loadVec(c);
+      // Every lane runs (an exception in one does not stop the other: the host reports both lanes' flags); MXCSR's
+      // new flags are gathered and reported once at the end, where an unmasked one traps before anything is written.
+      const saved = c.mxcsr;
+      let raised = 0;
       for (let lane = 0; lane < L; lane++) {
+        c.mxcsr = saved;
         if (s1 >= 0) lane16(c, s1, lane, 17);
         else if (readsDst || (dst.kind === 'xmm' && d < 0)) lane16(c, (dst as { reg: number }).reg, lane, 17);
         if (vecReg >= 0) lane16(c, vecReg, lane, 16);
         else if (loadVec) c.xmm8.set(VB.u8.subarray(lane * 16, lane * 16 + 16), 256);
-        run(c);
+        try {
+          run(c);
+        } catch (e) {
+          if (!(e instanceof GuestFault) || e.kind !== 'simd-exception') throw e;
+        }
+        raised |= c.mxcsr & 0x3f;
         if (d >= 0) VD.u8.set(c.xmm8.subarray(272, 288), lane * 16);
       }
+      c.mxcsr = saved;
+      beginFp(c);
+      fp.flags = raised & ~(saved & 0x3f);
+      endFp(c);
       if (zeroXmm0Upper) c.ymmHi8.fill(0, 0, 16);
       if (d >= 0) {
         c.xmm8.set(VD.u8.subarray(0, 16), d * 16);
