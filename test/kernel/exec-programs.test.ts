@@ -7,24 +7,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuid, SSE4_2_PROFILE } from '../../src/cpu/index.ts';
-import { syscallDef } from '../../src/kernel/syscall-table.ts';
 import { Machine, Strace } from '../../src/index.ts';
 import { repoRoot, requireOracle } from '../helpers/oracles.ts';
+import { libcProgramsBlockedBy } from './prerequisites.ts';
 
-/**
- * What exec'ed programs need from other parts of picemu: glibc's ld.so refuses a CPU below x86-64-baseline (cpuid
- * must show FPU, MMX and FXSR: the x87/MMX/fxsave work of issue 10), and libc's start-up wakes a futex (futex
- * comes with threads, kernel part B). Until both are in, these checks skip and say so.
- */
-function prerequisites(): string | undefined {
-  const edx = cpuid(SSE4_2_PROFILE, 1, 0)[3];
-  const baseline = (edx & 1) !== 0 && (edx & (1 << 23)) !== 0 && (edx & (1 << 24)) !== 0;
-  if (!baseline) return 'the CPU profile does not reach x86-64-baseline (cpuid 1 EDX lacks FPU/MMX/FXSR: issue 10\'s x87 work)';
-  if (!syscallDef(202)) return 'futex is not in the system-call table yet (kernel part B)';
-  return undefined;
-}
-const missing = prerequisites();
+const missing = libcProgramsBlockedBy();
 if (missing) console.warn(`exec of real programs is skipped: ${missing}`);
 
 const ENV = ['PATH=/usr/bin:/bin', 'LC_ALL=C.UTF-8', 'TZ=UTC'];
