@@ -8,6 +8,10 @@ import { moduleSymbols } from '../trace/symbolize.ts';
 import type { MemoryAccess, StepEvent } from '../trace/events.ts';
 import { placeText, stableAsm } from '../trace/render-text.ts';
 import type { Command } from './command.ts';
+import { UsageError } from './errors.ts';
+import { parseOptions } from './options.ts';
+import { CPU_OPTION, cpuOption } from './cpu-option.ts';
+import type { ProfileName } from '../cpu/features.ts';
 
 export const DEMO_LIBRARY = fileURLToPath(new URL('../../fixtures/libcounter.so', import.meta.url));
 export const DEMO_SYMBOL = 'really_really_nonreentrant';
@@ -25,8 +29,8 @@ export interface DemoRun {
   traces: StepEvent[][];
 }
 
-export async function runDemo(): Promise<DemoRun> {
-  const machine = await Machine.create({ seed: 0 });
+export async function runDemo(cpu?: ProfileName): Promise<DemoRun> {
+  const machine = await Machine.create({ seed: 0, cpu });
   const processes = [machine.spawn(), machine.spawn()];
   for (const p of processes) machine.load(p, DEMO_LIBRARY);
   const results: string[][] = processes.map(() => []);
@@ -139,12 +143,13 @@ export function demoText(run: DemoRun, color = false): string {
 
 export const command: Command = {
   summary: 'the seed story: one library in two processes, shared code frames, private data frames',
+  usage: '',
+  options: [CPU_OPTION],
+  description: ['Loads the bundled fixtures/libcounter.so (`int really_really_nonreentrant(void) { static int i = 0; return i++; }`) into two processes, calls it three times in each, and shows the results, which physical frame each process maps at each page, and the first call in each process instruction by instruction.'],
   async run(args) {
-    if (args.length) {
-      process.stderr.write('usage: picemu demo\n');
-      return 2;
-    }
-    const run = await runDemo();
+    const parsed = parseOptions(args, [CPU_OPTION]);
+    if (parsed.positional.length) throw new UsageError(`demo takes no arguments (got '${parsed.positional[0]}')`);
+    const run = await runDemo(cpuOption(parsed));
     process.stdout.write(demoText(run, process.stdout.isTTY === true) + '\n');
     return 0;
   },

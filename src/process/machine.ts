@@ -1,6 +1,7 @@
 // A Machine: physical memory and one page cache shared by its processes, so two processes that load one
 // library map its clean pages to the same frames. Spawns processes (pid from 1) and shows the frame table.
 import { inspect } from 'node:util';
+import { cpuProfile, type CpuProfile, type ProfileName } from '../cpu/features.ts';
 import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
@@ -15,6 +16,8 @@ import { vmaInfo } from './step-recorder.ts';
 export interface MachineOptions {
   /** Seeds every process's layout randomization (mmap base, stack top) and its canary. Default 0: fixed bases, different per process. */
   seed?: number | bigint;
+  /** The CPU profile of every process: a name (`x86-64-v2`, `x86-64-v3`, `host`) or a profile. Default x86-64-v3 (features.ts says why). */
+  cpu?: ProfileName | CpuProfile;
   /** Host directories exec'ed programs may write (everything else they write goes to an in-memory overlay). */
   rw?: readonly string[];
 }
@@ -26,10 +29,13 @@ export class Machine {
   readonly seed: bigint;
   /** The kernel every process's system calls go to (ids, files, the exec'ed programs). */
   readonly kernel: Kernel;
+  /** What every process's CPU is (cpuid, the instructions that exist). */
+  readonly cpu: CpuProfile;
 
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
-    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, files: { rw: options.rw } });
+    this.cpu = cpuProfile(options.cpu);
+    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, profile: this.cpu, files: { rw: options.rw } });
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded). */

@@ -1,7 +1,7 @@
 // A Process: an address space, a CPU, an 8 MiB [stack], a thread pointer (TCB + static TLS), the modules
 // loaded into it, and System V calls into them, run straight through or stepped with traced events.
 import { inspect } from 'node:util';
-import { Cpu, GuestFault, SSE4_2_PROFILE, type RunOutcome } from '../cpu/index.ts';
+import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
@@ -158,8 +158,8 @@ export class Process {
     const layout = processLayout(layoutSeed);
     this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
     this.memory = new CowWatch(this.space);
-    // Library code compiled for SSE4.2 machines (-msse4.2, -mpopcnt) runs; the unicorn facade keeps the SSE2 default.
-    this.cpu = new Cpu(this.memory, { profile: SSE4_2_PROFILE });
+    // The machine's CPU profile (default x86-64-v3); the unicorn facade keeps the SSE2 default.
+    this.cpu = new Cpu(this.memory, { profile: machine.cpu });
     this.symbolizer = new Symbolizer(() => this.modules);
 
     // The stack: 132 KiB at the randomized top, as exec leaves it, growing on faults to 8 MiB (RLIMIT_STACK);
@@ -553,9 +553,14 @@ export class Process {
   }
 
   private faultError(call: ActiveCall, fault: GuestFault): CallError {
-    const trap = this.traps.get(fault.rip) ?? (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined);
+    const trap =
+      this.traps.get(fault.rip) ??
+      (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined) ??
+      // Traps are non-canonical: the CPU raises #GP at the call or jmp that would go there.
+      (fault.branchTarget !== undefined ? this.traps.get(fault.branchTarget) : undefined);
     if (trap) {
-      // The trap was reached by a call: the return address is on top of the stack.
+      // A call that faulted is the caller itself; otherwise (a PLT jmp) the return address is on top of the stack.
+      if (fault.branchTarget !== undefined && fault.instruction.startsWith('call')) return new UnresolvedSymbolError(trap.symbol, trap.neededBy, this.locate(fault.rip));
       const ret = this.space.peek(this.cpu.gprNumber(4), 8);
       const caller = ret ? this.locate(Number(new DataView(ret.buffer).getBigUint64(0, true))) : undefined;
       return new UnresolvedSymbolError(trap.symbol, trap.neededBy, caller);
