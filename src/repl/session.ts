@@ -7,7 +7,7 @@ import { hex, parseInteger } from '../util/numbers.ts';
 import type { Pid, ReplBackend, RunOutcome, RunSlice } from './backend.ts';
 import { helpText, resolveCommand, type CommandInfo } from './commands.ts';
 import { evaluate, ExpressionError, formatValue, type EvalEnv } from './expression.ts';
-import { examineLabel, formatExamine, gdbString, parseExamineFormat, STRING_LIMIT, unitSize, type ExamineFormat } from './format-examine.ts';
+import { examineMemory, MemoryUnreadable, parseExamineFormat, type ExamineFormat } from './format-examine.ts';
 import { formatBreakpoints, formatProcMappings, formatRegisterTable, formatSharedLibraries, type RegisterFacts } from './format-info.ts';
 import { formatDisassembly } from './format-disas.ts';
 import { codeName, formatFault, signalName, type FaultFacts } from './format-fault.ts';
@@ -711,35 +711,15 @@ export class ReplSession {
 
   /** x/NFU's text from va and the address after what it showed. */
   private examineText(va: number, f: ExamineFormat): { text: string; next: number } {
-    if (f.format === 'i') {
-      const bytes = this.readUpTo(va, f.count * MAX_INSN);
-      if (!bytes) throw new ReplError(`cannot access memory at address ${hex(va)}`);
-      const insns = disassembleSync(bytes, va, f.count);
-      const rip = this.backend.inCall(this.current) ? this.backend.rip(this.current) : undefined;
-      const lines = insns.map((i) => `${i.address === rip ? '=> ' : '   '}${examineLabel(i.address, this.symbolize)}\t${i.text}`);
-      const last = insns.at(-1);
-      return { text: lines.join('\n'), next: last ? last.address + last.size : va };
+    try {
+      return examineMemory(va, f, {
+        readUpTo: (at, n) => this.readUpTo(at, n),
+        rip: this.backend.inCall(this.current) ? this.backend.rip(this.current) : undefined,
+        symbolize: this.symbolize,
+      });
+    } catch (err) {
+      throw err instanceof MemoryUnreadable ? new ReplError(err.message) : err;
     }
-    if (f.format === 's') {
-      const lines: string[] = [];
-      let at = va;
-      for (let k = 0; k < f.count; k++) {
-        const bytes = this.readUpTo(at, 4096);
-        if (!bytes) throw new ReplError(`cannot access memory at address ${hex(at)}`);
-        const nul = bytes.indexOf(0);
-        const body = bytes.subarray(0, nul < 0 ? bytes.length : nul);
-        lines.push(`${examineLabel(at, this.symbolize)}\t${gdbString(body)}`);
-        // As gdb: a string longer than its print limit goes on from where the shown part ended.
-        at += body.length > STRING_LIMIT ? STRING_LIMIT : body.length + 1;
-      }
-      return { text: lines.join('\n'), next: at };
-    }
-    const size = unitSize(f.unit) * f.count;
-    const bytes = this.backend.peek(this.current, va, size) ?? this.readUpTo(va, size);
-    if (!bytes || bytes.length < unitSize(f.unit)) throw new ReplError(`cannot access memory at address ${hex(va)}`);
-    const shown = formatExamine(va, bytes, f, this.symbolize);
-    const complete = Math.floor(bytes.length / unitSize(f.unit)) * unitSize(f.unit);
-    return { text: shown + (bytes.length < size ? `\ncannot access memory at address ${hex(va + complete)}` : ''), next: va + complete };
   }
 
   private hexDump(args: string[]): void {
