@@ -14,7 +14,10 @@ import { FdTable } from './files/fd-table.ts';
 import { bufferConsole } from './files/console.ts';
 import { Vfs, type VfsOptions } from './files/vfs.ts';
 import { defaultRlimits } from './rlimits.ts';
-import { deliverFault, type FaultSignal } from './fatal-signals.ts';
+import type { FaultSignal } from './fatal-signals.ts';
+import { onGroupExit, onThreadExit } from './lifecycle.ts';
+import { mountProcfs } from './procfs/mount.ts';
+import { deliverSignals, forceSigFault } from './signals/delivery.ts';
 import { SignalHandlers } from './signal-state.ts';
 import { syscallDef, type SyscallArgs, type SyscallResult } from './syscall-table.ts';
 import { hostCredentials } from './credentials.ts';
@@ -82,6 +85,7 @@ export class Kernel {
     this.vfs = new Vfs(options.files ?? {});
     this.vfs.pageCache = options.pageCache;
     this.vfs.kernel = this;
+    mountProcfs(this);
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
     this.random = splitmix64((options.seed ?? 0x9e3779b9n) ^ 0x6b65726e656cn);
@@ -210,6 +214,8 @@ export class Kernel {
         this.complete(task, nr, resume());
         continue;
       }
+      // Back to user mode: pending signals run their handlers (or end the process) first.
+      if (!deliverSignals(task)) continue;
       if (this.vdso) refreshVdsoTime(this.vdso);
       const n = Math.min(slice, budgetEnd - this.executed);
       const out = task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
@@ -299,13 +305,14 @@ export class Kernel {
 
   /** A fault the guest raised: the signal it means (delivered to a handler, or the default action). */
   fault(task: Task, fault: GuestFault | FaultSignal): void {
-    deliverFault(task, fault);
+    forceSigFault(task, fault);
   }
 
   /** One thread ends (exit): the group ends with it when it was the last. */
   exitThread(task: Task, reason: NonNullable<ThreadGroup['exit']>): void {
     task.state = 'dead';
     task.blockedIn = undefined;
+    onThreadExit(task);
     const group = task.group;
     if (group.threads.every((t) => t.state === 'dead')) this.finishGroup(group, reason);
   }
@@ -323,9 +330,10 @@ export class Kernel {
     if (group.exit) return;
     group.exit = reason;
     group.leader.files.closeAll();
-    // A Process's memory stays readable after it exits (its owner inspects it); an exec'ed one is released.
-    if (group.leader.scheduled) group.leader.space.destroy();
-    group.parent?.childEvents.wake();
+    // A Process's memory stays readable after it exits (its owner inspects it); an exec'ed one is released,
+    // unless a vfork parent still uses it.
+    if (group.leader.scheduled && !this.sharesMm(group.leader, group.leader.mm)) group.leader.space.destroy();
+    onGroupExit(group);
   }
 }
 

@@ -52,6 +52,12 @@ export class Machine {
     return p;
   }
 
+  /** Registers a process made elsewhere (Process.fork, whose pid the kernel's clone gave). */
+  adopt(p: Process): Process {
+    this.processes.push(p);
+    return p;
+  }
+
   /**
    * Loads a library (and its DT_NEEDED dependencies) into a process, running IRELATIVE resolvers and initializers,
    * each under a budget of 20 million instructions and a 500 ms deadline unless `options` say otherwise

@@ -177,7 +177,7 @@ export class Vfs {
         if (r.node.kind === 'dir') { const node = r.node; return new VirtualDirectory(r.path, flags, () => node.list(), (n) => virtualStat(n, task), node); }
         if (r.node.kind !== 'file') return -ELOOP;
         if (wantsWrite) return -EACCES;
-        return new VirtualFile(r.path, flags, r.node.content(), virtualStat(r.node, task) as FileStat);
+        return new VirtualFile(r.path, flags, r.node.read ?? r.node.content(), virtualStat(r.node, task) as FileStat);
       }
       case 'memory': {
         if (r.inode.kind === 'dir') return new MemoryDirectory(r.path, flags, r.inode, () => this.listDir(task, r.path, []), owner);
