@@ -3,6 +3,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Machine } from '../index.ts';
 import { GdbSession, type SessionOptions } from './session.ts';
+import type { ProgramProcess } from './program.ts';
 import { DebugTarget } from './target.ts';
 
 /** How long a new client waits for the previous one's connection to finish closing before it is refused. */
@@ -13,6 +14,8 @@ export interface GdbServerOptions extends SessionOptions {
   port: number;
   /** Told when a client connects or leaves. */
   onClient?: (event: 'connected' | 'disconnected', peer: string) => void;
+  /** Serve this exec'ed program (--exec) rather than the machine's library processes. */
+  program?: ProgramProcess;
 }
 
 export interface RunningGdbServer {
@@ -23,7 +26,7 @@ export interface RunningGdbServer {
 }
 
 export async function startGdbServer(machine: Machine, options: GdbServerOptions): Promise<RunningGdbServer> {
-  const target = new DebugTarget(machine);
+  const target = new DebugTarget(machine, options.program);
   let busy = false;
   const sockets = new Set<Socket>();
   const accept = (socket: Socket): void => {

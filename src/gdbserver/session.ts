@@ -2,7 +2,8 @@
 // and sends stop replies. Malformed or unknown packets get `E01` or the empty reply; nothing a client sends
 // throws out of here. The processes belong to the server and outlive the connection.
 import type { Socket } from 'node:net';
-import { CallError, type Process } from '../index.ts';
+import { CallError, Process } from '../index.ts';
+import { ProgramProcess } from './program.ts';
 import { librariesSvr4Xml } from './libraries.ts';
 import { runMonitor } from './monitor.ts';
 import { bytesOfHex, escapeBinary, frame, hexOf, MAX_PACKET, PacketReader, parseHex, textHex, unescapeBinary, type Incoming } from './packets.ts';
@@ -116,7 +117,7 @@ export class GdbSession {
     for (let k = 0; k < text.length; k += 1024) this.send('O' + textHex(text.slice(k, k + 1024)));
   }
 
-  private process(pid = this.general): Process | undefined {
+  private process(pid = this.general): Process | ProgramProcess | undefined {
     return this.target.inferior(pid)?.process;
   }
 
@@ -299,7 +300,7 @@ export class GdbSession {
 
   private async resume(plan: { action: 'c' | 's'; pid: number }[]): Promise<string> {
     if (plan.length === 0) return ERROR;
-    if (!this.librariesReported.has(plan[0]!.pid)) {
+    if (this.options.calls && !this.librariesReported.has(plan[0]!.pid)) {
       // gdb reads the library list (and their symbols) at a library event: with no program it does not on
       // connecting. Report one, with nothing executed, as ld.so's breakpoint would; gdb then resumes again.
       const pid = plan[0]!.pid;
@@ -320,6 +321,9 @@ export class GdbSession {
 
   private stopReply(stop: Stop, fresh = false): string {
     if (fresh && stop.message) this.console(stop.message);
+    const pidPart = `;process:${stop.pid.toString(16)}`;
+    if (stop.exit?.kind === 'exited') return `W${(stop.exit.code & 0xff).toString(16).padStart(2, '0')}${pidPart}`;
+    if (stop.exit?.kind === 'signaled') return `X${stop.exit.signal.toString(16).padStart(2, '0')}${pidPart}`;
     const sig = stop.signal.toString(16).padStart(2, '0');
     let reason = '';
     if (stop.reason) reason = 'address' in stop.reason ? `${stop.reason.kind}:${stop.reason.address.toString(16)};` : `${stop.reason.kind}:;`;
@@ -341,9 +345,12 @@ export class GdbSession {
 
   private query(text: string): string | Buffer {
     if (text.startsWith('qSupported')) {
-      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;qXfer:libraries-svr4:read+;qXfer:exec-file:read+;qXfer:auxv:read+;vContSupported+;QThreadEvents+`;
+      // A program's libraries gdb finds itself, as for a native process (ld.so's r_debug, through AT_BASE).
+      const libraries = this.target.program ? '' : 'qXfer:libraries-svr4:read+;';
+      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;${libraries}qXfer:exec-file:read+;qXfer:auxv:read+;vContSupported+;QThreadEvents+`;
     }
-    if (text === 'qAttached' || text.startsWith('qAttached:')) return '1';
+    // A program the server started is killed when gdb quits (0), as gdbserver's; library processes are kept.
+    if (text === 'qAttached' || text.startsWith('qAttached:')) return this.target.program ? '0' : '1';
     if (text === 'qC') return `QC${threadId(this.general)}`;
     if (text === 'qfThreadInfo') return this.attached.size ? 'm' + [...this.attached].map(threadId).join(',') : 'l';
     if (text === 'qsThreadInfo') return 'l';
@@ -358,6 +365,10 @@ export class GdbSession {
       const command = bytesOfHex(text.slice(6));
       const p = this.process();
       if (!command || !p) return ERROR;
+      if (!(p instanceof Process)) {
+        this.console('picemu: monitor commands are not available for an exec\'ed program yet\n');
+        return 'OK';
+      }
       const out = runMonitor(command.toString('utf8'), { machine: this.target.machine, current: p, calls: this.options.calls });
       this.console(out);
       return 'OK';
@@ -382,23 +393,28 @@ export class GdbSession {
     if (!m) return text.includes(':write:') ? '' : ERROR;
     const [, object, annex, offText, lenText] = m as unknown as [string, string, string, string, string];
     let document: Buffer | undefined;
-    const pidOf = (): Process | undefined => (annex === '' ? this.process() : this.process(parseInt(annex, 16)));
+    const pidOf = (): Process | ProgramProcess | undefined => (annex === '' ? this.process() : this.process(parseInt(annex, 16)));
     switch (object) {
       case 'features':
         document = annex === 'target.xml' ? Buffer.from(targetXml()) : undefined;
         break;
       case 'libraries-svr4': {
         const p = this.process();
-        document = p ? Buffer.from(librariesSvr4Xml(p)) : undefined;
+        document = p instanceof Process ? Buffer.from(librariesSvr4Xml(p)) : undefined;
         break;
       }
       case 'auxv':
+      {
         // A library's process was not exec'ed: it has no auxiliary vector.
-        document = pidOf() ? Buffer.alloc(0) : undefined;
+        const p = pidOf();
+        document = p instanceof ProgramProcess ? p.auxv() : p ? Buffer.alloc(0) : undefined;
         break;
-      case 'exec-file':
-        document = undefined; // no program in library mode
+      }
+      case 'exec-file': {
+        const p = pidOf();
+        document = p instanceof ProgramProcess ? Buffer.from(p.exe) : undefined; // no program in library mode
         break;
+      }
       default:
         return '';
     }
@@ -421,6 +437,7 @@ export class GdbSession {
       const pid = parseInt(text.slice(6), 16);
       const inf = this.target.inferior(pid);
       if (!inf) return ERROR;
+      if (inf.process instanceof ProgramProcess) inf.process.kill();
       const call = inf.process.activeCall;
       if (call) call.finished = { kind: 'error', error: new CallError(`${call.name}: killed by the debugger`), events: [] };
       inf.clearPoints();

@@ -2,6 +2,7 @@
 // breakpoints and watchpoints per process, and resuming (step, continue) until something gdb must hear about.
 // Breakpoints are kept here, not written into guest memory, so memory reads show the real bytes.
 import { CallFault, resultText, type CallError, type CallStop, type Machine, type Process } from '../index.ts';
+import { ProgramProcess, type ProgramStop } from './program.ts';
 
 export type WatchKind = 'watch' | 'rwatch' | 'awatch';
 
@@ -19,6 +20,8 @@ export interface Stop {
   reason?: { kind: 'swbreak' | 'hwbreak' } | { kind: WatchKind; address: number };
   /** Shown by gdb before the stop (sent as console output). */
   message?: string;
+  /** The process is gone (a W or X stop reply): exited with a code, or killed by `signal`. */
+  exit?: { kind: 'exited'; code: number } | { kind: 'signaled'; signal: number };
 }
 
 export const SIGINT = 2, SIGTRAP = 5, SIGSYS = 31;
@@ -30,7 +33,7 @@ export class Inferior {
   readonly watchpoints: Watchpoint[] = [];
   lastStop: Stop;
 
-  constructor(readonly process: Process) {
+  constructor(readonly process: Process | ProgramProcess) {
     this.lastStop = { pid: process.pid, signal: SIGTRAP };
   }
 
@@ -68,17 +71,19 @@ const SLICE = 100_000;
 export class DebugTarget {
   private readonly inferiors = new Map<number, Inferior>();
 
-  constructor(readonly machine: Machine) {}
+  /** `program`: the exec'ed program gdb debugs (--exec), instead of the machine's library processes. */
+  constructor(readonly machine: Machine, readonly program?: ProgramProcess) {}
 
   /** Every process of the machine, as an inferior (created on first sight: processes may be spawned later). */
   list(): Inferior[] {
+    if (this.program) return [this.inferior(this.program.pid)!];
     return this.machine.processes.map((p) => this.inferior(p.pid)!);
   }
 
   inferior(pid: number): Inferior | undefined {
     let inf = this.inferiors.get(pid);
     if (!inf) {
-      const p = this.machine.process(pid);
+      const p = this.program ? (this.program.pid === pid ? this.program : undefined) : this.machine.process(pid);
       if (!p) return undefined;
       inf = new Inferior(p);
       this.inferiors.set(pid, inf);
@@ -95,6 +100,7 @@ export class DebugTarget {
   step(pid: number): Stop {
     const inf = this.inferior(pid)!;
     const p = inf.process;
+    if (p instanceof ProgramProcess) return this.record(inf, programStop(inf, p.step()));
     const call = p.activeCall;
     if (!call) return this.record(inf, idle(p));
     const { event, stop } = p.step();
@@ -110,6 +116,8 @@ export class DebugTarget {
    */
   async continue(pids: readonly number[], interrupted: () => boolean): Promise<Stop> {
     const infs = pids.map((pid) => this.inferior(pid)!).filter(Boolean);
+    const program = infs[0]?.process;
+    if (program instanceof ProgramProcess) return this.record(infs[0]!, await this.continueProgram(infs[0]!, program, interrupted));
     const running = infs.filter((inf) => inf.process.activeCall);
     if (running.length === 0) return this.record(infs[0]!, idle(infs[0]!.process));
     for (;;) {
@@ -122,13 +130,23 @@ export class DebugTarget {
     }
   }
 
+  private async continueProgram(inf: Inferior, p: ProgramProcess, interrupted: () => boolean): Promise<Stop> {
+    const breakpoints = new Set([...inf.software, ...inf.hardware]);
+    for (;;) {
+      const stop = p.continue(breakpoints, SLICE);
+      if (stop.kind !== 'budget') return programStop(inf, stop);
+      await new Promise((resolve) => setImmediate(resolve));
+      if (interrupted()) return { pid: inf.pid, signal: SIGINT };
+    }
+  }
+
   private record(inf: Inferior, stop: Stop): Stop {
     inf.lastStop = stop;
     return stop;
   }
 
   private slice(inf: Inferior): Stop | undefined {
-    const p = inf.process;
+    const p = inf.process as Process;
     const call = p.activeCall!;
     const atStart = inf.breakpointAt(p.cpu.rip);
     if (atStart) return { pid: inf.pid, signal: SIGTRAP, reason: atStart };
@@ -153,7 +171,20 @@ export class DebugTarget {
   }
 }
 
-function idle(p: Process): Stop {
+/** A program's stop as gdb hears it: SIGTRAP for a step or breakpoint, W/X once it is gone. */
+function programStop(inf: Inferior, stop: ProgramStop): Stop {
+  switch (stop.kind) {
+    case 'stopped': {
+      const reason = stop.breakpoint ? inf.breakpointAt(inf.process.cpu.rip) : undefined;
+      return { pid: inf.pid, signal: SIGTRAP, ...(reason ? { reason } : {}) };
+    }
+    case 'budget': return { pid: inf.pid, signal: SIGINT };
+    case 'exited': return { pid: inf.pid, signal: 0, exit: { kind: 'exited', code: stop.code } };
+    case 'signaled': return { pid: inf.pid, signal: stop.signal, exit: { kind: 'signaled', signal: stop.signal } };
+  }
+}
+
+function idle(p: Process | ProgramProcess): Stop {
   return { pid: p.pid, signal: SIGTRAP, message: `process ${p.pid} has no call in progress (start one with: monitor call SYMBOL [ARG...])\n` };
 }
 
