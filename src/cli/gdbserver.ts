@@ -56,9 +56,9 @@ export const command: Command = {
     let program: ProgramProcess | undefined;
     if (req.program) {
       const started = startProgram(machine, req.program);
-      if (typeof started === 'string') {
-        process.stderr.write(started);
-        return 127;
+      if (typeof started === 'number') {
+        process.stderr.write(`picemu: cannot execute ${req.program.name}: ${strerror(-started)}\n`);
+        return -started === 2 ? 127 : 126; // as a shell: not found, or found but not executable
       }
       program = started;
     } else for (let k = 0; k < req.procs; k++) machine.spawn().load(req.library);
@@ -81,11 +81,11 @@ export const command: Command = {
   },
 };
 
-/** Exec's the program in a new process (picemu's environment and stdio): the process, or the line saying why not. */
-export function startProgram(machine: Machine, req: { name: string; args: string[] }): ProgramProcess | string {
+/** Exec's the program in a new process (picemu's environment and stdio): the process, or -errno as execve gave it. */
+export function startProgram(machine: Machine, req: { name: string; args: string[] }): ProgramProcess | number {
   const path = findProgram(req.name, process.env.PATH);
   const env = Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
   const started = path === undefined ? -2 : machine.exec(path, { argv: [req.name, ...req.args], env, stdio: 'host' });
-  if (typeof started === 'number') return `picemu: cannot execute ${req.name}: ${strerror(-started)}\n`;
+  if (typeof started === 'number') return started;
   return new ProgramProcess(machine.kernel, started.task);
 }

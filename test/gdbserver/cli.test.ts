@@ -20,6 +20,18 @@ describe('picemu gdbserver (command line)', () => {
     expect(missing.stderr).toMatch(/^picemu: .*no-such-lib\.so/);
   });
 
+  it('--exec: a program that is missing exits 127, one not executable 126, each as a shell says it; none exits 2', () => {
+    const none = picemu(['--port', '0', '--exec']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/^picemu: .*--exec needs a PROGRAM/);
+    const missing = picemu(['--port', '0', '--exec', 'no-such-program-here']);
+    expect(missing.status).toBe(127);
+    expect(missing.stderr).toBe('picemu: cannot execute no-such-program-here: No such file or directory\n');
+    const text = picemu(['--port', '0', '--exec', './README.md']); // not executable: execve gives EACCES, as sh says
+    expect(text.status).toBe(126);
+    expect(text.stderr).toBe('picemu: cannot execute ./README.md: Permission denied\n');
+  });
+
   it.skipIf(!hasGdb())('serves gdb on the port it prints, with --procs processes, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, ['bin/picemu.mjs', 'gdbserver', '--port', '0', '--procs', '3', 'fixtures/libcounter.so'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
