@@ -56,6 +56,8 @@ export interface ReplBackend {
   pids(): Pid[];
   /** A new process with the loaded libraries; its pid. */
   spawn(): Pid;
+  /** Forks process `pid` (no call may be in progress); the child's pid. */
+  fork(pid: Pid): Pid;
   /** Loads a library (and its dependencies) into every process; the module's name. */
   load(path: string): string;
   /** Names of loaded modules (in load order). */

@@ -43,6 +43,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   { name: 'pages', args: '[MODULE]', help: 'one row per page: the frame in each process, `shared` where it is one frame', completes: 'module' },
   { name: 'load', args: 'LIB', help: 'load a library into every process', completes: 'library' },
   { name: 'spawn', args: '', help: 'start another process with the loaded libraries', completes: 'none' },
+  { name: 'fork', args: '', help: 'fork the current process (Process.fork): a child sharing every page until one writes it', completes: 'none' },
   { name: 'ps', args: '', help: 'list the processes', completes: 'none' },
   { name: 'process', aliases: ['inferior'], args: 'N', help: 'switch to process N (gdb: inferior N)', completes: 'none' },
   { name: 'bt', aliases: ['backtrace', 'where'], args: '', help: 'backtrace: return addresses on the stack, symbolized (after a fault: the faulting frame)', completes: 'none' },

@@ -40,6 +40,10 @@ export class MachineBackend implements ReplBackend {
     return p.pid;
   }
 
+  fork(pid: Pid): Pid {
+    return this.proc(pid).fork().pid;
+  }
+
   load(path: string): string {
     let name = '';
     for (const p of this.machine.processes) name = p.load(path).module.name;

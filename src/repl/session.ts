@@ -99,6 +99,7 @@ export class ReplSession {
       pages: (a) => this.showPages(a),
       load: (a) => this.load(a),
       spawn: (a) => this.spawn(a),
+      fork: (a) => { this.noArgs(a, 'fork'); this.print(`forked p${this.backend.fork(this.current)} from p${this.current}`); },
       ps: (a) => { this.noArgs(a, 'ps'); this.print(formatProcesses(this.backend.pids().map((p) => this.backend.describe(p)), this.current, (p, va) => this.backend.locate(p, va), this.pal)); },
       process: (a) => this.switchProcess(a, 'process'),
       bt: (a) => this.backtrace(a),
