@@ -4,6 +4,7 @@ import { compareResults, describeInput, drawCase, runHost, runPicemu, Rng, WAIT_
 import { undefinedFor } from '../test/cpu/x87-undefined.ts';
 import { withinOneUlp } from '../test/cpu/x87-transcendental-known.ts';
 import { writeFileSync } from 'node:fs';
+import { runUnicorn } from '../test/cpu/x87-unicorn.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,6 +54,25 @@ for (const [name, e] of [...byForm].sort()) {
   if (!e.bad.length) continue;
   console.log(`${name}: ${e.bad.length}/${e.n} differ`);
   for (const b of e.bad.slice(0, show)) console.log(b);
+}
+// --unicorn: native unicorn-engine as a second opinion, against the host: its disagreements by form.
+if (process.argv.includes('--unicorn')) {
+  const byName = new Map<string, { n: number; differ: number; example?: string }>();
+  drawn.forEach((c, i) => {
+    const u = runUnicorn(c);
+    if (!u) return;
+    const e = byName.get(c.name) ?? { n: 0, differ: 0 };
+    e.n++;
+    const d = compareResults(host[i], u, 0xffff, 0xcd5, c.ignoreMem, 'unicorn');
+    if (d.length) {
+      e.differ++;
+      e.example ??= `${c.text}: ${d.slice(0, 2).join('; ')}`;
+    }
+    byName.set(c.name, e);
+  });
+  const bad = [...byName].filter(([, e]) => e.differ);
+  console.log(`native unicorn vs the host: ${bad.reduce((a, [, e]) => a + e.differ, 0)} of ${drawn.length} cases differ, in ${bad.length} of ${byName.size} forms`);
+  for (const [name, e] of bad.sort()) console.log(`  unicorn ${name}: ${e.differ}/${e.n}, e.g. ${e.example}`);
 }
 const missing = forms.entries.filter((f) => !byForm.has(f.name)).map((f) => f.name);
 if (missing.length) console.log(`forms no case was drawn for: ${missing.join(' ')}`);
