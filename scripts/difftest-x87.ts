@@ -1,7 +1,7 @@
 // npm run difftest:x87 -- --cases N --seed S [--filter REGEX]: the x87/MMX host-CPU differential test at any
 // size; prints every disagreement (grouped by form, a few inputs each) and the totals.
 import { compareResults, describeInput, drawCase, runHost, runPicemu, Rng, WAIT_FORMS, X87_AND_MMX, x87Forms, type Result, type X87Case } from '../test/cpu/x87-difftest.ts';
-import { undefinedFor } from '../test/cpu/x87-undefined.ts';
+import { UNDEFINED, undefinedFor } from '../test/cpu/x87-undefined.ts';
 import { withinOneUlp } from '../test/cpu/x87-transcendental-known.ts';
 import { writeFileSync } from 'node:fs';
 import { runUnicorn } from '../test/cpu/x87-unicorn.ts';
@@ -73,6 +73,10 @@ if (process.argv.includes('--unicorn')) {
   const bad = [...byName].filter(([, e]) => e.differ);
   console.log(`native unicorn vs the host: ${bad.reduce((a, [, e]) => a + e.differ, 0)} of ${drawn.length} cases differ, in ${bad.length} of ${byName.size} forms`);
   for (const [name, e] of bad.sort()) console.log(`  unicorn ${name}: ${e.differ}/${e.n}, e.g. ${e.example}`);
+}
+if (process.argv.includes('--undefined')) {
+  console.log('undefined or implementation-specific (picemu follows the host CPU; compared, not masked):');
+  for (const u of UNDEFINED) console.log(`  ${u.forms.source}: ${u.manual} → ${u.picemu}`);
 }
 const missing = forms.entries.filter((f) => !byForm.has(f.name)).map((f) => f.name);
 if (missing.length) console.log(`forms no case was drawn for: ${missing.join(' ')}`);
