@@ -15,7 +15,8 @@ export type FaultKind =
   | 'breakpoint' // SIGTRAP SI_KERNEL (int3)
   | 'debug-trap' // SIGTRAP TRAP_BRKPT (int1/icebp), address after it
   | 'privileged' // SIGSEGV SI_KERNEL (hlt, int N in user mode)
-  | 'simd-exception'; // SIGFPE: an unmasked MXCSR exception
+  | 'simd-exception' // SIGFPE: an unmasked MXCSR exception
+  | 'x87-exception'; // SIGFPE (#MF): an unmasked x87 exception pending at the next x87 instruction or fwait
 
 export const SIGILL = 4;
 export const SIGTRAP = 5;
@@ -47,6 +48,7 @@ const SIGNAL: Record<FaultKind, [number, number]> = {
   breakpoint: [SIGTRAP, SI_KERNEL], // the kernel's do_int3 sends SIGTRAP without a TRAP_* code (host_exec shows si_code 0x80)
   privileged: [SIGSEGV, SI_KERNEL],
   'simd-exception': [SIGFPE, 0],
+  'x87-exception': [SIGFPE, 0],
 };
 
 /** A fault raised by guest code. RIP is the faulting instruction's address and no part of it was committed (int3/int1 excepted: RIP is after them, as the kernel reports). */

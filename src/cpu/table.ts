@@ -74,11 +74,13 @@ import * as dataMove from './ops/data-move.ts';
 import * as exchange from './ops/exchange.ts';
 import * as fma from './ops/fma.ts';
 import * as integerAlu from './ops/integer-alu.ts';
+import * as mmx from './ops/mmx-all.ts';
 import * as muldiv from './ops/muldiv.ts';
 import * as shiftRotate from './ops/shift-rotate.ts';
 import * as sse from './ops/sse-all.ts';
 import * as string from './ops/string.ts';
 import * as system from './ops/system.ts';
+import * as x87 from './ops/x87-all.ts';
 const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'avx-f16c.ts': avxF16c,
   'avx-int.ts': avxInt,
@@ -92,11 +94,13 @@ const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'exchange.ts': exchange,
   'fma.ts': fma,
   'integer-alu.ts': integerAlu,
+  'mmx-all.ts': mmx,
   'muldiv.ts': muldiv,
   'shift-rotate.ts': shiftRotate,
   'sse-all.ts': sse,
   'string.ts': string,
   'system.ts': system,
+  'x87-all.ts': x87,
 };
 // ---- end of OPS ----
 let loaded = false;

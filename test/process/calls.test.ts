@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
 import { resultText, type ReturnKind } from '../../src/process/call-args.ts';
-import { parseCallArg } from '../../src/cli/run-args.ts';
+import { parseCallArg } from '../../src/process/call-args.ts';
 import { CallFault } from '../../src/process/errors.ts';
 import { nativeCall, nativeSignal } from '../helpers/native.ts';
 import { hasCc, repoRoot } from '../helpers/oracles.ts';
