@@ -766,11 +766,8 @@ export function fusedMulAdd(double: boolean, a: bigint, b: bigint, c: bigint, ne
   const cSign = uc.sign ^ (negAddend ? 1 : 0);
   const pInf = ua.cls === Cls.Inf || ub.cls === Cls.Inf;
   const pInvalid = (ua.cls === Cls.Inf && ub.cls === Cls.Zero) || (ua.cls === Cls.Zero && ub.cls === Cls.Inf);
-  if (firstNaN !== undefined) {
-    // inf * 0 + QNaN is still an invalid operation.
-    if (pInvalid) fp.flags |= MX_IE;
-    return firstNaN | quiet;
-  }
+  // A NaN operand decides the result; inf * 0 + QNaN raises nothing (the host CPU: only an SNaN raises IE).
+  if (firstNaN !== undefined) return firstNaN | quiet;
   if (pInvalid || (pInf && uc.cls === Cls.Inf && pSign !== cSign)) {
     fp.flags |= MX_IE;
     return indefinite;
