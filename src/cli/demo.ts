@@ -8,6 +8,8 @@ import { moduleSymbols } from '../trace/symbolize.ts';
 import type { MemoryAccess, StepEvent } from '../trace/events.ts';
 import { placeText, stableAsm } from '../trace/render-text.ts';
 import type { Command } from './command.ts';
+import { ENGINE_USAGE, takeEngineOption } from './engine-option.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 
 export const DEMO_LIBRARY = fileURLToPath(new URL('../../fixtures/libcounter.so', import.meta.url));
 export const DEMO_SYMBOL = 'really_really_nonreentrant';
@@ -25,8 +27,8 @@ export interface DemoRun {
   traces: StepEvent[][];
 }
 
-export async function runDemo(): Promise<DemoRun> {
-  const machine = await Machine.create({ seed: 0 });
+export async function runDemo(engine: EngineName = 'picemu'): Promise<DemoRun> {
+  const machine = await Machine.create({ seed: 0, engine });
   const processes = [machine.spawn(), machine.spawn()];
   for (const p of processes) machine.load(p, DEMO_LIBRARY);
   const results: string[][] = processes.map(() => []);
@@ -140,11 +142,12 @@ export function demoText(run: DemoRun, color = false): string {
 export const command: Command = {
   summary: 'the seed story: one library in two processes, shared code frames, private data frames',
   async run(args) {
-    if (args.length) {
-      process.stderr.write('usage: picemu demo\n');
+    const { engine, rest } = takeEngineOption(args);
+    if (rest.length) {
+      process.stderr.write(`usage: picemu demo [${ENGINE_USAGE}]\n`);
       return 2;
     }
-    const run = await runDemo();
+    const run = await runDemo(engine);
     process.stdout.write(demoText(run, process.stdout.isTTY === true) + '\n');
     return 0;
   },

@@ -2,6 +2,8 @@
 import { RETURN_TYPES, type CallArg, type ReturnKind } from '../process/call-args.ts';
 import { parseInteger } from '../util/numbers.ts';
 import { UsageError } from './errors.ts';
+import { ENGINE_USAGE, takeEngineOption } from './engine-option.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 
 export type { CallArg };
 export type ReturnType = ReturnKind;
@@ -17,9 +19,11 @@ export interface RunRequest {
   trace: boolean;
   json: boolean;
   ret: ReturnType;
+  /** What executes the code (default picemu's CPU). */
+  engine?: EngineName;
 }
 
-export const RUN_USAGE = `usage: picemu run LIB SYMBOL [ARG...] [--procs N] [--calls K] [--seed S] [--ret TYPE] [--trace] [--json]
+export const RUN_USAGE = `usage: picemu run LIB SYMBOL [ARG...] [--procs N] [--calls K] [--seed S] [--ret TYPE] [--trace] [--json] [${ENGINE_USAGE}]
   ARG: an integer (decimal, negative or 0x hex), str:TEXT, hex:BYTES, f64:NUMBER
   --ret: ${RETURN_TYPES.join(', ')}`;
 
@@ -56,9 +60,10 @@ function count(option: string, text: string | undefined, min: number): number {
   return Number(v);
 }
 
-export function parseRunArgs(argv: string[]): RunRequest {
+export function parseRunArgs(all: string[]): RunRequest {
+  const { engine, rest: argv } = takeEngineOption(all);
   const positional: string[] = [];
-  const req: Omit<RunRequest, 'library' | 'symbol' | 'args'> = { procs: 2, calls: 1, trace: false, json: false, ret: 'int' };
+  const req: Omit<RunRequest, 'library' | 'symbol' | 'args'> = { procs: 2, calls: 1, trace: false, json: false, ret: 'int', ...(engine ? { engine } : {}) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     // `--opt=value` is accepted as well as `--opt value`.

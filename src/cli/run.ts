@@ -22,7 +22,7 @@ export interface RunOutcome {
 
 /** Does the work of `run` (shared with tests and the demo): load, call interleaved, collect. */
 export async function performRun(request: RunRequest): Promise<RunOutcome> {
-  const machine = await Machine.create({ seed: request.seed });
+  const machine = await Machine.create({ seed: request.seed, engine: request.engine });
   const processes: RunOutcome['processes'] = [];
   for (let n = 0; n < request.procs; n++) {
     const process = machine.spawn();

@@ -4,6 +4,10 @@ import { inspect } from 'node:util';
 import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
+import type { EngineFactory, EngineName } from './engines/engine.ts';
+import { picemuEngine } from './engines/picemu.ts';
+import { loadUnicornModule, unicornModule, UnicornFramePool } from './engines/unicorn-module.ts';
+import { unicornEngine } from './engines/unicorn-wasm.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
 import { loadLibrary, type LoadOptions, type LoadResult } from './load.ts';
 import { pageTable, type PageRow } from './page-table.ts';
@@ -13,21 +17,35 @@ import { vmaInfo } from './step-recorder.ts';
 export interface MachineOptions {
   /** Seeds every process's layout randomization (mmap base, stack top) and its canary. Default 0: fixed bases, different per process. */
   seed?: number | bigint;
+  /**
+   * What executes the processes' instructions: 'picemu' (default, picemu's CPU) or 'unicorn' (unicorn-engine
+   * built to WebAssembly in wasm/: frames live in its heap; make the Machine with `Machine.create`, which loads it).
+   */
+  engine?: EngineName;
 }
 
 export class Machine {
-  readonly physical = new PhysicalMemory();
-  readonly pageCache = new PageCache(this.physical);
+  readonly physical: PhysicalMemory;
+  readonly pageCache: PageCache;
   readonly processes: Process[] = [];
   readonly seed: bigint;
+  readonly engine: EngineName;
+  /** Makes each process's engine. */
+  readonly engineFactory: EngineFactory;
 
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
+    this.engine = options.engine ?? 'picemu';
+    // The default engine never loads the unicorn module; with it, every frame is a page of its heap.
+    this.physical = this.engine === 'unicorn' ? new PhysicalMemory(new UnicornFramePool(unicornModule())) : new PhysicalMemory();
+    this.engineFactory = this.engine === 'unicorn' ? unicornEngine : picemuEngine;
+    this.pageCache = new PageCache(this.physical);
   }
 
-  /** A machine whose tracing is ready (capstone's wasm loaded). */
+  /** A machine whose tracing is ready (capstone's wasm loaded), and its engine (the unicorn module, when chosen). */
   static async create(options: MachineOptions = {}): Promise<Machine> {
     await ensureDisassembler();
+    if (options.engine === 'unicorn') await loadUnicornModule();
     return new Machine(options);
   }
 

@@ -1,7 +1,8 @@
 // A Process: an address space, a CPU, an 8 MiB [stack], a thread pointer (TCB + static TLS), the modules
 // loaded into it, and System V calls into them, run straight through or stepped with traced events.
 import { inspect } from 'node:util';
-import { Cpu, GuestFault, SSE4_2_PROFILE, type RunOutcome } from '../cpu/index.ts';
+import { GuestFault, type RunOutcome } from '../cpu/index.ts';
+import type { Engine } from './engines/engine.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
@@ -123,7 +124,8 @@ const MAX_TLS_MODULES = 64;
 export class Process {
   readonly space: AddressSpace;
   readonly memory: CowWatch;
-  readonly cpu: Cpu;
+  /** What executes this process's instructions (picemu's CPU or unicorn-engine: Machine's `engine` option). */
+  readonly cpu: Engine;
   readonly symbolizer: Symbolizer;
   /** Modules in load order. */
   readonly modules: ProcessModule[] = [];
@@ -157,8 +159,7 @@ export class Process {
     const layout = processLayout(layoutSeed);
     this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
     this.memory = new CowWatch(this.space);
-    // Library code compiled for SSE4.2 machines (-msse4.2, -mpopcnt) runs; the unicorn facade keeps the SSE2 default.
-    this.cpu = new Cpu(this.memory, { profile: SSE4_2_PROFILE });
+    this.cpu = machine.engineFactory({ memory: this.memory, space: this.space });
     this.symbolizer = new Symbolizer(() => this.modules);
 
     // The stack: 8 MiB (RLIMIT_STACK) ending at the randomized top, as the kernel's stack VMA can grow to.
@@ -370,7 +371,7 @@ export class Process {
   /** Executes one instruction of the active call and returns its event (and the stop, when this ended the call). */
   step(): { event: StepEvent; stop?: CallStop } {
     const call = this.requireActive();
-    const { event, outcome } = recordStep({ cpu: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, runtimeSymbol: (va) => this.runtimeSymbol(va), pid: this.pid, call: call.index, index: call.executed });
+    const { event, outcome } = recordStep({ engine: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, runtimeSymbol: (va) => this.runtimeSymbol(va), pid: this.pid, call: call.index, index: call.executed });
     call.events.push(event);
     const stop = this.afterRun(call, outcome, [event]);
     return stop ? { event, stop } : { event };
