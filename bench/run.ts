@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MUnicorn from '../src/unicorn/index.ts';
-import { loadNativeUnicorn, nativeUnicornUnavailable } from '../src/unicorn/native.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable } from '../test/helpers/native-unicorn.ts';
 import { Image, LAYOUT, mapLibrary, mapProcessAreas } from '../test/helpers/lockstep-image.ts';
 import { newState, PicemuSide } from '../test/helpers/lockstep.ts';
 

@@ -6,7 +6,7 @@ import type { GuestFault } from '../../src/cpu/faults.ts';
 import type { CpuProfile } from '../../src/cpu/features.ts';
 import { PageFault, type AccessKind, type GuestMemory } from '../../src/mm/types.ts';
 import { constants as UC } from '../../src/unicorn/constants.ts';
-import { loadNativeUnicorn, nativeUnicornUnavailable, type NativeUnicorn } from '../../src/unicorn/native.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable, type NativeUnicorn } from './native-unicorn.ts';
 import type { ImagePage } from './lockstep-image.ts';
 import { requireOracle } from './oracles.ts';
 
