@@ -10,16 +10,20 @@ import { ensureDisassembler } from '../trace/disassemble.ts';
 import { parseInteger } from '../util/numbers.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
+import { ENGINE_USAGE, takeEngineOption } from './engine-option.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 
-const USAGE = 'usage: picemu repl [LIB...] [--procs N]   (then `help` at the prompt)';
+const USAGE = `usage: picemu repl [LIB...] [--procs N] [${ENGINE_USAGE}]   (then \`help\` at the prompt)`;
 
 export interface ReplRequest {
   libraries: string[];
   procs: number;
+  engine?: EngineName;
 }
 
-export function parseReplArgs(argv: string[]): ReplRequest {
-  const req: ReplRequest = { libraries: [], procs: 2 };
+export function parseReplArgs(all: string[]): ReplRequest {
+  const { engine, rest: argv } = takeEngineOption(all);
+  const req: ReplRequest = { libraries: [], procs: 2, ...(engine ? { engine } : {}) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--procs' || a.startsWith('--procs=')) {
@@ -44,7 +48,7 @@ export const command: Command = {
       return 0;
     }
     const req = parseReplArgs(args);
-    const [backend] = await Promise.all([createMachineBackend(req.libraries, req.procs), ensureDisassembler()]);
+    const [backend] = await Promise.all([createMachineBackend(req.libraries, req.procs, req.engine), ensureDisassembler()]);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const pal = choosePalette(Boolean(process.stdout.isTTY));
     const session = new ReplSession(backend, pal, (text) => process.stdout.write(text + '\n'));

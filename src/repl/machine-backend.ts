@@ -1,6 +1,6 @@
 // The REPL's backend over picemu's Machine and Process (src/process): translates each request into the
 // public API and its results into what the formatters print. No emulation logic of its own.
-import { CallFault, Machine, type CallArg, type CallError, type CallStop, type Frame, type Process } from '../index.ts';
+import { CallFault, Machine, type CallArg, type EngineName, type CallError, type CallStop, type Frame, type Process } from '../index.ts';
 import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, RunSlice, SmapsRow, StepResult } from './backend.ts';
 import type { FaultFacts } from './format-fault.ts';
 import type { PageRowFacts } from './format-pages.ts';
@@ -164,8 +164,8 @@ function errorOutcome(error: CallError): RunOutcome {
 }
 
 /** A machine with `procs` processes, each with `libraries` loaded (in order), behind the REPL's interface. */
-export async function createMachineBackend(libraries: readonly string[], procs: number): Promise<MachineBackend> {
-  const machine = await Machine.create();
+export async function createMachineBackend(libraries: readonly string[], procs: number, engine?: EngineName): Promise<MachineBackend> {
+  const machine = await Machine.create({ engine });
   const backend = new MachineBackend(machine);
   for (let k = 0; k < procs; k++) machine.spawn();
   for (const lib of libraries) backend.load(lib);

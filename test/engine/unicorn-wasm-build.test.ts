@@ -66,6 +66,18 @@ describe('wasm/unicorn-x86.cjs through unicorn.js API', () => {
     e.close();
   });
 
+  it('a long straight block runs under a code hook (wasm/build.sh raises TCG_MAX_TEMPS: this crashed before)', () => {
+    // 200 × mov eax, dword [0x30000]; a code hook makes unicorn instrument every instruction of the block.
+    const code = Array.from({ length: 200 }, () => [0x8b, 0x04, 0x25, 0x00, 0x00, 0x03, 0x00]).flat();
+    const e = engine('MODE_64', code, 0x10000);
+    e.mem_write(0x30000, [0x78, 0x56, 0x34, 0x12]);
+    let insns = 0;
+    e.hook_add(uc.HOOK_CODE, () => insns++);
+    e.emu_start(0x10000, 0x10000 + code.length, 0, 0);
+    expect([insns, e.reg_read_i32(uc.X86_REG_EAX)]).toEqual([200, 0x12345678]);
+    e.close();
+  });
+
   it('context save and restore; mem_regions as mapped, with BigInt bounds', () => {
     const e = new uc.Unicorn(uc.ARCH_X86, uc.MODE_64);
     e.reg_write_i64(uc.X86_REG_RAX, 0x1111n);

@@ -1,8 +1,9 @@
 // unicorn-engine 2.1.4 built to WebAssembly (wasm/) as a process engine. Frames live in the module's heap
 // (UnicornFramePool) and are mapped page by page with uc_mem_map_ptr, so processes that share a frame share its
-// bytes. A page is mapped when unicorn first faults on it (the invalid-access hook asks the address space, which
-// pages it in or breaks COW); a mapping that must change (a COW break, a new protection) ends the run, is redone
-// outside emulation, and the instruction runs again. System calls stop the run at the syscall hook.
+// bytes. A page is mapped when unicorn first faults on it: the invalid-access hook asks the address space (which
+// pages it in or breaks COW) and ends the run; the mapping is made or redone outside emulation (mapping inside a
+// hook corrupts unicorn's memory when the hook runs during translation) and the instruction runs again.
+// System calls stop the run at the syscall hook.
 import { GuestFault, type FaultKind, type RunOptions, type RunOutcome } from '../../cpu/index.ts';
 import { CpuState } from '../../cpu/state.ts';
 import { decodeOne } from '../../cpu/decode.ts';
@@ -20,10 +21,8 @@ const UC_MEM_WRITE = 17, UC_MEM_READ_UNMAPPED = 19, UC_MEM_WRITE_UNMAPPED = 20, 
 const UC_PROT_READ = 1, UC_PROT_WRITE = 2, UC_PROT_EXEC = 4;
 const UC_ERR_OK = 0, UC_ERR_INSN_INVALID = 10;
 const UC_X86_INS_SYSCALL = 699;
-const UC_CTL_CPU_MODEL = 7, UC_CTL_TB_REMOVE_CACHE = 9, UC_CTL_TB_FLUSH = 10;
+const UC_CTL_TB_REMOVE_CACHE = 9, UC_CTL_TB_FLUSH = 10;
 const UC_CTL_IO_WRITE = 1;
-/** Nehalem: SSE4.2, POPCNT, CX16 and SSSE3, no AVX: the features picemu's process profile (SSE4_2_PROFILE) offers. */
-const UC_CPU_X86_NEHALEM = 15;
 const ucCtl = (type: number, args: number) => (type | (args << 26) | (UC_CTL_IO_WRITE << 30)) >>> 0;
 
 const GPR_IDS = ['RAX', 'RCX', 'RDX', 'RBX', 'RSP', 'RBP', 'RSI', 'RDI', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'];
@@ -82,7 +81,8 @@ export class UnicornEngine extends CpuState implements Engine {
     check(m, m._uc_open(UC_ARCH_X86, UC_MODE_64, handle), 'uc_open');
     this.uc = m.HEAP32[handle >> 2]!;
     m._free(handle);
-    this.ctl(UC_CTL_CPU_MODEL, [UC_CPU_X86_NEHALEM]);
+    // unicorn's default x86-64 model (SSE4.2, POPCNT, BMI1/2, no AVX): choosing another with UC_CTL_CPU_MODEL
+    // leaves CR4.OSFXSR clear in 2.1.4, so every SSE instruction would raise #UD.
 
     this.regIds = m._malloc(SYNCED.length * 4);
     this.regPtrs = m._malloc(SYNCED.length * 4);
@@ -308,9 +308,7 @@ export class UnicornEngine extends CpuState implements Engine {
       }
       const want = this.wanted(page);
       const have = this.mapped.get(page);
-      if (!have && want) {
-        this.mapPage(page, want);
-      } else if (!have || !want || have.frame !== want.frame || have.perms !== want.perms) {
+      if (!have || !want || have.frame !== want.frame || have.perms !== want.perms) {
         this.pendingRemaps.add(page);
         needsRemap = true;
       } else {
@@ -350,7 +348,7 @@ export class UnicornEngine extends CpuState implements Engine {
     this.mapped.delete(page);
   }
 
-  /** Redoes the mappings a hook found stale (outside emulation: unicorn cannot remap under a running access). */
+  /** Makes or redoes the mappings a hook asked for (outside emulation: unicorn cannot remap under a running access). */
   private applyRemaps(): void {
     for (const page of this.pendingRemaps) this.resyncPage(page);
     this.pendingRemaps.clear();
