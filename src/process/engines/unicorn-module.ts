@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { FramePool } from '../../mm/physical.ts';
 import { PAGE_SIZE } from '../../mm/types.ts';
 
-/** The committed build and its hash (wasm/build.sh writes both). */
-export const UNICORN_WASM_PATH = fileURLToPath(new URL('../../../wasm/unicorn-x86.cjs', import.meta.url));
+/** The committed build and its hash (wasm/build.sh writes both); PICEMU_UNICORN_WASM names another build. */
+export const UNICORN_WASM_PATH = process.env.PICEMU_UNICORN_WASM || fileURLToPath(new URL('../../../wasm/unicorn-x86.cjs', import.meta.url));
 const HASH_PATH = `${UNICORN_WASM_PATH}.sha256`;
 export const REBUILD_COMMAND = 'wasm/build.sh UNICORN_JS_DIR UNICORN_DIR (see wasm/README.md)';
 
