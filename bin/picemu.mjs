@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so a clone works after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// The `picemu` command: runs the compiled CLI in dist/ (built by `npm run build`, on `npm ci` and on `npm pack`).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli.ts');
+const entry = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('picemu: dist/cli.js is missing: run `npm run build` (or `npm ci`) in the picemu directory first\n');
+  process.exit(1);
+}
+await import(entry.href);

@@ -24,15 +24,23 @@ export {
   type RunUntilOptions,
   type FinishOptions,
 } from './process/process.ts';
-export { scanReturnAddresses, followsCall, type Frame, type StackView } from './process/backtrace.ts';
+// `Frame` is the old name of StackFrame (a backtrace frame), kept for existing users.
+export { scanReturnAddresses, followsCall, type StackFrame, type StackFrame as Frame, type StackView } from './process/backtrace.ts';
 export type { LoadResult } from './process/load.ts';
-export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError } from './process/errors.ts';
-export { decodeResult, resultText, layoutArguments, RETURN_TYPES, type CallResult, type ReturnKind, type PlacedArg } from './process/call-args.ts';
+export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError, ProcessExitError } from './process/errors.ts';
+export { Kernel, spawnProgram, Strace, definedSyscalls, syscallName, errnoName, strerror, describeAddress, signalName, type KernelStop, type RunLimits, type SpawnOptions, type Spawned, type SyscallTracer, type Task, type ExitReason } from './kernel/index.ts';
+export { decodeResult, resultText, layoutArguments, parseCallArg, CallArgError, RETURN_TYPES, type CallArg, type CallResult, type ReturnKind, type PlacedArg } from './process/call-args.ts';
 export type { PageRow } from './process/page-table.ts';
 export type { StepEvent, MemoryAccess, Location, CowBreak, VmaInfo, RegisterChange, ModuleOffset, FrameNumber } from './trace/events.ts';
 export { Symbolizer, ModuleSymbols, moduleSymbols, type SymbolizableModule } from './trace/symbolize.ts';
 export { traceToJson, stepToJson, accessToJson, type JsonStep, type JsonAccess } from './trace/render-json.ts';
-export { traceText, stepText, accessText, type TextOptions } from './trace/render-text.ts';
+export { traceText, stepText, accessText, placeText, stableAsm, type TextOptions } from './trace/render-text.ts';
 export { picemuMatchers, traceSerializer, findAccesses, accessMatches, type AccessPattern } from './trace/vitest.ts';
 export { disassemble, ensureDisassembler } from './trace/disassemble.ts';
-export { parseCallArg, type CallArg } from './cli/run-args.ts';
+// ELF files and loading without running code (what `picemu segments`, `check` and `maps` show).
+export { ElfError, parseElf, parseProgramHeaderTable, formatProgramHeaders, buildId, type ElfFile } from './elf/index.ts';
+export { LoadError, loadIntoFreshSpaces, findLibrary, DEFAULT_SEARCH_DIRS, type FreshSpace, type FreshOptions } from './loader/index.ts';
+export { MmError } from './mm/index.ts';
+
+// CPU profiles: Machine.create({ cpu }), --cpu; the kernel's AT_HWCAP and /proc/cpuinfo read the same profile.
+export { X86_64_V2, X86_64_V3, DEFAULT_PROFILE, PROFILE_NAMES, cpuProfile, hostCpuProfile, cpuFlags, cpuid, CpuProfileError, type CpuProfile, type ProfileName, type Feature } from './cpu/index.ts';

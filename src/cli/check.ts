@@ -1,11 +1,11 @@
 // `picemu check FILE...`: validates each file and prints `ok PATH` or `error PATH: <why>`; exit 0 when all are ok.
 // checkFile is the per-file step: parse, then map and relocate in a fresh address space (the load stage).
-import { readFile } from 'node:fs/promises';
-import { ElfError, parseElf, type ElfFile } from '../elf/index.ts';
-import { LoadError, loadIntoFreshSpaces } from '../loader/index.ts';
-import { MmError } from '../mm/index.ts';
+import { resolve } from 'node:path';
+import { ElfError, LoadError, loadIntoFreshSpaces, MmError, parseElf, type ElfFile } from '../index.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
+import { InputFileError, readElfInput } from './input-file.ts';
+import { parseOptions } from './options.ts';
 
 /** One more validation stage after parsing; returns a reason when the file is not ok. */
 export type CheckStage = (elf: ElfFile, path: string) => Promise<string | undefined>;
@@ -26,7 +26,11 @@ export const loadStage: CheckStage = async (_elf, path) => {
     return undefined;
   } catch (err) {
     // ld.so's messages start with the object's name: the line already names the file checked.
-    const why = (m: string) => (m.startsWith(`${asPath}: `) ? m.slice(asPath.length + 2) : m.startsWith(`${path}: `) ? m.slice(path.length + 2) : m);
+    // (by the name given, or by the absolute path ld.so opened).
+    const why = (m: string) => {
+      const named = [asPath, path, resolve(path)].find((p) => m.startsWith(`${p}: `));
+      return named === undefined ? m : m.slice(named.length + 2);
+    };
     if (err instanceof LoadError || err instanceof MmError) return why(err.message);
     if (err instanceof ElfError && err.field !== 'parser') return why(err.message);
     throw err;
@@ -42,10 +46,11 @@ export const checkStages: CheckStage[] = [loadStage];
 export async function checkFile(path: string): Promise<string | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readElfInput(path);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return `cannot read: ${e.code ?? e.message}`;
+    // The line already names the file: keep only the reason.
+    if (err instanceof InputFileError) return err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message;
+    throw err;
   }
   let elf: ElfFile;
   try {
@@ -63,14 +68,13 @@ export async function checkFile(path: string): Promise<string | undefined> {
 
 export const command: Command = {
   summary: 'check each FILE (parse, then map and relocate in a fresh process); prints ok/error per file',
+  usage: 'FILE...',
+  description: ['Prints `ok PATH` or `error PATH: <why>` per file (the why names the offending field and value); exit 0 when all are ok, 1 otherwise. Never runs code from the files.'],
   async run(args) {
-    if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write('usage: picemu check FILE...\n  Prints `ok PATH` or `error PATH: <why>` per file; exit 0 when all are ok.\n');
-      return 0;
-    }
-    if (args.length === 0) throw new UsageError('usage: picemu check FILE...');
+    const { positional } = parseOptions(args, []);
+    if (positional.length === 0) throw new UsageError('check needs at least one FILE');
     let bad = 0;
-    for (const path of args) {
+    for (const path of positional) {
       const why = await checkFile(path);
       if (why === undefined) process.stdout.write(`ok ${path}\n`);
       else {

@@ -7,51 +7,49 @@ import { historyPath, runLineLoop } from '../repl/terminal.ts';
 import { helpText } from '../repl/commands.ts';
 import { makeCompleter } from '../repl/complete.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
-import { parseInteger } from '../util/numbers.ts';
 import type { Command } from './command.ts';
-import { UsageError } from './errors.ts';
-import { ENGINE_USAGE, takeEngineOption } from './engine-option.ts';
+import { LIBRARY_RULE, resolveLibrary } from './input-file.ts';
+import { integerOption, limitOptions, LIMIT_OPTIONS, parseOptions, type OptionSpec } from './options.ts';
+import { MAX_PROCS } from './run-args.ts';
+import { CPU_OPTION, cpuOption } from './cpu-option.ts';
+import { ENGINE_OPTION, engineOption } from './engine-option.ts';
+import type { ProfileName } from '../cpu/features.ts';
 import type { EngineName } from '../process/engines/engine.ts';
 
-const USAGE = `usage: picemu repl [LIB...] [--procs N] [${ENGINE_USAGE}]   (then \`help\` at the prompt)`;
+export const REPL_OPTIONS: readonly OptionSpec[] = [{ name: '--procs', value: 'N', help: `number of processes (default 2, at most ${MAX_PROCS})` }, CPU_OPTION, ENGINE_OPTION, ...LIMIT_OPTIONS];
 
 export interface ReplRequest {
   libraries: string[];
   procs: number;
+  budget?: number;
+  deadlineMs?: number;
+  cpu?: ProfileName;
   engine?: EngineName;
 }
 
-export function parseReplArgs(all: string[]): ReplRequest {
-  const { engine, rest: argv } = takeEngineOption(all);
-  const req: ReplRequest = { libraries: [], procs: 2, ...(engine ? { engine } : {}) };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--procs' || a.startsWith('--procs=')) {
-      const text = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      const n = text === undefined ? undefined : parseInteger(text);
-      if (n === undefined || n < 1n || n > 64n) throw new UsageError(`--procs: bad value '${text ?? ''}' (want an integer from 1 to 64)\n${USAGE}`);
-      req.procs = Number(n);
-    } else if (a.startsWith('-')) {
-      throw new UsageError(`unknown option '${a}'\n${USAGE}`);
-    } else {
-      req.libraries.push(a);
-    }
-  }
-  return req;
+export function parseReplArgs(argv: string[]): ReplRequest {
+  const p = parseOptions(argv, REPL_OPTIONS);
+  const engine = engineOption(p);
+  return { libraries: p.positional, procs: integerOption(p, '--procs', 1, MAX_PROCS, 2), ...limitOptions(p), ...(cpuOption(p) !== undefined ? { cpu: cpuOption(p) } : {}), ...(engine ? { engine } : {}) };
 }
 
 export const command: Command = {
   summary: 'step through library code in several processes, like a debugger',
+  usage: '[LIB...] [--procs N] [options]',
+  description: [
+    LIBRARY_RULE,
+    'Starts N processes with each LIB loaded, then reads commands from the terminal (completion, history) or, from a pipe, line by line. --budget and --timeout bound each `c` or `finish`. Commands (`help` at the prompt):',
+    helpText(),
+  ],
+  options: REPL_OPTIONS,
   async run(args) {
-    if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(`${USAGE}\n  Starts N processes (default 2) with each LIB loaded; commands:\n${helpText()}\n`);
-      return 0;
-    }
     const req = parseReplArgs(args);
-    const [backend] = await Promise.all([createMachineBackend(req.libraries, req.procs, req.engine), ensureDisassembler()]);
+    const libraries = req.libraries.map(resolveLibrary);
+    const [backend] = await Promise.all([createMachineBackend(libraries, req.procs, req.cpu, req.engine), ensureDisassembler()]);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const pal = choosePalette(Boolean(process.stdout.isTTY));
-    const session = new ReplSession(backend, pal, (text) => process.stdout.write(text + '\n'));
+    const limits = { ...(req.budget !== undefined ? { budget: req.budget } : {}), ...(req.deadlineMs !== undefined ? { deadlineMs: req.deadlineMs } : {}) };
+    const session = new ReplSession(backend, pal, (text) => process.stdout.write(text + '\n'), limits);
     const symbols = () => backend.symbols(session.current);
     await runLineLoop({
       input: process.stdin,

@@ -1,44 +1,52 @@
 // `picemu run LIB SYMBOL [ARG...]`: loads LIB into N processes, calls SYMBOL K times in each, interleaved,
 // and prints the results, the page/frame table and (with --trace) every instruction, as text or SPEC.md's JSON.
 import { basename } from 'node:path';
-import { Machine } from '../process/machine.ts';
-import type { CallArgument, Process } from '../process/process.ts';
-import type { PageRow } from '../process/page-table.ts';
-import { resultText } from '../process/call-args.ts';
-import type { StepEvent } from '../trace/events.ts';
-import { traceToJson } from '../trace/render-json.ts';
-import { stepText } from '../trace/render-text.ts';
+import { Machine, resultText, stepText, traceToJson, type CallArgument, type CallResult, type PageRow, type Process, type StepEvent } from '../index.ts';
 import type { Command } from './command.ts';
-import { parseRunArgs, type RunRequest } from './run-args.ts';
+import { LIBRARY_RULE, resolveLibrary } from './input-file.ts';
+import { MAX_PROCS, parseRunArgs, RUN_OPTIONS, type RunRequest } from './run-args.ts';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
 export interface RunOutcome {
   request: RunRequest;
   machine: Machine;
-  processes: { process: Process; base: number; results: string[]; events: StepEvent[]; notes: string[] }[];
+  /** results: one per call, as SPEC.md's JSON has them; null for a NULL cstr. */
+  processes: { process: Process; base: number; results: (string | null)[]; events: StepEvent[]; notes: string[] }[];
   pages: PageRow[];
 }
 
 /** Does the work of `run` (shared with tests and the demo): load, call interleaved, collect. */
 export async function performRun(request: RunRequest): Promise<RunOutcome> {
-  const machine = await Machine.create({ seed: request.seed, engine: request.engine });
+  const library = resolveLibrary(request.library);
+  const machine = await Machine.create({ seed: request.seed, cpu: request.cpu, engine: request.engine });
   const processes: RunOutcome['processes'] = [];
   for (let n = 0; n < request.procs; n++) {
     const process = machine.spawn();
-    const loaded = process.load(request.library);
+    const loaded = process.load(library);
     processes.push({ process, base: loaded.module.base, results: [], events: [], notes: loaded.notes });
   }
   // Strings and buffers are placed once per process, so every call sees the same buffer (as a C caller's would).
   const args = processes.map(({ process: p }) => request.args.map((a): CallArgument => (a.kind === 'str' ? p.placeString(a.text) : a.kind === 'hex' ? p.place(a.bytes) : a)));
   for (let call = 0; call < request.calls; call++) {
     for (const [n, p] of processes.entries()) {
-      const outcome = p.process.call(request.symbol, args[n]!, { ret: request.ret, trace: request.trace });
-      p.results.push(resultText(outcome.result));
+      const limits = { ...(request.budget !== undefined ? { budget: request.budget } : {}), ...(request.deadlineMs !== undefined ? { deadlineMs: request.deadlineMs } : {}) };
+      const outcome = p.process.call(request.symbol, args[n]!, { ret: request.ret, trace: request.trace, ...limits });
+      p.results.push(resultValue(outcome.result));
       p.events.push(...outcome.events);
     }
   }
   return { request, machine, processes, pages: machine.pageTable() };
+}
+
+/** A result as SPEC.md's JSON holds it: the text of the value, null for a NULL cstr. */
+function resultValue(result: CallResult): string | null {
+  return result.type === 'cstr' && result.value === null && Number(result.address) === 0 ? null : resultText(result);
+}
+
+/** A result for a person: strings quoted, a NULL cstr as NULL. */
+function resultForPerson(value: string | null, ret: RunRequest['ret']): string {
+  return value === null ? 'NULL' : ret === 'cstr' ? JSON.stringify(value) : value;
 }
 
 export function runJson(outcome: RunOutcome): unknown {
@@ -60,7 +68,7 @@ export function runText(outcome: RunOutcome): string {
   const lib = basename(request.library);
   const lines: string[] = [];
   for (const p of outcome.processes) {
-    const results = request.ret === 'void' ? `returned (void) ${p.results.length} time(s)` : `returned ${p.results.map((r) => (request.ret === 'cstr' ? JSON.stringify(r) : r)).join(', ') || '(no calls)'}`;
+    const results = request.ret === 'void' ? `returned (void) ${p.results.length} time(s)` : `returned ${p.results.map((r) => resultForPerson(r, request.ret)).join(', ') || '(no calls)'}`;
     lines.push(`process ${p.process.pid}: ${lib} at ${hex(p.base)}; ${request.symbol} ${results}`);
     for (const note of p.notes) lines.push(`  note: ${note}`);
   }
@@ -110,6 +118,14 @@ export function pageTableText(pages: readonly PageRow[], pids: readonly number[]
 
 export const command: Command = {
   summary: 'load LIB into N processes and call SYMBOL K times in each, interleaved',
+  usage: 'LIB SYMBOL [ARG...] [options]',
+  description: [
+    LIBRARY_RULE,
+    'ARG: an integer (decimal, negative or 0x hex), str:TEXT (a pointer to a copy of TEXT), hex:BYTES (a pointer to those bytes) or f64:NUMBER (a double, in the next xmm register).',
+    `Prints each process's results, the page/frame table (shared frames marked) and, with --trace, every instruction. At most ${MAX_PROCS} processes.`,
+    'example: picemu run libz.so.1 zlibVersion --ret cstr',
+  ],
+  options: RUN_OPTIONS,
   async run(args) {
     const request = parseRunArgs(args);
     const outcome = await performRun(request);

@@ -1,4 +1,5 @@
 // iced-x86 instructions → picemu's decoded form (`Insn`), operands resolved once; one decode per instruction.
+import { canonicalNumber } from './address.ts';
 import { Code, ConditionCode, Decoder, DecoderError, DecoderOptions, FlowControl, Formatter, FormatterSyntax, Instruction, MemorySize, Mnemonic, OpKind, Register, RflagsBits } from 'iced-x86';
 
 /** A GPR operand: register number 0-15, width in bits, and whether it is ah/ch/dh/bh. */
@@ -11,6 +12,8 @@ export interface GprOperand {
 export interface XmmOperand {
   kind: 'xmm';
   reg: number;
+  /** A YMM register (VEX.256): the same register, all 256 bits. */
+  ymm?: boolean;
 }
 /** A memory operand; its address comes from the instruction's `mem`. size in bytes. */
 export interface MemOperand {
@@ -27,6 +30,7 @@ export interface ImmOperand {
 }
 export interface BranchOperand {
   kind: 'branch';
+  /** The target as a sign-extended number (address.ts), NaN when it is not canonical (taking it is #GP). */
   target: number;
 }
 /** Segment registers, string-instruction implicit memory, anything else: handled by the instruction itself. */
@@ -50,7 +54,7 @@ export interface MemRef {
   disp: number;
   /** 'fs' / 'gs' when that segment's base is added. */
   seg: 'fs' | 'gs' | null;
-  /** RIP-relative: the address (before the segment base) is `absolute`. */
+  /** RIP-relative: the address (before the segment base) is `absolute` (sign-extended, NaN when not canonical; exact halves in dispLo/dispHi). */
   ripRelative: boolean;
   absolute: number;
   /** Address size in bits (64, or 32 with the 0x67 prefix or in 32-bit mode). */
@@ -105,6 +109,7 @@ export function icedFlagsToRflags(bits: number): number {
 // Register enum → GPR/XMM description, from iced's register names.
 const gprInfo = new Map<Register, GprOperand>();
 const xmmInfo = new Map<Register, number>();
+const ymmInfo = new Map<Register, number>();
 {
   const base = ['AX', 'CX', 'DX', 'BX', 'SP', 'BP', 'SI', 'DI'];
   const low8 = ['AL', 'CL', 'DL', 'BL', 'SPL', 'BPL', 'SIL', 'DIL'];
@@ -117,6 +122,7 @@ const xmmInfo = new Map<Register, number>();
     add(n ? n + 'D' : 'E' + base[i], 32);
     add(n ?? 'R' + base[i], 64);
     xmmInfo.set(R[`XMM${i}`], i);
+    ymmInfo.set(R[`YMM${i}`], i);
   }
   ['AH', 'CH', 'DH', 'BH'].forEach((name, i) => gprInfo.set(R[name], { kind: 'gpr', reg: i, width: 8, high8: true }));
 }
@@ -135,6 +141,11 @@ for (const [name, value] of Object.entries(MemorySize)) {
 }
 
 const formatter = new Formatter(FormatterSyntax.Intel);
+
+/** A branch target (u64 from iced) as picemu's address number; NaN when not canonical. */
+function branchTarget(t: bigint): number {
+  return canonicalNumber(Number(t & 0xffffffffn), Number(t >> 32n));
+}
 
 function immOperand(ins: Instruction, i: number, kind: OpKind): ImmOperand {
   const v = BigInt.asUintN(64, ins.immediate(i));
@@ -160,13 +171,14 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
         const g = gprInfo.get(r);
         if (g) ops.push(g);
         else if (xmmInfo.has(r)) ops.push({ kind: 'xmm', reg: xmmInfo.get(r)! });
+        else if (ymmInfo.has(r)) ops.push({ kind: 'xmm', reg: ymmInfo.get(r)!, ymm: true });
         else ops.push({ kind: 'other', opKind: k, register: r });
         break;
       }
       case OpKind.NearBranch16:
       case OpKind.NearBranch32:
       case OpKind.NearBranch64:
-        ops.push({ kind: 'branch', target: Number(ins.nearBranchTarget) });
+        ops.push({ kind: 'branch', target: branchTarget(ins.nearBranchTarget) });
         break;
       case OpKind.Immediate8:
       case OpKind.Immediate8_2nd:
@@ -196,7 +208,7 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
           disp: dSigned >= -(1n << 31n) && dSigned <= 1n << 31n ? Number(dSigned) : NaN,
           seg,
           ripRelative,
-          absolute: ripRelative ? Number(d) : 0,
+          absolute: ripRelative ? canonicalNumber(Number(d & 0xffffffffn), Number(d >> 32n)) : 0,
           addrSize,
           size,
         };

@@ -1,5 +1,6 @@
 // Typed guest faults: what went wrong in the guest, with the signal and si_code Linux would deliver.
 import type { AccessKind } from '../mm/types.ts';
+import { addressHex } from './address.ts';
 
 export type FaultKind =
   | 'unmapped' // SIGSEGV SEGV_MAPERR
@@ -14,7 +15,8 @@ export type FaultKind =
   | 'breakpoint' // SIGTRAP SI_KERNEL (int3)
   | 'debug-trap' // SIGTRAP TRAP_BRKPT (int1/icebp), address after it
   | 'privileged' // SIGSEGV SI_KERNEL (hlt, int N in user mode)
-  | 'simd-exception'; // SIGFPE: an unmasked MXCSR exception
+  | 'simd-exception' // SIGFPE: an unmasked MXCSR exception
+  | 'x87-exception'; // SIGFPE (#MF): an unmasked x87 exception pending at the next x87 instruction or fwait
 
 export const SIGILL = 4;
 export const SIGTRAP = 5;
@@ -46,6 +48,7 @@ const SIGNAL: Record<FaultKind, [number, number]> = {
   breakpoint: [SIGTRAP, SI_KERNEL], // the kernel's do_int3 sends SIGTRAP without a TRAP_* code (host_exec shows si_code 0x80)
   privileged: [SIGSEGV, SI_KERNEL],
   'simd-exception': [SIGFPE, 0],
+  'x87-exception': [SIGFPE, 0],
 };
 
 /** A fault raised by guest code. RIP is the faulting instruction's address and no part of it was committed (int3/int1 excepted: RIP is after them, as the kernel reports). */
@@ -56,6 +59,8 @@ export class GuestFault extends Error {
   rip = 0;
   /** Instruction text (Intel syntax), filled in by the CPU. */
   instruction = '';
+  /** A #GP from a branch to a non-canonical address: that target (exact below 2^53), for embedders that place traps there. */
+  branchTarget?: number;
   constructor(
     readonly kind: FaultKind,
     /** Faulting data/fetch address, when there is one. */
@@ -70,8 +75,8 @@ export class GuestFault extends Error {
   }
   /** A readable one-liner: kind, access, address, where, what. */
   describe(): string {
-    const at = this.address !== undefined ? ` ${this.access ?? ''} at 0x${this.address.toString(16)}` : '';
-    return `${this.kind}${at} (signal ${this.signal}, code ${this.code}) by \`${this.instruction}\` at rip 0x${this.rip.toString(16)}: ${this.message}`;
+    const at = this.address !== undefined ? ` ${this.access ?? ''} at ${addressHex(this.address)}` : '';
+    return `${this.kind}${at} (signal ${this.signal}, code ${this.code}) by \`${this.instruction}\` at rip ${addressHex(this.rip)}: ${this.message}`;
   }
 }
 

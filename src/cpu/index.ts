@@ -30,6 +30,8 @@ export { Cpu, type CpuOptions, type RunOptions, type RunOutcome } from './cpu.ts
 export type { CpuHooks } from './memory-access.ts';
 export { GuestFault, type FaultKind } from './faults.ts';
 export { SSE2_PROFILE, SSE4_2_PROFILE, ALL_FEATURES, cpuid, type CpuProfile, type Feature } from './features.ts';
+// CPU profiles (x86-64-v2, x86-64-v3, host): what cpuid, AT_HWCAP and /proc/cpuinfo say, and which instructions run.
+export { X86_64_V2, X86_64_V3, DEFAULT_PROFILE, PROFILE_NAMES, cpuProfile, hostCpuProfile, cpuFlags, xcr0, CpuProfileError, type ProfileName } from './features.ts';
 export { REGISTER_NAMES, readRegister, writeRegister, registerBits } from './registers.ts';
 export { implementedCodes, type HandlerEntry } from './table.ts';
 export { icedFlagsToRflags, type Insn } from './decode.ts';

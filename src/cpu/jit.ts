@@ -351,7 +351,7 @@ function lea(insn: Insn): Emitted | null {
   const d = insn.ops[0];
   const m = insn.mem!;
   if (d.kind !== 'gpr' || (d.width !== 32 && d.width !== 64) || m.seg) return null;
-  if (m.ripRelative) return { code: `${lo(d)} = ${m.absolute % 4294967296}; ${hi(d)} = ${d.width === 64 && m.addrSize === 64 ? Math.floor(m.absolute / 4294967296) : 0};`, mayFault: false };
+  if (m.ripRelative) return { code: `${lo(d)} = ${m.dispLo}; ${hi(d)} = ${d.width === 64 && m.addrSize === 64 ? m.dispHi : 0};`, mayFault: false };
   const lt = [String(m.dispLo)];
   const ht = [String(m.dispHi)];
   if (m.base >= 0) {
@@ -392,7 +392,7 @@ function stack(gen: Gen, insn: Insn, index: number): Emitted | null {
   }
   if (m === Mnemonic.Ret && insn.ops.length === 0) {
     return {
-      code: `{ const sl = r[8], sh = r[9]; if (sl > 4294967287 || sh >= 32768) ${slow} else { const vl = c.read64(sh * ${TWO32} + sl), vh = c.hi; r[8] = sl + 8; c.rip = vh * ${TWO32} + vl; } }`,
+      code: `{ const sl = r[8], sh = r[9]; if (sl > 4294967287 || sh >= 32768) ${slow} else { const vl = c.read64(sh * ${TWO32} + sl), vh = c.hi; if (vh >= 32768) ${slow} else { r[8] = sl + 8; c.rip = vh * ${TWO32} + vl; } } }`,
       mayFault: true,
     };
   }
@@ -402,6 +402,8 @@ function stack(gen: Gen, insn: Insn, index: number): Emitted | null {
 /** One instruction's inline code, or null to call its handler. */
 function emit(gen: Gen, insn: Insn, live: number, index: number): Emitted | null {
   if (insn.bitness !== 64) return null;
+  // A branch to a non-canonical target (#GP when taken) goes through its handler.
+  if (insn.ops[0]?.kind === 'branch' && Number.isNaN(insn.ops[0].target)) return null;
   const m = insn.mnemonic;
   if (m === Mnemonic.Push || m === Mnemonic.Pop || m === Mnemonic.Call || m === Mnemonic.Ret) return stack(gen, insn, index);
   const kind = ALU_OF[m];

@@ -1,6 +1,7 @@
 // Operand access resolved at decode time: effective-address functions and getters/setters per operand and width.
 import type { Cpu } from './cpu.ts';
 import type { GprOperand, Insn, MemRef } from './decode.ts';
+import { canonicalNumber } from './address.ts';
 import { fault } from './faults.ts';
 
 /** Computes an operand's guest address (a number below 2^48), or faults on a non-canonical one. */
@@ -37,8 +38,8 @@ function segBase(c: Cpu, m: MemRef): number {
 /** The exact 64-bit effective address of `insn`'s memory operand, as [lo, hi] in c.ea / c.hi (LEA: no segment base). */
 export function leaHalves(m: MemRef): (c: Cpu) => void {
   if (m.ripRelative) {
-    const lo = m.absolute % TWO32;
-    const hi = Math.floor(m.absolute / TWO32);
+    const lo = m.dispLo;
+    const hi = m.addrSize === 32 ? 0 : m.dispHi;
     return (c) => {
       c.ea = lo;
       c.hi = hi;
@@ -66,8 +67,8 @@ function slowAddress(c: Cpu, m: MemRef): number {
     if (m.addrSize === 32 && c.bitness === 32) hi = 0;
   }
   if (hi < 0x8000) return hi * TWO32 + lo;
-  // Canonical kernel-half addresses fault as unmapped memory; non-canonical ones are a #GP.
-  if (hi >= 0xffff8000) fault('unmapped', hi * TWO32 + lo, undefined);
+  // Canonical kernel-half addresses fault as unmapped memory (at their exact, sign-extended address); non-canonical ones are a #GP.
+  if (hi >= 0xffff8000) fault('unmapped', canonicalNumber(lo, hi), undefined);
   // Through RSP or RBP the reference uses the stack segment: #SS (SIGBUS) instead of #GP.
   fault(m.base === 4 || m.base === 5 ? 'stack-fault' : 'general-protection', undefined, undefined, `non-canonical address 0x${(hi * TWO32 + lo).toString(16)}`);
 }
@@ -75,7 +76,7 @@ function slowAddress(c: Cpu, m: MemRef): number {
 /** Effective address with fast paths for the common shapes (exact in doubles below 2^47, else the exact path). */
 export function effectiveAddress(m: MemRef): EA {
   const LIMIT = 2 ** 47;
-  if (m.ripRelative && !m.seg) {
+  if (m.ripRelative && !m.seg && m.absolute >= 0 && m.absolute < LIMIT) {
     const a = m.absolute;
     return () => a;
   }

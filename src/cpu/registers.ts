@@ -1,4 +1,5 @@
 // Registers by name (rax..r15, eax.., ax.., al.., ah.., rip, rflags, fs_base, xmm0..15, mxcsr): read and write as bigint.
+import { addressFromBigInt, addressToBigInt } from './address.ts';
 import type { CpuState } from './state.ts';
 
 export type RegisterName = string;
@@ -44,7 +45,8 @@ for (let i = 0; i < 16; i++) {
   }
 }
 ['ah', 'ch', 'dh', 'bh'].forEach((n, i) => gpr(n, i, 8, 8));
-table.set('rip', { bits: 64, read: (c) => BigInt(c.rip), write: (c, v) => void (c.rip = Number(BigInt.asUintN(64, v))) });
+// RIP is kept as a sign-extended number (address.ts): exact for every canonical address.
+table.set('rip', { bits: 64, read: (c) => addressToBigInt(c.rip), write: (c, v) => void (c.rip = addressFromBigInt(v)) });
 table.set('eip', { bits: 32, read: (c) => BigInt(c.rip) & 0xffffffffn, write: (c, v) => void (c.rip = Number(BigInt.asUintN(32, v))) });
 for (const n of ['rflags', 'eflags', 'flags']) {
   table.set(n, { bits: n === 'flags' ? 16 : 64, read: (c) => BigInt(c.rflags), write: (c, v) => void (c.rflags = Number(v & 0xffffffffn)) });
@@ -60,6 +62,21 @@ for (let i = 0; i < 16; i++) {
       v = BigInt.asUintN(128, v);
       c.xmm64[2 * i] = v & M64;
       c.xmm64[2 * i + 1] = v >> 64n;
+    },
+  });
+}
+
+// YMM0-15: the XMM register below bits 128, the AVX upper half above.
+for (let i = 0; i < 16; i++) {
+  table.set(`ymm${i}`, {
+    bits: 256,
+    read: (c) => (c.ymmHi64[2 * i + 1] << 192n) | (c.ymmHi64[2 * i] << 128n) | (c.xmm64[2 * i + 1] << 64n) | c.xmm64[2 * i],
+    write: (c, v) => {
+      v = BigInt.asUintN(256, v);
+      c.xmm64[2 * i] = v & M64;
+      c.xmm64[2 * i + 1] = (v >> 64n) & M64;
+      c.ymmHi64[2 * i] = (v >> 128n) & M64;
+      c.ymmHi64[2 * i + 1] = v >> 192n;
     },
   });
 }

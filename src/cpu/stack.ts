@@ -1,5 +1,6 @@
 // The stack: push and pop of 2, 4 and 8 bytes through RSP (ESP in 32-bit mode), memory first, RSP last.
 import type { Cpu } from './cpu.ts';
+import { canonicalNumber } from './address.ts';
 import { fault } from './faults.ts';
 
 const TWO32 = 4294967296;
@@ -7,7 +8,7 @@ const TWO32 = 4294967296;
 /** A 64-bit address from halves, faulting when it is not a user-space address. */
 export function userAddress(lo: number, hi: number): number {
   if (hi < 0x8000) return hi * TWO32 + lo;
-  if (hi >= 0xffff8000) fault('unmapped', hi * TWO32 + lo);
+  if (hi >= 0xffff8000) fault('unmapped', canonicalNumber(lo, hi));
   return fault('stack-fault', undefined, undefined, 'non-canonical stack address');
 }
 

@@ -1,5 +1,7 @@
 // The register file: GPRs as 32-bit halves, RIP, RFLAGS kept as per-flag fields, XMM0-15, MXCSR, fs/gs base.
 
+import { X87State } from './x87-state.ts';
+
 /** GPR numbers in encoding order. */
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
 
@@ -52,6 +54,15 @@ export class CpuState {
   readonly xmmF64 = new Float64Array(this.xmmBuffer);
   readonly xmm64 = new BigUint64Array(this.xmmBuffer);
   mxcsr = 0x1f80;
+  /** The x87 FPU and the MMX registers aliased on it (x87-state.ts). */
+  readonly x87 = new X87State();
+
+  // ---- AVX: bits 255:128 of YMM0-15 (bits 127:0 are the XMM registers above), then two scratch slots
+  // (16, 17) for VEX.256 memory operands. Legacy SSE leaves these; VEX.128 zeroes them.
+  readonly ymmHiBuffer = new ArrayBuffer(18 * 16);
+  readonly ymmHi8 = new Uint8Array(this.ymmHiBuffer);
+  readonly ymmHi64 = new BigUint64Array(this.ymmHiBuffer);
+  // ---- end of AVX
 
   fsBase = 0;
   gsBase = 0;

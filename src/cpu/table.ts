@@ -62,7 +62,12 @@ export function register(file: string, defs: HandlerDef[]): void {
 }
 
 // ---- OPS: one import and one entry per ops file (keep sorted) ----
+import * as avxInt from './ops/avx-int.ts';
+import * as avxLegacy from './ops/avx-legacy.ts';
+import * as avxMove from './ops/avx-move.ts';
+import * as avxState from './ops/avx-state.ts';
 import * as bits from './ops/bits.ts';
+import * as bmi from './ops/bmi.ts';
 import * as control from './ops/control.ts';
 import * as dataMove from './ops/data-move.ts';
 import * as exchange from './ops/exchange.ts';
@@ -72,8 +77,14 @@ import * as shiftRotate from './ops/shift-rotate.ts';
 import * as sse from './ops/sse-all.ts';
 import * as string from './ops/string.ts';
 import * as system from './ops/system.ts';
+import * as x87 from './ops/x87-all.ts';
 const OPS: Record<string, { handlers: HandlerDef[] }> = {
+  'avx-int.ts': avxInt,
+  'avx-legacy.ts': avxLegacy,
+  'avx-move.ts': avxMove,
+  'avx-state.ts': avxState,
   'bits.ts': bits,
+  'bmi.ts': bmi,
   'control.ts': control,
   'data-move.ts': dataMove,
   'exchange.ts': exchange,
@@ -83,6 +94,7 @@ const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'sse-all.ts': sse,
   'string.ts': string,
   'system.ts': system,
+  'x87-all.ts': x87,
 };
 // ---- end of OPS ----
 let loaded = false;

@@ -7,3 +7,4 @@ export { vaddrToOffset, USER_SPACE_END } from './program-headers.ts';
 export { formatProgramHeaders, symbolDisplayName } from './format.ts';
 export * from './constants.ts';
 export type * from './types.ts';
+export { parseDebugFile, type DebugFile } from './debug-file.ts';

@@ -50,7 +50,11 @@ function parse(bytes: Uint8Array, name: string): ElfFile {
       }
     }
   };
-  checkInImage(tls, 'PT_TLS');
+  // glibc reads only PT_TLS's initialization image (.tdata, p_filesz bytes) from the mapping and zero-fills the
+  // rest of each thread's block, so a .tbss reaching past the end of every PT_LOAD is legal.
+  if (tls && tls.filesz > 0 && !inLoadImage(loads, tls.vaddr, tls.filesz)) {
+    throw new ElfError(`phdr[${tls.index}].p_vaddr`, tls.vaddr, `(PT_TLS initialization image, p_filesz ${hexOf(tls.filesz)}) is not inside any PT_LOAD`, tls.entryOffset + 16);
+  }
   checkInImage(relro, 'PT_GNU_RELRO');
   checkInImage(dynamicSegment, 'PT_DYNAMIC');
 

@@ -1,6 +1,6 @@
 // A minimal stand-in for processes until process/ exists: N fresh address spaces over one physical memory
 // and page cache, each with an 8 MiB [stack] at the top and a library loaded by its own Linker.
-import { AddressSpace, createSharedMemory, processLayout, PROT_READ, PROT_WRITE, type SharedMemory, STACK_RLIMIT } from '../mm/index.ts';
+import { AddressSpace, createSharedMemory, INITIAL_STACK_SIZE, processLayout, type SharedMemory, STACK_RLIMIT } from '../mm/index.ts';
 import { Linker, type LinkerOptions, type LoadResult } from './linker.ts';
 
 export interface FreshSpace {
@@ -30,7 +30,7 @@ export function loadIntoFreshSpaces(path: string, options: FreshOptions = {}): {
   for (let pid = 1; pid <= procs; pid++) {
     const layout = processLayout(seed === null ? undefined : BigInt(seed) * 0x10000n + BigInt(pid));
     const space = new AddressSpace({ ...memory, mmapBase: layout.mmapBase });
-    space.mmap({ addr: layout.stackTop - STACK_RLIMIT, length: STACK_RLIMIT, prot: PROT_READ | PROT_WRITE, fixed: true, growsDown: true, name: '[stack]' });
+    space.mapStack(layout.stackTop, INITIAL_STACK_SIZE, STACK_RLIMIT);
     const linker = new Linker(space, options);
     spaces.push({ pid, space, linker, result: linker.load(path) });
   }

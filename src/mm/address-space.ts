@@ -2,9 +2,14 @@
 // the kernel does them (VMA split and merge rules, VM_ACCOUNT, anon_vma), demand paging, copy-on-write
 // and protection checks. This is what a CPU runs against (GuestMemory).
 import { MmError } from './errors.ts';
-import { MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
+import { dupMmap } from './fork.ts';
+import { faultAroundPages, faultAroundWindow, hostFaultAroundBytes } from './fault-around.ts';
+import { MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_RLIMIT, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
 import type { OpenFile, PageCache } from './page-cache.ts';
-import type { Frame, FrameNumber, PhysicalMemory } from './physical.ts';
+import { PageTable, Pte, pageIndex } from './page-table.ts';
+import type { Frame, PhysicalMemory } from './physical.ts';
+import { unmappedArea } from './placement.ts';
+import { type PageInfo, type SmapsEntry, type SmapsFigures, mapsLine, pagemapEntry, smapsBody, smapsFigures, smapsRollupText } from './procfs.ts';
 import {
   type AccessKind,
   type GuestMemory,
@@ -16,38 +21,12 @@ import {
   type Prot,
   type VirtAddr,
 } from './types.ts';
+import type { Vma } from './vma.ts';
+import { VmaList } from './vma-list.ts';
 
-/** A virtual memory area, as the kernel's vm_area_struct (the fields maps/smaps and merging need). */
-export interface Vma {
-  start: VirtAddr;
-  /** Exclusive. */
-  end: VirtAddr;
-  prot: Prot;
-  /** MAP_SHARED (VM_MAYSHARE): `s` in maps. */
-  shared: boolean;
-  /** VM_MAYWRITE: false for a shared mapping of a file opened read-only (mprotect(PROT_WRITE) then fails). */
-  mayWrite: boolean;
-  /** VM_ACCOUNT: private writable memory is charged; the flag stays when it becomes read-only, which blocks merges. */
-  account: boolean;
-  /** VM_GROWSDOWN ([stack]). */
-  growsDown: boolean;
-  /** The open file mapped (the kernel's vm_file), or null. Merging requires the same open file. */
-  file: OpenFile | null;
-  /** A caller's buffer behind the mapping (unicorn's mem_map_ptr), or null. */
-  backing: Uint8Array | null;
-  /** vm_pgoff: the file page at `start`; for anonymous memory the page number `start` had when mapped. */
-  pgoff: number;
-  /** Shown instead of a path: [stack], [heap], ... */
-  name: string | null;
-  /** The kernel's anon_vma, as an id: assigned when the VMA gets its first anonymous page. */
-  anonVma: number | null;
-}
-
-export type VmaKind = 'file' | 'anonymous' | 'backing';
-
-export function vmaKind(vma: Vma): VmaKind {
-  return vma.file && !vma.file.inode.anonymous ? 'file' : vma.backing ? 'backing' : 'anonymous';
-}
+// Re-exported so imports from address-space.ts keep working after the split.
+export { type Vma, type VmaKind, vmaKind } from './vma.ts';
+export { mapsLine, type SmapsFigures, type SmapsEntry, type PageInfo } from './procfs.ts';
 
 export interface MmapOptions {
   /** A hint, or with `fixed` the exact address. */
@@ -95,64 +74,17 @@ export interface AddressSpaceOptions {
    * Infinity for none.
    */
   memoryLimit?: number;
+  /**
+   * fault_around_bytes: on a read fault in a file mapping, the window of page-cache pages mapped with the
+   * faulting one. Default: the host's (debugfs) if visible, else the kernel's default 64 KiB; 4096 turns it off.
+   */
+  faultAroundBytes?: number;
 }
+
+let nextSpaceId = 1;
 
 /** The default per-address-space cap on committed memory: 4 GiB of private writable mappings. */
 export const DEFAULT_MEMORY_LIMIT = 4 * 1024 * 1024 * 1024;
-
-/** A page-table entry. */
-class Pte {
-  constructor(
-    public frame: Frame,
-    /** Writes may go straight to this frame (no copy-on-write pending). */
-    public writable: boolean,
-    /** Written through this entry (the PTE dirty bit). */
-    public dirty: boolean,
-  ) {}
-}
-
-/** Per-VMA figures of /proc/PID/smaps, in bytes (Pss truncated as the kernel's fixed point is). */
-export interface SmapsFigures {
-  size: number;
-  rss: number;
-  /** Proportional set size in bytes, in the kernel's fixed point (each page's share = 4096/mapcount, truncated in 1/4096 units). */
-  pss: number;
-  pssDirty: number;
-  sharedClean: number;
-  sharedDirty: number;
-  privateClean: number;
-  privateDirty: number;
-  referenced: number;
-  anonymous: number;
-}
-
-export interface SmapsEntry {
-  vma: Readonly<Vma>;
-  /** The maps line for this VMA. */
-  header: string;
-  figures: SmapsFigures;
-}
-
-/** What is behind one page: the frame and how this address space maps it. */
-export interface PageInfo {
-  va: VirtAddr;
-  frame: FrameNumber;
-  kind: Frame['kind'];
-  mapCount: number;
-  writable: boolean;
-  dirty: boolean;
-}
-
-const PSS_SHIFT = 12;
-let nextAnonVma = 1;
-
-function pageIndex(va: VirtAddr): number {
-  return Math.floor(va / PAGE_SIZE);
-}
-
-function hex(value: number, width: number): string {
-  return value.toString(16).padStart(width, '0');
-}
 
 export class AddressSpace implements GuestMemory {
   readonly physical: PhysicalMemory;
@@ -161,11 +93,15 @@ export class AddressSpace implements GuestMemory {
   readonly strict: boolean;
   /** The cap on committed memory (see AddressSpaceOptions.memoryLimit). */
   readonly memoryLimit: number;
+  /** fault_around_bytes in pages (1: fault-around off). */
+  readonly faultAroundPages: number;
   epoch = 0;
-  /** Sorted by start, non-overlapping. */
-  private readonly vmas: Vma[] = [];
-  private readonly pages = new Map<number, Pte>();
-  private lastVma: Vma | undefined;
+  /** Tells address spaces apart in the frames' record of who maps them (Frame.spaceCount). */
+  readonly id = nextSpaceId++;
+  /** RLIMIT_STACK: how far a VM_GROWSDOWN mapping may grow (its size, end - start), as acct_stack_growth checks. */
+  stackRlimit = STACK_RLIMIT;
+  private readonly vmas = new VmaList();
+  private readonly pages = new PageTable();
 
   constructor(options: AddressSpaceOptions) {
     this.physical = options.physical;
@@ -173,6 +109,7 @@ export class AddressSpace implements GuestMemory {
     this.mmapBase = options.mmapBase ?? processLayout(options.layoutSeed).mmapBase;
     this.strict = options.protections === 'strict';
     this.memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+    this.faultAroundPages = faultAroundPages(options.faultAroundBytes ?? hostFaultAroundBytes());
   }
 
   // ---- GuestMemory --------------------------------------------------------------------------------
@@ -183,12 +120,13 @@ export class AddressSpace implements GuestMemory {
 
   /** The frame behind `va`, ready for `access` (paged in, COW broken for a write). Throws PageFault. */
   translate(va: VirtAddr, access: AccessKind): Frame {
-    const vma = this.findVma(va);
+    const vma = this.vmas.find(va) ?? this.expandStack(va);
     if (!vma) throw new PageFault(va, access, 'unmapped');
     if (!this.allows(vma.prot, access)) throw new PageFault(va, access, 'protection');
     const page = pageIndex(va);
     const pte = this.pages.get(page);
     if (pte) {
+      pte.young = true; // the CPU sets the accessed bit when it loads the translation
       if (access !== 'write') return pte.frame;
       if (pte.writable) {
         pte.dirty = true;
@@ -209,7 +147,7 @@ export class AddressSpace implements GuestMemory {
     let done = 0;
     while (done < length) {
       const at = va + done;
-      const vma = this.findVma(at);
+      const vma = this.vmas.find(at);
       if (!vma) return null;
       const page = pageIndex(at);
       const inPage = at - page * PAGE_SIZE;
@@ -225,7 +163,7 @@ export class AddressSpace implements GuestMemory {
   poke(va: VirtAddr, bytes: Uint8Array): boolean {
     // Check every page first, so a poke is all or nothing.
     for (let at = pageAlignDown(va); at < va + bytes.length; at += PAGE_SIZE) {
-      const vma = this.findVma(at);
+      const vma = this.vmas.find(at);
       if (!vma) return false;
       if (vma.shared && !(vma.prot & PROT_WRITE) && !vma.backing) return false; // as FOLL_FORCE: not on a shared read-only mapping
       if (this.beyondEof(vma, pageIndex(at))) return false;
@@ -233,7 +171,7 @@ export class AddressSpace implements GuestMemory {
     let done = 0;
     while (done < bytes.length) {
       const at = va + done;
-      const vma = this.findVma(at)!;
+      const vma = this.vmas.find(at)!;
       const page = pageIndex(at);
       const inPage = at - page * PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - inPage, bytes.length - done);
@@ -268,7 +206,7 @@ export class AddressSpace implements GuestMemory {
   write(va: VirtAddr, bytes: Uint8Array): void {
     // Check protections over the whole range before writing anything.
     for (let at = pageAlignDown(va); at < va + bytes.length; at += PAGE_SIZE) {
-      const vma = this.findVma(Math.max(at, va));
+      const vma = this.vmas.find(Math.max(at, va)) ?? this.expandStack(Math.max(at, va));
       if (!vma) throw new PageFault(Math.max(at, va), 'write', 'unmapped');
       if (!(vma.prot & PROT_WRITE)) throw new PageFault(Math.max(at, va), 'write', 'protection');
     }
@@ -336,9 +274,14 @@ export class AddressSpace implements GuestMemory {
       if (!Number.isSafeInteger(addr) || addr % PAGE_SIZE !== 0) throw new MmError('EINVAL', `MAP_FIXED address ${o.addr} is not page-aligned`);
       if (addr + length > TASK_SIZE) throw new MmError('ENOMEM', `MAP_FIXED 0x${addr.toString(16)}+0x${length.toString(16)} is past TASK_SIZE`);
       if (addr < MMAP_MIN_ADDR) throw new MmError('EPERM', `MAP_FIXED 0x${addr.toString(16)} is below mmap_min_addr`);
-      if (o.noReplace && this.overlaps(addr, addr + length)) throw new MmError('EEXIST', `MAP_FIXED_NOREPLACE 0x${addr.toString(16)}: range in use`);
+      if (o.noReplace && this.vmas.overlaps(addr, addr + length)) throw new MmError('EEXIST', `MAP_FIXED_NOREPLACE 0x${addr.toString(16)}: range in use`);
     } else {
-      addr = this.unmappedArea(length, o.addr);
+      addr = unmappedArea(this.vmas, this.mmapBase, {
+        length,
+        hint: o.addr,
+        file: file && !file.inode.anonymous ? { offset, thpAligned: file.identity.thpAligned ?? false } : undefined,
+        sharedAnonymous: file?.inode.anonymous ?? false,
+      });
     }
     const account = !shared && !o.noReserve && (o.prot & PROT_WRITE) !== 0;
     if (account) {
@@ -362,7 +305,7 @@ export class AddressSpace implements GuestMemory {
       name: o.name ?? null,
       anonVma: null,
     };
-    this.insertMerging(vma);
+    this.vmas.insertMerging(vma);
     this.epoch++;
     return addr;
   }
@@ -388,19 +331,19 @@ export class AddressSpace implements GuestMemory {
     const end = addr + len;
     if (end > TASK_SIZE) throw new MmError('ENOMEM', `mprotect range ends past TASK_SIZE`);
     this.epoch++;
-    let i = this.firstEndingAfter(addr);
-    if (i >= this.vmas.length || this.vmas[i].start > addr) throw new MmError('ENOMEM', `mprotect 0x${addr.toString(16)}: not mapped`);
+    let i = this.vmas.firstEndingAfter(addr);
+    if (i >= this.vmas.length || this.vmas.at(i)!.start > addr) throw new MmError('ENOMEM', `mprotect 0x${addr.toString(16)}: not mapped`);
     let nstart = addr;
     for (;;) {
-      const vma = this.vmas[i];
+      const vma = this.vmas.at(i);
       if (!vma || vma.start > nstart) throw new MmError('ENOMEM', `mprotect 0x${nstart.toString(16)}: not mapped`);
       if (prot & PROT_WRITE && !vma.mayWrite) throw new MmError('EACCES', `mprotect PROT_WRITE on a shared read-only mapping at 0x${vma.start.toString(16)}`);
       // mprotect_fixup charges a private mapping made writable for the first time (VMAs before it stay changed).
       if (prot & PROT_WRITE && !vma.account && !(vma.prot & PROT_WRITE) && !vma.shared && vma.prot !== prot) {
         this.charge(Math.min(vma.end, end) - nstart, `mprotect PROT_WRITE of 0x${(Math.min(vma.end, end) - nstart).toString(16)} bytes`);
       }
-      i = this.mprotectFixup(i, nstart, Math.min(vma.end, end), prot);
-      nstart = this.vmas[i].end; // a merge may have taken in the next VMA (vma_iter_end)
+      i = this.vmas.mprotectFixup(i, nstart, Math.min(vma.end, end), prot);
+      nstart = this.vmas.at(i)!.end; // a merge may have taken in the next VMA (vma_iter_end)
       if (nstart >= end) return;
       i++;
     }
@@ -414,8 +357,8 @@ export class AddressSpace implements GuestMemory {
   /** Committed bytes in [start, end). */
   private committedIn(start: VirtAddr, end: VirtAddr): number {
     let n = 0;
-    for (let i = this.firstEndingAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
-      const v = this.vmas[i];
+    for (let i = this.vmas.firstEndingAfter(start); i < this.vmas.length && this.vmas.at(i)!.start < end; i++) {
+      const v = this.vmas.at(i)!;
       if (v.account) n += Math.min(v.end, end) - Math.max(v.start, start);
     }
     return n;
@@ -430,9 +373,61 @@ export class AddressSpace implements GuestMemory {
     }
   }
 
+  /** fork's copy of this address space (dup_mmap, in fork.ts): private pages shared copy-on-write, shared pages shared. */
+  fork(): AddressSpace {
+    const child = new AddressSpace({
+      physical: this.physical, pageCache: this.pageCache, mmapBase: this.mmapBase, protections: this.strict ? 'strict' : 'x86-linux',
+      memoryLimit: this.memoryLimit, faultAroundBytes: this.faultAroundPages * PAGE_SIZE,
+    });
+    child.stackRlimit = this.stackRlimit;
+    dupMmap(this.physical, { vmas: this.vmas, pages: this.pages }, { vmas: child.vmas, pages: child.pages, id: child.id });
+    this.epoch++; // the parent's writable entries became copy-on-write: CPUs must translate again
+    return child;
+  }
+
+  /**
+   * The process stack as exec leaves it (setup_arg_pages): a VM_GROWSDOWN anonymous VMA named [stack] of
+   * `initialSize` bytes ending at `top` (the kernel's is what exec wrote there, rounded to pages, plus
+   * STACK_EXPAND, 128 KiB), growing on faults below it up to `rlimit` bytes (RLIMIT_STACK) while the stack guard
+   * gap above the next lower mapping stays free. Returns the VMA's start.
+   */
+  mapStack(top: VirtAddr, initialSize: number, rlimit: number = STACK_RLIMIT): VirtAddr {
+    if (top % PAGE_SIZE !== 0) throw new MmError('EINVAL', `stack top 0x${top.toString(16)} is not page-aligned`);
+    const length = pageAlignUp(initialSize);
+    this.stackRlimit = rlimit;
+    return this.mmap({ addr: top - length, length, prot: PROT_READ | PROT_WRITE, fixed: true, growsDown: true, name: '[stack]' });
+  }
+
+  /**
+   * expand_stack on a fault at `va` below a VM_GROWSDOWN VMA (the first VMA above `va`): the VMA grows down to
+   * va's page unless that passes RLIMIT_STACK, mmap_min_addr or the guard gap above an accessible lower
+   * mapping. Returns the grown VMA, or undefined (the fault is then SIGSEGV, SEGV_MAPERR).
+   */
+  private expandStack(va: VirtAddr): Vma | undefined {
+    const i = this.vmas.firstEndingAfter(va);
+    const vma = this.vmas.at(i);
+    if (!vma || !vma.growsDown || va < 0) return undefined;
+    const address = pageAlignDown(va);
+    if (address < MMAP_MIN_ADDR) return undefined;
+    const prev = this.vmas.at(i - 1);
+    if (prev && !prev.growsDown && prev.prot !== 0 && address - prev.end < STACK_GUARD_GAP) return undefined;
+    if (vma.end - address > this.stackRlimit) return undefined;
+    if (vma.account) {
+      try {
+        this.charge(vma.start - address, `stack growth of 0x${(vma.start - address).toString(16)} bytes`);
+      } catch (err) {
+        if (err instanceof MmError) return undefined;
+        throw err;
+      }
+    }
+    this.vmas.extendDown(vma, address);
+    this.epoch++;
+    return vma;
+  }
+
   /** Unmaps everything and releases every frame (the address space's exit). */
   destroy(): void {
-    if (this.vmas.length) this.unmapRange(this.vmas[0].start, this.vmas[this.vmas.length - 1].end);
+    if (this.vmas.length) this.unmapRange(this.vmas.at(0)!.start, this.vmas.at(this.vmas.length - 1)!.end);
     this.epoch++;
   }
 
@@ -440,22 +435,22 @@ export class AddressSpace implements GuestMemory {
 
   /** The VMAs, lowest first (read-only views of the live records). */
   mappings(): readonly Readonly<Vma>[] {
-    return this.vmas;
+    return this.vmas.all();
   }
 
   /** The VMA containing `va`, if any. */
   vmaAt(va: VirtAddr): Readonly<Vma> | undefined {
-    return this.findVma(va);
+    return this.vmas.find(va);
   }
 
   /** /proc/PID/maps, one line per VMA, each ending in a newline, exactly as the kernel prints them. */
   maps(): string {
-    return this.vmas.map((v) => mapsLine(v) + '\n').join('');
+    return this.vmas.all().map((v) => mapsLine(v) + '\n').join('');
   }
 
   /** smaps figures per VMA. */
   smaps(): SmapsEntry[] {
-    return this.vmas.map((vma) => ({ vma, header: mapsLine(vma), figures: this.smapsFigures(vma) }));
+    return this.vmas.all().map((vma) => ({ vma, header: mapsLine(vma), figures: this.smapsFigures(vma) }));
   }
 
   /** /proc/PID/smaps as the kernel prints it. */
@@ -465,18 +460,36 @@ export class AddressSpace implements GuestMemory {
       .join('');
   }
 
+  /** /proc/PID/smaps_rollup as the kernel prints it. */
+  smapsRollupText(): string {
+    return smapsRollupText(this.vmas.all(), this.pages);
+  }
+
+  /**
+   * /proc/PID/pagemap entries for `count` pages from virtual page number `firstPage` (a read at file offset
+   * firstPage * 8), as pagemapEntry gives them; `showPfn` as for a reader with CAP_SYS_ADMIN.
+   */
+  pagemap(firstPage: number, count: number, showPfn = false): BigUint64Array {
+    const out = new BigUint64Array(count);
+    for (let i = 0; i < count; i++) {
+      const page = firstPage + i;
+      out[i] = page * PAGE_SIZE < TASK_SIZE ? pagemapEntry(this.frameAt(page * PAGE_SIZE), showPfn) : 0n;
+    }
+    return out;
+  }
+
   /** The frame behind `va` if the page is present, else null (no access, no paging in). */
   frameAt(va: VirtAddr): PageInfo | null {
     const page = pageIndex(va);
     const pte = this.pages.get(page);
     if (!pte) return null;
-    return { va: page * PAGE_SIZE, frame: pte.frame.number, kind: pte.frame.kind, mapCount: pte.frame.mapCount, writable: pte.writable, dirty: pte.dirty };
+    return { va: page * PAGE_SIZE, frame: pte.frame.number, kind: pte.frame.kind, mapCount: pte.frame.mapCount, spaceCount: pte.frame.spaceCount, writable: pte.writable, dirty: pte.dirty };
   }
 
   /** The present pages in [start, end), lowest first. */
   presentPages(start: VirtAddr, end: VirtAddr): PageInfo[] {
     const out: PageInfo[] = [];
-    this.forEachPresent(pageIndex(start), Math.ceil(end / PAGE_SIZE), (page) => {
+    this.pages.forEachPresent(pageIndex(start), Math.ceil(end / PAGE_SIZE), (page) => {
       out.push(this.frameAt(page * PAGE_SIZE)!);
     });
     return out.sort((a, b) => a.va - b.va);
@@ -484,69 +497,10 @@ export class AddressSpace implements GuestMemory {
 
   /** smaps_account over the present pages of a VMA (the zero page is not a "normal page": not counted). */
   smapsFigures(vma: Readonly<Vma>): SmapsFigures {
-    const fig: SmapsFigures = { size: vma.end - vma.start, rss: 0, pss: 0, pssDirty: 0, sharedClean: 0, sharedDirty: 0, privateClean: 0, privateDirty: 0, referenced: 0, anonymous: 0 };
-    let pss = 0; // bytes << PSS_SHIFT, as the kernel accumulates it (exact in a double up to 2^53)
-    let pssDirty = 0;
-    this.forEachPresent(pageIndex(vma.start), Math.ceil(vma.end / PAGE_SIZE), (_page, pte) => {
-      const frame = pte.frame;
-      if (frame.kind === 'zero') return;
-      fig.rss += PAGE_SIZE;
-      fig.referenced += PAGE_SIZE;
-      if (frame.kind === 'anon') fig.anonymous += PAGE_SIZE;
-      const dirty = pte.dirty || frame.dirty;
-      const shared = frame.mapCount >= 2;
-      const share = shared ? Math.floor((PAGE_SIZE << PSS_SHIFT) / frame.mapCount) : PAGE_SIZE << PSS_SHIFT;
-      pss += share;
-      if (dirty) {
-        pssDirty += share;
-        if (shared) fig.sharedDirty += PAGE_SIZE;
-        else fig.privateDirty += PAGE_SIZE;
-      } else if (shared) fig.sharedClean += PAGE_SIZE;
-      else fig.privateClean += PAGE_SIZE;
-    });
-    fig.pss = Math.floor(pss / 2 ** PSS_SHIFT);
-    fig.pssDirty = Math.floor(pssDirty / 2 ** PSS_SHIFT);
-    return fig;
+    return smapsFigures(vma, this.pages);
   }
 
   // ---- internals: lookup ----------------------------------------------------------------------------
-
-  private findVma(va: VirtAddr): Vma | undefined {
-    const last = this.lastVma;
-    if (last && va >= last.start && va < last.end) return last;
-    const vmas = this.vmas;
-    let lo = 0;
-    let hi = vmas.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = vmas[mid];
-      if (va < v.start) hi = mid - 1;
-      else if (va >= v.end) lo = mid + 1;
-      else {
-        this.lastVma = v;
-        return v;
-      }
-    }
-    return undefined;
-  }
-
-  /** Index of the first VMA with end > va (vmas.length if none). */
-  private firstEndingAfter(va: VirtAddr): number {
-    const vmas = this.vmas;
-    let lo = 0;
-    let hi = vmas.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (vmas[mid].end <= va) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private overlaps(start: VirtAddr, end: VirtAddr): boolean {
-    const i = this.firstEndingAfter(start);
-    return i < this.vmas.length && this.vmas[i].start < end;
-  }
 
   private allows(prot: Prot, access: AccessKind): boolean {
     if (access === 'write') return (prot & PROT_WRITE) !== 0;
@@ -554,16 +508,15 @@ export class AddressSpace implements GuestMemory {
     return this.strict ? (prot & PROT_READ) !== 0 : prot !== 0;
   }
 
-  /** Calls `fn` for each present page index in [first, last). */
-  private forEachPresent(first: number, last: number, fn: (page: number, pte: Pte) => void): void {
-    if (last - first <= this.pages.size) {
-      for (let p = first; p < last; p++) {
-        const pte = this.pages.get(p);
-        if (pte) fn(p, pte);
-      }
-    } else {
-      for (const [p, pte] of this.pages) if (p >= first && p < last) fn(p, pte);
-    }
+  /** Removes [start, end) from the address space: VMAs split at the ends, pages released. */
+  private unmapRange(start: VirtAddr, end: VirtAddr): void {
+    if (!this.vmas.removeRange(start, end)) return;
+    const gone: number[] = [];
+    this.pages.forEachPresent(pageIndex(start), Math.ceil(end / PAGE_SIZE), (page, pte) => {
+      this.physical.release(pte.frame, this.id);
+      gone.push(page);
+    });
+    for (const p of gone) this.pages.delete(p);
   }
 
   // ---- internals: faults ------------------------------------------------------------------------------
@@ -587,8 +540,16 @@ export class AddressSpace implements GuestMemory {
     return this.physical.zeroFrame;
   }
 
-  /** Demand paging: the first access to a page of `vma`. */
+  /**
+   * Demand paging: the first access to a page of `vma`. A read (or fetch) fault in a file mapping first maps
+   * what fault-around finds in the page cache (do_read_fault calls do_fault_around before ->fault).
+   */
   private fault(va: VirtAddr, page: number, vma: Vma, access: AccessKind): Pte {
+    if (access !== 'write' && vma.file && this.faultAroundPages > 1) {
+      this.faultAround(page, vma);
+      const mapped = this.pages.get(page);
+      if (mapped) return mapped;
+    }
     const source = this.sourceFrame(va, page, vma, access);
     let pte: Pte;
     if (vma.shared || vma.backing) {
@@ -598,14 +559,32 @@ export class AddressSpace implements GuestMemory {
     } else if (access === 'write') {
       // Private write fault: a fresh anonymous page (zero-filled, or a copy of the file page).
       const frame = source.kind === 'zero' ? this.physical.allocate('anon') : this.physical.copyOf(source);
-      this.prepareAnonVma(vma);
+      this.vmas.prepareAnonVma(vma);
       pte = new Pte(frame, true, true);
     } else {
       pte = new Pte(source, false, false);
     }
-    this.physical.retain(pte.frame);
+    this.physical.retain(pte.frame, this.id);
     this.pages.set(page, pte);
     return pte;
+  }
+
+  /**
+   * do_fault_around + filemap_map_pages: maps, read-only as a read fault would, each page of the window that
+   * has no PTE, is inside the file and is in the page cache.
+   */
+  private faultAround(page: number, vma: Vma): void {
+    const file = vma.file!;
+    const [first, end] = faultAroundWindow(page, vma.start / PAGE_SIZE, vma.end / PAGE_SIZE, this.faultAroundPages);
+    for (let p = first; p < end; p++) {
+      if (this.pages.get(p)) continue;
+      const index = this.fileIndex(vma, p);
+      if (!this.pageCache.isCached(file.inode, index)) continue;
+      const frame = this.pageCache.frame(file.inode, index);
+      const pte = vma.shared ? new Pte(frame, (vma.prot & PROT_WRITE) !== 0, false) : new Pte(frame, false, false);
+      this.physical.retain(frame, this.id);
+      this.pages.set(p, pte);
+    }
   }
 
   /** A write to a present page that is not writable in the page table (the VMA allows writing). */
@@ -617,9 +596,9 @@ export class AddressSpace implements GuestMemory {
       pte.writable = true; // the only mapping of an anonymous page: reuse it (do_wp_page's reuse)
     } else {
       pte.frame = this.physical.copyOf(old);
-      this.physical.retain(pte.frame);
-      this.physical.release(old);
-      this.prepareAnonVma(vma);
+      this.physical.retain(pte.frame, this.id);
+      this.physical.release(old, this.id);
+      this.vmas.prepareAnonVma(vma);
       pte.writable = true;
       this.epoch++;
     }
@@ -640,18 +619,18 @@ export class AddressSpace implements GuestMemory {
     if (!pte) {
       const source = this.sourceFrame(va, page, vma, 'write');
       const frame = source.kind === 'zero' ? this.physical.allocate('anon') : this.physical.copyOf(source);
-      this.prepareAnonVma(vma);
+      this.vmas.prepareAnonVma(vma);
       pte = new Pte(frame, (vma.prot & PROT_WRITE) !== 0, true);
-      this.physical.retain(frame);
+      this.physical.retain(frame, this.id);
       this.pages.set(page, pte);
       return frame;
     }
     if (!(pte.frame.kind === 'anon' && pte.frame.mapCount === 1)) {
       const old = pte.frame;
       pte.frame = this.physical.copyOf(old);
-      this.physical.retain(pte.frame);
-      this.physical.release(old);
-      this.prepareAnonVma(vma);
+      this.physical.retain(pte.frame, this.id);
+      this.physical.release(old, this.id);
+      this.vmas.prepareAnonVma(vma);
       pte.writable = (vma.prot & PROT_WRITE) !== 0;
       this.epoch++;
     }
@@ -673,269 +652,4 @@ export class AddressSpace implements GuestMemory {
     }
     return this.physical.zeroFrame.bytes;
   }
-
-  /**
-   * anon_vma_prepare: a VMA getting its first anonymous page reuses a neighbour's anon_vma when the two
-   * could have been one VMA (find_mergeable_anon_vma: next first, then prev), else gets a new one.
-   */
-  private prepareAnonVma(vma: Vma): void {
-    if (vma.anonVma !== null) return;
-    const i = this.vmas.indexOf(vma);
-    const next = this.vmas[i + 1];
-    if (next && next.anonVma !== null && anonVmaCompatible(vma, next)) {
-      vma.anonVma = next.anonVma;
-      return;
-    }
-    const prev = this.vmas[i - 1];
-    if (prev && prev.anonVma !== null && anonVmaCompatible(prev, vma)) {
-      vma.anonVma = prev.anonVma;
-      return;
-    }
-    vma.anonVma = nextAnonVma++;
-  }
-
-  // ---- internals: VMA tree surgery ------------------------------------------------------------------
-
-  /**
-   * Top-down search for a free range of `length` below mmap_base (unmapped_area_topdown), keeping the
-   * stack guard gap below a VM_GROWSDOWN mapping; a free hinted range is used as is.
-   */
-  private unmappedArea(length: number, hint?: VirtAddr): VirtAddr {
-    if (hint !== undefined && hint !== 0) {
-      const h = Math.max(pageAlignDown(hint), MMAP_MIN_ADDR);
-      if (h + length <= TASK_SIZE && this.gapFree(h, h + length)) return h;
-    }
-    const found = this.searchTopDown(length, MMAP_MIN_ADDR, this.mmapBase) ?? this.searchTopDown(length, MMAP_MIN_ADDR, TASK_SIZE);
-    if (found === undefined) throw new MmError('ENOMEM', `no free range of 0x${length.toString(16)} bytes`);
-    return found;
-  }
-
-  private gapFree(start: VirtAddr, end: VirtAddr): boolean {
-    const i = this.firstEndingAfter(start);
-    const next = this.vmas[i];
-    if (next && vmStartGap(next) < end) return false;
-    return true;
-  }
-
-  private searchTopDown(length: number, low: VirtAddr, high: VirtAddr): VirtAddr | undefined {
-    const vmas = this.vmas;
-    for (let j = vmas.length - 1; j >= -1; j--) {
-      const above = vmas[j + 1];
-      const gapTop = Math.min(above ? vmStartGap(above) : TASK_SIZE, high);
-      const gapBottom = Math.max(j >= 0 ? vmas[j].end : 0, low);
-      if (j >= 0 && vmas[j].end >= high) continue;
-      if (gapTop - gapBottom >= length) return gapTop - length;
-    }
-    return undefined;
-  }
-
-  /** Removes [start, end) from the address space: VMAs split at the ends, pages released. */
-  private unmapRange(start: VirtAddr, end: VirtAddr): void {
-    let i = this.firstEndingAfter(start);
-    if (i >= this.vmas.length || this.vmas[i].start >= end) return;
-    if (this.vmas[i].start < start) {
-      this.split(i, start);
-      i++;
-    }
-    let j = i;
-    while (j < this.vmas.length && this.vmas[j].start < end) {
-      if (this.vmas[j].end > end) this.split(j, end);
-      j++;
-    }
-    this.vmas.splice(i, j - i);
-    this.lastVma = undefined;
-    const first = pageIndex(start);
-    const last = Math.ceil(end / PAGE_SIZE);
-    const gone: number[] = [];
-    this.forEachPresent(first, last, (page, pte) => {
-      this.physical.release(pte.frame);
-      gone.push(page);
-    });
-    for (const p of gone) this.pages.delete(p);
-  }
-
-  /** Splits vmas[i] at `at` (strictly inside it) into two VMAs. */
-  private split(i: number, at: VirtAddr): void {
-    const v = this.vmas[i];
-    const upper: Vma = { ...v, start: at, pgoff: v.pgoff + (at - v.start) / PAGE_SIZE };
-    v.end = at;
-    this.vmas.splice(i + 1, 0, upper);
-    this.lastVma = undefined;
-  }
-
-  /** Inserts a new VMA (its range is free), merging with its neighbours as vma_merge_new_range does. */
-  private insertMerging(vma: Vma): void {
-    const i = this.firstEndingAfter(vma.start);
-    const prev = i > 0 && this.vmas[i - 1].end === vma.start ? this.vmas[i - 1] : undefined;
-    const next = i < this.vmas.length && this.vmas[i].start === vma.end ? this.vmas[i] : undefined;
-    const left = prev !== undefined && canMerge(prev, vma);
-    let right = next !== undefined && canMerge(vma, next);
-    if (left && right && !anonVmasMergeable(prev!.anonVma, next!.anonVma)) right = false;
-    this.lastVma = undefined;
-    if (left && right) {
-      prev!.end = next!.end;
-      prev!.anonVma ??= next!.anonVma;
-      this.vmas.splice(i, 1);
-    } else if (left) {
-      prev!.end = vma.end;
-    } else if (right) {
-      next!.start = vma.start;
-      next!.pgoff = vma.pgoff;
-    } else {
-      this.vmas.splice(i, 0, vma);
-    }
-  }
-
-  /**
-   * mprotect_fixup for [start, end) inside vmas[i]: VM_ACCOUNT bookkeeping, then merge with prev/next
-   * (vma_merge_existing_range) or split. Returns the index of the VMA now ending at `end`.
-   */
-  private mprotectFixup(i: number, start: VirtAddr, end: VirtAddr, prot: Prot): number {
-    const middle = this.vmas[i];
-    if (middle.prot === prot) return i;
-    let account = middle.account;
-    if (prot & PROT_WRITE) {
-      if (!middle.account && !(middle.prot & PROT_WRITE) && !middle.shared) account = true;
-    } else if (middle.account && vmaKind(middle) === 'anonymous' && middle.anonVma === null) {
-      account = false;
-    }
-    const candidate: Vma = { ...middle, start, end, prot, account, pgoff: middle.pgoff + (start - middle.start) / PAGE_SIZE };
-    const leftSide = start === middle.start;
-    const rightSide = end === middle.end;
-    const prev = i > 0 && this.vmas[i - 1].end === start ? this.vmas[i - 1] : undefined;
-    const next = i + 1 < this.vmas.length && this.vmas[i + 1].start === end ? this.vmas[i + 1] : undefined;
-    const left = leftSide && prev !== undefined && canMerge(prev, candidate);
-    let right = rightSide && next !== undefined && canMerge(candidate, next);
-    if (left && right && !anonVmasMergeable(prev!.anonVma, next!.anonVma)) right = false;
-    this.lastVma = undefined;
-    if (left && right) {
-      prev!.end = next!.end;
-      prev!.anonVma ??= middle.anonVma ?? next!.anonVma;
-      this.vmas.splice(i, 2);
-      return i - 1;
-    }
-    if (left) {
-      prev!.end = end;
-      prev!.anonVma ??= middle.anonVma;
-      if (rightSide) {
-        this.vmas.splice(i, 1);
-      } else {
-        middle.pgoff += (end - middle.start) / PAGE_SIZE;
-        middle.start = end;
-      }
-      return i - 1;
-    }
-    if (right) {
-      next!.start = start;
-      next!.pgoff = candidate.pgoff;
-      next!.anonVma ??= middle.anonVma;
-      if (leftSide) {
-        this.vmas.splice(i, 1);
-        return i;
-      }
-      middle.end = start;
-      return i + 1;
-    }
-    if (start > middle.start) {
-      this.split(i, start);
-      i++;
-    }
-    if (end < this.vmas[i].end) this.split(i, end);
-    const target = this.vmas[i];
-    target.prot = prot;
-    target.account = account;
-    return i;
-  }
 }
-
-function vmStartGap(vma: Vma): VirtAddr {
-  return vma.growsDown ? Math.max(vma.start - STACK_GUARD_GAP, 0) : vma.start;
-}
-
-function anonVmasMergeable(a: number | null, b: number | null): boolean {
-  return a === null || b === null || a === b;
-}
-
-/** is_mergeable_vma + pgoff contiguity + anon_vma compatibility, for `a` directly below `b`. */
-function canMerge(a: Vma, b: Vma): boolean {
-  return anonVmaCompatible(a, b) && a.prot === b.prot && a.name === b.name && anonVmasMergeable(a.anonVma, b.anonVma);
-}
-
-/** anon_vma_compatible: `a` directly below `b`, same flags apart from the access bits, same file, contiguous. */
-function anonVmaCompatible(a: Vma, b: Vma): boolean {
-  return (
-    a.end === b.start &&
-    a.shared === b.shared &&
-    a.mayWrite === b.mayWrite &&
-    a.account === b.account &&
-    a.growsDown === b.growsDown &&
-    a.file === b.file &&
-    a.backing === b.backing &&
-    b.pgoff === a.pgoff + (a.end - a.start) / PAGE_SIZE
-  );
-}
-
-/** One /proc/PID/maps line (no newline), as show_map_vma prints it: the path starts at column 73. */
-export function mapsLine(vma: Readonly<Vma>): string {
-  const p = vma.prot;
-  const kind = vmaKind(vma);
-  const file = vma.file;
-  const offset = file ? vma.pgoff * PAGE_SIZE : 0;
-  const dev = file ? file.identity.dev : { major: 0, minor: 0 };
-  const inode = file ? file.identity.inode : 0;
-  const prefix =
-    `${hex(vma.start, 8)}-${hex(vma.end, 8)} ` +
-    `${p & PROT_READ ? 'r' : '-'}${p & PROT_WRITE ? 'w' : '-'}${p & PROT_EXEC ? 'x' : '-'}${vma.shared ? 's' : 'p'} ` +
-    `${hex(offset, 8)} ${hex(dev.major, 2)}:${hex(dev.minor, 2)} ${inode} `;
-  const name = file ? file.identity.path.replace(/\n/g, '\\012') : kind === 'anonymous' ? vma.name : null;
-  if (name === null) return prefix;
-  return prefix.padEnd(72, ' ') + ' ' + name;
-}
-
-/** VmFlags mnemonics in the kernel's order. */
-function vmFlags(vma: Readonly<Vma>): string {
-  const f: string[] = [];
-  if (vma.prot & PROT_READ) f.push('rd');
-  if (vma.prot & PROT_WRITE) f.push('wr');
-  if (vma.prot & PROT_EXEC) f.push('ex');
-  if (vma.shared && vma.mayWrite) f.push('sh');
-  f.push('mr');
-  if (vma.mayWrite) f.push('mw');
-  f.push('me');
-  if (vma.shared) f.push('ms');
-  if (vma.growsDown) f.push('gd');
-  if (vma.account) f.push('ac');
-  return f.map((x) => x + ' ').join('');
-}
-
-function smapsBody(vma: Readonly<Vma>, fig: SmapsFigures): string {
-  const kb = (label: string, bytes: number) => `${(label + ':').padEnd(16, ' ')}${String(Math.floor(bytes / 1024)).padStart(8, ' ')} kB\n`;
-  return (
-    kb('Size', fig.size) +
-    kb('KernelPageSize', PAGE_SIZE) +
-    kb('MMUPageSize', PAGE_SIZE) +
-    kb('Rss', fig.rss) +
-    kb('Pss', fig.pss) +
-    kb('Pss_Dirty', fig.pssDirty) +
-    kb('Shared_Clean', fig.sharedClean) +
-    kb('Shared_Dirty', fig.sharedDirty) +
-    kb('Private_Clean', fig.privateClean) +
-    kb('Private_Dirty', fig.privateDirty) +
-    kb('Referenced', fig.referenced) +
-    kb('Anonymous', fig.anonymous) +
-    kb('KSM', 0) +
-    kb('LazyFree', 0) +
-    kb('AnonHugePages', 0) +
-    kb('ShmemPmdMapped', 0) +
-    kb('FilePmdMapped', 0) +
-    kb('Shared_Hugetlb', 0) +
-    kb('Private_Hugetlb', 0) +
-    kb('Swap', 0) +
-    kb('SwapPss', 0) +
-    kb('Locked', 0) +
-    `${'THPeligible:'.padEnd(16, ' ')}${'0'.padStart(8, ' ')}\n` +
-    `${'ProtectionKey:'.padEnd(16, ' ')}${'0'.padStart(8, ' ')}\n` +
-    `VmFlags: ${vmFlags(vma)}\n`
-  );
-}
-

@@ -7,6 +7,10 @@ export const TASK_SIZE = 0x7ffffffff000;
 export const MMAP_MIN_ADDR = 0x1000;
 /** stack_guard_gap: mmap keeps this much free below a VM_GROWSDOWN mapping (256 pages). */
 export const STACK_GUARD_GAP = 256 * PAGE_SIZE;
+/** STACK_EXPAND (fs/exec.c setup_arg_pages): exec makes the stack VMA this much larger than what it wrote there. */
+export const STACK_EXPAND = 128 * 1024;
+/** The [stack] of a process whose exec data (arguments, environment, auxv) fits one page: 132 KiB, as the kernel shows. */
+export const INITIAL_STACK_SIZE = STACK_EXPAND + PAGE_SIZE;
 /** RLIMIT_STACK's usual soft limit: 8 MiB. */
 export const STACK_RLIMIT = 8 * 1024 * 1024;
 

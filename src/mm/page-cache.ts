@@ -1,7 +1,7 @@
 // The page cache: (file identity, page index) -> frame, loaded once from the file's bytes and shared by
 // every address space that maps that file page. Also the kernel's notion of an open file (`OpenFile`,
 // struct file), whose identity decides whether two adjacent file mappings may merge.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
 import { PAGE_SIZE } from './types.ts';
 import type { Frame, PhysicalMemory } from './physical.ts';
 
@@ -20,7 +20,15 @@ export interface FileIdentity {
   size: number;
   /** Modification time in ns: a file rewritten in place gets a new cache entry. */
   mtimeNs: bigint;
+  /**
+   * The file system's mmap placement aligns large mappings to 2 MiB (f_op->get_unmapped_area is
+   * thp_get_unmapped_area: ext2/3/4, xfs). Absent: false.
+   */
+  thpAligned?: boolean;
 }
+
+/** statfs f_type of the file systems whose files get THP-aligned placement (ext2/3/4, xfs). */
+const THP_ALIGNED_FS = new Set([0xef53, 0x58465342]);
 
 /** Splits a glibc-encoded st_dev (as node's stat returns it) into major and minor. */
 export function decodeDev(dev: bigint): DeviceNumber {
@@ -34,7 +42,8 @@ export function fileIdentityOf(path: string): FileIdentity {
   const canonical = realpathSync(path);
   const st = statSync(canonical, { bigint: true });
   if (!st.isFile()) throw new Error(`${path}: not a regular file`);
-  return { path: canonical, dev: decodeDev(st.dev), inode: Number(st.ino), size: Number(st.size), mtimeNs: st.mtimeNs };
+  const thpAligned = THP_ALIGNED_FS.has(Number(statfsSync(canonical).type));
+  return { path: canonical, dev: decodeDev(st.dev), inode: Number(st.ino), size: Number(st.size), mtimeNs: st.mtimeNs, thpAligned };
 }
 
 function identityKey(id: FileIdentity): string {
@@ -99,12 +108,44 @@ export class OpenFile {
 
 let nextShmemInode = 1;
 
+/**
+ * Which pages of a host file the page cache holds, what fault-around may map:
+ * - `resident` (default): every page, as for the system's libraries on a live machine (read before by other
+ *   processes), and as the checks against the kernel run (files read once before the native run);
+ * - `read-around`: a cold cache; a fault on a page not held reads the read-around window do_sync_mmap_readahead
+ *   reads for an mmap fault ([index - ra/2, index + ra/2), ra = read_ahead_kb / 4 pages, 32 by default), and
+ *   only pages read so are held. (The kernel's mmap_miss back-off and async readahead marks are not modelled.)
+ * Shared anonymous memory (shmem) holds only the pages touched, in either mode.
+ */
+export type PageCacheResidency = 'resident' | 'read-around';
+
+export interface PageCacheOptions {
+  residency?: PageCacheResidency;
+  /** The read-around window in pages (read_ahead_kb / 4; 32 for the usual 128 KiB). */
+  readAroundPages?: number;
+}
+
 export class PageCache {
   private readonly files = new Map<string, CachedFile>();
   /** Pages read from files into frames, over all files. */
   pagesRead = 0;
+  readonly residency: PageCacheResidency;
+  readonly readAroundPages: number;
 
-  constructor(readonly physical: PhysicalMemory) {}
+  constructor(
+    readonly physical: PhysicalMemory,
+    options: PageCacheOptions = {},
+  ) {
+    this.residency = options.residency ?? 'resident';
+    this.readAroundPages = options.readAroundPages ?? 32;
+  }
+
+  /** Is page `index` of `file` in the page cache (so fault-around may map it without reading the file)? */
+  isCached(file: CachedFile, index: number): boolean {
+    if (index < 0 || index >= file.pageCount) return false;
+    if (file.anonymous || this.residency === 'read-around') return file.pages.has(index);
+    return true;
+  }
 
   /** Opens the file at `path` (like open(2)): the cached inode if this file version is known, else a new one. */
   open(path: string, options: { writable?: boolean } = {}): OpenFile {
@@ -133,16 +174,25 @@ export class PageCache {
 
   /** The frame holding page `index` of `file`, read from the file on first use. The caller checks EOF. */
   frame(file: CachedFile, index: number): Frame {
-    let frame = file.pages.get(index);
-    if (!frame) {
-      frame = this.physical.allocate('file');
-      file.readPage(index, frame.bytes);
-      if (!file.anonymous) {
-        file.pagesRead++;
-        this.pagesRead++;
-      }
-      file.pages.set(index, frame);
+    const frame = file.pages.get(index);
+    if (frame) return frame;
+    if (this.residency === 'read-around' && !file.anonymous) {
+      const ra = this.readAroundPages;
+      const first = Math.max(0, index - Math.floor(ra / 2));
+      for (let i = first; i < Math.min(first + ra, file.pageCount); i++) if (!file.pages.has(i)) this.readIn(file, i);
     }
+    return file.pages.get(index) ?? this.readIn(file, index);
+  }
+
+  /** A new page-cache frame holding page `index` of `file`. */
+  private readIn(file: CachedFile, index: number): Frame {
+    const frame = this.physical.allocate('file');
+    file.readPage(index, frame.bytes);
+    if (!file.anonymous) {
+      file.pagesRead++;
+      this.pagesRead++;
+    }
+    file.pages.set(index, frame);
     return frame;
   }
 
@@ -155,10 +205,13 @@ export class PageCache {
     return page;
   }
 
-  /** Drops the pages of `file` that no address space maps (like echo 1 > drop_caches for one file). */
+  /**
+   * Drops the clean pages of `file` that no address space maps (like POSIX_FADV_DONTNEED over the file: a
+   * dirty page is written back first, not dropped).
+   */
   evictUnmapped(file: CachedFile): void {
     for (const [index, frame] of file.pages) {
-      if (frame.mapCount === 0) {
+      if (frame.mapCount === 0 && !frame.dirty) {
         file.pages.delete(index);
         this.physical.free(frame);
       }

@@ -2,10 +2,9 @@
 // A frame's bytes are a view: usually a buffer of its own, but possibly a window into a caller's
 // Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes. With a FramePool
 // (an engine that maps frames itself, e.g. unicorn in WebAssembly), frames are pages of the pool's heap.
-import { PAGE_SIZE } from './types.ts';
+import { type FrameNumber, PAGE_SIZE } from './types.ts';
 
-/** Physical frame number: 1, 2, ...; 0 means "no frame". */
-export type FrameNumber = number;
+export type { FrameNumber };
 
 /**
  * What a frame holds, as the kernel would classify the page:
@@ -22,8 +21,10 @@ export interface Frame {
   /** A DataView over `bytes` (multi-byte little-endian accesses without allocating). */
   readonly view: DataView;
   readonly kind: FrameKind;
-  /** How many address-space pages (page-table entries, across all address spaces) map this frame. */
+  /** How many address-space pages (page-table entries, across all address spaces) map this frame: the kernel's mapcount (smaps, pagemap). */
   mapCount: number;
+  /** How many address spaces (processes) map this frame: what `shared` means in traces and page tables. */
+  readonly spaceCount: number;
   /** The page itself is dirty (written through a shared mapping); private pages track dirtiness per PTE. */
   dirty: boolean;
   /** Where the bytes live in a FramePool's heap (pooled frames only). */
@@ -43,6 +44,11 @@ export interface FramePool {
 class PooledFrame implements Frame {
   mapCount = 0;
   dirty = false;
+  /** Address space → how many of its page-table entries map this frame (as register's frames keep it). */
+  readonly mappedBy = new Map<number, number>();
+  get spaceCount(): number {
+    return this.mappedBy.size;
+  }
   private buffer: ArrayBufferLike | undefined;
   private cachedBytes: Uint8Array | undefined;
   private cachedView: DataView | undefined;
@@ -135,18 +141,24 @@ export class PhysicalMemory {
     return this.live.size;
   }
 
-  /** A page-table entry now maps `frame`. */
-  retain(frame: Frame): void {
+  /** A page-table entry (of address space `space`, when given) now maps `frame`. */
+  retain(frame: Frame, space = 0): void {
     frame.mapCount++;
+    const by = (frame as FrameRecord).mappedBy;
+    by.set(space, (by.get(space) ?? 0) + 1);
   }
 
   /**
    * A page-table entry no longer maps `frame`. Anonymous and backing frames mapped nowhere are freed;
    * page-cache frames stay (the page cache owns them) and the zero frame always stays.
    */
-  release(frame: Frame): void {
+  release(frame: Frame, space = 0): void {
     frame.mapCount--;
     if (frame.mapCount < 0) throw new Error(`frame ${frame.number} released more often than mapped`);
+    const by = (frame as FrameRecord).mappedBy;
+    const n = (by.get(space) ?? 0) - 1;
+    if (n > 0) by.set(space, n);
+    else by.delete(space);
     if (frame.mapCount === 0 && (frame.kind === 'anon' || frame.kind === 'backing')) this.free(frame);
   }
 
@@ -168,13 +180,18 @@ export class PhysicalMemory {
   }
 
   private register(kind: FrameKind, bytes: Uint8Array): Frame {
-    const frame: Frame = {
+    const mappedBy = new Map<number, number>();
+    const frame: FrameRecord = {
       number: this.nextNumber++,
       bytes,
       view: new DataView(bytes.buffer, bytes.byteOffset, PAGE_SIZE),
       kind,
       mapCount: 0,
+      get spaceCount() {
+        return mappedBy.size;
+      },
       dirty: false,
+      mappedBy,
     };
     this.live.set(frame.number, frame);
     this.allocated++;
@@ -184,4 +201,9 @@ export class PhysicalMemory {
 
 interface FrameWithRelease extends Frame {
   onFree?: () => void;
+}
+
+/** A frame with the record of which address spaces map it (space id -> page-table entries). */
+interface FrameRecord extends Frame {
+  readonly mappedBy: Map<number, number>;
 }

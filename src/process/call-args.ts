@@ -1,6 +1,7 @@
 // The System V AMD64 calling convention for calls into the guest: which argument goes to which register or
 // stack slot, and how a return value is read back as the caller asked (int, uint, long, ulong, ptr, f64, cstr).
 import type { VirtAddr } from '../mm/types.ts';
+import { parseInteger } from '../util/numbers.ts';
 
 /** An argument after strings and buffers have been placed in guest memory: an integer/pointer or a double. */
 export type PlacedArg = { kind: 'int'; value: bigint } | { kind: 'f64'; value: number };
@@ -65,6 +66,40 @@ export type CallArg =
   | { kind: 'hex'; bytes: Uint8Array }
   | { kind: 'f64'; value: number };
 
+/** A call argument given as text that is not one of parseCallArg's forms. */
+export class CallArgError extends Error {
+  override name = 'CallArgError';
+}
+
+/**
+ * One call argument as users type it (SPEC.md's `run` ARG, the REPL's `call`): an integer (decimal, negative or
+ * 0x hex), `str:TEXT`, `hex:BYTES` or `f64:NUMBER`. Throws CallArgError for anything else.
+ */
+export function parseCallArg(text: string): CallArg {
+  if (text.startsWith('str:')) return { kind: 'str', text: text.slice(4) };
+  if (text.startsWith('hex:')) {
+    const digits = text.slice(4).replace(/[\s_:]/g, '');
+    if (digits.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(digits)) throw new CallArgError(`bad hex: argument '${text}' (want pairs of hex digits)`);
+    const bytes = new Uint8Array(digits.length / 2);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+    return { kind: 'hex', bytes };
+  }
+  if (text.startsWith('f64:')) {
+    const body = text.slice(4).trim();
+    // Number('') is 0 and Number('0x10') is 16: accept only decimal/exponent forms and the IEEE specials.
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(body) && !/^[-+]?(inf|infinity|nan)$/i.test(body)) {
+      throw new CallArgError(`bad f64: argument '${text}'`);
+    }
+    const special = body.replace(/^[-+]/, '').toLowerCase();
+    const value = special.startsWith('inf') ? (body.startsWith('-') ? -Infinity : Infinity) : special === 'nan' ? NaN : Number(body);
+    return { kind: 'f64', value };
+  }
+  const value = parseInteger(text);
+  if (value === undefined) throw new CallArgError(`bad argument '${text}': want an integer, str:TEXT, hex:BYTES or f64:NUMBER`);
+  if (value < -(1n << 63n) || value >= 1n << 64n) throw new CallArgError(`argument '${text}' does not fit in 64 bits`);
+  return { kind: 'int', value };
+}
+
 export const RETURN_TYPES = ['int', 'uint', 'long', 'ulong', 'ptr', 'f64', 'cstr', 'void'] as const;
 export type ReturnKind = (typeof RETURN_TYPES)[number];
 
@@ -106,7 +141,8 @@ export function resultText(r: CallResult): string {
     case 'int': case 'uint': case 'long': case 'ulong': return r.value.toString();
     case 'ptr': return '0x' + r.value.toString(16);
     case 'f64': return Object.is(r.value, -0) ? '-0' : String(r.value);
-    case 'cstr': return r.value ?? '(null)';
+    // C's NULL as C programmers write it; a pointer that is not NULL but cannot be read says so.
+    case 'cstr': return r.value ?? (Number(r.address) === 0 ? 'NULL' : `(unreadable string at 0x${r.address.toString(16)})`);
     case 'void': return '';
   }
 }

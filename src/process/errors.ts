@@ -51,9 +51,14 @@ export class CallLimitError extends CallError {
   }
 }
 
-/** The guest made a system call picemu does not provide. */
+/** The guest made a system call picemu does not provide (no longer thrown: such calls get -ENOSYS, as the kernel answers). */
 export class UnsupportedSyscallError extends CallError {
   override name = 'UnsupportedSyscallError';
+}
+
+/** The call ended the process (exit, exit_group) instead of returning. */
+export class ProcessExitError extends CallError {
+  override name = 'ProcessExitError';
 }
 
 /**

@@ -18,7 +18,7 @@ export function printableEvent(e: StepEvent): StepEvent {
 export function resultInspect(r: CallResult): string {
   switch (r.type) {
     case 'void': return 'void';
-    case 'cstr': return r.value === null ? '(null)' : JSON.stringify(r.value);
+    case 'cstr': return r.value === null ? 'NULL' : JSON.stringify(r.value);
     case 'ptr': return `0x${r.value.toString(16)}`;
     default: return `${r.value} (${r.type})`;
   }

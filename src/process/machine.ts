@@ -1,6 +1,7 @@
 // A Machine: physical memory and one page cache shared by its processes, so two processes that load one
 // library map its clean pages to the same frames. Spawns processes (pid from 1) and shows the frame table.
 import { inspect } from 'node:util';
+import { cpuProfile, type CpuProfile, type ProfileName } from '../cpu/features.ts';
 import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
@@ -12,6 +13,8 @@ import { ensureDisassembler } from '../trace/disassemble.ts';
 import { loadLibrary, type LoadOptions, type LoadResult } from './load.ts';
 import { pageTable, type PageRow } from './page-table.ts';
 import { Process } from './process.ts';
+import { Kernel } from '../kernel/kernel.ts';
+import { spawnProgram, type SpawnOptions, type Spawned } from '../kernel/spawn.ts';
 import { vmaInfo } from './step-recorder.ts';
 
 export interface MachineOptions {
@@ -22,6 +25,10 @@ export interface MachineOptions {
    * built to WebAssembly in wasm/: frames live in its heap; make the Machine with `Machine.create`, which loads it).
    */
   engine?: EngineName;
+  /** The CPU profile of every process: a name (`x86-64-v2`, `x86-64-v3`, `host`) or a profile. Default x86-64-v3 (features.ts says why). */
+  cpu?: ProfileName | CpuProfile;
+  /** Host directories exec'ed programs may write (everything else they write goes to an in-memory overlay). */
+  rw?: readonly string[];
 }
 
 export class Machine {
@@ -32,6 +39,10 @@ export class Machine {
   readonly engine: EngineName;
   /** Makes each process's engine. */
   readonly engineFactory: EngineFactory;
+  /** The kernel every process's system calls go to (ids, files, the exec'ed programs). */
+  readonly kernel: Kernel;
+  /** What every process's CPU is (cpuid, the instructions that exist). */
+  readonly cpu: CpuProfile;
 
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
@@ -40,6 +51,8 @@ export class Machine {
     this.physical = this.engine === 'unicorn' ? new PhysicalMemory(new UnicornFramePool(unicornModule())) : new PhysicalMemory();
     this.engineFactory = this.engine === 'unicorn' ? unicornEngine : picemuEngine;
     this.pageCache = new PageCache(this.physical);
+    this.cpu = cpuProfile(options.cpu);
+    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, files: { rw: options.rw } });
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded), and its engine (the unicorn module, when chosen). */
@@ -51,8 +64,14 @@ export class Machine {
 
   /** A new process with an empty address space (plus stack, thread area, runtime page). */
   spawn(): Process {
-    const pid = this.processes.length + 1;
+    const pid = this.kernel.allocateId();
     const p = new Process(this, pid, this.layoutSeed(pid));
+    this.processes.push(p);
+    return p;
+  }
+
+  /** Registers a process made elsewhere (Process.fork, whose pid the kernel's clone gave). */
+  adopt(p: Process): Process {
     this.processes.push(p);
     return p;
   }
@@ -66,9 +85,17 @@ export class Machine {
     return loadLibrary(process, path, options);
   }
 
+  /**
+   * Runs a program in a new emulated process, as execve does (the real ld.so and libc run on picemu's CPU):
+   * the started process, or -errno as execve gave it. Drive it with `machine.kernel.run()`.
+   */
+  exec(path: string, options: SpawnOptions): Spawned | number {
+    return spawnProgram(this.kernel, path, options);
+  }
+
   /** Process by pid. */
   process(pid: number): Process | undefined {
-    return this.processes[pid - 1];
+    return this.processes.find((p) => p.pid === pid);
   }
 
   /** Per-process seed: the same machine seed always gives the same layouts, different for each pid. */

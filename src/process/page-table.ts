@@ -11,7 +11,10 @@ export interface PageRow {
   perms: string;
   /** Per process, in pid order: the frame mapped there, or null when the page is not present. */
   frames: (number | null)[];
-  /** At least two processes map it, and all that do map one frame. */
+  /**
+   * When the table is taken: at least two processes map it, and all that do map one frame (so that frame is
+   * mapped by more than one process: what a trace access's `shared` says at the moment of the access).
+   */
   shared: boolean;
 }
 

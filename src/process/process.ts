@@ -2,23 +2,27 @@
 // loaded into it, and System V calls into them, run straight through or stepped with traced events.
 import { inspect } from 'node:util';
 import { GuestFault, type RunOutcome } from '../cpu/index.ts';
-import type { Engine } from './engines/engine.ts';
+import type { Engine, ProcessEngine } from './engines/engine.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
-import { processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
+import { INITIAL_STACK_SIZE, processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
 import { decodeResult, entryStackPointer, layoutArguments, type CallArg, type CallResult, type PlacedArg, type ReturnKind } from './call-args.ts';
-import { scanReturnAddresses, type Frame } from './backtrace.ts';
+import { scanReturnAddresses, type StackFrame } from './backtrace.ts';
 import { CowWatch } from './cow-watch.ts';
-import { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError } from './errors.ts';
+import { CallError, CallFault, CallLimitError, ProcessExitError, UnresolvedSymbolError } from './errors.ts';
+import { syscallName } from '../kernel/syscall-table.ts';
 import type { Machine } from './machine.ts';
+import type { Task } from '../kernel/task.ts';
+import { cloneTask } from '../kernel/lifecycle.ts';
+import { SIGCHLD } from '../kernel/signals/constants.ts';
+import { errnoName, strerror } from '../kernel/errno.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import type { Linker, LoadedModule } from '../loader/index.ts';
 import { locate, recordStep } from './step-recorder.ts';
-import { performSyscall, syscallName } from './syscalls.ts';
 import { printable, resultInspect } from './inspect.ts';
 import { StaticTlsLayout, TCB_POINTER_GUARD, TCB_SELF, TCB_SELF2, TCB_SIZE, TCB_STACK_GUARD, TLS_GET_ADDR_CODE, TLS_GET_ADDR_TABLE, } from './tls.ts';
 
@@ -125,7 +129,7 @@ export class Process {
   readonly space: AddressSpace;
   readonly memory: CowWatch;
   /** What executes this process's instructions (picemu's CPU or unicorn-engine: Machine's `engine` option). */
-  readonly cpu: Engine;
+  readonly cpu: ProcessEngine;
   readonly symbolizer: Symbolizer;
   /** Modules in load order. */
   readonly modules: ProcessModule[] = [];
@@ -139,8 +143,8 @@ export class Process {
   readonly runtimePage: VirtAddr;
   /** Undefined-symbol trap addresses the loader handed out → who needs what. */
   readonly traps = new Map<VirtAddr, { symbol: string; neededBy: string }>();
-  /** The program break (brk): no executable here, so [heap] starts where a PIE's would, fixed. */
-  readonly heap = { start: HEAP_START, brk: HEAP_START };
+  /** The kernel's side of this process: its system calls run against this task (files, brk, ids). */
+  readonly task: Task;
   private readonly random: () => bigint;
   /** The dynamic linker state of this address space (created on first load). */
   linker: Linker | undefined;
@@ -155,17 +159,38 @@ export class Process {
     readonly machine: Machine,
     readonly pid: number,
     layoutSeed: bigint,
+    /** fork: the parent, and the kernel task cloneTask made for the child (see fork()). */
+    forkOf?: { parent: Process; task: Task },
   ) {
+    if (forkOf) {
+      const parent = forkOf.parent;
+      this.task = forkOf.task;
+      this.space = this.task.space;
+      this.memory = new CowWatch(this.space);
+      this.cpu = machine.engineFactory({ memory: this.memory, space: this.space, profile: machine.cpu });
+      copyRegisters(parent.cpu, this.cpu);
+      this.task.cpu = this.cpu;
+      this.symbolizer = new Symbolizer(() => this.modules);
+      this.modules.push(...parent.modules);
+      for (const [va, t] of parent.traps) this.traps.set(va, t);
+      ({ stackTop: this.stackTop, stackBottom: this.stackBottom, runtimePage: this.runtimePage, threadPointer: this.threadPointer } = parent);
+      this.tls = parent.tls;
+      const random = machine.randomWords(pid, 2);
+      this.random = splitmix64(random[1]! ^ random[0]!);
+      return;
+    }
     const layout = processLayout(layoutSeed);
     this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
     this.memory = new CowWatch(this.space);
-    this.cpu = machine.engineFactory({ memory: this.memory, space: this.space });
+    // The machine's engine (picemu's CPU by default) with the machine's CPU profile (default x86-64-v3).
+    this.cpu = machine.engineFactory({ memory: this.memory, space: this.space, profile: machine.cpu });
     this.symbolizer = new Symbolizer(() => this.modules);
 
-    // The stack: 8 MiB (RLIMIT_STACK) ending at the randomized top, as the kernel's stack VMA can grow to.
+    // The stack: 132 KiB at the randomized top, as exec leaves it, growing on faults to 8 MiB (RLIMIT_STACK);
+    // stackBottom is how far it may grow.
     this.stackTop = layout.stackTop;
     this.stackBottom = this.stackTop - STACK_RLIMIT;
-    this.space.mmap({ addr: this.stackBottom, length: STACK_RLIMIT, prot: PROT_READ | PROT_WRITE, fixed: true, anonymous: true, growsDown: true, name: '[stack]' });
+    this.space.mapStack(this.stackTop, INITIAL_STACK_SIZE, STACK_RLIMIT);
 
     // picemu's runtime page: `hlt` as the return address of every call (the run stops before it), and __tls_get_addr.
     this.runtimePage = this.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC, anonymous: true, name: RUNTIME_NAME });
@@ -185,6 +210,27 @@ export class Process {
     this.space.writeU64(this.threadPointer + TCB_POINTER_GUARD, random[1]!);
     this.cpu.fsBase = this.threadPointer;
     this.random = splitmix64(random[1]! ^ random[0]!);
+    // The program break: no executable here, so [heap] starts where a PIE's would, fixed.
+    this.task = machine.kernel.adoptProcess({ pid, space: this.space, cpu: this.cpu, brk: HEAP_START });
+  }
+
+  /** The program break (brk): start of [heap] and the current break. */
+  get heap(): { start: number; brk: number } {
+    return { start: this.task.mm.brk.start, brk: this.task.mm.brk.current };
+  }
+
+  /**
+   * fork(): a new process (the next pid) whose memory is this one's, shared copy-on-write — every private page
+   * read-only in both until one writes it, shared file pages shared — with the same modules at the same
+   * addresses and a copy of the registers. Not during a call. The child's linker scope starts empty: load
+   * further libraries into the parent, before forking.
+   */
+  fork(): Process {
+    if (this.activeCall) throw new CallError('fork: a call is in progress in this process');
+    const task = cloneTask(this.task, { flags: BigInt(SIGCHLD), stack: 0n, tls: 0n, exitSignal: SIGCHLD });
+    if (typeof task === 'number') throw new CallError(`fork: ${errnoName(-task)} (${strerror(-task)})`);
+    task.scheduled = this.task.scheduled;
+    return this.machine.adopt(new Process(this.machine, task.tid, this.machine.layoutSeed(task.tid), { parent: this, task }));
   }
 
   /** Seeded random bytes (getrandom). */
@@ -454,7 +500,7 @@ export class Process {
    * rsp and the call's entry rsp, symbolized. A heuristic scan, not an unwind: see scanReturnAddresses for what it
    * can and cannot know (no .eh_frame is used). Empty when no call is in progress.
    */
-  backtrace(): Frame[] {
+  backtrace(): StackFrame[] {
     const call = this.activeCall;
     if (!call) return [];
     const rip = this.cpu.rip;
@@ -532,26 +578,27 @@ export class Process {
       case 'fault': return (call.finished = { kind: 'error', error: this.faultError(call, outcome.fault), events });
       case 'halt': return (call.finished = { kind: 'error', error: this.faultError(call, haltFault(outcome.address)), events });
       case 'syscall': {
+        // The kernel's table performs it (rax gets the result; rcx and r11 were set by the instruction).
         const nr = Number(this.cpu.r64[0]!);
-        const r = this.cpu.r64;
-        const result = performSyscall(this, nr, [r[7]!, r[6]!, r[2]!, r[10]!, r[8]!, r[9]!]);
-        if (result !== undefined) {
-          // The kernel returns in rax and clobbers rcx (return address) and r11 (rflags).
-          this.cpu.r64[0] = result;
-          this.cpu.r64[1] = BigInt(this.cpu.rip);
-          this.cpu.r64[11] = BigInt(this.cpu.rflags);
-          return undefined;
-        }
+        const after = this.machine.kernel.syscallNow(this.task);
+        if (after.kind === 'continue') return undefined;
         const where = this.locate(outcome.address);
-        return (call.finished = { kind: 'error', error: new UnsupportedSyscallError(`${call.name}: system call ${syscallName(nr)} (${nr}) at ${describeLocation(where, outcome.address)} is not supported`), events });
+        if (after.kind === 'blocked') return (call.finished = { kind: 'error', error: new CallError(`${call.name}: system call ${syscallName(nr)} at ${describeLocation(where, outcome.address)} would block forever (no other task can wake it)`), events });
+        const why = after.kind === 'exited' ? `the process exited with status ${after.code}` : `the process was killed by signal ${after.signal}`;
+        return (call.finished = { kind: 'error', error: new ProcessExitError(`${call.name}: ${why} in ${syscallName(nr)} at ${describeLocation(where, outcome.address)}`), events });
       }
     }
   }
 
   private faultError(call: ActiveCall, fault: GuestFault): CallError {
-    const trap = this.traps.get(fault.rip) ?? (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined);
+    const trap =
+      this.traps.get(fault.rip) ??
+      (fault.address !== undefined && fault.access === 'fetch' ? this.traps.get(fault.address) : undefined) ??
+      // Traps are non-canonical: the CPU raises #GP at the call or jmp that would go there.
+      (fault.branchTarget !== undefined ? this.traps.get(fault.branchTarget) : undefined);
     if (trap) {
-      // The trap was reached by a call: the return address is on top of the stack.
+      // A call that faulted is the caller itself; otherwise (a PLT jmp) the return address is on top of the stack.
+      if (fault.branchTarget !== undefined && fault.instruction.startsWith('call')) return new UnresolvedSymbolError(trap.symbol, trap.neededBy, this.locate(fault.rip));
       const ret = this.space.peek(this.cpu.gprNumber(4), 8);
       const caller = ret ? this.locate(Number(new DataView(ret.buffer).getBigUint64(0, true))) : undefined;
       return new UnresolvedSymbolError(trap.symbol, trap.neededBy, caller);
@@ -617,6 +664,17 @@ function haltFault(address: number): GuestFault {
 }
 
 /** `libcounter.so:really_really_nonreentrant+0x4 (libcounter.so+0x1104)`, or the bare address. */
+/** The user-visible register state fork copies. */
+function copyRegisters(from: Engine, to: Engine): void {
+  to.r64.set(from.r64);
+  to.rip = from.rip;
+  to.rflags = from.rflags;
+  to.xmm64.set(from.xmm64);
+  to.mxcsr = from.mxcsr;
+  to.fsBase = from.fsBase;
+  to.gsBase = from.gsBase;
+}
+
 export function describeLocation(loc: Location, va: VirtAddr): string {
   if (loc.module === undefined) return `0x${va.toString(16)}${loc.vma?.name ? ` (${loc.vma.name})` : ''}`;
   return `${loc.symbol ? `${loc.symbol} ` : ''}(${loc.module}+0x${loc.offset!.toString(16)}${loc.section ? `, ${loc.section}` : ''})`;

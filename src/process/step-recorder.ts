@@ -87,7 +87,8 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
       value,
       ripRelative: a.ripRelative,
       frame: page?.frame ?? 0,
-      shared: (page?.mapCount ?? 0) > 1,
+      // As of this step (a trace records each moment; a stream cannot know later ones): mapped by more than one process.
+      shared: (page?.spaceCount ?? 0) > 1,
       cow: a.kind === 'write' ? cow.breakAt(a.va) : null,
     };
   });

@@ -3,6 +3,7 @@
 import type { CallArg, Frame } from '../index.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
 import type { FaultFacts } from './format-fault.ts';
+import type { LibraryFacts, RegisterFacts } from './format-info.ts';
 import type { PageRowFacts } from './format-pages.ts';
 
 export type Pid = number;
@@ -78,6 +79,14 @@ export interface ReplBackend {
   finish(pid: Pid, slice: RunSlice): RunOutcome;
 
   registers(pid: Pid): RegisterValue[];
+  /** Any register the CPU answers to (eax, al, xmm0, mxcsr…); undefined for an unknown name. */
+  register(pid: Pid, name: string): bigint | undefined;
+  /** gdb's register file for `info registers`: general (eflags, selectors), x87, vector, system. */
+  registerFile(pid: Pid): RegisterFacts[];
+  /** Loaded modules as gdb's `info sharedlibrary` lists them. */
+  sharedLibraries(pid: Pid): LibraryFacts[];
+  /** When the last call of `pid` ended with a fault (and no call started since): the fault and its frames. */
+  faulted(pid: Pid): { fault: FaultFacts; frames: Frame[] } | undefined;
   rip(pid: Pid): number;
   /** Debugger read: never faults or breaks COW; null where unmapped. */
   peek(pid: Pid, va: number, length: number): Uint8Array | null;

@@ -45,15 +45,3 @@ export function formatStep(ev: StepEvent, pal: Palette): string {
   for (const a of ev.accesses) lines.push(`    ${formatAccess(a, pal)}`);
   return lines.join('\n');
 }
-
-/** One line per instruction, for `trace on` during `c`: accesses named by place, symbol or relocation. */
-export function formatStepShort(ev: StepEvent, pal: Palette): string {
-  const accesses = ev.accesses.map((a) => {
-    const where = whereText(a, pal) || pal.address(hex(a.va));
-    const reloc = a.relocation ? ` (${a.relocation})` : '';
-    const state = a.shared ? pal.shared('shared') : pal.private('private');
-    const cow = a.cow ? ` ${pal.write(`COW ${a.cow.from}->${a.cow.to}`)}` : '';
-    return `${a.kind} ${a.size} ${where}${reloc} ${state}${cow}`;
-  });
-  return `${addressText(ev.rip, ev, pal)}  ${asmText(ev, pal)}${accesses.length ? '  ; ' + accesses.join('; ') : ''}`;
-}

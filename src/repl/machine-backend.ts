@@ -1,6 +1,9 @@
 // The REPL's backend over picemu's Machine and Process (src/process): translates each request into the
 // public API and its results into what the formatters print. No emulation logic of its own.
-import { CallFault, Machine, type CallArg, type EngineName, type CallError, type CallStop, type Frame, type Process } from '../index.ts';
+import { realpathSync } from 'node:fs';
+import { CallFault, Machine, scanReturnAddresses, type ProfileName, type ActiveCall, type CallArg, type CallError, type CallStop, type EngineName, type Frame, type Process } from '../index.ts';
+import { GDB_REGISTERS } from '../gdbserver/registers.ts';
+import type { LibraryFacts, RegisterFacts } from './format-info.ts';
 import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, RunSlice, SmapsRow, StepResult } from './backend.ts';
 import type { FaultFacts } from './format-fault.ts';
 import type { PageRowFacts } from './format-pages.ts';
@@ -15,7 +18,9 @@ function faultFacts(f: CallFault['fault']): FaultFacts {
 }
 
 export class MachineBackend implements ReplBackend {
-  private readonly libraries: string[] = [];
+  private readonly loadedPaths: string[] = [];
+  /** The last call started in each process (after it ends: for the faulting frame). */
+  private readonly lastCall = new Map<Pid, ActiveCall>();
 
   constructor(readonly machine: Machine) {}
 
@@ -31,14 +36,14 @@ export class MachineBackend implements ReplBackend {
 
   spawn(): Pid {
     const p = this.machine.spawn();
-    for (const lib of this.libraries) p.load(lib);
+    for (const lib of this.loadedPaths) p.load(lib);
     return p.pid;
   }
 
   load(path: string): string {
     let name = '';
     for (const p of this.machine.processes) name = p.load(path).module.name;
-    this.libraries.push(path);
+    this.loadedPaths.push(path);
     return name;
   }
 
@@ -77,7 +82,7 @@ export class MachineBackend implements ReplBackend {
   }
 
   startCall(pid: Pid, symbol: string, args: CallArg[]): void {
-    this.proc(pid).startCall(symbol, args);
+    this.lastCall.set(pid, this.proc(pid).startCall(symbol, args));
   }
 
   inCall(pid: Pid): boolean {
@@ -132,6 +137,61 @@ export class MachineBackend implements ReplBackend {
     return REGISTERS.map((name) => ({ name, value: cpu.reg(name) }));
   }
 
+  register(pid: Pid, name: string): bigint | undefined {
+    const cpu = this.proc(pid).cpu;
+    if (name === 'eflags') name = 'rflags';
+    try {
+      return cpu.reg(name);
+    } catch {
+      const gdb = GDB_REGISTERS.find((r) => r.name === name);
+      return gdb ? gdb.read(cpu) : undefined;
+    }
+  }
+
+  registerFile(pid: Pid): RegisterFacts[] {
+    const cpu = this.proc(pid).cpu;
+    return GDB_REGISTERS.filter((r) => r.name !== 'orig_rax').map((r) => ({
+      name: r.name,
+      value: BigInt.asUintN(r.bits, r.read(cpu)),
+      bits: r.bits,
+      group: r.feature === 'segments' ? 'system' : r.feature === 'core' ? (r.group === 'float' || r.bits === 80 ? 'float' : 'general') : 'vector',
+    }));
+  }
+
+  sharedLibraries(pid: Pid): LibraryFacts[] {
+    return this.proc(pid).modules.map((m) => {
+      const text = m.elf.sections.find((s) => s.name === '.text');
+      let path = m.path;
+      try { path = realpathSync(m.path); } catch { /* keep it as given */ }
+      return {
+        path,
+        ...(text ? { from: m.base + text.addr, to: m.base + text.addr + text.size } : {}),
+        symbols: m.elf.symtab !== undefined && m.elf.symtab.length > 0,
+      };
+    });
+  }
+
+  faulted(pid: Pid): { fault: FaultFacts; frames: Frame[] } | undefined {
+    const p = this.proc(pid);
+    const call = this.lastCall.get(pid);
+    const end = call?.finished;
+    if (p.activeCall || !call || end?.kind !== 'error' || !(end.error instanceof CallFault)) return undefined;
+    const rip = p.cpu.rip;
+    const found = scanReturnAddresses({
+      rsp: p.cpu.gprNumber(4),
+      limit: call.entryRsp,
+      peek: (va, n) => p.space.peek(va, n),
+      isModuleCode: (va) => {
+        const loc = p.locate(va);
+        return loc.module !== undefined && (loc.vma?.perms.includes('x') ?? false);
+      },
+    });
+    return {
+      fault: faultFacts(end.error.fault),
+      frames: [{ pc: rip, location: p.locate(rip) }, ...found.map((f) => ({ pc: f.pc, slot: f.slot, location: p.locate(f.pc) }))],
+    };
+  }
+
   rip(pid: Pid): number {
     return this.proc(pid).cpu.rip;
   }
@@ -164,8 +224,8 @@ function errorOutcome(error: CallError): RunOutcome {
 }
 
 /** A machine with `procs` processes, each with `libraries` loaded (in order), behind the REPL's interface. */
-export async function createMachineBackend(libraries: readonly string[], procs: number, engine?: EngineName): Promise<MachineBackend> {
-  const machine = await Machine.create({ engine });
+export async function createMachineBackend(libraries: readonly string[], procs: number, cpu?: ProfileName, engine?: EngineName): Promise<MachineBackend> {
+  const machine = await Machine.create({ cpu, engine });
   const backend = new MachineBackend(machine);
   for (let k = 0; k < procs; k++) machine.spawn();
   for (const lib of libraries) backend.load(lib);

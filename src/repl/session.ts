@@ -1,20 +1,23 @@
 // The REPL's state (current process, breakpoints, trace flag, last changed registers) and one handler per
 // command: each parses its words, calls the backend (picemu's public API) and prints through a formatter.
-import { parseCallArg } from '../cli/run-args.ts';
+import { parseCallArg } from '../process/call-args.ts';
 import { disassembleSync } from '../trace/disassemble.ts';
 import type { StepEvent } from '../trace/events.ts';
 import { hex, parseInteger } from '../util/numbers.ts';
 import type { Pid, ReplBackend, RunOutcome, RunSlice } from './backend.ts';
-import { helpText, resolveCommand } from './commands.ts';
+import { helpText, resolveCommand, type CommandInfo } from './commands.ts';
+import { evaluate, ExpressionError, formatValue, type EvalEnv } from './expression.ts';
+import { examineLabel, formatExamine, parseExamineFormat, unitSize, type ExamineFormat } from './format-examine.ts';
+import { formatBreakpoints, formatProcMappings, formatRegisterTable, formatSharedLibraries, type RegisterFacts } from './format-info.ts';
 import { formatDisassembly } from './format-disas.ts';
-import { formatFault, type FaultFacts } from './format-fault.ts';
+import { codeName, formatFault, signalName, type FaultFacts } from './format-fault.ts';
 import { addressText } from './format-location.ts';
 import { formatHexDump } from './format-memory.ts';
 import { formatPages } from './format-pages.ts';
 import { formatBacktrace, formatProcesses } from './format-ps.ts';
 import { formatRegisters } from './format-regs.ts';
 import { formatSmaps } from './format-smaps.ts';
-import { formatStep, formatStepShort } from './format-step.ts';
+import { formatStep } from './format-step.ts';
 import type { Palette } from './palette.ts';
 
 /** A user mistake or a request that cannot be met: printed as one line, the session goes on. */
@@ -26,6 +29,18 @@ interface Breakpoint {
   id: number;
   /** As typed: a symbol (resolved in each process, whose bases differ) or an address. */
   spec: string;
+  /** tbreak: deleted when hit. */
+  temporary: boolean;
+  /** Stop only when this expression is non-zero (condition, `b X if EXPR`). */
+  condition?: string;
+  hits: number;
+}
+
+interface Display {
+  id: number;
+  expression: string;
+  /** print format letter, or `i`/`s` (shown with x), with a count for x. */
+  format?: string;
 }
 
 const X_DEFAULT_BYTES = 64;
@@ -33,7 +48,8 @@ const X_MAX_BYTES = 1 << 16;
 const DISAS_DEFAULT = 10;
 const MAX_INSN = 15;
 
-type Handler = (args: string[]) => void | 'quit' | Promise<void>;
+/** A handler gets the words after the command and the `/FMT` typed right after it (`x/4gx`, `p/x`). */
+type Handler = (args: string[], format?: string) => void | 'quit' | Promise<void>;
 
 /** Instructions per slice of a `c`/`finish` (between slices the REPL looks for Ctrl-C), and in all. */
 const FAST_SLICE = 2_000_000;
@@ -49,25 +65,45 @@ export class ReplSession {
   private changed = new Set<string>();
   private readonly handlers: Record<string, Handler>;
   private interrupted = false;
+  private readonly displays: Display[] = [];
+  private nextDisplay = 1;
+  /** print's value history number ($1, $2…). */
+  private printed = 0;
+  /** What an empty line runs again (gdb's repeat): the last stepping/continuing command, or x from where it ended. */
+  private repeat: string | undefined;
+  private lastExamine: ExamineFormat = { count: 1, format: 'x', unit: 'w' };
+  private nextExamine: number | undefined;
 
   constructor(
     private readonly backend: ReplBackend,
     private readonly pal: Palette,
     private readonly print: (text: string) => void,
+    /** `c`/`finish` stop after this many instructions (default RUN_LIMIT) or milliseconds (default none): --budget, --timeout. */
+    private readonly limits: { budget?: number; deadlineMs?: number } = {},
   ) {
     const pids = backend.pids();
     if (pids.length === 0) throw new Error('the REPL needs at least one process');
     this.current = pids[0]!;
     this.handlers = {
-      p: (a) => this.switchProcess(a),
+      p: (a, f) => (f === undefined && a.length === 1 && parseInteger(a[0]!) !== undefined ? this.switchProcess(a) : this.printExpression(a, f)),
+      print: (a, f) => this.printExpression(a, f),
+      display: (a, f) => this.addDisplay(a, f),
+      undisplay: (a) => this.undisplay(a),
       call: (a) => this.startCall(a),
       si: (a) => this.stepInstructions(a),
+      s: (a) => this.stepInstructions(a),
+      ni: (a) => this.stepOver(a, 'ni'),
+      n: (a) => this.stepOver(a, 'n'),
       c: (a) => this.continueRun(a),
       finish: (a) => this.finish(a),
-      b: (a) => this.addBreakpoint(a),
+      until: (a) => this.until(a),
+      b: (a) => (a.length === 0 ? this.print(this.breakpointTable()) : this.addBreakpoint(a, false)),
+      tbreak: (a) => this.addBreakpoint(a, true),
+      condition: (a) => this.setCondition(a),
       d: (a) => this.deleteBreakpoint(a),
       regs: (a) => this.showRegisters(a),
-      x: (a) => this.examine(a),
+      info: (a) => this.info(a),
+      x: (a, f) => this.examine(a, f),
       disas: (a) => this.disassemble(a),
       maps: (a) => { this.noArgs(a, 'maps'); this.print(this.backend.maps(this.current).trimEnd()); },
       smaps: (a) => { this.noArgs(a, 'smaps'); this.print(formatSmaps(this.backend.smaps(this.current), this.pal)); },
@@ -75,6 +111,7 @@ export class ReplSession {
       load: (a) => this.load(a),
       spawn: (a) => this.spawn(a),
       ps: (a) => { this.noArgs(a, 'ps'); this.print(formatProcesses(this.backend.pids().map((p) => this.backend.describe(p)), this.current, (p, va) => this.backend.locate(p, va), this.pal)); },
+      process: (a) => this.switchProcess(a, 'process'),
       bt: (a) => this.backtrace(a),
       trace: (a) => this.setTrace(a),
       help: (a) => { this.print(helpText(a[0])); },
@@ -91,23 +128,39 @@ export class ReplSession {
     return `(p${this.current}) `;
   }
 
-  /** Runs one line; false when the session should end. Errors print one line and never escape. */
+  /** Runs one line; false when the session should end. Errors print one line and never escape. An empty line repeats the last stepping, continuing or x command, as gdb does. */
   async handle(line: string): Promise<boolean> {
+    if (line.trim() === '') {
+      if (this.repeat === undefined) return true;
+      line = this.repeat;
+    }
     const words = line.trim().split(/\s+/).filter((w) => w !== '');
     if (words.length === 0 || words[0]!.startsWith('#')) return true;
-    const r = resolveCommand(words[0]!);
+    // `x/4gx ADDR`, `p/x EXPR`: the format is glued to the command word.
+    const slash = words[0]!.indexOf('/');
+    const word = slash > 0 ? words[0]!.slice(0, slash) : words[0]!;
+    const format = slash > 0 ? words[0]!.slice(slash + 1) : undefined;
+    const r = resolveCommand(word);
     if (!r.ok) {
       this.error(r.message);
       return true;
     }
     const handler = this.handlers[r.command.name];
     if (!handler) throw new Error(`command '${r.command.name}' has no handler`);
+    this.repeat = this.repeatLine(r.command, line);
     try {
-      return (await handler(words.slice(1))) !== 'quit';
+      return (await handler(words.slice(1), format)) !== 'quit';
     } catch (err) {
       this.error(err instanceof Error ? err.message : String(err));
       return true;
     }
+  }
+
+  private repeatLine(command: CommandInfo, line: string): string | undefined {
+    if (!command.repeats) return undefined;
+    // x goes on from where it stopped, with the same format (set by examine()).
+    if (command.name === 'x') return undefined;
+    return line;
   }
 
   private error(message: string): void {
@@ -125,26 +178,26 @@ export class ReplSession {
     return Number(v);
   }
 
-  /** An address as typed: a number, a symbol, `$register`, or any of those `+offset`. */
+  /** An address as typed: a number, a symbol (`+offset`), or an expression (`$rsp+8`, `*$rsp`, `&i.0`, `$pc`). */
   private address(text: string): number {
-    if (text.startsWith('$')) {
-      const [name, off] = text.slice(1).split('+') as [string, string | undefined];
-      const reg = this.backend.registers(this.current).find((r) => r.name === name);
-      const offset = off === undefined ? 0n : parseInteger(off);
-      if (!reg || offset === undefined) throw new ReplError(`bad address '${text}' (registers: ${this.backend.registers(this.current).map((r) => '$' + r.name).join(' ')})`);
-      return Number(BigInt.asUintN(64, reg.value + offset));
-    }
     const n = parseInteger(text);
     if (n !== undefined) {
       if (n < 0n || n >= 1n << 64n) throw new ReplError(`bad address '${text}'`);
       return Number(n);
     }
-    const m = /^([^+\s]+)(?:\+(.+))?$/.exec(text);
-    const offset = m?.[2] !== undefined ? parseInteger(m[2]) : 0n;
-    if (!m || offset === undefined) throw new ReplError(`bad address '${text}'`);
-    const va = this.backend.resolve(this.current, m[1]!);
-    if (va === undefined) throw new ReplError(`unknown symbol '${m[1]}'`);
-    return va + Number(offset);
+    const m = /^([A-Za-z_.][\w.@:]*)(?:\+(\S+))?$/.exec(text);
+    if (m) {
+      const offset = m[2] !== undefined ? parseInteger(m[2]) : 0n;
+      if (offset === undefined) throw new ReplError(`bad address '${text}'`);
+      const va = this.backend.resolve(this.current, m[1]!);
+      if (va === undefined) throw new ReplError(`unknown symbol '${m[1]}'`);
+      return va + Number(offset);
+    }
+    try {
+      return Number(BigInt.asUintN(64, evaluate(text, this.env()).value));
+    } catch (err) {
+      throw new ReplError(`bad address '${text}': ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private where(va: number): string {
@@ -195,8 +248,8 @@ export class ReplSession {
     this.changed = new Set(ev.registers.filter((r) => r.before !== r.after).map((r) => r.name));
   }
 
-  private switchProcess(args: string[]): void {
-    if (args.length !== 1) throw new ReplError('usage: p N');
+  private switchProcess(args: string[], name = 'p'): void {
+    if (args.length !== 1) throw new ReplError(`usage: ${name} N`);
     const pid = parseInteger(args[0]!);
     const pids = this.backend.pids();
     if (pid === undefined || !pids.includes(Number(pid))) throw new ReplError(`no process '${args[0]}' (processes: ${pids.map((p) => `p${p}`).join(', ')})`);
@@ -217,28 +270,117 @@ export class ReplSession {
     this.showNext();
   }
 
+  /** One instruction with what it did; true when the call is over (returned, faulted). */
+  private stepOne(): boolean {
+    const r = this.backend.step(this.current);
+    if ('fault' in r) {
+      this.showFault(r.fault);
+      return true;
+    }
+    if ('error' in r) {
+      this.error(r.error);
+      return true;
+    }
+    this.print(formatStep(r.event, this.pal));
+    this.noteChanges(r.event);
+    if (r.returned !== undefined) {
+      this.returned(r.returned);
+      return true;
+    }
+    return false;
+  }
+
   private stepInstructions(args: string[]): void {
     if (args.length > 1) throw new ReplError('usage: si [N]');
     const n = this.count(args[0], 1, 'count');
     this.requireCall();
+    for (let k = 0; k < n; k++) if (this.stepOne()) return;
+    this.afterStop();
+  }
+
+  /** The instruction at rip, decoded (for ni and until). */
+  private instructionAt(va: number): { text: string; size: number } {
+    const bytes = this.readUpTo(va, MAX_INSN);
+    const insn = bytes ? disassembleSync(bytes, va, 1)[0] : undefined;
+    if (!insn) throw new ReplError(`cannot decode the instruction at ${hex(va)}`);
+    return insn;
+  }
+
+  /** ni/n: as si, but a call runs until it returns to the next instruction in this frame. */
+  private async stepOver(args: string[], name: string): Promise<void> {
+    if (args.length > 1) throw new ReplError(`usage: ${name} [N]`);
+    const n = this.count(args[0], 1, 'count');
+    this.requireCall();
     for (let k = 0; k < n; k++) {
-      const r = this.backend.step(this.current);
-      if ('fault' in r) {
-        this.showFault(r.fault);
-        return;
+      const rip = this.backend.rip(this.current);
+      const insn = this.instructionAt(rip);
+      if (!/^call\b/.test(insn.text)) {
+        if (this.stepOne()) return;
+        continue;
       }
-      if ('error' in r) {
-        this.error(r.error);
-        return;
-      }
-      this.print(formatStep(r.event, this.pal));
-      this.noteChanges(r.event);
-      if (r.returned !== undefined) {
-        this.returned(r.returned);
-        return;
-      }
+      const outcome = await this.runToFrameAddress(rip + insn.size, this.registerValue('rsp'));
+      if (outcome) return this.report(outcome.outcome, outcome.before);
     }
-    this.showNext();
+    this.afterStop();
+  }
+
+  /**
+   * Runs until rip is `target` with rsp at or above `rsp` (back in this frame: a recursive call reaching the same
+   * address deeper does not count). Returns the outcome when something else stopped the run first.
+   */
+  private async runToFrameAddress(target: number, rsp: bigint): Promise<{ outcome: RunOutcome; before: Map<string, bigint> } | undefined> {
+    const before = new Map(this.backend.registers(this.current).map((r) => [r.name, r.value]));
+    for (;;) {
+      const outcome = await this.runSlices('c', (slice) => this.backend.run(this.current, slice), new Set([target]));
+      if (outcome.kind === 'breakpoint' && outcome.rip === target && !this.userBreakpointAt(outcome.rip)) {
+        if (this.registerValue('rsp') >= rsp) {
+          const after = this.backend.registers(this.current);
+          this.changed = new Set(after.filter((r) => before.get(r.name) !== r.value).map((r) => r.name));
+          return undefined;
+        }
+        // Deeper in a recursion: step off the address and go on.
+        const r = this.backend.step(this.current);
+        if (!('event' in r) || r.returned !== undefined) return { outcome: 'fault' in r ? { kind: 'fault', fault: r.fault } : 'error' in r ? { kind: 'error', message: r.error } : { kind: 'returned', rax: r.returned! }, before };
+        continue;
+      }
+      return { outcome, before };
+    }
+  }
+
+  private until(args: string[]): Promise<void> {
+    if (args.length > 1) throw new ReplError('usage: until [ADDR|SYMBOL]');
+    this.requireCall();
+    if (args.length === 1) {
+      const target = this.address(args[0]!);
+      return this.runWith('until', (slice) => this.backend.run(this.current, slice), new Set([target]));
+    }
+    // A backward jump (the end of a loop) runs until the instruction after it, in this frame; anything else: ni.
+    const rip = this.backend.rip(this.current);
+    const insn = this.instructionAt(rip);
+    const m = /^j[a-z]+ (0x[0-9a-f]+)$/.exec(insn.text);
+    if (!m || Number(m[1]) > rip) return this.stepOver([], 'until');
+    return this.runToFrameAddress(rip + insn.size, this.registerValue('rsp')).then((o) => (o ? this.report(o.outcome, o.before) : this.afterStop()));
+  }
+
+  private registerValue(name: string): bigint {
+    const v = this.backend.register(this.current, name);
+    if (v === undefined) throw new ReplError(`no register ${name}`);
+    return v;
+  }
+
+  /** The user breakpoints at `va` in the current process. */
+  private breakpointsAt(va: number): Breakpoint[] {
+    return this.breakpoints.filter((b) => {
+      try {
+        return this.address(b.spec) === va;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  private userBreakpointAt(va: number): boolean {
+    return this.breakpointsAt(va).length > 0;
   }
 
   private breakpointSet(): Set<number> {
@@ -253,6 +395,17 @@ export class ReplSession {
     return set;
   }
 
+  /** Whether a breakpoint's condition holds here (no condition: always); an error in it stops, as gdb does. */
+  private conditionHolds(b: Breakpoint): boolean {
+    if (!b.condition) return true;
+    try {
+      return evaluate(b.condition, this.env()).value !== 0n;
+    } catch (err) {
+      this.error(`in the condition of breakpoint ${b.id}: ${err instanceof Error ? err.message : String(err)}`);
+      return true;
+    }
+  }
+
   private report(outcome: RunOutcome, before: Map<string, bigint>): void {
     const after = this.backend.inCall(this.current) ? this.backend.registers(this.current) : [];
     this.changed = new Set(after.filter((r) => before.get(r.name) !== r.value).map((r) => r.name));
@@ -261,22 +414,27 @@ export class ReplSession {
         this.returned(outcome.rax);
         return;
       case 'breakpoint': {
-        const ids = this.breakpoints.filter((b) => { try { return this.address(b.spec) === outcome.rip; } catch { return false; } }).map((b) => b.id);
-        this.print(`breakpoint ${ids.join(', ')} at ${this.where(outcome.rip)}`);
-        this.showNext();
+        const hit = this.breakpointsAt(outcome.rip);
+        if (hit.length === 0) {
+          this.print(`stopped at ${this.where(outcome.rip)}`);
+        } else {
+          this.print(`${hit.some((b) => b.temporary) && hit.every((b) => b.temporary) ? 'temporary breakpoint' : 'breakpoint'} ${hit.map((b) => b.id).join(', ')} at ${this.where(outcome.rip)}`);
+          for (const b of hit.filter((x) => x.temporary)) this.breakpoints.splice(this.breakpoints.indexOf(b), 1);
+        }
+        this.afterStop();
         return;
       }
       case 'finished':
         this.print(`finished, back at ${this.where(outcome.rip)}`);
-        this.showNext();
+        this.afterStop();
         return;
       case 'budget':
-        this.print(`stopped at ${this.where(outcome.rip)} after ${RUN_LIMIT} instructions (c goes on)`);
-        this.showNext();
+        this.print(`stopped at ${this.where(outcome.rip)} at the limit (${this.limits.budget ?? RUN_LIMIT} instructions${this.limits.deadlineMs !== undefined ? ` or ${this.limits.deadlineMs / 1000} s` : ''}; c goes on)`);
+        this.afterStop();
         return;
       case 'interrupted':
         this.print(`interrupted at ${this.where(outcome.rip)}`);
-        this.showNext();
+        this.afterStop();
         return;
       case 'fault':
         this.showFault(outcome.fault);
@@ -287,20 +445,44 @@ export class ReplSession {
     }
   }
 
-  private async runWith(args: string[], name: string, go: (slice: RunSlice) => RunOutcome): Promise<void> {
-    this.noArgs(args, name);
-    this.requireCall();
-    const before = new Map(this.backend.registers(this.current).map((r) => [r.name, r.value]));
-    const onStep = this.tracing ? (ev: StepEvent) => this.print(formatStepShort(ev, this.pal)) : undefined;
-    const breakpoints = this.breakpointSet();
+  /** After a stop inside a call: the next instruction, then the displays. */
+  private afterStop(): void {
+    this.showNext();
+    this.showDisplays();
+  }
+
+  /**
+   * Runs slices until something other than the slice budget stops the run (or Ctrl-C, or RUN_LIMIT). A breakpoint
+   * whose condition is false is stepped over and the run goes on; hit counts are kept.
+   */
+  private async runSlices(name: string, go: (slice: RunSlice) => RunOutcome, extra: ReadonlySet<number> = new Set()): Promise<RunOutcome> {
+    const onStep = this.tracing ? (ev: StepEvent) => this.print(formatStep(ev, this.pal)) : undefined;
+    const breakpoints = new Set([...this.breakpointSet(), ...extra]);
     // Stepped runs (tracing, breakpoints, finish) are slower per instruction: smaller slices keep Ctrl-C prompt.
     const budget = onStep || breakpoints.size || name === 'finish' ? STEPPED_SLICE : FAST_SLICE;
     this.interrupted = false;
     let outcome: RunOutcome;
+    const limit = this.limits.budget ?? RUN_LIMIT;
+    const deadline = this.limits.deadlineMs === undefined ? Infinity : Date.now() + this.limits.deadlineMs;
     for (let ran = 0, resumed = false; ; resumed = true) {
-      outcome = go({ breakpoints, onStep, budget, resumed });
-      ran += budget;
-      if (outcome.kind !== 'budget' || ran >= RUN_LIMIT) break;
+      outcome = go({ breakpoints, onStep, budget: Math.min(budget, limit - ran), resumed });
+      ran += Math.min(budget, limit - ran);
+      if (outcome.kind === 'breakpoint' && !extra.has(outcome.rip)) {
+        const hit = this.breakpointsAt(outcome.rip);
+        const stopping = hit.filter((b) => this.conditionHolds(b));
+        for (const b of stopping) b.hits++;
+        if (hit.length > 0 && stopping.length === 0) {
+          // Every breakpoint here has a false condition: step off it and go on.
+          const r = this.backend.step(this.current);
+          if ('fault' in r) return { kind: 'fault', fault: r.fault };
+          if ('error' in r) return { kind: 'error', message: r.error };
+          if (onStep) onStep(r.event);
+          if (r.returned !== undefined) return { kind: 'returned', rax: r.returned };
+          resumed = false;
+          continue;
+        }
+      }
+      if (outcome.kind !== 'budget' || ran >= limit || Date.now() >= deadline) break;
       // Let the terminal deliver keys (Ctrl-C) before the next slice.
       await new Promise((resolve) => setImmediate(resolve));
       if (this.interrupted) {
@@ -308,41 +490,294 @@ export class ReplSession {
         break;
       }
     }
-    this.report(outcome, before);
+    return outcome;
+  }
+
+  private async runWith(name: string, go: (slice: RunSlice) => RunOutcome, extra?: ReadonlySet<number>): Promise<void> {
+    this.requireCall();
+    const before = new Map(this.backend.registers(this.current).map((r) => [r.name, r.value]));
+    this.report(await this.runSlices(name, go, extra), before);
   }
 
   private continueRun(args: string[]): Promise<void> {
-    return this.runWith(args, 'c', (slice) => this.backend.run(this.current, slice));
+    this.noArgs(args, 'c');
+    return this.runWith('c', (slice) => this.backend.run(this.current, slice));
   }
 
   private finish(args: string[]): Promise<void> {
-    return this.runWith(args, 'finish', (slice) => this.backend.finish(this.current, slice));
+    this.noArgs(args, 'finish');
+    return this.runWith('finish', (slice) => this.backend.finish(this.current, slice));
   }
 
-  private addBreakpoint(args: string[]): void {
-    if (args.length !== 1) throw new ReplError('usage: b SYMBOL|ADDR');
-    const va = this.address(args[0]!);
-    const b = { id: this.nextBreakpoint++, spec: args[0]! };
+  private addBreakpoint(args: string[], temporary: boolean): void {
+    const name = temporary ? 'tbreak' : 'b';
+    const ifAt = args.indexOf('if');
+    const spec = ifAt >= 0 ? args.slice(0, ifAt) : args;
+    if (spec.length !== 1) throw new ReplError(`usage: ${name} SYMBOL|ADDR [if EXPR]`);
+    const condition = ifAt >= 0 ? args.slice(ifAt + 1).join(' ') : undefined;
+    if (ifAt >= 0 && !condition) throw new ReplError(`usage: ${name} SYMBOL|ADDR if EXPR`);
+    const va = this.address(spec[0]!);
+    const b: Breakpoint = { id: this.nextBreakpoint++, spec: spec[0]!, temporary, hits: 0, ...(condition ? { condition } : {}) };
     this.breakpoints.push(b);
-    this.print(`breakpoint ${b.id} at ${this.where(va)}`);
+    this.print(`${temporary ? 'temporary breakpoint' : 'breakpoint'} ${b.id} at ${this.where(va)}${condition ? ` if ${condition}` : ''}`);
+  }
+
+  private breakpointById(text: string): Breakpoint {
+    const id = parseInteger(text);
+    const b = this.breakpoints.find((x) => BigInt(x.id) === id);
+    if (!b) throw new ReplError(`no breakpoint '${text}'${this.breakpoints.length ? ` (breakpoints: ${this.breakpoints.map((x) => x.id).join(', ')})` : ''}`);
+    return b;
+  }
+
+  private setCondition(args: string[]): void {
+    if (args.length < 1) throw new ReplError('usage: condition N [EXPR]');
+    const b = this.breakpointById(args[0]!);
+    const expression = args.slice(1).join(' ');
+    if (expression) {
+      b.condition = expression;
+      this.print(`breakpoint ${b.id} stops only if ${expression}`);
+    } else {
+      delete b.condition;
+      this.print(`breakpoint ${b.id} now unconditional`);
+    }
   }
 
   private deleteBreakpoint(args: string[]): void {
-    if (args.length !== 1) throw new ReplError('usage: d N');
-    const id = parseInteger(args[0]!);
-    const k = this.breakpoints.findIndex((b) => BigInt(b.id) === id);
-    if (k < 0) throw new ReplError(`no breakpoint '${args[0]}'${this.breakpoints.length ? ` (breakpoints: ${this.breakpoints.map((b) => b.id).join(', ')})` : ''}`);
-    this.breakpoints.splice(k, 1);
-    this.print(`deleted breakpoint ${args[0]}`);
+    if (args.length === 0) {
+      const n = this.breakpoints.length;
+      this.breakpoints.length = 0;
+      this.print(`deleted ${n} breakpoint${n === 1 ? '' : 's'}`);
+      return;
+    }
+    const doomed = args.map((a) => this.breakpointById(a));
+    for (const b of doomed) this.breakpoints.splice(this.breakpoints.indexOf(b), 1);
+    this.print(`deleted breakpoint${doomed.length === 1 ? '' : 's'} ${args.join(' ')}`);
+  }
+
+  private breakpointTable(): string {
+    return formatBreakpoints(this.breakpoints.map((b) => {
+      let address: number | undefined;
+      try { address = this.address(b.spec); } catch { address = undefined; }
+      const where = address !== undefined ? this.backend.locate(this.current, address) : undefined;
+      const what = where?.symbol ? `<${where.symbol}>${where.module ? ` in ${where.module}` : ''}` : b.spec;
+      return { id: b.id, temporary: b.temporary, enabled: true, address, what, condition: b.condition, hits: b.hits };
+    }));
+  }
+
+  /** When the last call ended with a fault: a line naming it (for regs, info registers, bt). */
+  private faultHeading(): string | undefined {
+    if (this.backend.inCall(this.current)) return undefined;
+    const f = this.backend.faulted(this.current);
+    if (!f) return undefined;
+    return `p${this.current} stopped by ${signalName(f.fault.signal)} (${codeName(f.fault.signal, f.fault.code)}) at ${this.where(f.fault.rip)}: the faulting frame`;
+  }
+
+  private registerFacts(filter: (r: RegisterFacts) => boolean): RegisterFacts[] {
+    return this.backend.registerFile(this.current).filter(filter);
   }
 
   private showRegisters(args: string[]): void {
     this.noArgs(args, 'regs');
-    this.print(formatRegisters(this.backend.registers(this.current), this.changed, this.pal));
+    const heading = this.faultHeading();
+    if (heading) this.print(heading);
+    this.print(formatRegisterTable(this.registerFacts((r) => r.group === 'general' || r.group === 'system'), this.changed, this.pal));
   }
 
-  private examine(args: string[]): void {
-    if (args.length < 1 || args.length > 2) throw new ReplError('usage: x ADDR|SYMBOL [N]');
+  /** `info registers [REG...|general|vector|float|all]`. */
+  private infoRegisters(args: string[], all: boolean): void {
+    const heading = this.faultHeading();
+    let regs: RegisterFacts[];
+    if (all || args[0] === 'all') regs = this.registerFacts(() => true);
+    else if (args.length === 0 || args[0] === 'general') regs = this.registerFacts((r) => r.group === 'general');
+    else if (args[0] === 'vector' || args[0] === 'float' || args[0] === 'system') regs = this.registerFacts((r) => r.group === args[0]);
+    else {
+      const file = this.backend.registerFile(this.current);
+      regs = args.map((a) => {
+        const name = a.replace(/^\$/, '');
+        const known = file.find((r) => r.name === name || (name === 'rflags' && r.name === 'eflags') || (name === 'pc' && r.name === 'rip') || (name === 'sp' && r.name === 'rsp'));
+        if (known) return known;
+        const v = this.backend.register(this.current, name);
+        if (v === undefined) throw new ReplError(`invalid register '${a}'`);
+        return { name, value: v, bits: v > 0xffffffffffffffffn ? 128 : 64, group: 'general' as const };
+      });
+    }
+    if (heading) this.print(heading);
+    this.print(formatRegisterTable(regs, this.changed, this.pal));
+  }
+
+  private info(args: string[]): void {
+    const [what, ...rest] = args;
+    if (what === undefined) throw new ReplError('usage: info registers|all-registers|breakpoints|display|frame|sharedlibrary|inferiors|proc mappings|float|vector');
+    const topics: [string, () => void][] = [
+      ['registers', () => this.infoRegisters(rest, false)],
+      ['all-registers', () => this.infoRegisters(rest, true)],
+      ['breakpoints', () => this.print(this.breakpointTable())],
+      ['display', () => this.print(this.displays.length ? ['Auto-display expressions now in effect:', 'Num Enb Expression', ...this.displays.map((d) => `${d.id}:   y  ${d.format ? `/${d.format} ` : ''}${d.expression}`)].join('\n') : 'There are no auto-display expressions now.')],
+      ['frame', () => this.infoFrame()],
+      ['sharedlibrary', () => this.print(formatSharedLibraries(this.backend.sharedLibraries(this.current)))],
+      ['inferiors', () => this.print(this.inferiorTable())],
+      ['proc', () => {
+        if (rest.length > 0 && !'mappings'.startsWith(rest[0]!)) throw new ReplError('usage: info proc mappings');
+        this.print(formatProcMappings(this.current, this.backend.maps(this.current)));
+      }],
+      ['float', () => this.infoRegisters(['float'], false)],
+      ['vector', () => this.infoRegisters(['vector'], false)],
+    ];
+    const matches = topics.filter(([name]) => name.startsWith(what));
+    const exact = topics.find(([name]) => name === what);
+    // gdb's own abbreviations: `info r`, `info b`, `info f`.
+    const abbreviation = ({ r: 'registers', b: 'breakpoints', f: 'frame', s: 'sharedlibrary' } as Record<string, string>)[what];
+    const chosen = exact ?? (abbreviation ? topics.find(([n]) => n === abbreviation) : undefined) ?? (matches.length === 1 ? matches[0] : undefined);
+    if (!chosen) throw new ReplError(matches.length > 1 ? `ambiguous info '${what}': ${matches.map(([n]) => n).join(', ')}` : `unknown info '${what}' (try: ${topics.map(([n]) => n).join(', ')})`);
+    chosen[1]();
+  }
+
+  private inferiorTable(): string {
+    const lines = ['  Num  Description       Call'];
+    for (const pid of this.backend.pids()) {
+      const d = this.backend.describe(pid);
+      lines.push(`${pid === this.current ? '*' : ' '} ${String(pid).padEnd(4)} ${`process ${pid}`.padEnd(17)} ${d.call ? `${d.call.symbol} at ${this.where(d.call.rip)}` : `idle (${d.calls} call${d.calls === 1 ? '' : 's'} done)`}`);
+    }
+    return lines.join('\n');
+  }
+
+  private infoFrame(): void {
+    const frames = this.backend.inCall(this.current) ? this.backend.backtrace(this.current) : this.backend.faulted(this.current)?.frames;
+    if (!frames || frames.length === 0) throw new ReplError(`no frame: p${this.current} has no call in progress`);
+    const rsp = this.registerValue('rsp');
+    const lines = [`Stack level 0, in p${this.current}:`, ` rip = ${this.where(frames[0]!.pc)}`];
+    if (frames[1]) lines.push(` caller: ${this.where(frames[1].pc)} (return address at ${hex(frames[1].slot ?? 0)})`);
+    else lines.push(' caller: the call itself (its return address is picemu\'s trampoline)');
+    lines.push(` rsp = ${hex(rsp)}`);
+    const heading = this.faultHeading();
+    this.print([...(heading ? [heading] : []), ...lines].join('\n'));
+  }
+
+  // ---- print, display
+
+  private env(): EvalEnv {
+    return {
+      register: (name) => this.backend.register(this.current, name),
+      symbol: (name) => this.backend.resolve(this.current, name),
+      read: (va, size) => this.backend.peek(this.current, va, size),
+    };
+  }
+
+  private symbolize = (va: number): string | undefined => {
+    const loc = this.backend.locate(this.current, va);
+    return loc.symbol;
+  };
+
+  private valueText(expression: string, format: string | undefined): string {
+    return formatValue(evaluate(expression, this.env()), format, this.symbolize);
+  }
+
+  private printExpression(args: string[], format: string | undefined): void {
+    if (args.length === 0) throw new ReplError('usage: print EXPR (or p/FMT EXPR)');
+    if (format !== undefined && !/^[xduotca]$/.test(format)) throw new ReplError(`bad format '/${format}' (x d u o t c a)`);
+    try {
+      const text = this.valueText(args.join(' '), format);
+      this.print(`$${++this.printed} = ${text}`);
+    } catch (err) {
+      if (err instanceof ExpressionError) throw new ReplError(err.message);
+      throw err;
+    }
+  }
+
+  private addDisplay(args: string[], format: string | undefined): void {
+    if (args.length === 0) {
+      this.showDisplays(true);
+      return;
+    }
+    const d: Display = { id: this.nextDisplay++, expression: args.join(' '), ...(format ? { format } : {}) };
+    if (format !== undefined) parseExamineFormat(format, this.lastExamine);
+    this.displays.push(d);
+    this.showDisplay(d);
+  }
+
+  private undisplay(args: string[]): void {
+    if (args.length === 0) {
+      this.displays.length = 0;
+      this.print('deleted all displays');
+      return;
+    }
+    for (const a of args) {
+      const k = this.displays.findIndex((d) => BigInt(d.id) === parseInteger(a));
+      if (k < 0) throw new ReplError(`no display '${a}'`);
+      this.displays.splice(k, 1);
+    }
+  }
+
+  private showDisplay(d: Display): void {
+    try {
+      const f = d.format ? parseExamineFormat(d.format, { count: 1, format: 'x', unit: 'w' }) : undefined;
+      if (f && (f.format === 'i' || f.format === 's' || d.format!.length > 1)) {
+        this.print(`${d.id}: x/${d.format} ${d.expression}\n${this.examineText(Number(BigInt.asUintN(64, evaluate(d.expression, this.env()).value)), f).text}`);
+      } else {
+        this.print(`${d.id}: ${d.format ? `/${d.format} ` : ''}${d.expression} = ${this.valueText(d.expression, d.format)}`);
+      }
+    } catch (err) {
+      this.print(`${d.id}: ${d.expression} = <error: ${err instanceof Error ? err.message : String(err)}>`);
+    }
+  }
+
+  private showDisplays(always = false): void {
+    if (!always && !this.backend.inCall(this.current)) return;
+    for (const d of this.displays) this.showDisplay(d);
+  }
+
+  // ---- memory
+
+  private examine(args: string[], format: string | undefined): void {
+    if (format === undefined) {
+      // picemu's own form: x ADDR [N] bytes as a hex dump.
+      if (args.length < 1 || args.length > 2) throw new ReplError('usage: x ADDR|SYMBOL [N], or x/NFU ADDR');
+      this.hexDump(args);
+      return;
+    }
+    const f = parseExamineFormat(format, this.lastExamine);
+    const va = args.length > 0 ? this.address(args.join(' ')) : this.nextExamine;
+    if (va === undefined) throw new ReplError('usage: x/NFU ADDR');
+    const { text, next } = this.examineText(va, f);
+    this.print(text);
+    this.lastExamine = f;
+    this.nextExamine = next;
+    this.repeat = `x/${f.count}${f.format === 'i' || f.format === 's' ? f.format : f.format + f.unit} ${hex(next)}`;
+  }
+
+  /** x/NFU's text from va and the address after what it showed. */
+  private examineText(va: number, f: ExamineFormat): { text: string; next: number } {
+    if (f.format === 'i') {
+      const bytes = this.readUpTo(va, f.count * MAX_INSN);
+      if (!bytes) throw new ReplError(`cannot access memory at address ${hex(va)}`);
+      const insns = disassembleSync(bytes, va, f.count);
+      const rip = this.backend.inCall(this.current) ? this.backend.rip(this.current) : undefined;
+      const lines = insns.map((i) => `${i.address === rip ? '=> ' : '   '}${examineLabel(i.address, this.symbolize)}\t${i.text}`);
+      const last = insns.at(-1);
+      return { text: lines.join('\n'), next: last ? last.address + last.size : va };
+    }
+    if (f.format === 's') {
+      const lines: string[] = [];
+      let at = va;
+      for (let k = 0; k < f.count; k++) {
+        const bytes = this.readUpTo(at, 4096);
+        if (!bytes) throw new ReplError(`cannot access memory at address ${hex(at)}`);
+        const nul = bytes.indexOf(0);
+        const body = bytes.subarray(0, nul < 0 ? bytes.length : nul);
+        lines.push(`${examineLabel(at, this.symbolize)}\t${JSON.stringify(Buffer.from(body).toString('latin1'))}`);
+        at += body.length + 1;
+      }
+      return { text: lines.join('\n'), next: at };
+    }
+    const size = unitSize(f.unit) * f.count;
+    const bytes = this.backend.peek(this.current, va, size) ?? this.readUpTo(va, size);
+    if (!bytes || bytes.length < unitSize(f.unit)) throw new ReplError(`cannot access memory at address ${hex(va)}`);
+    const shown = formatExamine(va, bytes, f, this.symbolize);
+    const complete = Math.floor(bytes.length / unitSize(f.unit)) * unitSize(f.unit);
+    return { text: shown + (bytes.length < size ? `\ncannot access memory at address ${hex(va + complete)}` : ''), next: va + complete };
+  }
+
+  private hexDump(args: string[]): void {
     const va = this.address(args[0]!);
     const n = this.count(args[1], X_DEFAULT_BYTES, 'byte count', X_MAX_BYTES);
     const bytes = this.backend.peek(this.current, va, n);
@@ -397,6 +832,14 @@ export class ReplSession {
 
   private backtrace(args: string[]): void {
     this.noArgs(args, 'bt');
+    if (!this.backend.inCall(this.current)) {
+      const f = this.backend.faulted(this.current);
+      if (f) {
+        this.print(this.faultHeading()!);
+        this.print(formatBacktrace(f.frames, this.pal));
+        return;
+      }
+    }
     this.requireCall();
     this.print(formatBacktrace(this.backend.backtrace(this.current), this.pal));
   }

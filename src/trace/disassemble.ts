@@ -12,8 +12,8 @@ export interface DisassembledInstruction {
 
 let engines: Promise<{ 64: Capstone; 32: Capstone }> | undefined;
 
-/** Capstone's wasm module loads once per process; call before `disassembleSync`. */
-export function loadDisassembler(): Promise<{ 64: Capstone; 32: Capstone }> {
+/** Capstone's wasm module loads once per process (internal: capstone-wasm's types stay out of picemu's declarations). */
+function loadDisassembler(): Promise<{ 64: Capstone; 32: Capstone }> {
   if (!engines) {
     engines = loadCapstone().then(() => ({
       64: new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_64),

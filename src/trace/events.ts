@@ -1,11 +1,10 @@
 // The typed records a traced step produces: one StepEvent per executed instruction, with its data accesses
 // (SPEC.md's `trace` entries), each annotated with where in which module, section, VMA and frame it landed.
-import type { VirtAddr } from '../mm/types.ts';
+import type { FrameNumber, VirtAddr } from '../mm/types.ts';
 
+export type { FrameNumber };
 /** An offset from a module's load base (mapped address − base = link-time address for ET_DYN). */
 export type ModuleOffset = number;
-/** A physical frame number. */
-export type FrameNumber = number;
 
 /** A write that broke copy-on-write: the page moved from frame `from` to a private copy at frame `to`. */
 export interface CowBreak {
@@ -50,7 +49,10 @@ export interface MemoryAccess extends Location {
   ripRelative: boolean;
   /** Physical frame behind `va` after the access (0 when unknown). */
   frame: FrameNumber;
-  /** Is that frame mapped by more than one process of the machine? */
+  /**
+   * Is that frame mapped by more than one process of the machine, right after this access? (The moment of the
+   * step, as everything in a trace; the pages table answers the same question at the moment it is taken.)
+   */
   shared: boolean;
   /** The COW break this write caused, or null. */
   cow: CowBreak | null;

@@ -1,5 +1,7 @@
-// Turns a mapped address into module+offset, the nearest symbol (`.symtab` when present, else `.dynsym`),
-// the containing section, and, for a relocated slot such as a GOT entry, the relocation that filled it.
+// Turns a mapped address into module+offset, the nearest symbol (the file's `.symtab`, else its debug file's
+// `.symtab`, else `.dynsym`, marked `(nearest export)` when the address lies past that export's end), the
+// containing section, and, for a relocated slot such as a GOT entry, the relocation that filled it.
+import { findDebugSymbols, type DebugSymbols } from '../debuginfo/debug-symbols.ts';
 import type { ElfFile, ElfSymbol, SectionHeader } from '../elf/types.ts';
 import type { VirtAddr } from '../mm/types.ts';
 import type { Location, ModuleOffset } from './events.ts';
@@ -24,18 +26,30 @@ const SHF_ALLOC = 2;
 interface SortedSymbol { value: number; size: number; name: string; global: boolean }
 interface SlotRelocation { type: number; symbol?: string; addend: number }
 
+/** Where a module's symbol names come from. */
+export type SymbolSource = 'symtab' | 'debug-file' | 'dynsym';
+
+/** Appended to a name guessed from the exports alone: the address is past that export's end. */
+export const NEAREST_EXPORT = ' (nearest export)';
+
 /** Per-file lookup tables (built once per ElfFile). */
 export class ModuleSymbols {
+  readonly source: SymbolSource;
+  /** The debug file whose .symtab names this module's code (source 'debug-file'). */
+  readonly debugFile?: string;
   private readonly symbols: SortedSymbol[];
   private readonly sections: SectionHeader[];
   private readonly slots = new Map<ModuleOffset, SlotRelocation>();
   private readonly byName = new Map<string, SortedSymbol>();
 
-  constructor(readonly elf: ElfFile) {
-    const table = elf.symtab && elf.symtab.length > 1 ? elf.symtab : elf.dynamicSymbols;
+  constructor(readonly elf: ElfFile, debug?: DebugSymbols) {
+    const own = elf.symtab && elf.symtab.length > 1 ? elf.symtab : undefined;
+    this.source = own ? 'symtab' : debug ? 'debug-file' : 'dynsym';
+    if (!own && debug) this.debugFile = debug.path;
+    const table = own ?? debug?.symtab ?? elf.dynamicSymbols;
     this.symbols = table
       .filter((s) => s.defined && s.name !== '' && s.shndx < SHN_LORESERVE && isAddressSymbol(s))
-      .map((s) => ({ value: s.value, size: s.size, name: s.name, global: s.binding !== STB_LOCAL }))
+      .map((s) => ({ value: s.value, size: s.size, name: unversioned(s.name), global: s.binding !== STB_LOCAL }))
       .concat(pltSymbols(elf))
       // Ascending by address; at one address, prefer a sized global (e.g. an exported function over a local alias).
       .sort((a, b) => a.value - b.value || Number(b.size > 0) - Number(a.size > 0) || Number(b.global) - Number(a.global));
@@ -76,7 +90,10 @@ export class ModuleSymbols {
     const sectionOfSymbol = this.sectionAt(pick.value);
     if (sectionOfSymbol !== this.sectionAt(offset)) return undefined;
     const delta = offset - pick.value;
-    return delta === 0 ? pick.name : `${pick.name}+0x${delta.toString(16)}`;
+    if (delta === 0) return pick.name;
+    // Without a full symbol table, an address past an export's end belongs to some local function we cannot name.
+    const guess = this.source === 'dynsym' && !pick.name.endsWith('@plt') && offset >= pick.value + pick.size;
+    return `${pick.name}+0x${delta.toString(16)}${guess ? NEAREST_EXPORT : ''}`;
   }
 
   sectionAt(offset: ModuleOffset): string | undefined {
@@ -114,15 +131,25 @@ function pltSymbols(elf: ElfFile): SortedSymbol[] {
   });
 }
 
+/** `getpwnam_r@@GLIBC_2.2.5` (a .symtab spelling of a versioned definition) is `getpwnam_r`, as gdb and objdump show it. */
+function unversioned(name: string): string {
+  const at = name.indexOf('@');
+  return at > 0 ? name.slice(0, at) : name;
+}
+
 function isAddressSymbol(s: ElfSymbol): boolean {
   return s.type === STT_FUNC || s.type === STT_OBJECT || s.type === STT_GNU_IFUNC || s.type === STT_NOTYPE;
 }
 
 const cache = new WeakMap<ElfFile, ModuleSymbols>();
 
+/** The lookup tables of a loaded file, with its debug file's symbols when it is stripped and one is installed. */
 export function moduleSymbols(elf: ElfFile): ModuleSymbols {
   let m = cache.get(elf);
-  if (!m) cache.set(elf, (m = new ModuleSymbols(elf)));
+  if (!m) {
+    const stripped = !(elf.symtab && elf.symtab.length > 1);
+    cache.set(elf, (m = new ModuleSymbols(elf, stripped ? findDebugSymbols(elf) : undefined)));
+  }
   return m;
 }
 

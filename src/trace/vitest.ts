@@ -107,16 +107,10 @@ export const traceSerializer = {
   },
 };
 
-interface PicemuMatchers<R = unknown> {
+/** The matchers as `expect(...)` sees them (picemu/vitest adds them to vitest's `Assertion` type). */
+export interface PicemuMatchers<R = unknown> {
   /** The trace has a data access matching every given field. */
   toAccess(pattern: AccessPattern): R;
   /** The machine's two processes map `module`+`offset` to one frame. */
   toShareFrame(p1: unknown, p2: unknown, module: string, offset: number): R;
-}
-
-declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
-  interface Matchers<T = any> extends PicemuMatchers<T> {}
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface AsymmetricMatchersContaining extends PicemuMatchers {}
 }

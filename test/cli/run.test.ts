@@ -1,7 +1,7 @@
 // `picemu run`: argument parsing (SPEC.md's forms), and the --json document checked field by field against a
 // native dlopen+call and readelf.
 import { describe, expect, it } from 'vitest';
-import { parseCallArg, parseRunArgs } from '../../src/cli/run-args.ts';
+import { parseRunArg as parseCallArg, parseRunArgs } from '../../src/cli/run-args.ts';
 import { UsageError } from '../../src/cli/errors.ts';
 import { spawnSync } from 'node:child_process';
 import { performRun, runJson } from '../../src/cli/run.ts';

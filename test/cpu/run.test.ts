@@ -283,10 +283,10 @@ describe('faults, fix-ups, syscalls and interrupts', () => {
   });
 
   it('an unimplemented instruction names itself (mnemonic and bytes) instead of crashing', () => {
-    const { cpu } = setup([0x0f, 0x01, 0xd0]); // xgetbv
+    const { cpu } = setup([0x62, 0xf1, 0x75, 0x48, 0xfe, 0xc2]); // vpaddd zmm0, zmm1, zmm2 (AVX-512: not implemented)
     const out = cpu.run();
     expect(out.kind === 'fault' && [out.fault.kind, out.fault.signal]).toEqual(['unimplemented', 4]);
-    expect(out.kind === 'fault' && out.fault.message).toMatch(/xgetbv.*0f 01 d0/);
+    expect(out.kind === 'fault' && out.fault.message).toMatch(/vpaddd.*62 f1 75 48 fe c2/);
   });
 
   it('syscall goes to the hook with RCX/R11 set; without one the run ends with "syscall" after it', () => {
@@ -368,12 +368,19 @@ describe.skipIf(!hasToolchain())('the cpuid profile', () => {
   ];
 
   it('cpuid advertises exactly the profile', () => {
-    const bits: Record<string, [number, number, number]> = { sse3: [1, 2, 0], ssse3: [1, 2, 9], 'sse4.1': [1, 2, 19], 'sse4.2': [1, 2, 20], popcnt: [1, 2, 23], movbe: [1, 2, 22], cx16: [1, 2, 13], bmi1: [7, 1, 3], lzcnt: [0x80000001, 2, 5] };
+    // [leaf, subleaf, register (eax ebx ecx edx), bit], from the Intel SDM's CPUID tables.
+    const bits: Record<string, [number, number, number, number]> = {
+      sse3: [1, 0, 2, 0], ssse3: [1, 0, 2, 9], fma: [1, 0, 2, 12], cx16: [1, 0, 2, 13], 'sse4.1': [1, 0, 2, 19], 'sse4.2': [1, 0, 2, 20],
+      movbe: [1, 0, 2, 22], popcnt: [1, 0, 2, 23], xsave: [1, 0, 2, 26], avx: [1, 0, 2, 28], f16c: [1, 0, 2, 29],
+      bmi1: [7, 0, 1, 3], avx2: [7, 0, 1, 5], bmi2: [7, 0, 1, 8], erms: [7, 0, 1, 9], lzcnt: [0x80000001, 0, 2, 5],
+      xsaveopt: [0xd, 1, 0, 0], xsavec: [0xd, 1, 0, 1],
+    };
     for (const f of ALL_FEATURES) {
       for (const on of [true, false]) {
-        const p: CpuProfile = { vendor: 'GenuineIntel', features: new Set(on ? [f] : []) };
-        const [leaf, reg, bit] = bits[f];
-        expect(((cpuid(p, leaf, 0)[reg] >>> bit) & 1) === 1, `${f} ${on}`).toBe(on);
+        // Leaf 0xd exists only with XSAVE.
+        const p: CpuProfile = { vendor: 'GenuineIntel', features: new Set<Feature>([...(on ? [f] : []), ...(bits[f][0] === 0xd ? ['xsave' as const] : [])]) };
+        const [leaf, sub, reg, bit] = bits[f];
+        expect(((cpuid(p, leaf, sub)[reg] >>> bit) & 1) === 1, `${f} ${on}`).toBe(on);
       }
     }
   });

@@ -284,7 +284,8 @@ export class NativeSide implements Side {
   readState(out: LockState): void {
     this.uc.reg_read_batch_raw(NATIVE_IDS, this.raw);
     for (let r = 0; r < 16; r++) out.gpr[r] = this.rawView.getBigUint64(16 * r, true);
-    out.rip = Number(this.rawView.getBigUint64(16 * 16, true));
+    // As picemu keeps it: a sign-extended number, exact for every canonical address.
+    out.rip = Number(this.rawView.getBigInt64(16 * 16, true));
     out.rflags = Number(this.rawView.getBigUint64(16 * 17, true));
     out.xmm.set(this.raw.subarray(16 * 18, 16 * 34));
     out.mxcsr = this.rawView.getUint32(16 * 34, true);
@@ -367,7 +368,7 @@ export function x86Flags(iced: number): number {
   return m;
 }
 
-const hex = (v: number | bigint, width = 0): string => `0x${v.toString(16).padStart(width, '0')}`;
+const hex = (v: number | bigint, width = 0): string => `0x${(v < 0 ? BigInt.asUintN(64, BigInt(v)) : v).toString(16).padStart(width, '0')}`;
 const xmmHex = (x: Uint8Array, i: number): string => {
   let s = '';
   for (let b = 15; b >= 0; b--) s += x[16 * i + b].toString(16).padStart(2, '0');

@@ -33,7 +33,8 @@ function syntheticFile(mem: SharedMemory, bytes: Uint8Array, path = '/synthetic/
 
 function setup(n = 1) {
   const mem = createSharedMemory();
-  const spaces = Array.from({ length: n }, () => new AddressSpace({ ...mem, mmapBase: 0x7f0000000000 }));
+  // Fault-around off: these tests follow single pages (fault-around is checked against the kernel elsewhere).
+  const spaces = Array.from({ length: n }, () => new AddressSpace({ ...mem, mmapBase: 0x7f0000000000, faultAroundBytes: 4096 }));
   return { mem, spaces, as: spaces[0] };
 }
 
@@ -92,6 +93,23 @@ describe('copy-on-write of private file pages', () => {
     expect(mem.pageCache.pagesRead).toBe(1);
     const fa = a.smaps().find((e) => e.vma.start === va)!.figures;
     expect(fa).toMatchObject({ rss: P, anonymous: P, privateDirty: P, sharedClean: 0 });
+  });
+
+  it('counts page-table entries (mapCount) and address spaces (spaceCount) apart', () => {
+    const { mem, spaces } = setup(2);
+    const [a, b] = spaces;
+    const file = syntheticFile(mem, fileBytes(1));
+    const a1 = a.mmap({ length: P, prot: PROT_READ, file });
+    const a2 = a.mmap({ length: P, prot: PROT_READ, file });
+    a.read(a1, 1);
+    a.read(a2, 1);
+    expect(a.frameAt(a1)).toMatchObject({ mapCount: 2, spaceCount: 1 });
+    const b1 = b.mmap({ length: P, prot: PROT_READ, file });
+    b.read(b1, 1);
+    expect(a.frameAt(a2)).toMatchObject({ mapCount: 3, spaceCount: 2 });
+    a.munmap(a1, P);
+    a.munmap(a2, P);
+    expect(b.frameAt(b1)).toMatchObject({ mapCount: 1, spaceCount: 1 });
   });
 
   it('a write fault on a page never read copies the file page directly', () => {
@@ -338,7 +356,7 @@ describe('maps and smaps text', () => {
     const text = as.smapsText();
     expect(text).toContain('\nSize:                  8 kB\nKernelPageSize:        4 kB\nMMUPageSize:           4 kB\nRss:                   4 kB\n');
     expect(text).toContain('\nPrivate_Dirty:         4 kB\n');
-    expect(text).toContain('\nTHPeligible:           0\nProtectionKey:         0\nVmFlags: rd wr mr mw me ac \n');
+    expect(text).toContain('\nTHPeligible:           0\nVmFlags: rd wr mr mw me ac \n');
   });
 
   it('lists the frame behind each present page', () => {

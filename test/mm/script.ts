@@ -46,7 +46,9 @@ function parseProt(s: string): number {
 
 /** Runs `script` in picemu (1 or 2 address spaces in lockstep, as the helper does) and prints its report. */
 export function runOnPicemu(script: string): string {
-  const mem = createSharedMemory();
+  // As the helper: a cold page cache without read-around (MADV_RANDOM), unmapped pages dropped before each
+  // touch (POSIX_FADV_DONTNEED), so fault-around finds only pages some process maps.
+  const mem = createSharedMemory({ residency: 'read-around', readAroundPages: 1 });
   const steps = script.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const procs = Number(steps.find((s) => s.startsWith('procs '))?.split(/\s+/)[1] ?? 1);
   const spaces = Array.from({ length: procs }, () => new AddressSpace({ ...mem }));
@@ -80,6 +82,7 @@ export function runOnPicemu(script: string): string {
           return;
         case 'read':
         case 'write':
+          if (st.file) mem.pageCache.evictUnmapped(st.file.inode);
           try {
             as.frameFor(at, op === 'read' ? 'read' : 'write');
           } catch (err) {

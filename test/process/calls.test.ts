@@ -2,8 +2,7 @@
 // DT_NEEDED dependency, its initializers skipped) return in two processes what a native dlopen+call returns.
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
-import { resultText } from '../../src/process/call-args.ts';
-import { parseCallArg } from '../../src/cli/run-args.ts';
+import { parseCallArg, resultText } from '../../src/process/call-args.ts';
 import { CallFault } from '../../src/process/errors.ts';
 import { nativeCall, nativeSignal } from '../helpers/native.ts';
 import { hasCc } from '../helpers/oracles.ts';

@@ -42,12 +42,15 @@ describe.runIf(hasCc() && hasReadelf())('picemu repl: breakpoints, bt, finish, t
     expect(r.lines.filter((l) => l.startsWith('returned '))).toEqual([`returned ${fib5}`, `returned ${twice}`]);
   });
 
-  it('logs every instruction of a traced c, the PLT call and its GOT slot named', () => {
+  it('logs every instruction of a traced c as si prints it, the PLT call and its GOT slot named', () => {
     const traced = out.slice(out.indexOf('trace on\n') + 'trace on\n'.length, out.lastIndexOf('returned ')).trimEnd().split('\n');
+    const heads = traced.filter((l) => /^#\d+ /.test(l));
     const plt = nmSymbols(LIB).find((s) => s.name === 'bump_twice')!.value;
-    expect(traced[0]).toMatch(new RegExp(`^0x[0-9a-f]+ libdemo\\.so\\+${hex(plt)} <bump_twice> {2}push rbx`));
-    expect(traced.some((l) => /<bump_counter@plt> {2}jmp qword ptr \[rip \+ 0x[0-9a-f]+\] {2}; read 8 .*\(GOT entry for bump_counter \(R_X86_64_JUMP_SLOT\)\)/.test(l))).toBe(true);
-    expect(traced.filter((l) => /<bump_counter>/.test(l))).toHaveLength(2);
-    expect(traced.at(-1)).toMatch(/<bump_counter\+0x[0-9a-f]+> {2}ret/);
+    expect(heads[0]).toMatch(new RegExp(`^#0 0x[0-9a-f]+ libdemo\\.so\\+${hex(plt)} <bump_twice> {2}53 +push rbx$`));
+    const jmp = traced.findIndex((l) => /<bump_counter@plt> .* jmp qword ptr \[rip \+ 0x[0-9a-f]+\]$/.test(l));
+    expect(jmp).toBeGreaterThan(0);
+    expect(traced[jmp + 1]).toMatch(/^ {4}read {2}8 @ 0x[0-9a-f]+ .*\[\.got\.plt, GOT entry for bump_counter \(R_X86_64_JUMP_SLOT\), frame \d+, private, rip-relative\]$/);
+    expect(heads.filter((l) => /<bump_counter> /.test(l))).toHaveLength(2);
+    expect(heads.at(-1)).toMatch(/<bump_counter\+0x[0-9a-f]+> .* ret$/);
   });
 });

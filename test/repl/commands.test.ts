@@ -11,14 +11,16 @@ describe('REPL command table', () => {
     }
   });
 
-  it('resolves every unique prefix of every name to that command', () => {
-    for (const c of COMMANDS) {
-      for (let n = 1; n <= c.name.length; n++) {
-        const prefix = c.name.slice(0, n);
-        const owners = COMMANDS.filter((o) => o.name === prefix || o.name.startsWith(prefix));
+  it('resolves every unique prefix of every name and alias to that command', () => {
+    const words = (o: (typeof COMMANDS)[number]) => [o.name, ...(o.aliases ?? [])];
+    for (const c of COMMANDS) for (const word of words(c)) {
+      for (let n = 1; n <= word.length; n++) {
+        const prefix = word.slice(0, n);
+        const owners = COMMANDS.filter((o) => words(o).some((w) => w.startsWith(prefix)));
+        const exact = COMMANDS.find((o) => words(o).includes(prefix));
         const r = resolveCommand(prefix);
-        if (owners.some((o) => o.name === prefix) || owners.length === 1) {
-          expect(r.ok && r.command.name).toBe(owners.find((o) => o.name === prefix)?.name ?? c.name);
+        if (exact || owners.length === 1) {
+          expect(r.ok && r.command.name, prefix).toBe(exact?.name ?? c.name);
         } else {
           expect(r.ok).toBe(false);
           if (!r.ok) expect(r.message).toMatch(/^ambiguous command/);
@@ -34,7 +36,21 @@ describe('REPL command table', () => {
     expect(name('re')).toBe('regs');
     expect(name('dis')).toBe('disas');
     expect(name('pa')).toBe('pages');
-    expect(name('s')).toMatch(/^ambiguous command 's': .*si.*smaps.*spawn/);
+    expect(name('s')).toBe('s');
+    expect(name('sm')).toBe('smaps');
+    expect(name('sp')).toBe('spawn');
+    // gdb's words and abbreviations.
+    expect(name('continue')).toBe('c');
+    expect(name('stepi')).toBe('si');
+    expect(name('nexti')).toBe('ni');
+    expect(name('break')).toBe('b');
+    expect(name('tb')).toBe('tbreak');
+    expect(name('delete')).toBe('d');
+    expect(name('i')).toBe('info');
+    expect(name('inferior')).toBe('process');
+    expect(name('where')).toBe('bt');
+    expect(name('disassemble')).toBe('disas');
+    expect(name('co')).toMatch(/^ambiguous command 'co': c, condition/);
     expect(name('zz')).toBe("unknown command 'zz' (try help)");
   });
 
@@ -55,7 +71,7 @@ describe('REPL completion', () => {
 
   it('completes command names with a trailing space', () => {
     expect(complete('ca')).toEqual([['call '], 'ca']);
-    expect(complete('s')[0]).toEqual(['si ', 'smaps ', 'spawn ']);
+    expect(complete('s')[0]).toEqual(['s ', 'si ', 'smaps ', 'spawn ']);
   });
 
   it("completes a symbol for commands that take one, and nothing for those that don't", () => {

@@ -1,6 +1,8 @@
 // Control flow and the stack: jmp/jcc/call/ret/loop/jrcxz, push/pop, leave, pushf/popf.
 import { Code } from 'iced-x86';
 import type { Insn } from '../decode.ts';
+import { canonicalNumber } from '../address.ts';
+import { fault, GuestFault } from '../faults.ts';
 import { condition } from '../flags.ts';
 import { getter, setter, widthOf, effectiveAddress } from '../operands.ts';
 import { USER_WRITABLE } from '../state.ts';
@@ -13,8 +15,22 @@ function target(insn: Insn): number {
   return op.target;
 }
 
+/** A branch to a non-canonical address raises #GP at the branch (RIP and everything else unchanged). */
+function nonCanonical(target?: number): never {
+  const f = new GuestFault('general-protection', undefined, undefined, `branch to non-canonical address ${target === undefined ? '' : '0x' + target.toString(16)}`);
+  f.branchTarget = target;
+  throw f;
+}
+
+/** A 64-bit target from halves as an address number, or #GP when it is not canonical. */
+function canonicalTarget(lo: number, hi: number): number {
+  const a = canonicalNumber(lo, hi);
+  return Number.isNaN(a) ? nonCanonical(hi * 4294967296 + lo) : a;
+}
+
 function jmpRel(insn: Insn): Exec {
   const t = target(insn);
+  if (Number.isNaN(t)) return () => nonCanonical();
   return (c) => {
     c.rip = t;
   };
@@ -23,18 +39,22 @@ function jmpRel(insn: Insn): Exec {
 function jcc(insn: Insn): Exec {
   const t = target(insn);
   const p = condition(insn.cc);
+  if (Number.isNaN(t))
+    return (c) => {
+      if (p(c)) nonCanonical();
+    };
   return (c) => {
     if (p(c)) c.rip = t;
   };
 }
 
-/** Indirect jmp/call: the target as a number (64-bit: exact below 2^53; beyond that, a non-canonical address faults at fetch). */
+/** Indirect jmp/call: the target as an address number (#GP at the branch when it is not canonical). */
 function indirectTarget(insn: Insn): (c: Parameters<Exec>[0]) => number {
   const w = widthOf(insn, 0);
   const g = getter(insn, 0, w);
   if (w === 64) return (c) => {
     const lo = g(c);
-    return c.hi * 4294967296 + lo;
+    return canonicalTarget(lo, c.hi);
   };
   return g;
 }
@@ -52,6 +72,7 @@ function stackBytes(insn: Insn): number {
 
 function callRel(insn: Insn): Exec {
   const t = target(insn);
+  if (Number.isNaN(t)) return () => nonCanonical();
   const n = insn.next;
   const bytes = stackBytes(insn);
   const lo = n % 4294967296;
@@ -79,8 +100,10 @@ function ret(insn: Insn): Exec {
   const bytes = stackBytes(insn);
   const extra = insn.ops.length > 0 && insn.ops[0].kind === 'imm' ? insn.ops[0].lo : 0;
   return (c) => {
-    const lo = pop(c, bytes);
-    const to = bytes === 8 ? c.hi * 4294967296 + lo : lo;
+    // The target is checked before RSP moves: a non-canonical one faults with nothing committed.
+    const lo = peekTop(c, bytes);
+    const to = bytes === 8 ? canonicalTarget(lo, c.hi) : lo;
+    release(c, bytes);
     if (extra) release(c, extra);
     c.rip = to;
   };
@@ -90,6 +113,7 @@ function ret(insn: Insn): Exec {
 function counted(kind: 'loop' | 'loope' | 'loopne' | 'jcxz', counterBits: 16 | 32 | 64) {
   return (insn: Insn): Exec => {
     const t = target(insn);
+    if (Number.isNaN(t)) return () => fault('unimplemented', undefined, undefined, `${insn.text}: a loop to a non-canonical address`);
     const taken =
       kind === 'loope' ? (c: Parameters<Exec>[0]) => c.zr === 0 : kind === 'loopne' ? (c: Parameters<Exec>[0]) => c.zr !== 0 : () => true;
     if (kind === 'jcxz') {

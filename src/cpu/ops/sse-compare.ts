@@ -6,11 +6,18 @@ import type { HandlerDef } from '../handler.ts';
 import { beginFp, endFp, imm8, source, tmp, xmmReg } from './sse-common.ts';
 import { f32Compare, f64Compare, predicateHolds, predicateSignals } from './sse-softfloat.ts';
 
+/** SSE encodings have 8 predicates (imm8 & 7); VEX ones (vcmpps & co, run through avx-legacy.ts) have 32. */
+function predicateMask(insn: Insn): number {
+  let k = 0;
+  while (k < insn.bytes.length && [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x67].includes(insn.bytes[k])) k++;
+  return insn.bytes[k] === 0xc4 || insn.bytes[k] === 0xc5 ? 31 : 7;
+}
+
 function cmpSingle(lanes: 1 | 4) {
   return (insn: Insn) => {
     const d = xmmReg(insn, 0) * 4;
     const s = source(insn, 1, lanes * 4);
-    const pred = imm8(insn) & 7;
+    const pred = imm8(insn) & predicateMask(insn);
     const signals = predicateSignals(pred);
     return (c: Cpu) => {
       beginFp(c);
@@ -25,7 +32,7 @@ function cmpDouble(lanes: 1 | 2) {
   return (insn: Insn) => {
     const d = xmmReg(insn, 0) * 4;
     const s = source(insn, 1, lanes * 8);
-    const pred = imm8(insn) & 7;
+    const pred = imm8(insn) & predicateMask(insn);
     const signals = predicateSignals(pred);
     return (c: Cpu) => {
       beginFp(c);

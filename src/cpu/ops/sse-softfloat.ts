@@ -530,11 +530,12 @@ export function f64Compare(alo: number, ahi: number, blo: number, bhi: number, s
 }
 
 /**
- * cmpps/cmppd/cmpss/cmpsd predicate (0-7, or 0-31 with AVX's extra ones folded by `imm & 7` for SSE)
- * applied to a comparison outcome; also tells whether the predicate signals on QNaN.
+ * cmpps/cmppd/cmpss/cmpsd predicate (0-7 for SSE; 0-31 for VEX: 8-15 add the unordered/ordered variants and
+ * FALSE/TRUE, 16-31 repeat 0-15 with the opposite QNaN signalling) applied to a comparison outcome
+ * (0 less, 1 equal, 2 greater, 3 unordered).
  */
 export function predicateHolds(pred: number, outcome: number): boolean {
-  switch (pred & 7) {
+  switch (pred & 15) {
     case 0: return outcome === 1; // EQ_OQ
     case 1: return outcome === 0; // LT_OS
     case 2: return outcome === 0 || outcome === 1; // LE_OS
@@ -542,12 +543,22 @@ export function predicateHolds(pred: number, outcome: number): boolean {
     case 4: return outcome !== 1; // NEQ_UQ
     case 5: return outcome !== 0; // NLT_US
     case 6: return outcome === 2 || outcome === 3; // NLE_US
-    default: return outcome !== 3; // ORD_Q
+    case 7: return outcome !== 3; // ORD_Q
+    case 8: return outcome === 1 || outcome === 3; // EQ_UQ
+    case 9: return outcome === 0 || outcome === 3; // NGE_US
+    case 10: return outcome !== 2; // NGT_US
+    case 11: return false; // FALSE_OQ
+    case 12: return outcome === 0 || outcome === 2; // NEQ_OQ
+    case 13: return outcome === 1 || outcome === 2; // GE_OS
+    case 14: return outcome === 2; // GT_OS
+    default: return true; // TRUE_UQ
   }
 }
+/** Whether the predicate raises #IA on a QNaN operand (SNaN always does). */
 export function predicateSignals(pred: number): boolean {
-  const p = pred & 7;
-  return p === 1 || p === 2 || p === 5 || p === 6;
+  const p = pred & 15;
+  const signalling = p === 1 || p === 2 || p === 5 || p === 6 || p === 9 || p === 10 || p === 13 || p === 14;
+  return pred & 16 ? !signalling : signalling;
 }
 
 // ---- conversions

@@ -1,6 +1,6 @@
 // The engine boundary: what a Process needs of the thing that executes its instructions. picemu's CPU is one
 // implementation (picemu.ts), unicorn-engine built to WebAssembly another (unicorn-wasm.ts); a third is one file.
-import type { RunOptions, RunOutcome } from '../../cpu/index.ts';
+import type { Cpu, CpuProfile, RunOptions, RunOutcome } from '../../cpu/index.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import type { GuestMemory, VirtAddr } from '../../mm/types.ts';
 
@@ -34,6 +34,7 @@ export interface Engine {
   rflags: number;
   mxcsr: number;
   fsBase: number;
+  gsBase: number;
   /** A GPR as a number (exact below 2^53: addresses). */
   gprNumber(r: number): number;
   /** A register by name (rax, eax, al, rip, rflags, fs_base, xmm0, mxcsr, ...). */
@@ -54,11 +55,18 @@ export interface Engine {
 }
 
 /**
- * What makes an engine for a process: `memory` is what instructions read and write through (demand paging and
+ * What makes an engine for a process: `profile` is the machine's CPU (cpuid; picemu's CPU follows it, unicorn has
+ * its own default x86-64 model); `memory` is what instructions read and write through (demand paging and
  * copy-on-write happen behind it; traces watch it for COW breaks), `space` the address space behind it (its page
  * table, for engines that map frames themselves).
  */
-export type EngineFactory = (context: { memory: GuestMemory; space: AddressSpace }) => Engine;
+export type EngineFactory = (context: { memory: GuestMemory; space: AddressSpace; profile: CpuProfile }) => ProcessEngine;
+
+/**
+ * Engines are picemu Cpus by type (PicemuEngine is one; UnicornEngine extends Cpu for its register file): the
+ * kernel's signal frames, fork and exec reach a process's registers through Cpu.
+ */
+export type ProcessEngine = Engine & Cpu;
 
 /** Parses an `--engine` value (the CLI's one place for it); throws with the accepted names. */
 export function parseEngineName(value: string): EngineName {

@@ -1,6 +1,6 @@
 // picemu's own CPU (cpu/) as a process engine: the Cpu already has the register file and run loop the Engine
 // boundary names; this adds the traced step and instruction bytes.
-import { Cpu, SSE4_2_PROFILE, type RunOutcome } from '../../cpu/index.ts';
+import { Cpu, type RunOutcome } from '../../cpu/index.ts';
 import type { VirtAddr } from '../../mm/types.ts';
 import type { Engine, EngineAccess, EngineFactory } from './engine.ts';
 
@@ -24,5 +24,5 @@ export class PicemuEngine extends Cpu implements Engine {
   dispose(): void {}
 }
 
-/** Library code compiled for SSE4.2 machines (-msse4.2, -mpopcnt) runs; the unicorn facade keeps the SSE2 default. */
-export const picemuEngine: EngineFactory = ({ memory }) => new PicemuEngine(memory, { profile: SSE4_2_PROFILE });
+/** The machine's CPU profile (Machine's `cpu` option); the unicorn facade keeps the SSE2 default. */
+export const picemuEngine: EngineFactory = ({ memory, profile }) => new PicemuEngine(memory, { profile });

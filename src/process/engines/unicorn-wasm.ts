@@ -4,10 +4,8 @@
 // pages it in or breaks COW) and ends the run; the mapping is made or redone outside emulation (mapping inside a
 // hook corrupts unicorn's memory when the hook runs during translation) and the instruction runs again.
 // System calls stop the run at the syscall hook.
-import { GuestFault, type FaultKind, type RunOptions, type RunOutcome } from '../../cpu/index.ts';
-import { CpuState } from '../../cpu/state.ts';
+import { Cpu, GuestFault, type CpuProfile, type FaultKind, type RunOptions, type RunOutcome } from '../../cpu/index.ts';
 import { decodeOne } from '../../cpu/decode.ts';
-import { readRegister, writeRegister } from '../../cpu/registers.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_WRITE, type AccessKind, type GuestMemory, type VirtAddr } from '../../mm/types.ts';
 import type { Engine, EngineAccess, EngineFactory } from './engine.ts';
@@ -44,7 +42,11 @@ type Stop =
 
 interface Mapped { frame: number; perms: number }
 
-export class UnicornEngine extends CpuState implements Engine {
+/**
+ * Extends picemu's Cpu for its register file only (the kernel's signal frames, fork and system calls reach a
+ * process's registers through Cpu); every run, step and traced step executes in unicorn.
+ */
+export class UnicornEngine extends Cpu implements Engine {
   readonly name = 'unicorn' as const;
   private readonly m: UnicornModule;
   private readonly uc: number;
@@ -52,7 +54,7 @@ export class UnicornEngine extends CpuState implements Engine {
   private readonly mapped = new Map<number, Mapped>();
   private readonly pendingRemaps = new Set<number>();
   private epochSeen = -1;
-  private readonly hooks: number[] = [];
+  private readonly ucHooks: number[] = [];
   private readonly callbacks: number[] = [];
   private readonly regIds: number;
   private readonly regPtrs: number;
@@ -60,7 +62,7 @@ export class UnicornEngine extends CpuState implements Engine {
   private readonly ripId: number;
   private traceHooks: number[] = [];
   private onAccess: ((access: EngineAccess) => void) | null = null;
-  private ripRelative: { start: number; end: number } | null = null;
+  private ripOperand: { start: number; end: number } | null = null;
   // State of the run in progress.
   private executed = 0;
   private lastInsn = -1;
@@ -71,10 +73,11 @@ export class UnicornEngine extends CpuState implements Engine {
   private lastUntil = 0;
 
   constructor(
-    private readonly memory: GuestMemory,
+    private readonly guest: GuestMemory,
     private readonly space: AddressSpace,
+    profile: CpuProfile,
   ) {
-    super();
+    super(guest, { profile });
     this.m = unicornModule();
     const m = this.m;
     const handle = m._malloc(8);
@@ -102,13 +105,6 @@ export class UnicornEngine extends CpuState implements Engine {
   }
 
   // ---- registers
-
-  reg(name: string): bigint {
-    return readRegister(this, name);
-  }
-  setReg(name: string, value: bigint | number): void {
-    writeRegister(this, name, value);
-  }
 
   private syncIn(): void {
     const m = this.m;
@@ -150,16 +146,16 @@ export class UnicornEngine extends CpuState implements Engine {
 
   // ---- running
 
-  step(): RunOutcome {
+  override step(): RunOutcome {
     return this.run({ maxInstructions: 1 });
   }
 
   stepTraced(onAccess: (access: EngineAccess) => void): RunOutcome {
     this.onAccess = onAccess;
-    const bytes = this.memory.peek(this.rip, 15);
+    const bytes = this.guest.peek(this.rip, 15);
     const decoded = bytes ? decodeOne(bytes, this.rip, 64) : undefined;
     const mem = decoded && 'insn' in decoded ? decoded.insn.mem : null;
-    this.ripRelative = mem?.ripRelative ? { start: mem.absolute, end: mem.absolute + Math.max(mem.size, 1) } : null;
+    this.ripOperand = mem?.ripRelative ? { start: mem.absolute, end: mem.absolute + Math.max(mem.size, 1) } : null;
     if (this.traceHooks.length === 0) {
       this.traceHooks.push(
         this.addHook(UC_HOOK_MEM_READ_AFTER, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => this.onData('read', Number(address), size, value)),
@@ -173,7 +169,7 @@ export class UnicornEngine extends CpuState implements Engine {
     }
   }
 
-  run(options: RunOptions = {}): RunOutcome {
+  override run(options: RunOptions = {}): RunOutcome {
     if (this.disposed) throw new Error('unicorn engine: the process is gone');
     // Untraced runs go without the data hooks (they make every access call into JS).
     if (!this.onAccess && this.traceHooks.length) {
@@ -231,7 +227,7 @@ export class UnicornEngine extends CpuState implements Engine {
         outcome = { kind: 'fault', executed: this.executed, fault: f };
       } else if (until !== 0 && rip === until) {
         outcome = { kind: 'until', executed: this.executed };
-      } else if (this.lastInsn >= 0 && isHlt(this.memory.peek(this.lastInsn, 4))) {
+      } else if (this.lastInsn >= 0 && isHlt(this.guest.peek(this.lastInsn, 4))) {
         outcome = { kind: 'halt', executed: this.executed, address: this.lastInsn };
       } else {
         outcome = { kind: 'budget', executed: this.executed };
@@ -242,13 +238,13 @@ export class UnicornEngine extends CpuState implements Engine {
   }
 
   instructionBytes(va: VirtAddr): Uint8Array {
-    const bytes = this.memory.peek(va, 15) ?? this.memory.peek(va, 1);
+    const bytes = this.guest.peek(va, 15) ?? this.guest.peek(va, 1);
     if (!bytes) throw new PageFault(va, 'fetch', 'unmapped');
     const d = decodeOne(bytes, va, 64);
     return 'insn' in d ? d.insn.bytes : bytes.subarray(0, 'len' in d ? Math.max(1, d.len) : 1);
   }
 
-  invalidateCode(va: VirtAddr, length: number): void {
+  override invalidateCode(va: VirtAddr, length: number): void {
     this.ctl(UC_CTL_TB_REMOVE_CACHE, [BigInt(va), BigInt(va + length)]);
   }
 
@@ -287,7 +283,7 @@ export class UnicornEngine extends CpuState implements Engine {
 
   private onData(kind: 'read' | 'write', va: number, size: number, value: bigint): void {
     const v = BigInt.asUintN(64, value);
-    const ripRelative = this.ripRelative !== null && va >= this.ripRelative.start && va < this.ripRelative.end;
+    const ripRelative = this.ripOperand !== null && va >= this.ripOperand.start && va < this.ripOperand.end;
     this.onAccess?.({ kind, va, size, lo: Number(v & 0xffffffffn), hi: Number(v >> 32n), ripRelative });
   }
 
@@ -300,7 +296,7 @@ export class UnicornEngine extends CpuState implements Engine {
     for (let page = Math.floor(va / PAGE_SIZE); page <= Math.floor(last / PAGE_SIZE); page++) {
       const at = Math.max(va, page * PAGE_SIZE);
       try {
-        this.memory.frameFor(at, access);
+        this.guest.frameFor(at, access);
       } catch (e) {
         if (!(e instanceof PageFault)) throw e;
         this.stop = { kind: 'fault', fault: new GuestFault(e.reason, e.va, e.access), counted };
@@ -385,7 +381,7 @@ export class UnicornEngine extends CpuState implements Engine {
     m._free(out);
     m._free(args);
     check(m, err, 'uc_hook_add');
-    this.hooks.push(hook);
+    this.ucHooks.push(hook);
     this.callbacks.push(callback);
     return hook;
   }
@@ -432,4 +428,4 @@ function isHlt(bytes: Uint8Array | null): boolean {
   return bytes[k] === 0xf4;
 }
 
-export const unicornEngine: EngineFactory = ({ memory, space }) => new UnicornEngine(memory, space);
+export const unicornEngine: EngineFactory = ({ memory, space, profile }) => new UnicornEngine(memory, space, profile);

@@ -1,0 +1,108 @@
+// VEX forms whose per-lane behaviour is their SSE form's (float arithmetic, compares, conversions, comis,
+// rounding, blends, ...): each runs the SSE handler on scratch slots (16: the r/m source, 17: vvvv source and
+// destination), once per 128-bit lane, then writes the destination as VEX does (bits 255:128 zeroed for
+// VEX.128). Memory operands are read here, whole, so VEX's no-alignment rule holds.
+import { Code } from 'iced-x86';
+import type { Cpu } from '../cpu.ts';
+import type { Insn, Operand } from '../decode.ts';
+import type { Exec, HandlerDef } from '../handler.ts';
+import { handlerFor } from '../table.ts';
+import { loader, VB, VD } from './avx-common.ts';
+import { handlers as sseHandlers } from './sse-all.ts';
+
+const NAMES = Object.keys(Code).filter((k) => Number.isNaN(Number(k)));
+const SSE_CODES = new Set(sseHandlers.flatMap((h) => h.codes));
+
+/** Forms written out elsewhere (avx-int.ts, avx-move.ts) or whose VEX meaning differs from the SSE one. */
+// (vblendps/pd imm8 select elements across both lanes, vmpsadbw ymm takes its upper lane's offsets from imm8[5:3];
+// the mixed xmm/ymm conversions cross lanes.)
+const EXCLUDED = /^VEX_(Vmpsadbw_ymm|Vmov|Vp|Vand|Vor|Vxor|Vunpck|Vshuf|Vbroadcast|Vinsert|Vextract|Vperm|Vzero|Vlddqu|Vmaskmov|Vldmxcsr|Vstmxcsr|Vblendp[sd])/;
+/** SSE forms that only read their first operand (it is not written back). */
+const READ_ONLY_FIRST = /^(Comis|Ucomis)/;
+
+interface Pair {
+  vex: string;
+  legacy: string;
+  /** The VEX form has a vvvv source (operand 1) the SSE form lacks. */
+  vvvv: boolean;
+}
+
+/** VEX code name → its SSE code name: drop `VEX_`, the `V`, the vvvv operand, and widen ymm/256 shapes to one lane. */
+function pairOf(vex: string): Pair | undefined {
+  if (!vex.startsWith('VEX_V') || EXCLUDED.test(vex)) return undefined;
+  const [m, ...shape] = vex.slice(5).split('_');
+  if (shape.some((t) => t.includes('ymm')) && shape.some((t) => t.startsWith('xmm'))) return undefined;
+  const lane = shape.map((s) => s.replace('ymmm256', 'xmmm128').replace(/^ymm$/, 'xmm'));
+  const mnemonic = m.charAt(0).toUpperCase() + m.slice(1);
+  const direct = [mnemonic, ...lane].join('_');
+  if (SSE_CODES.has(direct)) return { vex, legacy: direct, vvvv: false };
+  if (lane.length >= 3 && lane[1] === 'xmm') {
+    const dropped = [mnemonic, lane[0], ...lane.slice(2)].join('_');
+    if (SSE_CODES.has(dropped)) return { vex, legacy: dropped, vvvv: true };
+  }
+  return undefined;
+}
+
+const CODE = Code as unknown as Record<string, Code>;
+const PAIRS = NAMES.map(pairOf).filter((p): p is Pair => p !== undefined);
+
+const lane16 = (c: Cpu, reg: number, lane: number, slot: number) => {
+  const from = lane ? c.ymmHi8 : c.xmm8;
+  c.xmm8.set(from.subarray(reg * 16, reg * 16 + 16), slot * 16);
+};
+
+function adapt(pair: Pair) {
+  return (insn: Insn, cpu: Cpu): Exec => {
+    const entry = handlerFor(CODE[pair.legacy]);
+    if (!entry) throw new Error(`no SSE handler for ${pair.legacy}`);
+    const L = /_ymm/.test(pair.vex) ? 2 : 1;
+    const ops = insn.ops;
+    const dst = ops[0];
+    const src1 = pair.vvvv ? ops[1] : null;
+    const rest = ops.slice(pair.vvvv ? 2 : 1);
+    // The SSE form's operands: destination (slot 17, or the GPR), then the rest with xmm/ymm/mem vector sources in slot 16.
+    // The vector source: the operand whose SSE shape is xmm or xmm/mNN (GPR/memory integer sources stay as they are).
+    const tokens = pair.legacy.split('_').slice(2);
+    const vecIndex = rest.findIndex((_, k) => tokens[k]?.startsWith('xmm'));
+    const legacyOps: Operand[] = [dst.kind === 'xmm' ? { kind: 'xmm', reg: 17 } : dst, ...rest.map((o, k) => (k === vecIndex ? ({ kind: 'xmm', reg: 16 } as Operand) : o))];
+    const keepsMem = legacyOps.some((o) => o.kind === 'mem');
+    const synthetic = Object.create(Object.getPrototypeOf(insn)) as Insn;
+    Object.assign(synthetic, insn, { code: CODE[pair.legacy], ops: legacyOps, mem: keepsMem ? insn.mem : null });
+    Object.defineProperty(synthetic, 'text', { value: insn.text });
+    const run = entry.build(synthetic, cpu);
+    const vec = vecIndex >= 0 ? rest[vecIndex] : null;
+    const loadVec = vec ? (vec.kind === 'xmm' ? null : loader(insn, ops.indexOf(vec), VB, 16)) : null;
+    const vecReg = vec && vec.kind === 'xmm' ? vec.reg : -1;
+    const s1 = src1 && src1.kind === 'xmm' ? src1.reg : -1;
+    const d = dst.kind === 'xmm' && !READ_ONLY_FIRST.test(pair.legacy) ? dst.reg : -1;
+    // An SSE form that reads its destination (comis, the scalar forms without vvvv): slot 17 starts as it.
+    const readsDst = d >= 0 && !pair.vvvv;
+    return (c: Cpu) => {
+      if (loadVec) loadVec(c);
+      for (let lane = 0; lane < L; lane++) {
+        if (s1 >= 0) lane16(c, s1, lane, 17);
+        else if (readsDst || (dst.kind === 'xmm' && d < 0)) lane16(c, (dst as { reg: number }).reg, lane, 17);
+        if (vecReg >= 0) lane16(c, vecReg, lane, 16);
+        else if (loadVec) c.xmm8.set(VB.u8.subarray(lane * 16, lane * 16 + 16), 256);
+        run(c);
+        if (d >= 0) VD.u8.set(c.xmm8.subarray(272, 288), lane * 16);
+      }
+      if (d >= 0) {
+        c.xmm8.set(VD.u8.subarray(0, 16), d * 16);
+        if (L === 2) c.ymmHi8.set(VD.u8.subarray(16, 32), d * 16);
+        else c.ymmHi8.fill(0, d * 16, d * 16 + 16);
+      }
+    };
+  };
+}
+
+/** ldmxcsr/stmxcsr under VEX: the same operation. */
+const MXCSR: HandlerDef[] = [
+  { codes: ['VEX_Vldmxcsr_m32'], build: (insn, cpu) => handlerFor(Code.Ldmxcsr_m32)!.build(insn, cpu), feature: 'avx' },
+  { codes: ['VEX_Vstmxcsr_m32'], build: (insn, cpu) => handlerFor(Code.Stmxcsr_m32)!.build(insn, cpu), feature: 'avx' },
+];
+
+export const handlers: HandlerDef[] = [...PAIRS.map((p) => ({ codes: [p.vex], build: adapt(p), feature: 'avx' as const })), ...MXCSR];
+
+/** The pairs (for tests and the coverage report). */
+export const VEX_SSE_PAIRS: readonly Pair[] = PAIRS;

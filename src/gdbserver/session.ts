@@ -1,0 +1,439 @@
+// One gdb connection: reads packets, answers each (registers, memory, breakpoints, resume, qXfer, monitor),
+// and sends stop replies. Malformed or unknown packets get `E01` or the empty reply; nothing a client sends
+// throws out of here. The processes belong to the server and outlive the connection.
+import type { Socket } from 'node:net';
+import { CallError, type Process } from '../index.ts';
+import { librariesSvr4Xml } from './libraries.ts';
+import { runMonitor } from './monitor.ts';
+import { bytesOfHex, escapeBinary, frame, hexOf, MAX_PACKET, PacketReader, parseHex, textHex, unescapeBinary, type Incoming } from './packets.ts';
+import { GDB_REGISTERS, gPacketBytes, registerHex, registerValue, writeGdbRegister } from './registers.ts';
+import { targetXml } from './target-description.ts';
+import { HostIo } from './vfile.ts';
+import type { DebugTarget, Stop, WatchKind } from './target.ts';
+
+export interface SessionOptions {
+  /** Library mode: `monitor call` starts calls. */
+  calls: boolean;
+  /** Logs each packet exchanged (for --debug). */
+  log?: (line: string) => void;
+}
+
+const PAGE = 4096;
+const ERROR = 'E01';
+const WATCH_KINDS: Record<string, WatchKind> = { '2': 'watch', '3': 'rwatch', '4': 'awatch' };
+
+/** A thread id as the client writes it: `pP.T`, `P`, `-1` (all) or `0` (any). */
+function parseThreadId(text: string): { pid: number | 'all' | 'any' } | undefined {
+  const m = /^(?:p(-1|[0-9a-fA-F]+)(?:\.(-1|[0-9a-fA-F]+))?|(-1|[0-9a-fA-F]+))$/.exec(text);
+  if (!m) return undefined;
+  const id = m[1] ?? m[3]!;
+  if (id === '-1') return { pid: 'all' };
+  const n = parseInt(id, 16);
+  return { pid: n === 0 ? 'any' : n };
+}
+
+const threadId = (pid: number): string => `p${pid.toString(16)}.${pid.toString(16)}`;
+
+export class GdbSession {
+  private readonly reader = new PacketReader();
+  private readonly hostIo: HostIo;
+  private readonly queue: Incoming[] = [];
+  private noAck = false;
+  private noAckAfterReply = false;
+  /** Processes whose library list gdb has been told to read (see resume). */
+  private readonly librariesReported = new Set<number>();
+  private interruptRequested = false;
+  private processing = false;
+  private closed = false;
+  /** The process `g`, `m`, `Z`… apply to (Hg), and the one resumed without a thread (Hc). */
+  private general: number;
+  private lastSent: Buffer | undefined;
+  /**
+   * The processes this client debugs: the first at connection, others once gdb attaches to them (`add-inferior`,
+   * `inferior N`, `attach N`): gdb reads the target description of a process only when it attaches to it.
+   */
+  private readonly attached = new Set<number>();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly target: DebugTarget,
+    private readonly options: SessionOptions,
+  ) {
+    this.general = target.list()[0]?.pid ?? 1;
+    this.attached.add(this.general);
+    this.hostIo = new HostIo(target.machine);
+    target.resetSession();
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('close', () => { this.closed = true; this.interruptRequested = true; this.hostIo.closeAll(); });
+    socket.on('error', () => { this.closed = true; this.interruptRequested = true; });
+  }
+
+  private receive(chunk: Buffer): void {
+    for (const item of this.reader.push(chunk)) {
+      if (item.kind === 'interrupt') this.interruptRequested = true;
+      else if (item.kind === 'nack') { if (this.lastSent) this.socket.write(this.lastSent); }
+      else if (item.kind === 'packet') this.queue.push(item);
+    }
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const item = this.queue.shift()!;
+        if (item.kind !== 'packet') continue;
+        if (!this.noAck) this.socket.write(item.checksumOk ? '+' : '-');
+        if (!item.checksumOk) continue;
+        const text = item.payload.toString('latin1');
+        this.options.log?.(`<- ${text.slice(0, 200)}`);
+        let reply: string | Buffer;
+        try {
+          reply = await this.dispatch(text, item.payload);
+        } catch (err) {
+          this.options.log?.(`!! ${err instanceof Error ? err.stack : String(err)}`);
+          reply = ERROR;
+        }
+        this.send(reply);
+        if (this.noAckAfterReply) this.noAck = true;
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private send(payload: string | Buffer): void {
+    if (this.closed) return;
+    const body = typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload;
+    this.options.log?.(`-> ${body.toString('latin1').slice(0, 200)}`);
+    this.lastSent = frame(body);
+    this.socket.write(this.lastSent);
+  }
+
+  /** Console output gdb prints (O packets, only while gdb waits for a stop reply or a monitor answer). */
+  private console(text: string): void {
+    for (let k = 0; k < text.length; k += 1024) this.send('O' + textHex(text.slice(k, k + 1024)));
+  }
+
+  private process(pid = this.general): Process | undefined {
+    return this.target.inferior(pid)?.process;
+  }
+
+  private async dispatch(text: string, raw: Buffer): Promise<string | Buffer> {
+    const p = this.process();
+    switch (text[0]) {
+      case '?': {
+        const inf = this.target.inferior(this.general) ?? this.target.list()[0];
+        return inf ? this.stopReply(inf.lastStop) : 'W00';
+      }
+      case '!': return 'OK';
+      case 'g': return p ? GDB_REGISTERS.map((r) => registerHex(r, p.cpu)).join('') : ERROR;
+      case 'G': return this.writeAllRegisters(text.slice(1));
+      case 'p': return this.readRegister(text.slice(1));
+      case 'P': return this.writeRegister(text.slice(1));
+      case 'm': return this.readMemory(text.slice(1));
+      case 'M': return this.writeMemory(text.slice(1), false, raw);
+      case 'X': return this.writeMemory(text.slice(1), true, raw);
+      case 'Z': case 'z': return this.point(text[0] === 'Z', text.slice(1));
+      case 'H': return this.setThread(text.slice(1));
+      case 'T': {
+        const t = parseThreadId(text.slice(1));
+        return t && typeof t.pid === 'number' && this.process(t.pid) ? 'OK' : ERROR;
+      }
+      case 'c': return this.resume([{ action: 'c', pid: this.general }]);
+      case 's': return this.resume([{ action: 's', pid: this.general }]);
+      case 'C': return this.resume([{ action: 'c', pid: this.general }]);
+      case 'S': return this.resume([{ action: 's', pid: this.general }]);
+      case 'D': return this.detach(text.slice(1));
+      case 'k': {
+        for (const inf of this.target.list()) inf.clearPoints();
+        this.closed = true;
+        this.socket.end();
+        return '';
+      }
+      case 'q': return this.query(text);
+      case 'Q': return this.set(text);
+      case 'v': return this.vPacket(text);
+      default: return '';
+    }
+  }
+
+  // ---- registers
+
+  private writeAllRegisters(hexText: string): string {
+    const p = this.process();
+    const bytes = bytesOfHex(hexText);
+    if (!p || !bytes || bytes.length < gPacketBytes()) return ERROR;
+    let at = 0;
+    for (const r of GDB_REGISTERS) {
+      const n = r.bits / 8;
+      writeGdbRegister(r, p.cpu, registerValue(r, bytes.subarray(at, at + n))); // fixed ones keep their value
+      at += n;
+    }
+    return 'OK';
+  }
+
+  private readRegister(arg: string): string {
+    const p = this.process();
+    const n = parseHex(arg);
+    const r = n === undefined ? undefined : GDB_REGISTERS[Number(n)];
+    return p && r ? registerHex(r, p.cpu) : ERROR;
+  }
+
+  private writeRegister(arg: string): string {
+    const p = this.process();
+    const [num, value] = arg.split('=');
+    const n = num === undefined ? undefined : parseHex(num);
+    const r = n === undefined ? undefined : GDB_REGISTERS[Number(n)];
+    const bytes = value === undefined ? undefined : bytesOfHex(value);
+    if (!p || !r || !bytes || bytes.length !== r.bits / 8) return ERROR;
+    return writeGdbRegister(r, p.cpu, registerValue(r, bytes)) ? 'OK' : ERROR;
+  }
+
+  // ---- memory
+
+  private addressLength(text: string): { address: number; length: number } | undefined {
+    const [a, l] = text.split(',');
+    const address = a === undefined ? undefined : parseHex(a);
+    const length = l === undefined ? undefined : parseHex(l);
+    if (address === undefined || length === undefined || address + length > 1n << 64n) return undefined;
+    return { address: Number(address), length: Number(length) };
+  }
+
+  /** As much of the range as is mapped from its start (as ptrace's peeks give gdbserver), hex. */
+  private readMemory(arg: string): string {
+    const p = this.process();
+    const range = this.addressLength(arg);
+    if (!p || !range) return ERROR;
+    const length = Math.min(range.length, MAX_PACKET / 2);
+    const parts: Uint8Array[] = [];
+    for (let at = range.address, left = length; left > 0; ) {
+      const n = Math.min(left, PAGE - (at % PAGE));
+      const bytes = at < 2 ** 53 ? p.space.peek(at, n) : null;
+      if (!bytes) break;
+      parts.push(bytes);
+      at += n;
+      left -= n;
+    }
+    if (parts.length === 0 && length > 0) return ERROR;
+    return parts.map(hexOf).join('');
+  }
+
+  /** M (hex) and X (binary) writes, as ptrace's POKEDATA does: through protections, breaking COW. */
+  private writeMemory(arg: string, binary: boolean, raw: Buffer): string {
+    const p = this.process();
+    const colon = arg.indexOf(':');
+    const range = colon < 0 ? undefined : this.addressLength(arg.slice(0, colon));
+    if (!p || !range) return ERROR;
+    let data: Buffer | undefined;
+    if (binary) data = unescapeBinary(raw.subarray(raw.indexOf(0x3a) + 1));
+    else data = bytesOfHex(arg.slice(colon + 1));
+    if (!data || data.length !== range.length) return ERROR;
+    if (range.length === 0) return 'OK';
+    if (range.address + range.length > 2 ** 53 || !p.space.poke(range.address, data)) return ERROR;
+    p.cpu.invalidateCode(range.address, range.length);
+    return 'OK';
+  }
+
+  // ---- breakpoints and watchpoints
+
+  private point(insert: boolean, arg: string): string {
+    const [type, addrText, kindText] = arg.split(/[,;]/);
+    const inf = this.target.inferior(this.general);
+    const address = addrText === undefined ? undefined : parseHex(addrText);
+    const length = kindText === undefined ? undefined : parseHex(kindText);
+    if (!inf || address === undefined || length === undefined || address >= 2n ** 53n) return ERROR;
+    const va = Number(address);
+    if (type === '0' || type === '1') {
+      const set = type === '0' ? inf.software : inf.hardware;
+      if (insert) {
+        if (!inf.process.space.peek(va, 1)) return ERROR;
+        set.add(va);
+      } else set.delete(va);
+      return 'OK';
+    }
+    const kind = type === undefined ? undefined : WATCH_KINDS[type];
+    if (!kind) return '';
+    if (length === 0n || length > 4096n) return ERROR;
+    if (insert) inf.addWatch(kind, va, Number(length));
+    else inf.removeWatch(kind, va, Number(length));
+    return 'OK';
+  }
+
+  // ---- threads and resuming
+
+  private setThread(arg: string): string {
+    const t = parseThreadId(arg.slice(1));
+    if (!t || (arg[0] !== 'g' && arg[0] !== 'c')) return ERROR;
+    if (typeof t.pid === 'number') {
+      if (!this.process(t.pid)) return ERROR;
+      if (arg[0] === 'g') this.general = t.pid;
+    }
+    return 'OK';
+  }
+
+  /** `vCont;ACTION[:TID]…`: each process takes the first action whose thread id covers it. */
+  private parseVCont(text: string): { action: 'c' | 's'; pid: number }[] | undefined {
+    const plan = new Map<number, 'c' | 's'>();
+    const pids = [...this.attached];
+    for (const part of text.split(';').slice(1)) {
+      const [act, tid] = part.split(':');
+      const a = act?.[0];
+      if (a !== 'c' && a !== 'C' && a !== 's' && a !== 'S') {
+        if (a === 't') continue;
+        return undefined;
+      }
+      const action = a === 'c' || a === 'C' ? 'c' : 's';
+      let covered: number[];
+      if (tid === undefined) covered = pids;
+      else {
+        const t = parseThreadId(tid);
+        if (!t) return undefined;
+        covered = t.pid === 'all' ? pids : t.pid === 'any' ? [this.general] : [t.pid];
+      }
+      for (const pid of covered) if (pids.includes(pid) && !plan.has(pid)) plan.set(pid, action);
+    }
+    return [...plan].map(([pid, action]) => ({ pid, action }));
+  }
+
+  private async resume(plan: { action: 'c' | 's'; pid: number }[]): Promise<string> {
+    if (plan.length === 0) return ERROR;
+    if (!this.librariesReported.has(plan[0]!.pid)) {
+      // gdb reads the library list (and their symbols) at a library event: with no program it does not on
+      // connecting. Report one, with nothing executed, as ld.so's breakpoint would; gdb then resumes again.
+      const pid = plan[0]!.pid;
+      this.librariesReported.add(pid);
+      return `T05thread:${threadId(pid)};library:;`;
+    }
+    this.interruptRequested = false;
+    // A step is one instruction of one process (gdb never steps two at once); otherwise every 'c' runs.
+    const stepper = plan.find((a) => a.action === 's');
+    const stop: Stop = stepper
+      ? this.target.step(stepper.pid)
+      : await this.target.continue(plan.map((a) => a.pid), () => this.interruptRequested);
+    this.general = stop.pid;
+    return this.stopReply(stop, true);
+  }
+
+  private stopReply(stop: Stop, fresh = false): string {
+    if (fresh && stop.message) this.console(stop.message);
+    const sig = stop.signal.toString(16).padStart(2, '0');
+    let reason = '';
+    if (stop.reason) reason = 'address' in stop.reason ? `${stop.reason.kind}:${stop.reason.address.toString(16)};` : `${stop.reason.kind}:;`;
+    return `T${sig}thread:${threadId(stop.pid)};${reason}`;
+  }
+
+  private detach(arg: string): string {
+    const pid = arg.startsWith(';') ? parseInt(arg.slice(1), 16) : undefined;
+    const targets = pid === undefined ? [...this.attached] : [pid].filter((p) => this.attached.has(p));
+    if (targets.length === 0) return ERROR;
+    for (const p of targets) {
+      this.target.inferior(p)?.clearPoints();
+      this.attached.delete(p);
+    }
+    return 'OK';
+  }
+
+  // ---- queries
+
+  private query(text: string): string | Buffer {
+    if (text.startsWith('qSupported')) {
+      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;qXfer:libraries-svr4:read+;qXfer:exec-file:read+;qXfer:auxv:read+;vContSupported+;QThreadEvents+`;
+    }
+    if (text === 'qAttached' || text.startsWith('qAttached:')) return '1';
+    if (text === 'qC') return `QC${threadId(this.general)}`;
+    if (text === 'qfThreadInfo') return this.attached.size ? 'm' + [...this.attached].map(threadId).join(',') : 'l';
+    if (text === 'qsThreadInfo') return 'l';
+    if (text === 'qOffsets') return this.options.calls ? 'Text=0;Data=0;Bss=0' : '';
+    if (text.startsWith('qThreadExtraInfo,')) {
+      const t = parseThreadId(text.slice('qThreadExtraInfo,'.length));
+      const p = t && typeof t.pid === 'number' ? this.process(t.pid) : undefined;
+      if (!p) return ERROR;
+      return textHex(p.activeCall ? `in ${p.activeCall.name}` : 'no call');
+    }
+    if (text.startsWith('qRcmd,')) {
+      const command = bytesOfHex(text.slice(6));
+      const p = this.process();
+      if (!command || !p) return ERROR;
+      const out = runMonitor(command.toString('utf8'), { machine: this.target.machine, current: p, calls: this.options.calls });
+      this.console(out);
+      return 'OK';
+    }
+    if (text.startsWith('qXfer:')) return this.xfer(text);
+    if (text.startsWith('qSymbol')) return 'OK';
+    return '';
+  }
+
+  private set(text: string): string {
+    if (text === 'QStartNoAckMode') {
+      this.noAckAfterReply = true; // this reply is still acknowledged; from then on neither side acks
+      return 'OK';
+    }
+    if (text.startsWith('QThreadEvents:')) return 'OK';
+    return '';
+  }
+
+  /** qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH → `m` + part, or `l` + the last part. */
+  private xfer(text: string): string | Buffer {
+    const m = /^qXfer:([a-z0-9-]+):read:([^:]*):([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(text);
+    if (!m) return text.includes(':write:') ? '' : ERROR;
+    const [, object, annex, offText, lenText] = m as unknown as [string, string, string, string, string];
+    let document: Buffer | undefined;
+    const pidOf = (): Process | undefined => (annex === '' ? this.process() : this.process(parseInt(annex, 16)));
+    switch (object) {
+      case 'features':
+        document = annex === 'target.xml' ? Buffer.from(targetXml()) : undefined;
+        break;
+      case 'libraries-svr4': {
+        const p = this.process();
+        document = p ? Buffer.from(librariesSvr4Xml(p)) : undefined;
+        break;
+      }
+      case 'auxv':
+        // A library's process was not exec'ed: it has no auxiliary vector.
+        document = pidOf() ? Buffer.alloc(0) : undefined;
+        break;
+      case 'exec-file':
+        document = undefined; // no program in library mode
+        break;
+      default:
+        return '';
+    }
+    if (!document) return ERROR;
+    const offset = parseInt(offText, 16);
+    const length = Math.min(parseInt(lenText, 16), MAX_PACKET - 16);
+    const part = document.subarray(offset, offset + length);
+    const more = offset + part.length < document.length;
+    return Buffer.concat([Buffer.from(more ? 'm' : 'l'), escapeBinary(part)]);
+  }
+
+  private async vPacket(text: string): Promise<string | Buffer> {
+    if (text === 'vCont?') return 'vCont;c;C;s;S';
+    if (text.startsWith('vCont;')) {
+      const plan = this.parseVCont(text);
+      return plan ? this.resume(plan) : ERROR;
+    }
+    if (text.startsWith('vKill;')) {
+      // The process stays (picemu keeps it for the next session); its call in progress is abandoned.
+      const pid = parseInt(text.slice(6), 16);
+      const inf = this.target.inferior(pid);
+      if (!inf) return ERROR;
+      const call = inf.process.activeCall;
+      if (call) call.finished = { kind: 'error', error: new CallError(`${call.name}: killed by the debugger`), events: [] };
+      inf.clearPoints();
+      this.attached.delete(pid);
+      return 'OK';
+    }
+    if (text.startsWith('vAttach;')) {
+      const inf = this.target.inferior(parseInt(text.slice(8), 16));
+      if (!inf) return ERROR;
+      this.attached.add(inf.pid);
+      this.general = inf.pid;
+      return this.stopReply(inf.lastStop);
+    }
+    if (text.startsWith('vFile:')) return this.hostIo.handle(text) ?? '';
+    if (text === 'vMustReplyEmpty') return '';
+    return '';
+  }
+}

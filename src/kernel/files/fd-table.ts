@@ -1,0 +1,71 @@
+// The file descriptor table (files_struct): numbers → open file descriptions, with close-on-exec flags.
+// dup shares a description; the last close releases it. The lowest free number is used, as the kernel does.
+import { EBADF, EMFILE } from '../errno.ts';
+import type { FileDescription } from './file.ts';
+
+export interface FdEntry {
+  file: FileDescription;
+  cloexec: boolean;
+}
+
+/** RLIMIT_NOFILE's usual soft limit. */
+export const DEFAULT_NOFILE = 1024;
+
+export class FdTable {
+  private readonly fds = new Map<number, FdEntry>();
+
+  get(fd: number): FileDescription | undefined {
+    return this.fds.get(fd)?.file;
+  }
+
+  entry(fd: number): FdEntry | undefined {
+    return this.fds.get(fd);
+  }
+
+  /** Installs `file` at the lowest free descriptor ≥ `min` below `limit`; -EMFILE when none. */
+  install(file: FileDescription, cloexec: boolean, min = 0, limit = DEFAULT_NOFILE): number {
+    let fd = min;
+    while (this.fds.has(fd)) fd++;
+    if (fd >= limit) return -EMFILE;
+    file.refs++;
+    this.fds.set(fd, { file, cloexec });
+    return fd;
+  }
+
+  /** dup2/dup3: `fd` refers to `file` now (closing what it held). */
+  installAt(fd: number, file: FileDescription, cloexec: boolean): void {
+    file.refs++;
+    this.close(fd);
+    this.fds.set(fd, { file, cloexec });
+  }
+
+  close(fd: number): number {
+    const e = this.fds.get(fd);
+    if (!e) return -EBADF;
+    this.fds.delete(fd);
+    if (--e.file.refs === 0) e.file.release();
+    return 0;
+  }
+
+  /** A copy sharing every description (fork without CLONE_FILES). */
+  clone(): FdTable {
+    const copy = new FdTable();
+    for (const [fd, e] of this.fds) copy.installAt(fd, e.file, e.cloexec);
+    return copy;
+  }
+
+  /** execve: descriptors marked close-on-exec are closed. */
+  closeOnExec(): void {
+    for (const [fd, e] of [...this.fds]) if (e.cloexec) this.close(fd);
+  }
+
+  /** Closes everything (the process exits). */
+  closeAll(): void {
+    for (const fd of [...this.fds.keys()]) this.close(fd);
+  }
+
+  /** Open descriptors in order (/proc/PID/fd). */
+  list(): [number, FdEntry][] {
+    return [...this.fds].sort((a, b) => a[0] - b[0]);
+  }
+}

@@ -1,0 +1,131 @@
+// strace's view of system calls: one line per completed call, `name(args) = result`, errors as
+// `= -1 ENOENT (No such file or directory)`, `[pid N] ` before lines of processes other than the first.
+// Arguments print by their kind in the table (paths quoted, flags by name, buffers as strace abbreviates them).
+import { errnoName, strerror } from './errno.ts';
+import { syscallDef, syscallName, type ArgKind, type SyscallArgs } from './syscall-table.ts';
+import type { Task } from './task.ts';
+import { copyFromUser, stringFromUser } from './user-memory.ts';
+
+/** Receives each system call as it enters and completes (result undefined: it did not return, as exit). */
+export interface SyscallTracer {
+  enter(task: Task, nr: number, args: SyscallArgs): void;
+  exit(task: Task, nr: number, result: bigint | undefined): void;
+}
+
+/** How many bytes of a buffer strace shows (its -s default). */
+const STRING_LIMIT = 32;
+
+const AT_FDCWD = -100;
+const FLAG_SETS: Partial<Record<ArgKind, readonly (readonly [number, string])[]>> = {
+  'open-flags': [[0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'], [0o4000, 'O_NONBLOCK'], [0o10000, 'O_DSYNC'], [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'], [0o1000000, 'O_NOATIME'], [0o2000000, 'O_CLOEXEC'], [0o10000000, 'O_PATH']],
+  prot: [[1, 'PROT_READ'], [2, 'PROT_WRITE'], [4, 'PROT_EXEC']],
+  'mmap-flags': [[0x10, 'MAP_FIXED'], [0x20, 'MAP_ANONYMOUS'], [0x100, 'MAP_GROWSDOWN'], [0x800, 'MAP_DENYWRITE'], [0x4000, 'MAP_NORESERVE'], [0x8000, 'MAP_POPULATE'], [0x20000, 'MAP_STACK'], [0x100000, 'MAP_FIXED_NOREPLACE']],
+  'at-flags': [[0x100, 'AT_SYMLINK_NOFOLLOW'], [0x200, 'AT_EACCESS'], [0x400, 'AT_SYMLINK_FOLLOW'], [0x800, 'AT_NO_AUTOMOUNT'], [0x1000, 'AT_EMPTY_PATH']],
+  'access-mode': [[4, 'R_OK'], [2, 'W_OK'], [1, 'X_OK']],
+};
+
+/** Formats one argument as strace does (values it cannot read print as the address). */
+export function formatArg(task: Task, kind: ArgKind, value: bigint, next: bigint | undefined, result?: bigint): string {
+  const s64 = BigInt.asIntN(64, value);
+  const s32 = Number(BigInt.asIntN(32, value));
+  switch (kind) {
+    case 'int': case 'fd': return String(s32);
+    case 'uint': return String(value);
+    case 'dirfd': return s32 === AT_FDCWD ? 'AT_FDCWD' : String(s32);
+    case 'octal': return '0' + value.toString(8);
+    case 'ptr': case 'struct': return value === 0n ? 'NULL' : '0x' + value.toString(16);
+    case 'path': case 'string': {
+      if (value === 0n) return 'NULL';
+      const bytes = stringFromUser(task.space, Number(value), 4096);
+      return bytes instanceof Uint8Array ? quote(bytes, Infinity) : '0x' + value.toString(16);
+    }
+    case 'inbuf': case 'outbuf': {
+      const length = kind === 'outbuf' ? (result !== undefined && BigInt.asIntN(64, result) >= 0n ? Number(result) : -1) : Number(next ?? 0n);
+      if (length < 0) return '0x' + value.toString(16);
+      const bytes = copyFromUser(task.space, Number(value), Math.min(length, STRING_LIMIT));
+      return quote(bytes, STRING_LIMIT) + (length > STRING_LIMIT ? '...' : '');
+    }
+    case 'open-flags': {
+      const mode = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', '3'][Number(value & 3n)]!;
+      return flags(FLAG_SETS['open-flags']!, Number(value) & ~3 & ~0o100000, mode);
+    }
+    case 'mmap-flags': {
+      const type = ['0', 'MAP_SHARED', 'MAP_PRIVATE', 'MAP_SHARED_VALIDATE'][Number(value & 0xfn)] ?? '0x' + (value & 0xfn).toString(16);
+      return flags(FLAG_SETS['mmap-flags']!, Number(value) & ~0xf, type);
+    }
+    case 'prot': return value === 0n ? 'PROT_NONE' : flags(FLAG_SETS.prot!, Number(value), undefined);
+    case 'at-flags': return value === 0n ? '0' : flags(FLAG_SETS['at-flags']!, Number(value), undefined);
+    case 'access-mode': return value === 0n ? 'F_OK' : flags(FLAG_SETS['access-mode']!, Number(value), undefined);
+    case 'whence': return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE'][Number(value)] ?? String(value);
+    case 'ignored': return '';
+    default: return s64 < 0n || s64 > 0xffffn ? '0x' + value.toString(16) : String(s64);
+  }
+}
+
+function flags(set: readonly (readonly [number, string])[], value: number, first: string | undefined): string {
+  const names = first !== undefined ? [first] : [];
+  let rest = value;
+  for (const [bit, name] of set) {
+    if (rest & bit) {
+      names.push(name);
+      rest &= ~bit;
+    }
+  }
+  if (rest) names.push('0x' + rest.toString(16));
+  return names.join('|') || '0';
+}
+
+/** A C string literal as strace prints it: escapes for \t \n \v \f \r " \\, octal for other control bytes. */
+export function quote(bytes: Uint8Array, limit: number): string {
+  let out = '"';
+  for (let k = 0; k < Math.min(bytes.length, limit); k++) {
+    const b = bytes[k]!;
+    const c = String.fromCharCode(b);
+    if (c === '"' || c === '\\') out += '\\' + c;
+    else if (b === 9) out += '\\t';
+    else if (b === 10) out += '\\n';
+    else if (b === 11) out += '\\v';
+    else if (b === 12) out += '\\f';
+    else if (b === 13) out += '\\r';
+    else if (b >= 0x20 && b < 0x7f) out += c;
+    else out += '\\' + b.toString(8);
+  }
+  return out + '"';
+}
+
+/** `= 3`, `= 0x5555…` (addresses), `= -1 ENOENT (No such file or directory)`, `= ?` (did not return). */
+export function formatResult(nr: number, result: bigint | undefined): string {
+  if (result === undefined) return '?';
+  const s = BigInt.asIntN(64, result);
+  if (s < 0n && s >= -4095n) {
+    const errno = Number(-s);
+    return `-1 ${errnoName(errno)} (${strerror(errno)})`;
+  }
+  return syscallDef(nr)?.result === 'hex' ? '0x' + result.toString(16) : String(s);
+}
+
+/** strace as a SyscallTracer: lines to `out` (the first process's lines unprefixed). */
+export class Strace implements SyscallTracer {
+  private readonly entered = new Map<number, { args: string[] | undefined; raw: SyscallArgs }>();
+  private firstPid: number | undefined;
+
+  constructor(private readonly out: (line: string) => void) {}
+
+  enter(task: Task, nr: number, args: SyscallArgs): void {
+    this.firstPid ??= task.pid;
+    const def = syscallDef(nr);
+    // Inputs print as they were at entry (execve replaces the memory they lie in).
+    const formatted = def?.args.map((kind, k) => (kind === 'outbuf' || kind === 'iovec-out' ? '' : formatArg(task, kind, args[k]!, args[k + 1])));
+    this.entered.set(task.tid, { args: formatted, raw: args });
+  }
+
+  exit(task: Task, nr: number, result: bigint | undefined): void {
+    const e = this.entered.get(task.tid);
+    this.entered.delete(task.tid);
+    const def = syscallDef(nr);
+    const args = def && e ? def.args.map((kind, k) => (kind === 'outbuf' || kind === 'iovec-out' ? formatArg(task, kind, e.raw[k]!, e.raw[k + 1], result) : e.args![k]!)).filter((a, k) => def.args[k] !== 'ignored' || a !== '') : [];
+    const prefix = task.tid !== this.firstPid ? `[pid ${task.tid}] ` : '';
+    const shown = def?.result === 'none' && result === undefined ? '?' : formatResult(nr, result);
+    this.out(`${prefix}${syscallName(nr)}(${args.join(', ')}) = ${shown}`);
+  }
+}

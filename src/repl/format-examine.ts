@@ -1,0 +1,78 @@
+// `x/NFU ADDR` as gdb prints it: N units of size U (b h w g) in format F (x d u o t a c), a line labelled with
+// its address and `<symbol+off>`; `s` strings and `i` instructions are formatted by the session.
+
+export type Unit = 'b' | 'h' | 'w' | 'g';
+export interface ExamineFormat {
+  count: number;
+  format: string;
+  unit: Unit;
+}
+
+const UNIT_SIZE: Record<Unit, number> = { b: 1, h: 2, w: 4, g: 8 };
+/** Values per line, as gdb: 8 bytes, 8 halfwords, 4 words, 2 giants. */
+const PER_LINE: Record<Unit, number> = { b: 8, h: 8, w: 4, g: 2 };
+
+/** Parses `/NFU` (letters in any order after the count); `previous` supplies what is left out, as in gdb. */
+export function parseExamineFormat(spec: string, previous: ExamineFormat): ExamineFormat {
+  const m = /^(\d*)([a-z]*)$/i.exec(spec);
+  if (!m) throw new Error(`bad format '/${spec}' (want /NFU: count, format x d u o t a c s i, unit b h w g)`);
+  const out: ExamineFormat = { count: m[1] ? Number(m[1]) : 1, format: previous.format, unit: previous.unit };
+  if (out.count < 1 || out.count > 4096) throw new Error(`bad count '${m[1]}' (1 to 4096)`);
+  for (const ch of m[2]!) {
+    if ('bhwg'.includes(ch)) out.unit = ch as Unit;
+    else if ('xduotacsi'.includes(ch)) out.format = ch;
+    else throw new Error(`unknown letter '${ch}' in /${spec} (formats x d u o t a c s i, units b h w g)`);
+  }
+  if (out.format === 'a') out.unit = 'g';
+  if (out.format === 'c' && !/[bhwg]/.test(m[2]!)) out.unit = 'b';
+  return out;
+}
+
+export function unitSize(unit: Unit): number {
+  return UNIT_SIZE[unit];
+}
+
+function valueText(v: bigint, size: number, format: string, symbolize: (va: number) => string | undefined): string {
+  const bits = size * 8;
+  const u = BigInt.asUintN(bits, v);
+  switch (format) {
+    case 'x': return '0x' + u.toString(16).padStart(size * 2, '0');
+    case 'd': return BigInt.asIntN(bits, v).toString();
+    case 'u': return u.toString();
+    case 'o': return '0' + u.toString(8);
+    case 't': return u.toString(2).padStart(bits, '0');
+    case 'a': {
+      const s = u < 1n << 53n ? symbolize(Number(u)) : undefined;
+      return `0x${u.toString(16)}${s ? ` <${s}>` : ''}`;
+    }
+    case 'c': {
+      const c = Number(u & 0xffn);
+      return `${BigInt.asIntN(8, BigInt(c))} '${c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '\\' + c.toString(8).padStart(3, '0')}'`;
+    }
+  }
+  throw new Error(`format '${format}' is not a number format`);
+}
+
+/** `label:` for an address: `0x7f… <sym+off>`. */
+export function examineLabel(va: number, symbolize: (va: number) => string | undefined): string {
+  const s = symbolize(va);
+  return `0x${va.toString(16)}${s ? ` <${s}>` : ''}:`;
+}
+
+/** The lines of `x/NFU` over `bytes` read from `start` (count × unit bytes, or fewer when memory ended). */
+export function formatExamine(start: number, bytes: Uint8Array, f: ExamineFormat, symbolize: (va: number) => string | undefined): string {
+  const size = UNIT_SIZE[f.unit];
+  const perLine = f.format === 'c' ? 8 : PER_LINE[f.unit];
+  const lines: string[] = [];
+  const n = Math.floor(bytes.length / size);
+  for (let k = 0; k < n; k += perLine) {
+    const values: string[] = [];
+    for (let j = k; j < Math.min(n, k + perLine); j++) {
+      let v = 0n;
+      for (let b = size - 1; b >= 0; b--) v = (v << 8n) | BigInt(bytes[j * size + b]!);
+      values.push(valueText(v, size, f.format, symbolize));
+    }
+    lines.push(`${examineLabel(start + k * size, symbolize)}\t${values.join('\t')}`);
+  }
+  return lines.join('\n');
+}

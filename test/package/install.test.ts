@@ -1,0 +1,86 @@
+// The package as a user gets it: `npm pack`, install the tarball into a new project, then plain node ESM, CommonJS
+// require('picemu/unicorn'), the bin, a vitest file using picemuMatchers/traceSerializer, and tsc on a strict
+// NodeNext consumer with skipLibCheck false. The consumer's files are test/package/consumer/.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/oracles.ts';
+
+const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
+const work = mkdtempSync(join(tmpdir(), 'picemu-consumer-'));
+const project = join(work, 'project');
+
+// The environment of a user's shell, not of this vitest worker (a nested vitest must not see our VITEST_* vars).
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && !['NODE_OPTIONS', 'TEST', 'FORCE_COLOR'].includes(k))),
+  NO_COLOR: '1',
+};
+const inProject = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
+const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
+let tarball = '';
+
+beforeAll(() => {
+  // prepack builds dist/ (incremental: the globalSetup already did).
+  const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], repoRoot)) as { filename: string; files: { path: string }[] }[];
+  tarball = join(work, packed[0]!.filename);
+  mkdirSync(project);
+  cpSync(join(repoRoot, 'test/package/consumer'), project, { recursive: true });
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] }, include: ['*.ts', '*.cts'] }),
+  );
+  writeFileSync(join(project, 'vitest.config.mjs'), 'export default {};\n');
+  // picemu's own dependencies come from npm's cache (filled by `npm ci`); the registry only if the cache lacks them.
+  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project);
+  // The consumer's dev tools are the repository's own (installing vitest and typescript again would take a minute).
+  mkdirSync(join(project, 'node_modules/@types'), { recursive: true });
+  for (const dep of ['typescript', 'vitest', '@types/node']) symlinkSync(join(repoRoot, 'node_modules', dep), join(project, 'node_modules', dep));
+}, 180_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed tarball, installed as a dependency', () => {
+  it('ships dist, the demo fixture, README and LICENSE, and no sources, tests or scripts', () => {
+    const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli.js', 'dist/unicorn/require.cjs', 'bin/picemu.mjs', 'fixtures/libcounter.so', 'README.md', 'LICENSE', 'package.json']));
+    expect(files.filter((f) => /^(src|test|bench|scripts|examples|\.ci)\//.test(f) || f.endsWith('.tsbuildinfo'))).toEqual([]);
+  });
+
+  it('plain node imports the ESM API and runs the shipped fixture', () => {
+    const r = inProject(process.execPath, ['esm.mjs']);
+    expect(r.stderr).toBe('');
+    // The C semantics of `static int i; return i++;`: each process counts on its own.
+    expect(JSON.parse(r.stdout)).toEqual({ results: ['0', '0', '1', '2'], codeShared: true });
+  });
+
+  it("require('picemu/unicorn') returns the MUnicorn factory, which works", () => {
+    const r = inProject(process.execPath, ['require.cjs']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ type: 'function', name: 'MUnicorn', ecx: 0x1235, edx: 0x788f, machine: 'function' });
+  });
+
+  it('the bin runs compiled JavaScript: --version and the demo', () => {
+    const bin = join(project, 'node_modules/.bin/picemu');
+    expect(readFileSync(join(project, 'node_modules/picemu/bin/picemu.mjs'), 'utf8')).not.toMatch(/tsx/);
+    const v = inProject(bin, ['--version']);
+    expect([v.status, v.stdout, v.stderr]).toEqual([0, `${version}\n`, '']);
+    const demo = inProject(bin, ['demo']);
+    expect(demo.status).toBe(0);
+    expect(demo.stdout).toContain('call 3:  p1 → 2    p2 → 2');
+  });
+
+  it('a vitest file uses picemuMatchers and traceSerializer', () => {
+    const r = inProject(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run', '--root', project]);
+    expect(r.stdout + r.stderr).toMatch(/Tests\s+1 passed/);
+    expect(r.status).toBe(0);
+  });
+
+  it('tsc --noEmit passes on a strict NodeNext consumer with skipLibCheck false', () => {
+    const r = inProject(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', '.']);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});

@@ -1,0 +1,118 @@
+// Names from debug files, against gdb's `info symbol` (batch mode on the library file; gdb finds the same build-id
+// debug file under /usr/lib/debug): a stripped libc names its local functions as gdb does when libc6-dbg is
+// installed; a library without a debug file (libz) names what gdb names, and says `(nearest export)` exactly where
+// gdb finds no symbol.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseElf } from '../../src/elf/index.ts';
+import { NEAREST_EXPORT, moduleSymbols } from '../../src/trace/symbolize.ts';
+import { debugFileCandidates } from '../../src/debuginfo/debug-symbols.ts';
+import { repoRoot, requireOracle, run } from '../helpers/oracles.ts';
+
+const libc = '/lib/x86_64-linux-gnu/libc.so.6';
+const libz = '/lib/x86_64-linux-gnu/libz.so.1';
+
+const gdbWorks = spawnSync('gdb', ['--version']).status === 0;
+const hasGdb = requireOracle('gdb', gdbWorks, 'apt-get install gdb');
+const libcElf = parseElf(readFileSync(libc), libc);
+const hasLibcDebug = requireOracle('libc6-dbg (libc debug file)', debugFileCandidates(libcElf).some((p) => existsSync(p)), 'apt-get install libc6-dbg');
+
+/** gdb's `info symbol` for each link-time address: `name+0xN`, `name`, or null for "No symbol matches". */
+function gdbInfoSymbol(lib: string, addresses: string[]): (string | null)[] {
+  const out = execFileSync('gdb', ['-batch', '-nx', ...addresses.flatMap((a) => ['-ex', `info symbol ${a}`]), lib], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines = out.trim().split('\n');
+  expect(lines).toHaveLength(addresses.length);
+  return lines.map((l) => {
+    if (l.startsWith('No symbol matches')) return null;
+    const m = /^(\S+)(?: \+ (\d+))? in section /.exec(l);
+    if (!m) throw new Error(`unexpected gdb output: ${l}`);
+    return m[2] ? `${m[1]}+0x${Number(m[2]).toString(16)}` : m[1]!;
+  });
+}
+
+/** Link-time address of an exported function, from readelf (not from picemu's parser). */
+function exportAddress(lib: string, name: string): number {
+  const m = new RegExp(`^\\s*\\d+: ([0-9a-f]+)\\s+\\d+ FUNC\\s+\\S+\\s+\\S+\\s+\\d+ ${name}@`, 'm').exec(run('readelf', ['-sW', '--dyn-syms', lib]));
+  if (!m) throw new Error(`${name} not in ${lib}'s .dynsym`);
+  return parseInt(m[1]!, 16);
+}
+
+/** `count` addresses spread over .text (a fixed pseudo-random sequence). */
+function textSample(lib: string, count: number): number[] {
+  const text = parseElf(readFileSync(lib), lib).sections.find((s) => s.name === '.text')!;
+  let x = 12345;
+  return Array.from({ length: count }, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return text.addr + (x % text.size);
+  });
+}
+
+const offsetOf = (name: string) => /\+0x([0-9a-f]+)/.exec(name)?.[1] ?? '0';
+
+describe.skipIf(!hasGdb || !hasLibcDebug)('libc with its debug file (libc6-dbg)', () => {
+  const syms = moduleSymbols(libcElf);
+
+  it('reads the build-id debug file', () => {
+    expect(syms.source).toBe('debug-file');
+    expect(syms.debugFile).toMatch(/^\/usr\/lib\/debug\/\.build-id\/[0-9a-f]{2}\/[0-9a-f]+\.debug$/);
+  });
+
+  it("names strtod's rounding helper, __printf_fp_l and __pthread_once_slow as gdb does (the exports nearby were the old guesses)", () => {
+    const places = [['strtof64', 0xb0], ['parse_printf_format', 0xf22], ['pthread_mutexattr_settype', 0x12c]] as const;
+    const addresses = places.map(([name, delta]) => exportAddress(libc, name) + delta);
+    const gdb = gdbInfoSymbol(libc, addresses.map((a) => `0x${a.toString(16)}`));
+    expect(gdb.map((g) => g?.replace(/\+.*/, ''))).toEqual(['round_and_return', '__printf_fp_l', '__pthread_once_slow']);
+    expect(addresses.map((a) => syms.symbolAt(a))).toEqual(gdb);
+  });
+
+  it('agrees with gdb on 200 addresses across .text (same symbol address; names equal up to aliases)', () => {
+    const sample = textSample(libc, 200);
+    const gdb = gdbInfoSymbol(libc, sample.map((a) => `0x${a.toString(16)}`));
+    let sameName = 0;
+    sample.forEach((a, k) => {
+      const ours = syms.symbolAt(a);
+      if (gdb[k] === null) return; // past every symbol's end: gdb names nothing
+      expect(ours, `0x${a.toString(16)}`).toBeDefined();
+      expect(ours).not.toContain(NEAREST_EXPORT);
+      // The same offset means the same symbol address: gdb may pick another alias there (strtol/strtoll).
+      expect(offsetOf(ours!), `0x${a.toString(16)}: ours ${ours}, gdb ${gdb[k]}`).toBe(offsetOf(gdb[k]!));
+      if (ours === gdb[k]) sameName++;
+    });
+    expect(sameName).toBeGreaterThan(150);
+  });
+});
+
+describe.skipIf(!hasGdb)('a library without a debug file (libz)', () => {
+  const libzElf = parseElf(readFileSync(libz), libz);
+  const syms = moduleSymbols(libzElf);
+
+  it('has no debug file here, so names come from .dynsym', () => {
+    expect(debugFileCandidates(libzElf).filter((p) => existsSync(p))).toEqual([]);
+    expect(syms.source).toBe('dynsym');
+  });
+
+  it("names what gdb names, and says (nearest export) exactly where gdb finds no symbol", () => {
+    const sample = textSample(libz, 200);
+    const gdb = gdbInfoSymbol(libz, sample.map((a) => `0x${a.toString(16)}`));
+    const guesses = sample.filter((_, k) => gdb[k] === null).length;
+    expect(guesses).toBeGreaterThan(20);
+    sample.forEach((a, k) => {
+      const ours = syms.symbolAt(a)!;
+      if (gdb[k] === null) expect(ours, `0x${a.toString(16)}`).toMatch(/^\w+\+0x[0-9a-f]+ \(nearest export\)$/);
+      else expect(ours).toBe(gdb[k]);
+    });
+  });
+
+  it('the trace of `picemu run` marks the guessed names (compress runs deflate\'s local functions)', () => {
+    const zeros = '00'.repeat(64);
+    const r = spawnSync(process.execPath, [`${repoRoot}/bin/picemu.mjs`, 'run', libz, 'compress', `hex:${zeros}`, 'hex:4000000000000000', 'str:hello', '5', '--procs', '1', '--trace', '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    expect(r.stderr).toBe('');
+    const steps = (JSON.parse(r.stdout) as { processes: { trace: { module: string; offset: string; symbol: string }[] }[] }).processes[0]!.trace.filter((s) => s.module === 'libz.so.1');
+    const byOffset = new Map(steps.map((s) => [s.offset, s.symbol]));
+    const offsets = [...byOffset.keys()].filter((_, k) => k % 7 === 0).slice(0, 150);
+    const gdb = gdbInfoSymbol(libz, offsets);
+    expect(gdb.filter((g) => g === null).length).toBeGreaterThan(0);
+    offsets.forEach((o, k) => expect(byOffset.get(o), o).toEqual(gdb[k] === null ? expect.stringMatching(/ \(nearest export\)$/) : gdb[k]));
+  });
+});
