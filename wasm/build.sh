@@ -55,6 +55,14 @@ grep -q "NODEJS_CATCH_REJECTION=0" build.py || { echo "$0: could not add the NOD
 # Workaround: two parallel jobs at most (the machine is shared), not os.cpu_count().
 sed -i "s|jobs = os.cpu_count() or 1|jobs = min(2, os.cpu_count() or 1)|" build.py
 
+# Workaround: unicorn's per-instruction hook instrumentation allocates TCG temps it frees only at the end of a
+# translation block; on a 32-bit host (wasm32) 1024 temps run out after ~64 hooked instructions and TCG writes past
+# its temps array (a straight 64-load block with a code hook crashes the module: test/engine). More temps, and at
+# most 128 instructions per block, keep every hooked block inside the array.
+tcg_h=unicorn/qemu/include/tcg/tcg.h
+sed -i 's|^#define TCG_MAX_TEMPS 1024$|#define TCG_MAX_TEMPS 16384|; s|^#define TCG_MAX_INSNS 512$|#define TCG_MAX_INSNS 128|' "$tcg_h"
+grep -q '^#define TCG_MAX_TEMPS 16384$' "$tcg_h" && grep -q '^#define TCG_MAX_INSNS 128$' "$tcg_h" || { echo "$0: could not raise TCG_MAX_TEMPS / lower TCG_MAX_INSNS in $tcg_h" >&2; exit 1; }
+
 # Workaround: emscripten's node tools (acorn-optimizer) find Debian's acorn only through NODE_PATH.
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 # Reproducibility: no build paths in the output (assert/__FILE__ strings), whatever WORK_DIR is.
