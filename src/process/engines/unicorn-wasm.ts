@@ -19,7 +19,8 @@ const UC_MEM_WRITE = 17, UC_MEM_READ_UNMAPPED = 19, UC_MEM_WRITE_UNMAPPED = 20, 
 const UC_PROT_READ = 1, UC_PROT_WRITE = 2, UC_PROT_EXEC = 4;
 const UC_ERR_OK = 0, UC_ERR_INSN_INVALID = 10;
 const UC_X86_INS_SYSCALL = 699;
-const UC_CTL_TB_REMOVE_CACHE = 9, UC_CTL_TB_FLUSH = 10;
+const UC_CTL_TB_REMOVE_CACHE = 9, UC_CTL_TB_FLUSH = 10, UC_CTL_TCG_BUFFER_SIZE = 13;
+const TCG_BUFFER_SIZE = 4 << 20;
 const UC_CTL_IO_WRITE = 1;
 const ucCtl = (type: number, args: number) => (type | (args << 26) | (UC_CTL_IO_WRITE << 30)) >>> 0;
 
@@ -70,6 +71,7 @@ export class UnicornEngine extends Cpu implements Engine {
   private deadline = Infinity;
   private stopRequested: (() => boolean) | undefined;
   private disposed = false;
+  private readonly resources: Resources;
   private lastUntil = 0;
 
   constructor(
@@ -84,6 +86,9 @@ export class UnicornEngine extends Cpu implements Engine {
     check(m, m._uc_open(UC_ARCH_X86, UC_MODE_64, handle), 'uc_open');
     this.uc = m.HEAP32[handle >> 2]!;
     m._free(handle);
+    // unicorn's default translation buffer (32 MiB on a 32-bit host) per process would exhaust the module's heap
+    // after a few dozen processes; a full buffer is flushed and refilled, so a smaller one only costs retranslation.
+    this.ctl(UC_CTL_TCG_BUFFER_SIZE, [TCG_BUFFER_SIZE]);
     // unicorn's default x86-64 model (SSE4.2, POPCNT, BMI1/2, no AVX): choosing another with UC_CTL_CPU_MODEL
     // leaves CR4.OSFXSR clear in 2.1.4, so every SSE instruction would raise #UD.
 
@@ -98,10 +103,15 @@ export class UnicornEngine extends Cpu implements Engine {
     });
 
     this.ripId = m.HEAP32[(this.regIds >> 2) + RIP_SLOT]!;
-    this.addHook(UC_HOOK_CODE, 'vijii', (_uc: number, address: bigint) => this.onCode(Number(address)));
-    this.addHook(UC_HOOK_MEM_INVALID, 'iiijiji', (_uc: number, type: number, address: bigint, size: number) => (this.onInvalid(type, Number(address), size) ? 1 : 0));
-    this.addHook(UC_HOOK_INSN, 'vii', () => this.onSyscall(), UC_X86_INS_SYSCALL);
-    this.addHook(UC_HOOK_INTR, 'viii', (_uc: number, intno: number) => this.onInterrupt(intno));
+    // The module's function table holds the hooks: through a WeakRef, so a process that is gone can be collected
+    // (and its unicorn instance closed by the finalizer below).
+    const self = new WeakRef(this);
+    this.addHook(UC_HOOK_CODE, 'vijii', (_uc: number, address: bigint) => self.deref()?.onCode(Number(address)));
+    this.addHook(UC_HOOK_MEM_INVALID, 'iiijiji', (_uc: number, type: number, address: bigint, size: number) => (self.deref()?.onInvalid(type, Number(address), size) ? 1 : 0));
+    this.addHook(UC_HOOK_INSN, 'vii', () => self.deref()?.onSyscall(), UC_X86_INS_SYSCALL);
+    this.addHook(UC_HOOK_INTR, 'viii', (_uc: number, intno: number) => self.deref()?.onInterrupt(intno));
+    this.resources = { module: m, uc: this.uc, callbacks: this.callbacks, blocks: [this.regIds, this.regPtrs, this.regSlots] };
+    closer.register(this, this.resources, this);
   }
 
   // ---- registers
@@ -157,9 +167,10 @@ export class UnicornEngine extends Cpu implements Engine {
     const mem = decoded && 'insn' in decoded ? decoded.insn.mem : null;
     this.ripOperand = mem?.ripRelative ? { start: mem.absolute, end: mem.absolute + Math.max(mem.size, 1) } : null;
     if (this.traceHooks.length === 0) {
+      const self = new WeakRef(this);
       this.traceHooks.push(
-        this.addHook(UC_HOOK_MEM_READ_AFTER, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => this.onData('read', Number(address), size, value)),
-        this.addHook(UC_HOOK_MEM_WRITE, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => this.onData('write', Number(address), size, value)),
+        this.addHook(UC_HOOK_MEM_READ_AFTER, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('read', Number(address), size, value)),
+        this.addHook(UC_HOOK_MEM_WRITE, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('write', Number(address), size, value)),
       );
     }
     try {
@@ -251,11 +262,8 @@ export class UnicornEngine extends Cpu implements Engine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.m._uc_close(this.uc);
-    for (const cb of this.callbacks) this.m.removeFunction(cb);
-    this.m._free(this.regIds);
-    this.m._free(this.regPtrs);
-    this.m._free(this.regSlots);
+    closer.unregister(this);
+    release(this.resources);
   }
 
   // ---- hooks
@@ -409,6 +417,22 @@ export class UnicornEngine extends Cpu implements Engine {
     check(m, err, 'uc_ctl');
   }
 }
+
+/** What a unicorn instance holds in the module: closed on dispose(), or by the finalizer when its process is gone. */
+interface Resources {
+  module: UnicornModule;
+  uc: number;
+  callbacks: number[];
+  blocks: number[];
+}
+
+function release(r: Resources): void {
+  r.module._uc_close(r.uc);
+  for (const cb of r.callbacks) r.module.removeFunction(cb);
+  for (const p of r.blocks) r.module._free(p);
+}
+
+const closer = new FinalizationRegistry<Resources>(release);
 
 function strerror(m: UnicornModule, err: number): string {
   const ptr = m._uc_strerror(err);
