@@ -52,7 +52,7 @@ export class Machine {
     this.engineFactory = this.engine === 'unicorn' ? unicornEngine : picemuEngine;
     this.pageCache = new PageCache(this.physical);
     this.cpu = cpuProfile(options.cpu);
-    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, files: { rw: options.rw } });
+    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, profile: this.cpu, files: { rw: options.rw } });
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded), and its engine (the unicorn module, when chosen). */
