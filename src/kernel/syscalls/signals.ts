@@ -102,6 +102,7 @@ function changeAltStack(task: Task, sp: bigint, flags: number, size: bigint): nu
   if (onSigStack(alt, task.cpu.r64[4]!)) return -EPERM;
   const mode = flags & ~SS_AUTODISARM;
   if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) return -EINVAL;
+  if (alt.sp === sp && alt.size === size && alt.flags === flags) return 0; // nothing changes: no size check either
   if (mode === SS_DISABLE) {
     Object.assign(alt, { sp: 0n, size: 0n, flags });
   } else {
