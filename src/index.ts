@@ -22,7 +22,8 @@ export {
   type RunUntilOptions,
   type FinishOptions,
 } from './process/process.ts';
-export { scanReturnAddresses, followsCall, type Frame, type StackView } from './process/backtrace.ts';
+// `Frame` is the old name of StackFrame (a backtrace frame), kept for existing users.
+export { scanReturnAddresses, followsCall, type StackFrame, type StackFrame as Frame, type StackView } from './process/backtrace.ts';
 export type { LoadResult } from './process/load.ts';
 export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError, ProcessExitError } from './process/errors.ts';
 export { Kernel, spawnProgram, Strace, definedSyscalls, syscallName, errnoName, strerror, describeAddress, signalName, type KernelStop, type RunLimits, type SpawnOptions, type Spawned, type SyscallTracer, type Task, type ExitReason } from './kernel/index.ts';
@@ -31,7 +32,7 @@ export type { PageRow } from './process/page-table.ts';
 export type { StepEvent, MemoryAccess, Location, CowBreak, VmaInfo, RegisterChange, ModuleOffset, FrameNumber } from './trace/events.ts';
 export { Symbolizer, ModuleSymbols, moduleSymbols, type SymbolizableModule } from './trace/symbolize.ts';
 export { traceToJson, stepToJson, accessToJson, type JsonStep, type JsonAccess } from './trace/render-json.ts';
-export { traceText, stepText, accessText, type TextOptions } from './trace/render-text.ts';
+export { traceText, stepText, accessText, placeText, stableAsm, type TextOptions } from './trace/render-text.ts';
 export { picemuMatchers, traceSerializer, findAccesses, accessMatches, type AccessPattern } from './trace/vitest.ts';
 export { disassemble, ensureDisassembler } from './trace/disassemble.ts';
 // ELF files and loading without running code (what `picemu segments`, `check` and `maps` show).

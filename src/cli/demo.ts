@@ -1,12 +1,7 @@
 // `picemu demo` (= `npm start`): the seed story on fixtures/libcounter.so — one library in two processes,
 // one copy of its code, a private copy of its data each, and the instructions that make that work.
 import { fileURLToPath } from 'node:url';
-import { Machine } from '../process/machine.ts';
-import type { Process } from '../process/process.ts';
-import { resultText } from '../process/call-args.ts';
-import { moduleSymbols } from '../trace/symbolize.ts';
-import type { MemoryAccess, StepEvent } from '../trace/events.ts';
-import { placeText, stableAsm } from '../trace/render-text.ts';
+import { Machine, moduleSymbols, placeText, resultText, stableAsm, type MemoryAccess, type Process, type StepEvent } from '../index.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
 import { parseOptions } from './options.ts';

@@ -5,19 +5,23 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Machine, signalName, Strace, strerror } from '../index.ts';
 import type { Command } from './command.ts';
+import { CPU_OPTION, parseCpuOption } from './cpu-option.ts';
+import { HelpRequest, type OptionSpec } from './options.ts';
+import type { ProfileName } from '../cpu/features.ts';
 import { UsageError } from './errors.ts';
 import { parseInteger } from '../util/numbers.ts';
 
-export const EXEC_USAGE = `usage: picemu exec [options] PROGRAM [ARG...] [options]
-  PROGRAM is found on PATH as a shell finds it; ARGs go to it. picemu's options may also follow the ARGs
-  (--help only before PROGRAM); after \`--\` everything is the program's.
-  --env K=V        set a variable in the program's environment (repeatable)
-  --env-clear      start from an empty environment (then --env adds)
-  --rw DIR         let the program write DIR on the host (repeatable); other writes go to an in-memory overlay
-  --strace         print each system call on stderr as strace does
-  --seed S         randomize the layout (ASLR) from seed S; default: no randomization, as under setarch -R
-  --budget N       stop after N instructions (exit 1)
-  --timeout S      stop after S seconds (exit 1)`;
+/** exec's options (also recognized after the program's arguments; after `--` everything is the program's). */
+export const EXEC_OPTIONS: readonly OptionSpec[] = [
+  { name: '--env', value: 'K=V', help: "set a variable in the program's environment", repeatable: true },
+  { name: '--env-clear', help: "start from an empty environment (then --env adds)" },
+  { name: '--rw', value: 'DIR', help: 'let the program write DIR on the host; its other writes go to an in-memory overlay', repeatable: true },
+  { name: '--strace', help: 'print each system call on stderr as strace does ([pid N] before other processes)' },
+  { name: '--seed', value: 'S', help: 'randomize the layout (ASLR) from seed S; default: no randomization, as under setarch -R' },
+  { name: '--budget', value: 'N', help: 'stop after N instructions (exit 1)' },
+  { name: '--timeout', value: 'S', help: 'stop after S seconds (exit 1)' },
+  CPU_OPTION,
+];
 
 export interface ExecRequest {
   program: string;
@@ -28,12 +32,14 @@ export interface ExecRequest {
   seed?: number;
   budget?: number;
   timeoutMs?: number;
+  cpu?: ProfileName;
 }
 
-const VALUE_OPTIONS = new Set(['--env', '--rw', '--seed', '--budget', '--timeout']);
+const VALUE_OPTIONS = new Set(['--env', '--rw', '--seed', '--budget', '--timeout', '--cpu']);
 const FLAG_OPTIONS = new Set(['--env-clear', '--strace']);
 
-export function parseExecArgs(argv: string[]): ExecRequest | 'help' {
+/** Options before PROGRAM, and exec's own options after it (not --help, which there is the program's); `--` ends them. */
+export function parseExecArgs(argv: string[]): ExecRequest {
   let program: string | undefined;
   const args: string[] = [];
   const env = new Map<string, string>(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -49,7 +55,7 @@ export function parseExecArgs(argv: string[]): ExecRequest | 'help' {
       } else args.push(...argv.slice(k + 1));
       break;
     }
-    if (program === undefined && (a === '--help' || a === '-h')) return 'help';
+    if (program === undefined && (a === '--help' || a === '-h')) throw new HelpRequest();
     if (FLAG_OPTIONS.has(a)) {
       if (a === '--env-clear') clear = true;
       else req.strace = true;
@@ -63,6 +69,7 @@ export function parseExecArgs(argv: string[]): ExecRequest | 'help' {
         if (eq <= 0) throw new UsageError(`--env wants K=V, not '${v}'`);
         sets.push([v.slice(0, eq), v.slice(eq + 1)]);
       } else if (a === '--rw') req.rw.push(v);
+      else if (a === '--cpu') req.cpu = parseCpuOption(v);
       else {
         const n = parseInteger(v);
         if (n === undefined || n < 0n) throw new UsageError(`${a}: bad value '${v}'`);
@@ -73,11 +80,11 @@ export function parseExecArgs(argv: string[]): ExecRequest | 'help' {
       continue;
     }
     if (program === undefined) {
-      if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'\n${EXEC_USAGE}`);
+      if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
       program = a;
     } else args.push(a);
   }
-  if (program === undefined) throw new UsageError(`exec needs a PROGRAM\n${EXEC_USAGE}`);
+  if (program === undefined) throw new UsageError('exec needs a PROGRAM');
   if (clear) env.clear();
   for (const [key, value] of sets) env.set(key, value);
   return { ...req, program, args, env: [...env].map(([key, value]) => `${key}=${value}`) };
@@ -105,7 +112,7 @@ export async function performExec(req: ExecRequest): Promise<number> {
     process.stderr.write(`picemu: cannot execute ${req.program}: ${strerror(2)}\n`);
     return 127;
   }
-  const machine = new Machine({ seed: req.seed, rw: req.rw });
+  const machine = new Machine({ seed: req.seed, rw: req.rw, cpu: req.cpu });
   const kernel = machine.kernel;
   kernel.note = (text) => process.stderr.write(`picemu: note: ${text}\n`);
   if (req.strace) kernel.tracer = new Strace((line) => process.stderr.write(line + '\n'));
@@ -131,14 +138,15 @@ export async function performExec(req: ExecRequest): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'run a program (ELF x86-64) in an emulated Linux process, with the system\'s real ld.so',
+  summary: "run a program (ELF x86-64) in an emulated Linux process, with the system's real ld.so and libc",
   usage: 'PROGRAM [ARG...] [options]',
+  description: [
+    'PROGRAM is found on PATH as a shell finds it; the ARGs go to it. The environment is picemu\'s own (changed by --env and --env-clear); stdin, stdout and stderr are picemu\'s. The guest reads the host\'s files; what it writes goes to an in-memory overlay, except under --rw directories.',
+    "picemu's options may come before PROGRAM or after the ARGs (--help only before PROGRAM); after `--` everything is the program's.",
+    "Exit status: the program's; 128+N when signal N killed it (with a line saying where); 126 when it cannot be executed, 127 when it is not found.",
+  ],
+  options: EXEC_OPTIONS,
   async run(argv) {
-    const req = parseExecArgs(argv);
-    if (req === 'help') {
-      process.stdout.write(EXEC_USAGE + '\n');
-      return 0;
-    }
-    return performExec(req);
+    return performExec(parseExecArgs(argv));
   },
 };

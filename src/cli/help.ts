@@ -8,7 +8,8 @@ export function commandHelp(name: string, command: Command): string {
   lines.push('', 'options:');
   const left = options.map((o) => ('value' in o && o.value ? `${o.name} ${o.value}` : o.name));
   const width = Math.max(...left.map((l) => l.length)) + 2;
-  options.forEach((o, k) => lines.push(`  ${left[k]!.padEnd(width)}${o.help}`));
+  // Long help wraps under itself, so the option names stay a column of their own.
+  options.forEach((o, k) => wrap(o.help, 100 - 2 - width).forEach((l, n) => lines.push(`  ${(n === 0 ? left[k]! : '').padEnd(width)}${l}`)));
   return lines.join('\n') + '\n';
 }
 

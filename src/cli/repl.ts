@@ -61,6 +61,7 @@ export const command: Command = {
       handle: (line) => session.handle(line),
       interrupt: () => session.interrupt(),
       historyFile: interactive ? historyPath() : undefined,
+      banner: `picemu repl: ${req.procs} process${req.procs === 1 ? '' : 'es'}${req.libraries.length ? ` with ${req.libraries.join(', ')}` : ''}. gdb's words work (call SYM, si, ni, c, b, x/4gx, p $rax, info registers); help lists all.`,
     });
     return 0;
   },

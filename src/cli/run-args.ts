@@ -1,5 +1,5 @@
 // `picemu run LIB SYMBOL [ARG...] [options]` (SPEC.md): its options and help, and parsing into a typed request.
-import { CallArgError, parseCallArg, RETURN_TYPES, type CallArg, type ReturnKind } from '../process/call-args.ts';
+import { CallArgError, parseCallArg, RETURN_TYPES, type CallArg, type ReturnKind } from '../index.ts';
 import { parseInteger } from '../util/numbers.ts';
 import type { ProfileName } from '../cpu/features.ts';
 import { CPU_OPTION, cpuOption } from './cpu-option.ts';
@@ -37,7 +37,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: '--seed', value: 'S', help: 'seed of the per-process base addresses (default: fixed bases, different per process)' },
   { name: '--ret', value: 'TYPE', help: `how to read the result: ${RETURN_TYPES.join(', ')} (default int); cstr prints NULL for a null pointer` },
   { name: '--trace', help: 'print every instruction with its annotated memory accesses' },
-  { name: '--json', help: 'print one JSON document (SPEC.md) instead of text' },
+  { name: '--json', help: 'print one JSON document (library, symbol, processes with results and trace, pages) instead of text' },
   CPU_OPTION,
   ...LIMIT_OPTIONS,
 ];

@@ -61,6 +61,7 @@ export class CpuState {
   // (16, 17) for VEX.256 memory operands. Legacy SSE leaves these; VEX.128 zeroes them.
   readonly ymmHiBuffer = new ArrayBuffer(18 * 16);
   readonly ymmHi8 = new Uint8Array(this.ymmHiBuffer);
+  readonly ymmHi32 = new Uint32Array(this.ymmHiBuffer);
   readonly ymmHi64 = new BigUint64Array(this.ymmHiBuffer);
   // ---- end of AVX
 

@@ -62,6 +62,7 @@ export function register(file: string, defs: HandlerDef[]): void {
 }
 
 // ---- OPS: one import and one entry per ops file (keep sorted) ----
+import * as avxF16c from './ops/avx-f16c.ts';
 import * as avxInt from './ops/avx-int.ts';
 import * as avxLegacy from './ops/avx-legacy.ts';
 import * as avxMove from './ops/avx-move.ts';
@@ -71,7 +72,9 @@ import * as bmi from './ops/bmi.ts';
 import * as control from './ops/control.ts';
 import * as dataMove from './ops/data-move.ts';
 import * as exchange from './ops/exchange.ts';
+import * as fma from './ops/fma.ts';
 import * as integerAlu from './ops/integer-alu.ts';
+import * as mmx from './ops/mmx-all.ts';
 import * as muldiv from './ops/muldiv.ts';
 import * as shiftRotate from './ops/shift-rotate.ts';
 import * as sse from './ops/sse-all.ts';
@@ -79,6 +82,7 @@ import * as string from './ops/string.ts';
 import * as system from './ops/system.ts';
 import * as x87 from './ops/x87-all.ts';
 const OPS: Record<string, { handlers: HandlerDef[] }> = {
+  'avx-f16c.ts': avxF16c,
   'avx-int.ts': avxInt,
   'avx-legacy.ts': avxLegacy,
   'avx-move.ts': avxMove,
@@ -88,7 +92,9 @@ const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'control.ts': control,
   'data-move.ts': dataMove,
   'exchange.ts': exchange,
+  'fma.ts': fma,
   'integer-alu.ts': integerAlu,
+  'mmx-all.ts': mmx,
   'muldiv.ts': muldiv,
   'shift-rotate.ts': shiftRotate,
   'sse-all.ts': sse,

@@ -304,6 +304,7 @@ export class GdbSession {
       // connecting. Report one, with nothing executed, as ld.so's breakpoint would; gdb then resumes again.
       const pid = plan[0]!.pid;
       this.librariesReported.add(pid);
+      this.general = pid;
       return `T05thread:${threadId(pid)};library:;`;
     }
     this.interruptRequested = false;
@@ -312,6 +313,7 @@ export class GdbSession {
     const stop: Stop = stepper
       ? this.target.step(stepper.pid)
       : await this.target.continue(plan.map((a) => a.pid), () => this.interruptRequested);
+    // gdb takes a stop reply's thread as the general thread from then on (and does not send Hg for it).
     this.general = stop.pid;
     return this.stopReply(stop, true);
   }
@@ -429,7 +431,7 @@ export class GdbSession {
       const inf = this.target.inferior(parseInt(text.slice(8), 16));
       if (!inf) return ERROR;
       this.attached.add(inf.pid);
-      this.general = inf.pid;
+      this.general = inf.pid; // as after any stop reply: gdb asks qC next and expects the attached process
       return this.stopReply(inf.lastStop);
     }
     if (text.startsWith('vFile:')) return this.hostIo.handle(text) ?? '';

@@ -35,7 +35,7 @@ export class Machine {
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
     this.cpu = cpuProfile(options.cpu);
-    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, files: { rw: options.rw } });
+    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, profile: this.cpu, files: { rw: options.rw } });
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded). */

@@ -10,7 +10,7 @@ import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../m
 import type { Location, StepEvent } from '../trace/events.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
 import { decodeResult, entryStackPointer, layoutArguments, type CallArg, type CallResult, type PlacedArg, type ReturnKind } from './call-args.ts';
-import { scanReturnAddresses, type Frame } from './backtrace.ts';
+import { scanReturnAddresses, type StackFrame } from './backtrace.ts';
 import { CowWatch } from './cow-watch.ts';
 import { CallError, CallFault, CallLimitError, ProcessExitError, UnresolvedSymbolError } from './errors.ts';
 import { syscallName } from '../kernel/syscall-table.ts';
@@ -498,7 +498,7 @@ export class Process {
    * rsp and the call's entry rsp, symbolized. A heuristic scan, not an unwind: see scanReturnAddresses for what it
    * can and cannot know (no .eh_frame is used). Empty when no call is in progress.
    */
-  backtrace(): Frame[] {
+  backtrace(): StackFrame[] {
     const call = this.activeCall;
     if (!call) return [];
     const rip = this.cpu.rip;

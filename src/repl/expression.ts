@@ -45,6 +45,8 @@ const BASE_TYPES: Record<string, CType> = {
 };
 /** Symbols, `&SYM`, $pc/$sp/$fp: addresses with no type of their own (`*` reads a long there). */
 const UNTYPED: CType = { name: 'void *', size: 8, signed: false, pointee: BASE_TYPES.void! };
+/** $pc, $rip: gdb's type for a code address. */
+const CODE: CType = { name: 'void (*)()', size: 8, signed: false, pointee: BASE_TYPES.void! };
 const REGISTER_ALIASES: Record<string, string> = { pc: 'rip', sp: 'rsp', fp: 'rbp', eflags: 'rflags' };
 
 export function pointerTo(t: CType): CType {
@@ -141,7 +143,7 @@ class Parser {
     const t = this.tokens[this.k];
     if (t?.kind === 'op') {
       switch (t.text) {
-        case '-': this.k++; return arith(-this.unary().value, LONG);
+        case '-': { this.k++; const v = this.unary(); const type = promoted(v.type); return arith(-v.value, type); }
         case '+': this.k++; return this.unary();
         case '~': { this.k++; const v = this.unary(); return { value: normalize(~v.value, v.type), type: v.type }; }
         case '!': this.k++; return { value: this.unary().value === 0n ? 1n : 0n, type: BASE_TYPES.int! };
@@ -181,12 +183,13 @@ class Parser {
     const t = this.tokens[this.k++];
     if (!t) throw new ExpressionError('the expression ends too early');
     switch (t.kind) {
-      case 'num': return { value: t.value, type: t.value > 0x7fffffffn ? LONG : BASE_TYPES.int! };
+      case 'num': return { value: t.value, type: literalType(t.value) };
       case 'reg': {
         const name = REGISTER_ALIASES[t.name] ?? t.name;
         const v = this.env.register(name);
         if (v === undefined) throw new ExpressionError(`no register $${t.name}`);
-        const pointer = name === 'rip' || name === 'rsp' || name === 'rbp';
+        if (name === 'rip') return { value: v, type: CODE };
+        const pointer = name === 'rsp' || name === 'rbp';
         if (v > 0xffffffffffffffffn) throw new ExpressionError(`$${t.name} is wider than 64 bits: use info registers ${t.name}`);
         return { value: pointer ? v : BigInt.asIntN(64, v), type: pointer ? UNTYPED : LONG };
       }
@@ -225,9 +228,29 @@ function arith(v: bigint, type: CType): Value {
   return { value: normalize(v, type), type };
 }
 
+/** C's literal types, as gdb gives them: int, unsigned int, long, unsigned long, by the value's size. */
+function literalType(v: bigint): CType {
+  if (v < 1n << 31n) return BASE_TYPES.int!;
+  if (v < 1n << 32n) return BASE_TYPES.unsigned!;
+  if (v < 1n << 63n) return LONG;
+  return ULONG;
+}
+
+/** Integer promotion: anything narrower than int becomes int; pointers take part as long. */
+function promoted(t: CType): CType {
+  if (t.pointee) return LONG;
+  return t.size < 4 ? BASE_TYPES.int! : t;
+}
+
+/** The usual arithmetic conversions: the wider type; at equal width, unsigned wins. */
+function common(a: CType, b: CType): CType {
+  const [x, y] = [promoted(a), promoted(b)];
+  if (x.size !== y.size) return x.size > y.size ? x : y;
+  return !x.signed ? x : y;
+}
+
 function apply(op: string, a: Value, b: Value): Value {
-  const type = a.type.size >= b.type.size ? (a.type.pointee ? LONG : a.type) : b.type;
-  const wide = type.size < 8 && !a.type.pointee && !b.type.pointee ? BASE_TYPES.int! : type.pointee ? LONG : type;
+  const wide = common(a.type, b.type);
   const bool = (x: boolean): Value => ({ value: x ? 1n : 0n, type: BASE_TYPES.int! });
   switch (op) {
     case '+': return arith(a.value + b.value, wide);
@@ -269,9 +292,10 @@ export function formatValue(v: Value, format: string | undefined, symbolize: (va
     case 'u': return unsigned.toString();
     case 'c': {
       const c = Number(unsigned & 0xffn);
-      return `${BigInt.asIntN(8, BigInt(c))} '${c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '\\' + c.toString(8).padStart(3, '0')}'`;
+      return `${v.type.size === 1 && !v.type.signed ? c : BigInt.asIntN(8, BigInt(c))} '${c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '\\' + c.toString(8).padStart(3, '0')}'`;
     }
     case 'a': case undefined: {
+      if (format === undefined && v.type.size === 1 && !v.type.pointee) return formatValue(v, 'c', symbolize);
       if (format === 'a' || v.type.pointee) {
         const sym = unsigned < 1n << 53n ? symbolize(Number(unsigned)) : undefined;
         return `${v.type.pointee && format !== 'a' ? `(${v.type.name}) ` : ''}0x${unsigned.toString(16)}${sym ? ` <${sym}>` : ''}`;

@@ -76,3 +76,15 @@ export function formatExamine(start: number, bytes: Uint8Array, f: ExamineFormat
   }
   return lines.join('\n');
 }
+
+const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 27: '\\033', 34: '\\"', 92: '\\\\' };
+/** gdb prints at most this many characters of a string (`set print elements`), then `...`. */
+export const STRING_LIMIT = 200;
+
+/** A C string as gdb's x/s prints it: quoted, C escapes, other non-printable bytes as 3-digit octal. */
+export function gdbString(bytes: Uint8Array): string {
+  const shown = bytes.subarray(0, STRING_LIMIT);
+  let out = '"';
+  for (const b of shown) out += C_ESCAPES[b] ?? (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '\\' + b.toString(8).padStart(3, '0'));
+  return out + '"' + (bytes.length > STRING_LIMIT ? '...' : '');
+}

@@ -25,7 +25,7 @@ function lanes(value: bigint, laneBits: number, count: number): bigint[] {
 }
 
 /** One `info registers` line: name, hex, natural (decimal, flags, or vector lanes). */
-export function registerLine(r: RegisterFacts, changed: boolean, pal: Palette): string {
+export function registerLine(r: RegisterFacts, changed: boolean, pal: Palette, codeSymbol?: (va: number) => string | undefined): string {
   let natural: string;
   if (r.name === 'eflags' || r.name === 'rflags') natural = decodeFlags(r.value, EFLAGS);
   else if (r.name === 'mxcsr') natural = decodeFlags(r.value, MXCSR);
@@ -34,14 +34,18 @@ export function registerLine(r: RegisterFacts, changed: boolean, pal: Palette): 
     const l64 = lanes(r.value, 64, r.bits / 64).map((v) => hex(v));
     natural = `{v${r.bits / 32}_int32 = {${l32.join(', ')}}, v${r.bits / 64}_int64 = {${l64.join(', ')}}}`;
   } else if (r.bits === 80) natural = hex(r.value);
-  else if (r.name === 'rip' || r.name === 'rsp' || r.name === 'rbp') natural = hex(r.value);
+  else if (r.name === 'rip') {
+    const sym = r.value < 1n << 53n ? codeSymbol?.(Number(r.value)) : undefined;
+    natural = hex(r.value) + (sym ? ` <${sym}>` : '');
+  } else if (r.name === 'rsp' || r.name === 'rbp') natural = hex(r.value);
   else natural = BigInt.asIntN(r.bits, r.value).toString();
   const line = `${r.name.padEnd(15)}${hex(r.value).padEnd(19)}${natural}`;
   return changed ? `${pal.changed(line)} *` : line;
 }
 
-export function formatRegisterTable(regs: readonly RegisterFacts[], changed: ReadonlySet<string>, pal: Palette): string {
-  return regs.map((r) => registerLine(r, changed.has(r.name) || (r.name === 'eflags' && changed.has('rflags')), pal)).join('\n');
+/** `codeSymbol` names rip's place as gdb does (`fn+9`, decimal offset). */
+export function formatRegisterTable(regs: readonly RegisterFacts[], changed: ReadonlySet<string>, pal: Palette, codeSymbol?: (va: number) => string | undefined): string {
+  return regs.map((r) => registerLine(r, changed.has(r.name) || (r.name === 'eflags' && changed.has('rflags')), pal, codeSymbol)).join('\n');
 }
 
 export interface BreakpointFacts {

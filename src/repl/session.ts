@@ -7,7 +7,7 @@ import { hex, parseInteger } from '../util/numbers.ts';
 import type { Pid, ReplBackend, RunOutcome, RunSlice } from './backend.ts';
 import { helpText, resolveCommand, type CommandInfo } from './commands.ts';
 import { evaluate, ExpressionError, formatValue, type EvalEnv } from './expression.ts';
-import { examineLabel, formatExamine, parseExamineFormat, unitSize, type ExamineFormat } from './format-examine.ts';
+import { examineLabel, formatExamine, gdbString, parseExamineFormat, STRING_LIMIT, unitSize, type ExamineFormat } from './format-examine.ts';
 import { formatBreakpoints, formatProcMappings, formatRegisterTable, formatSharedLibraries, type RegisterFacts } from './format-info.ts';
 import { formatDisassembly } from './format-disas.ts';
 import { codeName, formatFault, signalName, type FaultFacts } from './format-fault.ts';
@@ -559,7 +559,7 @@ export class ReplSession {
       let address: number | undefined;
       try { address = this.address(b.spec); } catch { address = undefined; }
       const where = address !== undefined ? this.backend.locate(this.current, address) : undefined;
-      const what = where?.symbol ? `<${where.symbol}>${where.module ? ` in ${where.module}` : ''}` : b.spec;
+      const what = where?.symbol ? `<${this.gdbSymbol(address!)}>${where.module ? ` in ${where.module}` : ''}` : b.spec;
       return { id: b.id, temporary: b.temporary, enabled: true, address, what, condition: b.condition, hits: b.hits };
     }));
   }
@@ -580,7 +580,7 @@ export class ReplSession {
     this.noArgs(args, 'regs');
     const heading = this.faultHeading();
     if (heading) this.print(heading);
-    this.print(formatRegisterTable(this.registerFacts((r) => r.group === 'general' || r.group === 'system'), this.changed, this.pal));
+    this.print(formatRegisterTable(this.registerFacts((r) => r.group === 'general' || r.group === 'system'), this.changed, this.pal, this.gdbSymbol));
   }
 
   /** `info registers [REG...|general|vector|float|all]`. */
@@ -602,7 +602,7 @@ export class ReplSession {
       });
     }
     if (heading) this.print(heading);
-    this.print(formatRegisterTable(regs, this.changed, this.pal));
+    this.print(formatRegisterTable(regs, this.changed, this.pal, this.gdbSymbol));
   }
 
   private info(args: string[]): void {
@@ -663,9 +663,12 @@ export class ReplSession {
     };
   }
 
-  private symbolize = (va: number): string | undefined => {
-    const loc = this.backend.locate(this.current, va);
-    return loc.symbol;
+  private symbolize = (va: number): string | undefined => this.gdbSymbol(va);
+
+  /** `fn+9` as gdb writes a code address's symbol (decimal offset). */
+  private gdbSymbol = (va: number): string | undefined => {
+    const sym = this.backend.locate(this.current, va).symbol;
+    return sym?.replace(/\+0x([0-9a-f]+)$/, (_, h: string) => `+${parseInt(h, 16)}`);
   };
 
   private valueText(expression: string, format: string | undefined): string {
@@ -764,8 +767,9 @@ export class ReplSession {
         if (!bytes) throw new ReplError(`cannot access memory at address ${hex(at)}`);
         const nul = bytes.indexOf(0);
         const body = bytes.subarray(0, nul < 0 ? bytes.length : nul);
-        lines.push(`${examineLabel(at, this.symbolize)}\t${JSON.stringify(Buffer.from(body).toString('latin1'))}`);
-        at += body.length + 1;
+        lines.push(`${examineLabel(at, this.symbolize)}\t${gdbString(body)}`);
+        // As gdb: a string longer than its print limit goes on from where the shown part ended.
+        at += body.length > STRING_LIMIT ? STRING_LIMIT : body.length + 1;
       }
       return { text: lines.join('\n'), next: at };
     }

@@ -40,6 +40,8 @@ export interface LineLoop {
   handle(line: string): Promise<boolean>;
   /** Ctrl-C while a line is being handled. */
   interrupt?(): void;
+  /** Printed once before the first prompt (terminals only). */
+  banner?: string;
   historyFile?: string;
 }
 
@@ -77,10 +79,14 @@ export async function runLineLoop(loop: LineLoop): Promise<void> {
       loop.interrupt?.();
       return;
     }
+    // Drop what was typed (gdb does): Ctrl-E, Ctrl-U empty readline's line before the new prompt.
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
     loop.output.write('^C\n');
     rl.setPrompt(loop.prompt());
     rl.prompt();
   });
+  if (loop.banner) loop.output.write(loop.banner + '\n');
   rl.setPrompt(loop.prompt());
   rl.prompt();
   let quit = false;

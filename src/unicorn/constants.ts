@@ -1,5 +1,6 @@
 // The constants unicorn.js 2.x puts on its module object `uc`: unicorn's UC_* names without the `UC_`
 // prefix, with unicorn 2's values (x86 registers as in unicorn 2's include/unicorn/x86.h).
+import { CPU_X86 } from './cpu-models.ts';
 
 /** uc_version as unicorn.js 2.x reports it (it is built on unicorn 2.1.4). */
 const VERSION = {
@@ -260,6 +261,7 @@ export const constants = Object.freeze({
   ...PROT,
   ...X86_REG,
   ...X86_INS,
+  ...CPU_X86,
 });
 
 export type UnicornConstants = typeof constants;

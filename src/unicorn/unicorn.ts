@@ -1,5 +1,6 @@
 // The unicorn.js 2.x `Unicorn` class: argument forms, return types and thrown failures as unicorn.js has them,
 // over picemu's CPU (engine.ts), unicorn-style memory regions (memory.ts), registers and hooks.
+import { DEFAULT_CPU_X86, modelProfile } from './cpu-models.ts';
 import { constants as uc } from './constants.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { fail, failureMessage, UcError } from './errors.ts';
@@ -55,7 +56,9 @@ export class Unicorn {
   private timedOut = false;
   private useExits = false;
   private exits: bigint[] = [];
+  /** UC_CTL_CPU_MODEL: -1 until set (unicorn's INT_MAX, the default model); fixed once the engine initializes. */
   private cpuModel = -1;
+  private initDone = false;
   /** unicorn's block sizes by address, for the exits they were computed with. */
   private blockSizes = new Map<number, number>();
   private blockSizesExits: number[] = [];
@@ -333,7 +336,7 @@ export class Unicorn {
         if (u32(arg(0)) !== PAGE_SIZE) fail('ctl', uc.ERR_ARG);
         return;
       case uc.CTL_CPU_MODEL:
-        this.cpuModel = u32(arg(0)) | 0;
+        this.setCpuModel(u32(arg(0)) | 0);
         return;
       case uc.CTL_TB_FLUSH:
       case uc.CTL_TLB_FLUSH:
@@ -366,6 +369,7 @@ export class Unicorn {
   }
   ctl_get_page_size(): number {
     this.open('ctl');
+    this.initialize();
     return PAGE_SIZE;
   }
   ctl_set_page_size(size: number): void {
@@ -398,13 +402,15 @@ export class Unicorn {
     this.openExits();
     this.exits = exits.map((x) => u64(x));
   }
+  /** The model in use (reading it initializes the engine, as UC_INIT does in uc_ctl). */
   ctl_get_cpu_model(): number {
     this.open('ctl');
+    this.initialize();
     return this.cpuModel;
   }
   ctl_set_cpu_model(model: number): void {
     this.open('ctl');
-    this.cpuModel = model | 0;
+    this.setCpuModel(model | 0);
   }
   ctl_flush_tb(): void {
     this.open('ctl');
@@ -448,9 +454,25 @@ export class Unicorn {
     this.ctl(type | (args.length << 26) | (uc.CTL_IO_WRITE << 30), args);
   }
 
-  /** Throws ERR_HANDLE (as a freed engine would fail) once closed. */
+  /** Throws ERR_HANDLE (as a freed engine would fail) once closed; every call but uc_ctl initializes the engine (UC_INIT). */
   private open(fn: string): void {
     if (this.closed) fail(fn, uc.ERR_HANDLE);
+    if (fn !== 'ctl') this.initialize();
+  }
+
+  /** unicorn's UC_INIT: the CPU model is fixed (the default, Haswell, when none was set) and selects the features. */
+  private initialize(): void {
+    if (this.initDone) return;
+    this.initDone = true;
+    if (this.cpuModel < 0) this.cpuModel = DEFAULT_CPU_X86;
+    this.engine.state.profile = modelProfile(this.cpuModel)!;
+    this.engine.state.flushCode();
+  }
+
+  /** UC_CTL_CPU_MODEL write: ERR_ARG for a negative or unknown model, or once the engine is initialized. */
+  private setCpuModel(model: number): void {
+    if (model < 0 || this.initDone || modelProfile(model) === undefined) fail('ctl', uc.ERR_ARG);
+    this.cpuModel = model;
   }
 
   /** The exits controls' check: uc_ctl fails with ERR_ARG unless exits are enabled. */

@@ -23,12 +23,12 @@ describe.skipIf(!hasReadelf())('picemu segments', () => {
     expect(picemu(['segments']).status).toBe(2);
     const missing = picemu(['segments', '/nonexistent/lib.so']);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/^picemu: .*ENOENT/);
+    expect(missing.stderr).toBe('picemu: /nonexistent/lib.so: no such file or directory\n');
     const text = join(mkdtempSync(join(tmpdir(), 'picemu-segments-')), 'libc.so');
     writeFileSync(text, '/* GNU ld script */\nGROUP ( /lib/x86_64-linux-gnu/libc.so.6 )\n');
     const notElf = picemu(['segments', text]);
     expect(notElf.status).toBe(1);
-    expect(notElf.stderr).toMatch(/^picemu: e_ident\[EI_MAG\] 0x[0-9a-f]+ is not the ELF magic .* at offset 0x0\n$/);
+    expect(notElf.stderr).toBe(`picemu: ${text}: not an ELF file (starts with 2f 2a 20 47, not 7f 45 4c 46)\n`);
   });
 });
 

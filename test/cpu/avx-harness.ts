@@ -41,9 +41,11 @@ export function runHostAvx(cases: { code: Uint8Array; state: YState }[]): YResul
       }
       return { rflags: parseInt(u[0], 16), mxcsr: parseInt(u[1], 16), gpr: u.slice(2, 18).map((h) => BigInt('0x' + h)), ymm: u.slice(18, 34).map((h) => Uint8Array.from(Buffer.from(h, 'hex'))), mem };
     };
-    if (t[0] === 'SIG') return { kind: 'sig', signo: +t[1], code: +t[2], addr: parseInt(t[3], 16), rip: parseInt(t[4], 16), state: state(t.slice(5)) };
+    // Addresses as picemu keeps them: sign-extended numbers, exact for every canonical address.
+    const address = (h: string) => Number(BigInt.asIntN(64, BigInt('0x' + h)));
+    if (t[0] === 'SIG') return { kind: 'sig', signo: +t[1], code: +t[2], addr: address(t[3]), rip: address(t[4]), state: state(t.slice(5)) };
     if (t[0] !== 'OK') throw new Error(`host_avx: ${line}`);
-    return { kind: 'ok', rip: parseInt(t[1], 16), state: state(t.slice(2)) };
+    return { kind: 'ok', rip: address(t[1]), state: state(t.slice(2)) };
   });
 }
 

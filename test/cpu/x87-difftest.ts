@@ -207,6 +207,8 @@ export function drawCase(form: Forms['entries'][number], r: Rng): X87Case | null
   const fx = new Uint8Array(FX_SIZE);
   randomImage(r, fx);
   const instr = g.instr;
+  // maskmovq/maskmovdqu store at [rdi]: aim it into the data page most of the time
+  if (/^Maskmov/.test(form.name) && r.chance(0.9)) gpr[7] = BigInt(MEM_ADDR + 16 * r.int(60));
   let ignoreMem: [number, number] | undefined;
   if (hasMemory(instr)) {
     const big = instr.memorySize === MemorySize.Fxsave_512Byte || instr.memorySize === MemorySize.Fxsave64_512Byte || instr.memorySize === MemorySize.FpuState108 || instr.memorySize === MemorySize.FpuState94;
@@ -388,7 +390,12 @@ export function disassembly(bytes: Uint8Array): string {
   return t;
 }
 
+/** Every x87 form and every form with an MMX operand (iced Code names). */
+export const X87_AND_MMX = '^(F|Wait|Emms|Maskmovq|Movntq)|_mm(_|m|$)';
+/** iced decodes an FWAIT prefix as its own WAIT instruction: these forms never decode (WAIT then the FN form run). */
+export const WAIT_FORMS = /^(Finit|Fclex|Fstcw|Fstsw|Fstenv|Fsave|Feni|Fdisi|Fsetpm)(_|$)/;
+
 export function x87Forms(filter: (name: string) => boolean): Forms {
-  return new Forms(filter);
+  return new Forms(filter, true);
 }
 export { Rng };

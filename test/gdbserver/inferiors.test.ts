@@ -33,7 +33,9 @@ describe.skipIf(!hasGdb())('gdb: picemu processes as inferiors', () => {
     const out = await runGdb([
       ...connect(), ...watchIn(1),
       'add-inferior', 'inferior 2', 'attach 2', 'sharedlibrary', ...watchIn(2),
+      section('solib2'), 'info sharedlibrary',
       section('inferiors'), 'info inferiors',
+      'inferior 1', section('solib1'), 'info sharedlibrary',
       section('end'),
     ]);
     const parts = sections(out);
@@ -51,6 +53,12 @@ describe.skipIf(!hasGdb())('gdb: picemu processes as inferiors', () => {
     const [p1, p2] = machine.processes;
     expect(addresses).toEqual([p1!.resolve('i.0'), p2!.resolve('i.0')].map((a) => '0x' + a.toString(16)));
     expect(addresses[0]).not.toBe(addresses[1]);
+    // Each inferior sees its own process's library list: libcounter.so's .text at that process's base.
+    for (const [n, p] of [[1, p1], [2, p2]] as const) {
+      const row = parts.get(`solib${n}`)!.find((l) => l.includes('libcounter.so'))!.trim().split(/\s+/);
+      expect(row.slice(0, 2), `inferior ${n}`).toEqual([p!.baseOf('libcounter.so')! + 0x1040, p!.baseOf('libcounter.so')! + 0x1110].map((a) => '0x' + a.toString(16).padStart(16, '0')));
+      expect(row.slice(2, 4)).toEqual(['Yes', '(*)']);
+    }
     const inferiors = parts.get('inferiors')!.join('\n');
     expect(inferiors).toMatch(/1\s+process 1/);
     expect(inferiors).toMatch(/2\s+process 2/);

@@ -35,6 +35,6 @@ describe('picemu maps', () => {
     expect(spawnSync('node', [bin, 'maps']).status).toBe(2);
     const missing = spawnSync('node', [bin, 'maps', '/nonexistent/libnothing.so'], { encoding: 'utf8' });
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toContain('/nonexistent/libnothing.so: cannot open shared object file: No such file or directory');
+    expect(missing.stderr).toBe('picemu: /nonexistent/libnothing.so: no such file or directory\n');
   });
 });

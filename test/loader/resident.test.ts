@@ -11,7 +11,7 @@
 // must be equal. A larger VMA can hold pages the kernel mapped by fault-around that nothing read, so there
 // picemu's present pages must be a subset of the kernel's, each shared or private as the kernel's.
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
@@ -25,6 +25,14 @@ const helper = (): string => buildCSource(join(repoRoot, 'test', 'loader', 'c', 
 
 /** Each child's VMAs of the library, in order. */
 function kernelResident(lib: string, symbol: string, calls: number): KernelVma[][] {
+  // A file git has just written (a fresh clone) still has dirty pages in the page cache; the kernel then counts
+  // them as dirty in smaps (Shared_Clean 0). Write them back first, as they long are on any used machine.
+  const fd = openSync(lib, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   const out = execFileSync(helper(), [lib, symbol, String(calls)], { encoding: 'utf8' });
   const children: KernelVma[][] = [];
   let vma: KernelVma | undefined;

@@ -13,7 +13,10 @@ const work = mkdtempSync(join(tmpdir(), 'picemu-consumer-'));
 const project = join(work, 'project');
 
 // The environment of a user's shell, not of this vitest worker (a nested vitest must not see our VITEST_* vars).
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'));
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && !['NODE_OPTIONS', 'TEST', 'FORCE_COLOR'].includes(k))),
+  NO_COLOR: '1',
+};
 const inProject = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
 let tarball = '';

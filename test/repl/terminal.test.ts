@@ -108,6 +108,26 @@ describe.runIf(requireOracle('tmux', tmuxWorks(), 'apt-get install tmux') && has
     expect(screen('plain', true)).not.toMatch(/\x1b\[[0-9;]*m/);
   }, 40_000);
 
+  it('speaks gdb at a terminal: a banner, Ctrl-C drops the typed line, Enter repeats si, x/2i, p $rax, info registers', async () => {
+    start('gdbish', 'TERM=xterm-256color NO_COLOR=1');
+    await waitFor('gdbish', (t) => lastLine(t) === '(p1)' && /^picemu repl: 2 processes with fixtures\/libcounter\.so\. gdb's words work/m.test(t), 'the banner and prompt');
+    tmux('send-keys', '-t', 'gdbish', '-l', 'frobnicate');
+    tmux('send-keys', '-t', 'gdbish', 'C-c');
+    await waitFor('gdbish', (t) => lastLine(t) === '(p1)' && t.includes('^C'), 'Ctrl-C to clear the line');
+    for (const line of ['call really_really_nonreentrant', 'si', '', 'x/2i $pc', 'p $rax + 1', 'info registers rdx eflags']) {
+      if (line) tmux('send-keys', '-t', 'gdbish', '-l', line);
+      tmux('send-keys', '-t', 'gdbish', 'Enter');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const text = await waitFor('gdbish', (t) => /^eflags +0x[0-9a-f]+ +\[ [A-Z ]*\]$/m.test(t), 'info registers');
+    expect(text).not.toContain('frobnicate'); // Ctrl-C dropped it: Enter did not run it later
+    expect(text).toMatch(/^#0 0x[0-9a-f]+ libcounter\.so\+0x1100 <really_really_nonreentrant> /m);
+    expect(text).toMatch(/^#1 0x[0-9a-f]+ libcounter\.so\+0x1106 /m); // the empty line repeated si
+    expect(text).toMatch(/^=> 0x[0-9a-f]+ <really_really_nonreentrant\+9>:\s+mov dword ptr \[rip \+ 0x2efd\], edx$/m);
+    expect(text).toMatch(/^\$1 = [1-9]\d*$/m);
+    expect(text).toMatch(/^rdx +0x[0-9a-f]+ +\d+/m);
+  }, 40_000);
+
   it('stops a long c at Ctrl-C and keeps the session', async () => {
     start('int', 'TERM=xterm-256color', 'fixtures/libdemo.so');
     await waitFor('int', (t) => lastLine(t) === '(p1)', 'the prompt');

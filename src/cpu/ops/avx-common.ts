@@ -4,6 +4,7 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import { fault } from '../faults.ts';
 import { effectiveAddress } from '../operands.ts';
+import { memoryHooked } from './sse-common.ts';
 import { Code } from 'iced-x86';
 
 /** A 32-byte vector with every view a lane operation needs. */
@@ -40,21 +41,37 @@ export function vlen(insn: Insn): 16 | 32 {
 export function loader(insn: Insn, i: number, v: Vec, regBytes: number, aligned = false): (c: Cpu) => void {
   const op = insn.ops[i];
   if (op.kind === 'xmm') {
-    const o = op.reg * 16;
+    // Word copies: no subarray views on the hot path.
+    const w = op.reg * 4;
+    const d = v.u32;
     if (regBytes > 16)
       return (c) => {
-        v.u8.set(c.xmm8.subarray(o, o + 16), 0);
-        v.u8.set(c.ymmHi8.subarray(o, o + 16), 16);
+        const x = c.xmm32, y = c.ymmHi32;
+        d[0] = x[w]; d[1] = x[w + 1]; d[2] = x[w + 2]; d[3] = x[w + 3];
+        d[4] = y[w]; d[5] = y[w + 1]; d[6] = y[w + 2]; d[7] = y[w + 3];
       };
-    return (c) => v.u8.set(c.xmm8.subarray(o, o + 16), 0);
+    return (c) => {
+      const x = c.xmm32;
+      d[0] = x[w]; d[1] = x[w + 1]; d[2] = x[w + 2]; d[3] = x[w + 3];
+    };
   }
   if (op.kind !== 'mem') throw new Error(`avx loader: operand ${i} of ${insn.text} is ${op.kind}`);
   const ea = effectiveAddress(insn.mem!);
   const n = op.size;
+  const d = v.u32;
   return (c) => {
     const a = (c.ea = ea(c));
     if (aligned && a % n !== 0) fault('misaligned', a, 'read');
     if (n < 32) v.u8.fill(0, n);
+    // Without memory hooks, 8-byte reads (no allocation; a fault in a later piece is at its page's start, as the
+    // whole access's would be); with them, one access of the operand's size, as hooks and traces expect.
+    if (n % 8 === 0 && !memoryHooked(c)) {
+      for (let k = 0; k < n / 4; k += 2) {
+        d[k] = c.read64(a + 4 * k);
+        d[k + 1] = c.hi;
+      }
+      return;
+    }
     c.readBytes(a, n, v.u8, 0);
   };
 }
@@ -63,23 +80,32 @@ export function loader(insn: Insn, i: number, v: Vec, regBytes: number, aligned 
 export function storer(insn: Insn, i: number, v: Vec, regBytes: number, aligned = false): (c: Cpu) => void {
   const op = insn.ops[i];
   if (op.kind === 'xmm') {
-    const o = op.reg * 16;
+    const w = op.reg * 4;
+    const d = v.u32;
     if (regBytes > 16)
       return (c) => {
-        c.xmm8.set(v.u8.subarray(0, 16), o);
-        c.ymmHi8.set(v.u8.subarray(16, 32), o);
+        const x = c.xmm32, y = c.ymmHi32;
+        x[w] = d[0]; x[w + 1] = d[1]; x[w + 2] = d[2]; x[w + 3] = d[3];
+        y[w] = d[4]; y[w + 1] = d[5]; y[w + 2] = d[6]; y[w + 3] = d[7];
       };
     return (c) => {
-      c.xmm8.set(v.u8.subarray(0, 16), o);
-      c.ymmHi8.fill(0, o, o + 16);
+      const x = c.xmm32, y = c.ymmHi32;
+      x[w] = d[0]; x[w + 1] = d[1]; x[w + 2] = d[2]; x[w + 3] = d[3];
+      y[w] = y[w + 1] = y[w + 2] = y[w + 3] = 0;
     };
   }
   if (op.kind !== 'mem') throw new Error(`avx storer: operand ${i} of ${insn.text} is ${op.kind}`);
   const ea = effectiveAddress(insn.mem!);
   const n = op.size;
+  const d = v.u32;
   return (c) => {
     const a = ea(c);
     if (aligned && a % n !== 0) fault('misaligned', a, 'write');
+    // Within one page a store faults at its first piece or not at all: 8-byte pieces commit nothing early.
+    if (n % 8 === 0 && (a & 4095) <= 4096 - n && !memoryHooked(c)) {
+      for (let k = 0; k < n / 4; k += 2) c.write64(a + 4 * k, d[k], d[k + 1]);
+      return;
+    }
     c.writeBytes(a, v.u8, 0, n);
   };
 }

@@ -4,7 +4,7 @@
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import type { HandlerDef } from '../handler.ts';
-import { getter, gprSetter, setter, widthOf } from '../operands.ts';
+import { effectiveAddress, getter, gprSetter, setter, widthOf } from '../operands.ts';
 import { binaryShape, immOf, loader, RM, RMI, RVM, RVMI, storer, ternaryShape, VA, VB, VC, VD, vexCodes, vlen, type LaneOp } from './avx-common.ts';
 
 /** Whole-register moves; `aligned` checks the operand's natural alignment (16 or 32). */
@@ -229,6 +229,63 @@ function blendVar(bytes: 4 | 8) {
   };
 }
 
+/** vtestps/vtestpd: ptest on the elements' sign bits only. */
+function vtest(bytes: 4 | 8) {
+  return (insn: Insn) => {
+    const L = vlen(insn);
+    const la = loader(insn, 0, VA, L), lb = loader(insn, 1, VB, L);
+    return (c: Cpu) => {
+      la(c);
+      lb(c);
+      let and = 0, andn = 0;
+      for (let i = bytes - 1; i < L; i += bytes) {
+        and |= VA.u8[i] & VB.u8[i] & 0x80;
+        andn |= ~VA.u8[i] & VB.u8[i] & 0x80;
+      }
+      c.zr = and ? 1 : 0;
+      c.cf = andn ? 0 : 1;
+      c.of = c.sr = c.ar = 0;
+      c.pr = 1;
+    };
+  };
+}
+
+/** Checks that [a, a+n) is writable, page by page, so a fault names the first byte that cannot be written. */
+function probeRange(c: Cpu, a: number, n: number): void {
+  const first = Math.min(n, 4096 - (a % 4096));
+  c.probeWrite(a, first);
+  if (first < n) c.probeWrite(a + first, n - first);
+}
+
+/**
+ * vmaskmovps/pd and vpmaskmovd/q: elements whose mask element (vvvv) has its sign bit set are loaded (the others
+ * zeroed) or stored (the others left untouched); masked-out elements never fault. A store checks every selected
+ * element before writing any.
+ */
+function maskedMove(bytes: 4 | 8, store: boolean) {
+  return (insn: Insn) => {
+    const L = vlen(insn);
+    const ea = effectiveAddress(insn.mem!);
+    const lm = loader(insn, 1, VC, L);
+    const data = store ? loader(insn, 2, VA, L) : null;
+    const st = store ? null : storer(insn, 0, VD, L);
+    return (c: Cpu) => {
+      lm(c);
+      const a = ea(c);
+      const selected = (i: number) => (VC.u8[i * bytes + bytes - 1] & 0x80) !== 0;
+      if (store) {
+        data!(c);
+        for (let i = 0; i < L / bytes; i++) if (selected(i)) probeRange(c, a + i * bytes, bytes);
+        for (let i = 0; i < L / bytes; i++) if (selected(i)) c.writeBytes(a + i * bytes, VA.u8, i * bytes, bytes);
+        return;
+      }
+      VD.u8.fill(0);
+      for (let i = 0; i < L / bytes; i++) if (selected(i)) c.readBytes(a + i * bytes, bytes, VD.u8, i * bytes);
+      st!(c);
+    };
+  };
+}
+
 const AVX = 'avx' as const;
 const AVX2 = 'avx2' as const;
 export const handlers: HandlerDef[] = [
@@ -275,6 +332,16 @@ export const handlers: HandlerDef[] = [
   { codes: vexCodes('Vblendpd', RVMI), build: ternaryShape(blendImm(8)), feature: AVX },
   { codes: vexCodes('Vblendvps', ['xmm_xmm_xmmm128_xmm', 'ymm_ymm_ymmm256_ymm']), build: blendVar(4), feature: AVX },
   { codes: vexCodes('Vblendvpd', ['xmm_xmm_xmmm128_xmm', 'ymm_ymm_ymmm256_ymm']), build: blendVar(8), feature: AVX },
+  { codes: vexCodes('Vtestps', RM), build: vtest(4), feature: AVX },
+  { codes: vexCodes('Vtestpd', RM), build: vtest(8), feature: AVX },
+  { codes: ['VEX_Vmaskmovps_xmm_xmm_m128', 'VEX_Vmaskmovps_ymm_ymm_m256'], build: maskedMove(4, false), feature: AVX },
+  { codes: ['VEX_Vmaskmovpd_xmm_xmm_m128', 'VEX_Vmaskmovpd_ymm_ymm_m256'], build: maskedMove(8, false), feature: AVX },
+  { codes: ['VEX_Vmaskmovps_m128_xmm_xmm', 'VEX_Vmaskmovps_m256_ymm_ymm'], build: maskedMove(4, true), feature: AVX },
+  { codes: ['VEX_Vmaskmovpd_m128_xmm_xmm', 'VEX_Vmaskmovpd_m256_ymm_ymm'], build: maskedMove(8, true), feature: AVX },
+  { codes: ['VEX_Vpmaskmovd_xmm_xmm_m128', 'VEX_Vpmaskmovd_ymm_ymm_m256'], build: maskedMove(4, false), feature: AVX2 },
+  { codes: ['VEX_Vpmaskmovq_xmm_xmm_m128', 'VEX_Vpmaskmovq_ymm_ymm_m256'], build: maskedMove(8, false), feature: AVX2 },
+  { codes: ['VEX_Vpmaskmovd_m128_xmm_xmm', 'VEX_Vpmaskmovd_m256_ymm_ymm'], build: maskedMove(4, true), feature: AVX2 },
+  { codes: ['VEX_Vpmaskmovq_m128_xmm_xmm', 'VEX_Vpmaskmovq_m256_ymm_ymm'], build: maskedMove(8, true), feature: AVX2 },
   { codes: ['VEX_Vzeroupper'], build: vzeroupper, feature: AVX },
   { codes: ['VEX_Vzeroall'], build: vzeroall, feature: AVX },
   { codes: [...vexCodes('Vandps', RVM), ...vexCodes('Vandpd', RVM)], build: ternaryShape(logic((x, y) => x & y)), feature: AVX },

@@ -85,8 +85,11 @@ const FPE_FLTDIV = 3, FPE_FLTOVF = 4, FPE_FLTUND = 5, FPE_FLTRES = 6, FPE_FLTINV
 
 /** Merges the lanes' exception flags into MXCSR; an unmasked one raises #XM (SIGFPE) before any result is written. */
 export function endFp(c: Cpu): void {
-  const flags = fp.flags;
+  let flags = fp.flags;
   if (flags === 0) return;
+  // An unmasked pre-computation exception (invalid, denormal, divide-by-zero) in any element traps before results
+  // exist: the post-computation flags (overflow, underflow, precision) of the other elements are not reported.
+  if (flags & ~(c.mxcsr >> 7) & 0x7) flags &= 0x7;
   const mx = (c.mxcsr | flags) >>> 0;
   c.mxcsr = mx;
   if (flags & ~(mx >> 7) & 0x3f) {
