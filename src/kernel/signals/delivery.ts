@@ -15,6 +15,15 @@ import {
 import { setupRtFrame, type TrapState } from './frame.ts';
 import type { SigInfo } from './siginfo.ts';
 
+/** The mask rt_sigsuspend replaced (the kernel's saved_sigmask): the next frame saves it, and it comes back after. */
+const savedMasks = new WeakMap<Task, bigint>();
+
+/** rt_sigsuspend: run with `mask` until a signal is handled, then the mask the task had before. */
+export function suspendWithMask(task: Task, mask: bigint): void {
+  if (!savedMasks.has(task)) savedMasks.set(task, task.signals.blocked);
+  task.signals.blocked = mask & ~UNBLOCKABLE;
+}
+
 /** The kernel's thread.trap_nr / error_code / cr2: sigcontext shows the last trap's, whatever the signal. */
 const traps = new WeakMap<Task, TrapState>();
 
@@ -138,8 +147,17 @@ function dieOf(task: Task, info: SigInfo & { fault?: FaultSignal }) {
 export function deliverSignals(task: Task): boolean {
   for (;;) {
     if (task.state === 'dead' || task.group.exit) return false;
+    if (task.state === 'blocked') return true; // still asleep (rt_sigsuspend): nothing is delivered yet
     const info = dequeue(task);
-    if (!info) return true;
+    if (!info) {
+      // restore_saved_sigmask: no handler took the mask rt_sigsuspend saved, so it comes back now.
+      const saved = savedMasks.get(task);
+      if (saved !== undefined) {
+        task.signals.blocked = saved;
+        savedMasks.delete(task);
+      }
+      return true;
+    }
     const sig = info.signo;
     const action = actionOf(task, sig);
     if (action.handler === SIG_IGN) continue;
@@ -150,7 +168,9 @@ export function deliverSignals(task: Task): boolean {
       return false;
     }
     const alt = task.signals.altStack;
-    const frame = setupRtFrame(task.cpu, task.space, action, info, task.signals.blocked, alt, trapStateOf(task));
+    // The frame saves the mask to restore on sigreturn: the one rt_sigsuspend replaced, if it did.
+    const saved = savedMasks.get(task);
+    const frame = setupRtFrame(task.cpu, task.space, action, info, saved ?? task.signals.blocked, alt, trapStateOf(task));
     if (!frame.ok) {
       // signal_setup_done's failure: force SIGSEGV (SI_KERNEL), which kills since its handler is reset.
       forceSignal(task, { signo: SIGSEGV, code: SI_KERNEL });
@@ -159,6 +179,7 @@ export function deliverSignals(task: Task): boolean {
     if (action.flags & SA_ONSTACK && alt.flags & SS_AUTODISARM) Object.assign(alt, { sp: 0n, size: 0n, flags: SS_DISABLE });
     let mask = action.mask;
     if (!(action.flags & SA_NODEFER)) mask |= sigbit(sig);
+    if (saved !== undefined) savedMasks.delete(task);
     task.signals.blocked = (task.signals.blocked | mask) & ~UNBLOCKABLE;
     if (action.flags & SA_RESETHAND) Object.assign(action, { handler: SIG_DFL, flags: action.flags & ~SA_SIGINFO });
   }
