@@ -3,13 +3,14 @@
 // call, and, on the way back to user mode, running the handler (a frame on the stack) or the default action.
 // Faults from the CPU become forced signals (force_sig_fault: an ignored or blocked fault signal kills).
 import type { GuestFault } from '../../cpu/index.ts';
-import { EINTR } from '../errno.ts';
+import { EINTR, EPIPE } from '../errno.ts';
+import type { SyscallResult } from '../syscall-table.ts';
 import { describeAddress } from '../describe.ts';
 import type { FaultSignal } from '../fatal-signals.ts';
 import { RLIMIT_CORE } from '../rlimits.ts';
 import type { Task, ThreadGroup } from '../task.ts';
 import {
-  defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_SIGINFO, SI_KERNEL, sigbit, SIGFPE, SIGILL, SIGKILL, SIGSEGV,
+  defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_SIGINFO, SI_KERNEL, SI_USER, sigbit, SIGFPE, SIGILL, SIGKILL, SIGPIPE, SIGSEGV,
   SIG_DFL, SIG_IGN, SS_AUTODISARM, SS_DISABLE, SYNCHRONOUS, UNBLOCKABLE,
 } from './constants.ts';
 import { setupRtFrame, type TrapState } from './frame.ts';
@@ -207,4 +208,17 @@ export function forceSigFault(task: Task, fault: GuestFault | FaultSignal): void
   };
   forceSignal(task, info);
   deliverSignals(task);
+}
+
+/**
+ * A write that found no reader (EPIPE) also sends the writer SIGPIPE, as pipe_write and the socket layer do:
+ * `result` (or what a sleeping write returns once woken) passes through.
+ */
+export function sigpipeOnEpipe(task: Task, result: SyscallResult): SyscallResult {
+  if (result === -EPIPE || result === BigInt(-EPIPE)) sendSignal(task.group, { signo: SIGPIPE, code: SI_USER, pid: task.pid, uid: task.cred.uid });
+  else if (typeof result === 'object' && result.kind === 'block') {
+    const resume = result.resume;
+    return { ...result, resume: () => sigpipeOnEpipe(task, resume()) };
+  }
+  return result;
 }
