@@ -112,7 +112,8 @@ export async function performExec(req: ExecRequest): Promise<number> {
     process.stderr.write(`picemu: cannot execute ${req.program}: ${strerror(2)}\n`);
     return 127;
   }
-  const machine = new Machine({ seed: req.seed, rw: req.rw, cpu: req.cpu });
+  // Machine.create loads capstone, so a fault's instruction prints as traces show it.
+  const machine = await Machine.create({ seed: req.seed, rw: req.rw, cpu: req.cpu });
   const kernel = machine.kernel;
   kernel.note = (text) => process.stderr.write(`picemu: note: ${text}\n`);
   if (req.strace) kernel.tracer = new Strace((line) => process.stderr.write(line + '\n'));

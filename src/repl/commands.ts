@@ -83,9 +83,10 @@ export function helpText(word?: string): string {
   if (word !== undefined) {
     const r = resolveCommand(word);
     if (!r.ok) return r.message;
-    return `${usageOf(r.command)}\n  ${r.command.help}`;
+    return `${usageOf(r.command)}\n  ${r.command.help}${r.command.aliases?.length ? `\n  also: ${r.command.aliases.join(', ')}` : ''}`;
   }
   const width = Math.max(...COMMANDS.map((c) => usageOf(c).length));
-  const lines = COMMANDS.map((c) => `  ${usageOf(c).padEnd(width)}  ${c.help}`);
+  const also = (c: CommandInfo) => (c.aliases?.length ? ` (also: ${c.aliases.join(', ')})` : '');
+  const lines = COMMANDS.map((c) => `  ${usageOf(c).padEnd(width)}  ${c.help}${also(c)}`);
   return ['commands (any unique prefix works):', ...lines].join('\n');
 }

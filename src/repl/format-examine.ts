@@ -1,5 +1,6 @@
 // `x/NFU ADDR` as gdb prints it: N units of size U (b h w g) in format F (x d u o t a c), a line labelled with
-// its address and `<symbol+off>`; `s` strings and `i` instructions are formatted by the session.
+// its address and `<symbol+off>`; `s` strings (C escapes, octal) and `i` instructions (capstone) too.
+import { disassembleSync } from '../trace/disassemble.ts';
 
 export type Unit = 'b' | 'h' | 'w' | 'g';
 export interface ExamineFormat {
@@ -87,4 +88,53 @@ export function gdbString(bytes: Uint8Array): string {
   let out = '"';
   for (const b of shown) out += C_ESCAPES[b] ?? (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '\\' + b.toString(8).padStart(3, '0'));
   return out + '"' + (bytes.length > STRING_LIMIT ? '...' : '');
+}
+
+/** What x/NFU reads through: memory (as much as is mapped from `va`, null when `va` is not), rip for `=>`, names. */
+export interface MemoryView {
+  readUpTo(va: number, length: number): Uint8Array | null;
+  rip?: number;
+  symbolize(va: number): string | undefined;
+}
+
+export class MemoryUnreadable extends Error {
+  override name = 'MemoryUnreadable';
+  constructor(va: number) {
+    super(`cannot access memory at address 0x${va.toString(16)}`);
+  }
+}
+
+const MAX_INSN = 15;
+
+/** x/NFU's text from `va` and the address after what it showed (where an Enter goes on). */
+export function examineMemory(va: number, f: ExamineFormat, view: MemoryView): { text: string; next: number } {
+  if (f.format === 'i') {
+    const bytes = view.readUpTo(va, f.count * MAX_INSN);
+    if (!bytes) throw new MemoryUnreadable(va);
+    const insns = disassembleSync(bytes, va, f.count);
+    const lines = insns.map((i) => `${i.address === view.rip ? '=> ' : '   '}${examineLabel(i.address, view.symbolize)}\t${i.text}`);
+    const last = insns.at(-1);
+    return { text: lines.join('\n'), next: last ? last.address + last.size : va };
+  }
+  if (f.format === 's') {
+    const lines: string[] = [];
+    let at = va;
+    for (let k = 0; k < f.count; k++) {
+      const bytes = view.readUpTo(at, 4096);
+      if (!bytes) throw new MemoryUnreadable(at);
+      const nul = bytes.indexOf(0);
+      const body = bytes.subarray(0, nul < 0 ? bytes.length : nul);
+      lines.push(`${examineLabel(at, view.symbolize)}\t${gdbString(body)}`);
+      // As gdb: a string longer than its print limit goes on from where the shown part ended.
+      at += body.length > STRING_LIMIT ? STRING_LIMIT : body.length + 1;
+    }
+    return { text: lines.join('\n'), next: at };
+  }
+  const unit = unitSize(f.unit);
+  const size = unit * f.count;
+  const bytes = view.readUpTo(va, size);
+  if (!bytes || bytes.length < unit) throw new MemoryUnreadable(va);
+  const complete = Math.floor(bytes.length / unit) * unit;
+  const shown = formatExamine(va, bytes.subarray(0, complete), f, view.symbolize);
+  return { text: shown + (bytes.length < size ? `\ncannot access memory at address 0x${(va + complete).toString(16)}` : ''), next: va + complete };
 }

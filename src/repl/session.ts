@@ -7,7 +7,7 @@ import { hex, parseInteger } from '../util/numbers.ts';
 import type { Pid, ReplBackend, RunOutcome, RunSlice } from './backend.ts';
 import { helpText, resolveCommand, type CommandInfo } from './commands.ts';
 import { evaluate, ExpressionError, formatValue, type EvalEnv } from './expression.ts';
-import { examineLabel, formatExamine, gdbString, parseExamineFormat, STRING_LIMIT, unitSize, type ExamineFormat } from './format-examine.ts';
+import { examineMemory, MemoryUnreadable, parseExamineFormat, type ExamineFormat } from './format-examine.ts';
 import { formatBreakpoints, formatProcMappings, formatRegisterTable, formatSharedLibraries, type RegisterFacts } from './format-info.ts';
 import { formatDisassembly } from './format-disas.ts';
 import { codeName, formatFault, signalName, type FaultFacts } from './format-fault.ts';
@@ -19,22 +19,10 @@ import { formatRegisters } from './format-regs.ts';
 import { formatSmaps } from './format-smaps.ts';
 import { formatStep } from './format-step.ts';
 import type { Palette } from './palette.ts';
+import { addressOf, BreakpointList, type Breakpoint } from './breakpoints.ts';
+import { ReplError } from './errors.ts';
 
-/** A user mistake or a request that cannot be met: printed as one line, the session goes on. */
-export class ReplError extends Error {
-  override name = 'ReplError';
-}
-
-interface Breakpoint {
-  id: number;
-  /** As typed: a symbol (resolved in each process, whose bases differ) or an address. */
-  spec: string;
-  /** tbreak: deleted when hit. */
-  temporary: boolean;
-  /** Stop only when this expression is non-zero (condition, `b X if EXPR`). */
-  condition?: string;
-  hits: number;
-}
+export { ReplError };
 
 interface Display {
   id: number;
@@ -58,8 +46,9 @@ const RUN_LIMIT = 200_000_000;
 
 export class ReplSession {
   current: Pid;
-  private readonly breakpoints: Breakpoint[] = [];
-  private nextBreakpoint = 1;
+  private readonly breakpoints = new BreakpointList();
+  /** A breakpoint's address in the current process. */
+  private readonly resolveSpec = (spec: string): number => this.address(spec);
   private tracing = false;
   /** Registers the last step or run changed, for `regs`. */
   private changed = new Set<string>();
@@ -370,29 +359,11 @@ export class ReplSession {
 
   /** The user breakpoints at `va` in the current process. */
   private breakpointsAt(va: number): Breakpoint[] {
-    return this.breakpoints.filter((b) => {
-      try {
-        return this.address(b.spec) === va;
-      } catch {
-        return false;
-      }
-    });
+    return this.breakpoints.at(va, this.resolveSpec);
   }
 
   private userBreakpointAt(va: number): boolean {
     return this.breakpointsAt(va).length > 0;
-  }
-
-  private breakpointSet(): Set<number> {
-    const set = new Set<number>();
-    for (const b of this.breakpoints) {
-      try {
-        set.add(this.address(b.spec));
-      } catch {
-        // A symbol this process does not have: that breakpoint does not apply here.
-      }
-    }
-    return set;
   }
 
   /** Whether a breakpoint's condition holds here (no condition: always); an error in it stops, as gdb does. */
@@ -419,7 +390,7 @@ export class ReplSession {
           this.print(`stopped at ${this.where(outcome.rip)}`);
         } else {
           this.print(`${hit.some((b) => b.temporary) && hit.every((b) => b.temporary) ? 'temporary breakpoint' : 'breakpoint'} ${hit.map((b) => b.id).join(', ')} at ${this.where(outcome.rip)}`);
-          for (const b of hit.filter((x) => x.temporary)) this.breakpoints.splice(this.breakpoints.indexOf(b), 1);
+          this.breakpoints.remove(hit.filter((x) => x.temporary));
         }
         this.afterStop();
         return;
@@ -457,7 +428,7 @@ export class ReplSession {
    */
   private async runSlices(name: string, go: (slice: RunSlice) => RunOutcome, extra: ReadonlySet<number> = new Set()): Promise<RunOutcome> {
     const onStep = this.tracing ? (ev: StepEvent) => this.print(formatStep(ev, this.pal)) : undefined;
-    const breakpoints = new Set([...this.breakpointSet(), ...extra]);
+    const breakpoints = new Set([...this.breakpoints.addresses(this.resolveSpec), ...extra]);
     // Stepped runs (tracing, breakpoints, finish) are slower per instruction: smaller slices keep Ctrl-C prompt.
     const budget = onStep || breakpoints.size || name === 'finish' ? STEPPED_SLICE : FAST_SLICE;
     this.interrupted = false;
@@ -517,21 +488,13 @@ export class ReplSession {
     const condition = ifAt >= 0 ? args.slice(ifAt + 1).join(' ') : undefined;
     if (ifAt >= 0 && !condition) throw new ReplError(`usage: ${name} SYMBOL|ADDR if EXPR`);
     const va = this.address(spec[0]!);
-    const b: Breakpoint = { id: this.nextBreakpoint++, spec: spec[0]!, temporary, hits: 0, ...(condition ? { condition } : {}) };
-    this.breakpoints.push(b);
+    const b = this.breakpoints.add(spec[0]!, temporary, condition);
     this.print(`${temporary ? 'temporary breakpoint' : 'breakpoint'} ${b.id} at ${this.where(va)}${condition ? ` if ${condition}` : ''}`);
-  }
-
-  private breakpointById(text: string): Breakpoint {
-    const id = parseInteger(text);
-    const b = this.breakpoints.find((x) => BigInt(x.id) === id);
-    if (!b) throw new ReplError(`no breakpoint '${text}'${this.breakpoints.length ? ` (breakpoints: ${this.breakpoints.map((x) => x.id).join(', ')})` : ''}`);
-    return b;
   }
 
   private setCondition(args: string[]): void {
     if (args.length < 1) throw new ReplError('usage: condition N [EXPR]');
-    const b = this.breakpointById(args[0]!);
+    const b = this.breakpoints.byId(args[0]!);
     const expression = args.slice(1).join(' ');
     if (expression) {
       b.condition = expression;
@@ -544,20 +507,18 @@ export class ReplSession {
 
   private deleteBreakpoint(args: string[]): void {
     if (args.length === 0) {
-      const n = this.breakpoints.length;
-      this.breakpoints.length = 0;
+      const n = this.breakpoints.clear();
       this.print(`deleted ${n} breakpoint${n === 1 ? '' : 's'}`);
       return;
     }
-    const doomed = args.map((a) => this.breakpointById(a));
-    for (const b of doomed) this.breakpoints.splice(this.breakpoints.indexOf(b), 1);
+    const doomed = args.map((a) => this.breakpoints.byId(a));
+    this.breakpoints.remove(doomed);
     this.print(`deleted breakpoint${doomed.length === 1 ? '' : 's'} ${args.join(' ')}`);
   }
 
   private breakpointTable(): string {
-    return formatBreakpoints(this.breakpoints.map((b) => {
-      let address: number | undefined;
-      try { address = this.address(b.spec); } catch { address = undefined; }
+    return formatBreakpoints(this.breakpoints.all.map((b) => {
+      const address = addressOf(b, this.resolveSpec);
       const where = address !== undefined ? this.backend.locate(this.current, address) : undefined;
       const what = where?.symbol ? `<${this.gdbSymbol(address!)}>${where.module ? ` in ${where.module}` : ''}` : b.spec;
       return { id: b.id, temporary: b.temporary, enabled: true, address, what, condition: b.condition, hits: b.hits };
@@ -750,35 +711,15 @@ export class ReplSession {
 
   /** x/NFU's text from va and the address after what it showed. */
   private examineText(va: number, f: ExamineFormat): { text: string; next: number } {
-    if (f.format === 'i') {
-      const bytes = this.readUpTo(va, f.count * MAX_INSN);
-      if (!bytes) throw new ReplError(`cannot access memory at address ${hex(va)}`);
-      const insns = disassembleSync(bytes, va, f.count);
-      const rip = this.backend.inCall(this.current) ? this.backend.rip(this.current) : undefined;
-      const lines = insns.map((i) => `${i.address === rip ? '=> ' : '   '}${examineLabel(i.address, this.symbolize)}\t${i.text}`);
-      const last = insns.at(-1);
-      return { text: lines.join('\n'), next: last ? last.address + last.size : va };
+    try {
+      return examineMemory(va, f, {
+        readUpTo: (at, n) => this.readUpTo(at, n),
+        rip: this.backend.inCall(this.current) ? this.backend.rip(this.current) : undefined,
+        symbolize: this.symbolize,
+      });
+    } catch (err) {
+      throw err instanceof MemoryUnreadable ? new ReplError(err.message) : err;
     }
-    if (f.format === 's') {
-      const lines: string[] = [];
-      let at = va;
-      for (let k = 0; k < f.count; k++) {
-        const bytes = this.readUpTo(at, 4096);
-        if (!bytes) throw new ReplError(`cannot access memory at address ${hex(at)}`);
-        const nul = bytes.indexOf(0);
-        const body = bytes.subarray(0, nul < 0 ? bytes.length : nul);
-        lines.push(`${examineLabel(at, this.symbolize)}\t${gdbString(body)}`);
-        // As gdb: a string longer than its print limit goes on from where the shown part ended.
-        at += body.length > STRING_LIMIT ? STRING_LIMIT : body.length + 1;
-      }
-      return { text: lines.join('\n'), next: at };
-    }
-    const size = unitSize(f.unit) * f.count;
-    const bytes = this.backend.peek(this.current, va, size) ?? this.readUpTo(va, size);
-    if (!bytes || bytes.length < unitSize(f.unit)) throw new ReplError(`cannot access memory at address ${hex(va)}`);
-    const shown = formatExamine(va, bytes, f, this.symbolize);
-    const complete = Math.floor(bytes.length / unitSize(f.unit)) * unitSize(f.unit);
-    return { text: shown + (bytes.length < size ? `\ncannot access memory at address ${hex(va + complete)}` : ''), next: va + complete };
   }
 
   private hexDump(args: string[]): void {
