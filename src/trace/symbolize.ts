@@ -19,6 +19,7 @@ export interface SymbolizableModule {
 }
 
 const STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_GNU_IFUNC = 10;
+const SHT_NOBITS = 8;
 const STB_LOCAL = 0;
 const SHN_LORESERVE = 0xff00;
 const SHF_ALLOC = 2;
@@ -117,18 +118,33 @@ export class ModuleSymbols {
   }
 }
 
-/** `name@plt` for each PLT stub, as objdump names them: .plt.sec entry i (IBT layout), else .plt entry i+1 (entry 0 is the resolver trampoline). */
+/**
+ * `name@plt` for each PLT stub, as objdump and gdb name them: each 16-byte stub of .plt.sec (IBT layout), else of
+ * .plt after entry 0 (the resolver trampoline), is named after the relocation of the GOT slot its `jmp [rip+disp]`
+ * reads (the stubs need not be in relocation order: libc's IRELATIVE slots are not).
+ */
 function pltSymbols(elf: ElfFile): SortedSymbol[] {
   const sec = elf.sections.find((s) => s.name === '.plt.sec');
   const plt = elf.sections.find((s) => s.name === '.plt');
   const stubs = sec ?? plt;
-  if (!stubs) return [];
-  const first = sec ? sec.addr : stubs.addr + 16;
-  return elf.pltRela.flatMap((r, i) => {
-    const name = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : undefined;
-    const value = first + 16 * i;
-    return name && value + 16 <= stubs.addr + stubs.size ? [{ value, size: 16, name: `${name}@plt`, global: false }] : [];
-  });
+  if (!stubs || stubs.type === SHT_NOBITS || stubs.offset + stubs.size > elf.bytes.length) return [];
+  const bySlot = new Map(elf.pltRela.map((r) => [r.offset, r]));
+  const out: SortedSymbol[] = [];
+  for (let value = sec ? stubs.addr : stubs.addr + 16; value + 16 <= stubs.addr + stubs.size; value += 16) {
+    const at = stubs.offset + (value - stubs.addr);
+    const code = elf.bytes.subarray(at, at + 16);
+    // jmp qword ptr [rip + disp32] (ff 25), possibly after endbr64 and a bnd prefix.
+    let k = 0;
+    while (k + 6 <= code.length && !(code[k] === 0xff && code[k + 1] === 0x25)) k++;
+    if (k + 6 > code.length) continue;
+    const disp = new DataView(code.buffer, code.byteOffset + k + 2, 4).getInt32(0, true);
+    const r = bySlot.get(value + k + 6 + disp);
+    if (!r) continue;
+    // An IRELATIVE slot has no symbol: objdump and gdb call its stub after the resolver's address.
+    const name = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : `*ABS*+0x${r.addend.toString(16)}`;
+    if (name) out.push({ value, size: 16, name: `${name}@plt`, global: false });
+  }
+  return out;
 }
 
 /** `getpwnam_r@@GLIBC_2.2.5` (a .symtab spelling of a versioned definition) is `getpwnam_r`, as gdb and objdump show it. */
