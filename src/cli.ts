@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   maps: async () => (await import('./cli/maps.ts')).command,
   check: async () => (await import('./cli/check.ts')).command,
   run: async () => (await import('./cli/run.ts')).command,
+  exec: async () => (await import('./cli/exec.ts')).command,
   demo: async () => (await import('./cli/demo.ts')).command,
   repl: async () => (await import('./cli/repl.ts')).command,
   gdbserver: async () => (await import('./cli/gdbserver.ts')).command,

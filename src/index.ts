@@ -22,9 +22,11 @@ export {
   type RunUntilOptions,
   type FinishOptions,
 } from './process/process.ts';
-export { scanReturnAddresses, followsCall, type Frame, type StackView } from './process/backtrace.ts';
+// `Frame` is the old name of StackFrame (a backtrace frame), kept for existing users.
+export { scanReturnAddresses, followsCall, type StackFrame, type StackFrame as Frame, type StackView } from './process/backtrace.ts';
 export type { LoadResult } from './process/load.ts';
-export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError } from './process/errors.ts';
+export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError, ProcessExitError } from './process/errors.ts';
+export { Kernel, spawnProgram, Strace, definedSyscalls, syscallName, errnoName, strerror, describeAddress, signalName, type KernelStop, type RunLimits, type SpawnOptions, type Spawned, type SyscallTracer, type Task, type ExitReason } from './kernel/index.ts';
 export { decodeResult, resultText, layoutArguments, parseCallArg, CallArgError, RETURN_TYPES, type CallArg, type CallResult, type ReturnKind, type PlacedArg } from './process/call-args.ts';
 export type { PageRow } from './process/page-table.ts';
 export type { StepEvent, MemoryAccess, Location, CowBreak, VmaInfo, RegisterChange, ModuleOffset, FrameNumber } from './trace/events.ts';

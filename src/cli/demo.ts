@@ -8,6 +8,9 @@ import { parseOptions } from './options.ts';
 import { CPU_OPTION, cpuOption } from './cpu-option.ts';
 import type { ProfileName } from '../cpu/features.ts';
 
+/** `demo --fork`: the story told with fork (demo-fork.ts). */
+const FORK_OPTION = { name: '--fork', help: 'tell it with fork instead: one process counts 0, 1, forks, and parent and child count on from 2, each on its own copy of the data page' };
+
 export const DEMO_LIBRARY = fileURLToPath(new URL('../../fixtures/libcounter.so', import.meta.url));
 export const DEMO_SYMBOL = 'really_really_nonreentrant';
 const CALLS = 3;
@@ -139,11 +142,16 @@ export function demoText(run: DemoRun, color = false): string {
 export const command: Command = {
   summary: 'the seed story: one library in two processes, shared code frames, private data frames',
   usage: '',
-  options: [CPU_OPTION],
+  options: [CPU_OPTION, FORK_OPTION],
   description: ['Loads the bundled fixtures/libcounter.so (`int really_really_nonreentrant(void) { static int i = 0; return i++; }`) into two processes, calls it three times in each, and shows the results, which physical frame each process maps at each page, and the first call in each process instruction by instruction.'],
   async run(args) {
-    const parsed = parseOptions(args, [CPU_OPTION]);
+    const parsed = parseOptions(args, [CPU_OPTION, FORK_OPTION]);
     if (parsed.positional.length) throw new UsageError(`demo takes no arguments (got '${parsed.positional[0]}')`);
+    if (parsed.values.has('--fork')) {
+      const { forkDemoText, runForkDemo } = await import('./demo-fork.ts');
+      process.stdout.write(forkDemoText(await runForkDemo(cpuOption(parsed))) + '\n');
+      return 0;
+    }
     const run = await runDemo(cpuOption(parsed));
     process.stdout.write(demoText(run, process.stdout.isTTY === true) + '\n');
     return 0;

@@ -161,8 +161,9 @@ export function cpuid(profile: CpuProfile, leaf: number, subleaf: number): [numb
         bit(has('sse4.2'), 20) | bit(has('movbe'), 22) | bit(has('popcnt'), 23) | bit(has('xsave'), 26) |
         // OSXSAVE: the OS (picemu's kernel) has enabled XSAVE and XGETBV.
         bit(has('xsave'), 27) | bit(has('avx'), 28) | bit(has('f16c'), 29);
-      // EDX: TSC, CX8, CMOV, CLFSH, SSE, SSE2 (x87/MMX/FXSR only once they are executed).
-      const edx = (1 << 4) | (1 << 8) | (1 << 15) | (1 << 19) | (1 << 25) | (1 << 26);
+      // EDX: FPU, TSC, CX8, CMOV, CLFSH, MMX, FXSR, SSE, SSE2. x87 and FXSAVE/FXRSTOR are executed; MMX instructions
+      // are not yet (they fault as unimplemented, naming themselves), but glibc's baseline ISA level needs the bit.
+      const edx = 1 | (1 << 4) | (1 << 8) | (1 << 15) | (1 << 19) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
       // EBX: CLFLUSH line size 8 (x 8 bytes), one logical processor.
       return [eax, 0x00010800, ecx >>> 0, edx >>> 0];
     }

@@ -51,7 +51,7 @@ const TABLE: readonly (readonly [number, string, string])[] = [
 export const EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, E2BIG = 7, ENOEXEC = 8, EBADF = 9, ECHILD = 10;
 export const EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EEXIST = 17, EXDEV = 18, ENOTDIR = 20, EISDIR = 21;
 export const EINVAL = 22, EMFILE = 24, ENOTTY = 25, ESPIPE = 29, EROFS = 30, EPIPE = 32, ERANGE = 34;
-export const ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75, ELIBBAD = 80, ENODEV = 19, EFBIG = 27, EBUSY = 16, EOPNOTSUPP = 95;
+export const ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75, ELIBBAD = 80, ENODEV = 19, EFBIG = 27, EBUSY = 16, ENOSPC = 28, EOPNOTSUPP = 95;
 
 const BY_NUMBER = new Map(TABLE.map(([n, name, text]) => [n, { name, text }]));
 const BY_NAME = new Map(TABLE.map(([n, name]) => [name, n]));

@@ -1,6 +1,7 @@
 // A fault's signal with no handler to run: the default action (terminate, with a core for SIGSEGV, SIGBUS,
 // SIGILL, SIGFPE, SIGTRAP). Signal frames and guest handlers take over here when a handler is installed.
 import type { GuestFault } from '../cpu/index.ts';
+import { describeAddress } from './describe.ts';
 import type { Task } from './task.ts';
 
 /** The parts of a fault that decide its signal (a GuestFault has them all). */
@@ -18,6 +19,7 @@ export interface FaultSignal {
 const CORE = new Set([3, 4, 5, 6, 7, 8, 11, 24, 25, 31]);
 
 export function deliverFault(task: Task, fault: GuestFault | FaultSignal): void {
-  const where = { address: fault.address, rip: fault.rip, instruction: fault.instruction, kind: fault.kind };
+  // Named now: the address space goes away with the process.
+  const where = { address: fault.address, rip: fault.rip, instruction: fault.instruction, kind: fault.kind, where: describeAddress(task, fault.rip) };
   task.kernel.exitGroup(task.group, { kind: 'signaled', signal: fault.signal, coreDumped: CORE.has(fault.signal), fault: where });
 }

@@ -13,9 +13,11 @@ import { ADDR_NO_RANDOMIZE } from './personality.ts';
 import { FdTable } from './files/fd-table.ts';
 import { bufferConsole } from './files/console.ts';
 import { Vfs, type VfsOptions } from './files/vfs.ts';
-import { defaultRlimits, RLIMIT_STACK } from './rlimits.ts';
-import { growStack } from './exec/stack.ts';
-import { deliverFault, type FaultSignal } from './fatal-signals.ts';
+import { defaultRlimits } from './rlimits.ts';
+import type { FaultSignal } from './fatal-signals.ts';
+import { onGroupExit, onThreadExit } from './lifecycle.ts';
+import { mountProcfs } from './procfs/mount.ts';
+import { deliverSignals, forceSigFault } from './signals/delivery.ts';
 import { SignalHandlers } from './signal-state.ts';
 import { syscallDef, type SyscallArgs, type SyscallResult } from './syscall-table.ts';
 import { hostCredentials } from './credentials.ts';
@@ -81,6 +83,9 @@ export class Kernel {
     this.seed = options.seed;
     this.profile = options.profile ?? SSE4_2_PROFILE;
     this.vfs = new Vfs(options.files ?? {});
+    this.vfs.pageCache = options.pageCache;
+    this.vfs.kernel = this;
+    mountProcfs(this);
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
     this.random = splitmix64((options.seed ?? 0x9e3779b9n) ^ 0x6b65726e656cn);
@@ -169,6 +174,13 @@ export class Kernel {
     return this.vdso;
   }
 
+  /** Drops a process that never ran (an exec that failed before the point of no return) from the tables. */
+  forget(group: ThreadGroup): void {
+    for (const t of group.threads) this.tasks.delete(t.tid);
+    this.groups.delete(group.tgid);
+    if (group.parent) group.parent.children.splice(group.parent.children.indexOf(group), 1);
+  }
+
   /** Whether a task other than `task` still uses the address space `mm` (threads, vfork). */
   sharesMm(task: Task, mm: MmContext): boolean {
     for (const t of this.tasks.values()) if (t !== task && t.state !== 'dead' && t.mm === mm) return true;
@@ -202,6 +214,8 @@ export class Kernel {
         this.complete(task, nr, resume());
         continue;
       }
+      // Back to user mode: pending signals run their handlers (or end the process) first.
+      if (!deliverSignals(task)) continue;
       if (this.vdso) refreshVdsoTime(this.vdso);
       const n = Math.min(slice, budgetEnd - this.executed);
       const out = task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
@@ -210,13 +224,9 @@ export class Kernel {
         case 'syscall':
           this.syscall(task);
           break;
-        case 'fault': {
-          const f = out.fault;
-          // A fault just below [stack]: the stack grows (expand_stack) and the instruction runs again.
-          if (f.kind === 'unmapped' && f.address !== undefined && growStack(task.space, f.address, task.mm.stackTop, task.group.rlimits.get(RLIMIT_STACK)?.soft ?? 8 << 20)) break;
-          this.fault(task, f);
+        case 'fault':
+          this.fault(task, out.fault);
           break;
-        }
         case 'halt':
           // hlt in user mode: #GP, SIGSEGV SI_KERNEL at the hlt.
           task.cpu.rip = out.address;
@@ -295,13 +305,14 @@ export class Kernel {
 
   /** A fault the guest raised: the signal it means (delivered to a handler, or the default action). */
   fault(task: Task, fault: GuestFault | FaultSignal): void {
-    deliverFault(task, fault);
+    forceSigFault(task, fault);
   }
 
   /** One thread ends (exit): the group ends with it when it was the last. */
   exitThread(task: Task, reason: NonNullable<ThreadGroup['exit']>): void {
     task.state = 'dead';
     task.blockedIn = undefined;
+    onThreadExit(task);
     const group = task.group;
     if (group.threads.every((t) => t.state === 'dead')) this.finishGroup(group, reason);
   }
@@ -319,9 +330,10 @@ export class Kernel {
     if (group.exit) return;
     group.exit = reason;
     group.leader.files.closeAll();
-    // A Process's memory stays readable after it exits (its owner inspects it); an exec'ed one is released.
-    if (group.leader.scheduled) group.leader.space.destroy();
-    group.parent?.childEvents.wake();
+    // A Process's memory stays readable after it exits (its owner inspects it); an exec'ed one is released,
+    // unless a vfork parent still uses it.
+    if (group.leader.scheduled && !this.sharesMm(group.leader, group.leader.mm)) group.leader.space.destroy();
+    onGroupExit(group);
   }
 }
 

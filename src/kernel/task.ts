@@ -67,7 +67,7 @@ export interface Rlimit {
 export type ExitReason =
   | { kind: 'exited'; code: number }
   /** `fault`: where and by which instruction, when a fault raised the signal. */
-  | { kind: 'signaled'; signal: number; coreDumped: boolean; fault?: { address?: number; rip: number; instruction: string; kind: string } };
+  | { kind: 'signaled'; signal: number; coreDumped: boolean; fault?: { address?: number; rip: number; instruction: string; kind: string; where: string } };
 
 /** The thread group (signal_struct + the process-wide parts): one per process. */
 export class ThreadGroup {

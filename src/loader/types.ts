@@ -1,9 +1,8 @@
 // What the loader produces: loaded modules, the relocations it applied, and what it left for the CPU.
-import type { ElfFile, ElfSymbol } from '../elf/index.ts';
+import type { ElfFile, ElfSymbol, LinkAddress } from '../elf/index.ts';
 import type { OpenFile, VirtAddr } from '../mm/index.ts';
 
-/** A link-time address (st_value, r_offset, p_vaddr): add a module's base to get its mapped address. */
-export type LinkAddress = number;
+export type { LinkAddress };
 
 export interface TlsInfo {
   /** The module id DTPMOD64 writes (1 for the first module with TLS, as the caller's allocator decides). */

@@ -2,6 +2,7 @@
 // the kernel does them (VMA split and merge rules, VM_ACCOUNT, anon_vma), demand paging, copy-on-write
 // and protection checks. This is what a CPU runs against (GuestMemory).
 import { MmError } from './errors.ts';
+import { dupMmap } from './fork.ts';
 import { faultAroundPages, faultAroundWindow, hostFaultAroundBytes } from './fault-around.ts';
 import { MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_RLIMIT, TASK_SIZE, pageAlignDown, pageAlignUp, processLayout } from './layout.ts';
 import type { OpenFile, PageCache } from './page-cache.ts';
@@ -125,6 +126,7 @@ export class AddressSpace implements GuestMemory {
     const page = pageIndex(va);
     const pte = this.pages.get(page);
     if (pte) {
+      pte.young = true; // the CPU sets the accessed bit when it loads the translation
       if (access !== 'write') return pte.frame;
       if (pte.writable) {
         pte.dirty = true;
@@ -369,6 +371,18 @@ export class AddressSpace implements GuestMemory {
     if (committed + bytes > this.memoryLimit) {
       throw new MmError('ENOMEM', `${what} would commit ${committed + bytes} bytes, over the address space's memory limit of ${this.memoryLimit} bytes`);
     }
+  }
+
+  /** fork's copy of this address space (dup_mmap, in fork.ts): private pages shared copy-on-write, shared pages shared. */
+  fork(): AddressSpace {
+    const child = new AddressSpace({
+      physical: this.physical, pageCache: this.pageCache, mmapBase: this.mmapBase, protections: this.strict ? 'strict' : 'x86-linux',
+      memoryLimit: this.memoryLimit, faultAroundBytes: this.faultAroundPages * PAGE_SIZE,
+    });
+    child.stackRlimit = this.stackRlimit;
+    dupMmap(this.physical, { vmas: this.vmas, pages: this.pages }, { vmas: child.vmas, pages: child.pages, id: child.id });
+    this.epoch++; // the parent's writable entries became copy-on-write: CPUs must translate again
+    return child;
   }
 
   /**

@@ -11,6 +11,8 @@ export class Pte {
     public writable: boolean,
     /** Written through this entry (the PTE dirty bit). */
     public dirty: boolean,
+    /** Accessed since it was made (the PTE young/accessed bit): fork gives the child old entries. */
+    public young = true,
   ) {}
 }
 

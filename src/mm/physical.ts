@@ -1,10 +1,9 @@
 // Physical memory: 4 KiB frames numbered from 1, with the map counts smaps needs (Shared vs Private, Pss).
 // A frame's bytes are a view: usually a buffer of its own, but possibly a window into a caller's
 // Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes.
-import { PAGE_SIZE } from './types.ts';
+import { type FrameNumber, PAGE_SIZE } from './types.ts';
 
-/** Physical frame number: 1, 2, ...; 0 means "no frame". */
-export type FrameNumber = number;
+export type { FrameNumber };
 
 /**
  * What a frame holds, as the kernel would classify the page:

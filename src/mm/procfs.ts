@@ -4,7 +4,7 @@ import type { PageTable } from './page-table.ts';
 import { pageIndex } from './page-table.ts';
 import type { FrameKind, FrameNumber } from './physical.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from './types.ts';
-import { type Vma, vmaKind } from './vma.ts';
+import type { Vma } from './vma.ts';
 
 /** Per-VMA figures of /proc/PID/smaps, in bytes (Pss truncated as the kernel's fixed point is). */
 export interface SmapsFigures {
@@ -50,7 +50,6 @@ function hex(value: number, width: number): string {
 /** One /proc/PID/maps line (no newline), as show_map_vma prints it: the path starts at column 73. */
 export function mapsLine(vma: Readonly<Vma>): string {
   const p = vma.prot;
-  const kind = vmaKind(vma);
   const file = vma.file;
   const offset = file ? vma.pgoff * PAGE_SIZE : 0;
   const dev = file ? file.identity.dev : { major: 0, minor: 0 };
@@ -90,7 +89,8 @@ export function newAccumulator(): SmapsAccumulator {
 /**
  * smaps_account over the present pages of a VMA, added to `acc`: the zero page is not a "normal page"
  * (vm_normal_page) and is not counted; a page mapped more than once (mapcount >= 2, over all processes) is
- * Shared and adds 4096/mapcount to Pss; every present page is Referenced (x86 maps fault-around pages young).
+ * Shared and adds 4096/mapcount to Pss; a page is Referenced while its entry is young
+ * (faulted in or accessed since; x86 maps fault-around pages young; fork gives the child old entries).
  */
 export function accumulateSmaps(vma: Readonly<Vma>, pages: PageTable, acc: SmapsAccumulator): void {
   const shmem = vma.file?.inode.anonymous ?? false;
@@ -98,7 +98,7 @@ export function accumulateSmaps(vma: Readonly<Vma>, pages: PageTable, acc: Smaps
     const frame = pte.frame;
     if (frame.kind === 'zero') return;
     acc.rss += PAGE_SIZE;
-    acc.referenced += PAGE_SIZE;
+    if (pte.young) acc.referenced += PAGE_SIZE;
     if (frame.kind === 'anon') acc.anonymous += PAGE_SIZE;
     const dirty = pte.dirty || frame.dirty;
     const shared = frame.mapCount >= 2;

@@ -7,6 +7,9 @@ export const PAGE_MASK = PAGE_SIZE - 1;
 /** A guest virtual address. User-space addresses are below 2^47, so a JS number holds them exactly. */
 export type VirtAddr = number;
 
+/** A physical frame number (picemu's page frame: 1, 2, ...; 0 means "no frame"). */
+export type FrameNumber = number;
+
 /** Protection bits, as mmap's PROT_* (and unicorn's UC_PROT_*: the same values). */
 export const PROT_NONE = 0;
 export const PROT_READ = 1;

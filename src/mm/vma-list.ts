@@ -5,6 +5,11 @@ import { PAGE_SIZE, PROT_WRITE, type Prot, type VirtAddr } from './types.ts';
 
 let nextAnonVma = 1;
 
+/** A new anon_vma id (anon_vma_alloc). */
+export function newAnonVma(): number {
+  return nextAnonVma++;
+}
+
 export class VmaList {
   /** Sorted by start, non-overlapping. */
   private readonly vmas: Vma[] = [];
@@ -17,6 +22,13 @@ export class VmaList {
   /** The VMAs, lowest first (the live records). */
   all(): readonly Vma[] {
     return this.vmas;
+  }
+
+  /** Adds a VMA above every other, as is, without merging (dup_mmap copies the parent's VMAs one by one). */
+  appendUnmerged(vma: Vma): void {
+    const last = this.vmas[this.vmas.length - 1];
+    if (last && last.end > vma.start) throw new RangeError(`VMA at 0x${vma.start.toString(16)} is not above the last one`);
+    this.vmas.push(vma);
   }
 
   at(i: number): Vma | undefined {
@@ -189,7 +201,7 @@ export class VmaList {
       vma.anonVma = prev.anonVma;
       return;
     }
-    vma.anonVma = nextAnonVma++;
+    vma.anonVma = newAnonVma();
   }
 
   /** expand_downwards: a VM_GROWSDOWN VMA now starts at `start` (the caller checked the gap and the limit). */

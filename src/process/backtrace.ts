@@ -4,8 +4,8 @@
 import type { VirtAddr } from '../mm/types.ts';
 import type { Location } from '../trace/events.ts';
 
-/** One frame of a backtrace: a code address and where it lies. */
-export interface Frame {
+/** One frame of a backtrace (a stack frame, not mm's physical Frame): a code address and where it lies. */
+export interface StackFrame {
   /** #0: the instruction about to execute; #1…: a return address found on the stack. */
   pc: VirtAddr;
   /** Mapped address of the stack slot holding `pc` (absent for #0, which is rip). */

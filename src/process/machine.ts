@@ -10,6 +10,7 @@ import { loadLibrary, type LoadOptions, type LoadResult } from './load.ts';
 import { pageTable, type PageRow } from './page-table.ts';
 import { Process } from './process.ts';
 import { Kernel } from '../kernel/kernel.ts';
+import { spawnProgram, type SpawnOptions, type Spawned } from '../kernel/spawn.ts';
 import { vmaInfo } from './step-recorder.ts';
 
 export interface MachineOptions {
@@ -17,6 +18,8 @@ export interface MachineOptions {
   seed?: number | bigint;
   /** The CPU profile of every process: a name (`x86-64-v2`, `x86-64-v3`, `host`) or a profile. Default x86-64-v3 (features.ts says why). */
   cpu?: ProfileName | CpuProfile;
+  /** Host directories exec'ed programs may write (everything else they write goes to an in-memory overlay). */
+  rw?: readonly string[];
 }
 
 export class Machine {
@@ -32,7 +35,7 @@ export class Machine {
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
     this.cpu = cpuProfile(options.cpu);
-    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed });
+    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, files: { rw: options.rw } });
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded). */
@@ -49,6 +52,12 @@ export class Machine {
     return p;
   }
 
+  /** Registers a process made elsewhere (Process.fork, whose pid the kernel's clone gave). */
+  adopt(p: Process): Process {
+    this.processes.push(p);
+    return p;
+  }
+
   /**
    * Loads a library (and its DT_NEEDED dependencies) into a process, running IRELATIVE resolvers and initializers,
    * each under a budget of 20 million instructions and a 500 ms deadline unless `options` say otherwise
@@ -56,6 +65,14 @@ export class Machine {
    */
   load(process: Process, path: string, options: LoadOptions = {}): LoadResult {
     return loadLibrary(process, path, options);
+  }
+
+  /**
+   * Runs a program in a new emulated process, as execve does (the real ld.so and libc run on picemu's CPU):
+   * the started process, or -errno as execve gave it. Drive it with `machine.kernel.run()`.
+   */
+  exec(path: string, options: SpawnOptions): Spawned | number {
+    return spawnProgram(this.kernel, path, options);
   }
 
   /** Process by pid. */

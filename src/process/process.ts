@@ -10,12 +10,15 @@ import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../m
 import type { Location, StepEvent } from '../trace/events.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
 import { decodeResult, entryStackPointer, layoutArguments, type CallArg, type CallResult, type PlacedArg, type ReturnKind } from './call-args.ts';
-import { scanReturnAddresses, type Frame } from './backtrace.ts';
+import { scanReturnAddresses, type StackFrame } from './backtrace.ts';
 import { CowWatch } from './cow-watch.ts';
 import { CallError, CallFault, CallLimitError, ProcessExitError, UnresolvedSymbolError } from './errors.ts';
 import { syscallName } from '../kernel/syscall-table.ts';
 import type { Machine } from './machine.ts';
 import type { Task } from '../kernel/task.ts';
+import { cloneTask } from '../kernel/lifecycle.ts';
+import { SIGCHLD } from '../kernel/signals/constants.ts';
+import { errnoName, strerror } from '../kernel/errno.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import type { Linker, LoadedModule } from '../loader/index.ts';
 import { locate, recordStep } from './step-recorder.ts';
@@ -154,7 +157,26 @@ export class Process {
     readonly machine: Machine,
     readonly pid: number,
     layoutSeed: bigint,
+    /** fork: the parent, and the kernel task cloneTask made for the child (see fork()). */
+    forkOf?: { parent: Process; task: Task },
   ) {
+    if (forkOf) {
+      const parent = forkOf.parent;
+      this.task = forkOf.task;
+      this.space = this.task.space;
+      this.memory = new CowWatch(this.space);
+      this.cpu = new Cpu(this.memory, { profile: parent.cpu.profile });
+      copyRegisters(parent.cpu, this.cpu);
+      this.task.cpu = this.cpu;
+      this.symbolizer = new Symbolizer(() => this.modules);
+      this.modules.push(...parent.modules);
+      for (const [va, t] of parent.traps) this.traps.set(va, t);
+      ({ stackTop: this.stackTop, stackBottom: this.stackBottom, runtimePage: this.runtimePage, threadPointer: this.threadPointer } = parent);
+      this.tls = parent.tls;
+      const random = machine.randomWords(pid, 2);
+      this.random = splitmix64(random[1]! ^ random[0]!);
+      return;
+    }
     const layout = processLayout(layoutSeed);
     this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
     this.memory = new CowWatch(this.space);
@@ -193,6 +215,20 @@ export class Process {
   /** The program break (brk): start of [heap] and the current break. */
   get heap(): { start: number; brk: number } {
     return { start: this.task.mm.brk.start, brk: this.task.mm.brk.current };
+  }
+
+  /**
+   * fork(): a new process (the next pid) whose memory is this one's, shared copy-on-write — every private page
+   * read-only in both until one writes it, shared file pages shared — with the same modules at the same
+   * addresses and a copy of the registers. Not during a call. The child's linker scope starts empty: load
+   * further libraries into the parent, before forking.
+   */
+  fork(): Process {
+    if (this.activeCall) throw new CallError('fork: a call is in progress in this process');
+    const task = cloneTask(this.task, { flags: BigInt(SIGCHLD), stack: 0n, tls: 0n, exitSignal: SIGCHLD });
+    if (typeof task === 'number') throw new CallError(`fork: ${errnoName(-task)} (${strerror(-task)})`);
+    task.scheduled = this.task.scheduled;
+    return this.machine.adopt(new Process(this.machine, task.tid, this.machine.layoutSeed(task.tid), { parent: this, task }));
   }
 
   /** Seeded random bytes (getrandom). */
@@ -462,7 +498,7 @@ export class Process {
    * rsp and the call's entry rsp, symbolized. A heuristic scan, not an unwind: see scanReturnAddresses for what it
    * can and cannot know (no .eh_frame is used). Empty when no call is in progress.
    */
-  backtrace(): Frame[] {
+  backtrace(): StackFrame[] {
     const call = this.activeCall;
     if (!call) return [];
     const rip = this.cpu.rip;
@@ -626,6 +662,17 @@ function haltFault(address: number): GuestFault {
 }
 
 /** `libcounter.so:really_really_nonreentrant+0x4 (libcounter.so+0x1104)`, or the bare address. */
+/** The user-visible register state fork copies. */
+function copyRegisters(from: Cpu, to: Cpu): void {
+  to.r64.set(from.r64);
+  to.rip = from.rip;
+  to.rflags = from.rflags;
+  to.xmm8.set(from.xmm8);
+  to.mxcsr = from.mxcsr;
+  to.fsBase = from.fsBase;
+  to.gsBase = from.gsBase;
+}
+
 export function describeLocation(loc: Location, va: VirtAddr): string {
   if (loc.module === undefined) return `0x${va.toString(16)}${loc.vma?.name ? ` (${loc.vma.name})` : ''}`;
   return `${loc.symbol ? `${loc.symbol} ` : ''}(${loc.module}+0x${loc.offset!.toString(16)}${loc.section ? `, ${loc.section}` : ''})`;

@@ -1,11 +1,10 @@
 // The typed records a traced step produces: one StepEvent per executed instruction, with its data accesses
 // (SPEC.md's `trace` entries), each annotated with where in which module, section, VMA and frame it landed.
-import type { VirtAddr } from '../mm/types.ts';
+import type { FrameNumber, VirtAddr } from '../mm/types.ts';
 
+export type { FrameNumber };
 /** An offset from a module's load base (mapped address − base = link-time address for ET_DYN). */
 export type ModuleOffset = number;
-/** A physical frame number. */
-export type FrameNumber = number;
 
 /** A write that broke copy-on-write: the page moved from frame `from` to a private copy at frame `to`. */
 export interface CowBreak {

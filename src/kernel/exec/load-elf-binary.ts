@@ -87,22 +87,28 @@ export function execve(task: Task, req: ExecRequest): number {
   // 1. The program's segments.
   const img = program.image;
   let loadBias = 0;
+  // An ET_DYN without interpreter and with page alignment (a static PIE, ld.so run directly): placed by mmap.
+  let placedByMmap = false;
   if (img.type === ET_DYN) {
     const alignment = maximumAlignment(img.phdrs);
     if (interp || alignment > PAGE_SIZE) {
       loadBias = ELF_ET_DYN_BASE;
       if (randomize) loadBias += rand(MMAP_RND_BITS) * PAGE_SIZE;
       if (alignment) loadBias -= loadBias % alignment;
-    }
+    } else placedByMmap = true;
     const first = img.phdrs.find((p) => p.type === PT_LOAD);
     loadBias = pageStart(loadBias - (first?.vaddr ?? 0));
   }
-  const mapped = mapSegments(space, program.file, img, loadBias, true);
+  const mapped = mapSegments(space, program.file, img, loadBias, !placedByMmap);
   if (typeof mapped === 'number') return failAfterExec(task, mapped);
+  loadBias = mapped.bias;
 
-  // 2. The brk heap, right after the program (randomized within 32 MiB).
+  // 2. The brk heap, right after the program; randomized within 32 MiB (from ELF_ET_DYN_BASE for a static PIE).
   let brk = pageAlign(mapped.end);
-  if (randomize) brk += rand(30) % (BRK_RANDOM_RANGE / PAGE_SIZE) * PAGE_SIZE;
+  if (randomize) {
+    if (img.type === ET_DYN && !interp) brk = ELF_ET_DYN_BASE;
+    brk += rand(30) % (BRK_RANDOM_RANGE / PAGE_SIZE) * PAGE_SIZE;
+  }
   mm.brk = { start: brk, current: brk };
 
   // 3. The interpreter, top-down from mmap_base.

@@ -1,7 +1,7 @@
 // The new process's stack as the kernel builds it: argv/envp strings and the file name at the top
 // (copy_strings), then create_elf_tables (platform string, AT_RANDOM bytes, argc, argv, envp, auxv), in a
-// [stack] VMA of 128 KiB more than the pages the strings use (setup_arg_pages), growing down on faults up to
-// RLIMIT_STACK (growStack). This is the one place that knows the stack: swap in mm's growing VMA here.
+// [stack] VMA of 128 KiB more than the pages the strings use (setup_arg_pages); mm grows it down on faults up to
+// RLIMIT_STACK.
 import type { AddressSpace } from '../../mm/address-space.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../mm/types.ts';
 import { E2BIG } from '../errno.ts';
@@ -65,7 +65,9 @@ export function buildStack(space: AddressSpace, req: StackRequest): StackResult 
 
   // The VMA: the pages the strings use, plus stack_expand below them.
   const vmaStart = pageDown(stringsStart) - STACK_EXPAND;
-  space.mmap({ addr: vmaStart, length: req.top - vmaStart, prot: PROT_READ | PROT_WRITE | (req.executable ? PROT_EXEC : 0), fixed: true, anonymous: true, growsDown: true, name: '[stack]' });
+  // mm's [stack]: VM_GROWSDOWN, grown on faults below it up to RLIMIT_STACK (expand_stack).
+  space.mapStack(req.top, req.top - vmaStart, req.stackLimit);
+  if (req.executable) space.mprotect(vmaStart, req.top - vmaStart, PROT_READ | PROT_WRITE | PROT_EXEC);
 
   const bytes = new Uint8Array(req.top - stringsStart);
   const rel = (va: number) => va - stringsStart;
@@ -104,18 +106,3 @@ export function buildStack(space: AddressSpace, req: StackRequest): StackResult 
 }
 
 const pageDown = (v: number): number => v - (v % PAGE_SIZE);
-
-/**
- * A fault below the [stack] VMA within RLIMIT_STACK of its top: the kernel's expand_stack. Returns true when the
- * stack now covers `address` (the access is retried), false when the address is not a stack access.
- */
-export function growStack(space: AddressSpace, address: number, stackTop: number, limit: number): boolean {
-  const vma = space.mappings().find((v) => v.start > address);
-  if (!vma || !vma.growsDown) return false;
-  const newStart = pageDown(address);
-  if (stackTop - newStart > limit) return false;
-  const below = space.vmaAt(newStart - 1);
-  if (below && !below.growsDown && newStart - below.end < 256 * PAGE_SIZE) return false; // stack_guard_gap
-  space.mmap({ addr: newStart, length: vma.start - newStart, prot: vma.prot, fixed: true, anonymous: true, growsDown: true, name: '[stack]' });
-  return true;
-}

@@ -4,7 +4,7 @@ import { closeSync, fstatSync, ftruncateSync, lstatSync, readdirSync, readSync, 
 import { join } from 'node:path';
 import type { OpenFile, PageCache } from '../../mm/page-cache.ts';
 import { EIO } from '../errno.ts';
-import { DirectoryFile, FileDescription, type DirEntry, type FileStat, type ReadResult, type WriteResult } from './file.ts';
+import { DirectoryFile, FileDescription, S_IFMT, S_IFREG, type DirEntry, type FileStat, type ReadResult, type WriteResult } from './file.ts';
 import { errnoOf } from './host-errors.ts';
 
 export function statOf(st: BigIntStats): FileStat {
@@ -28,10 +28,13 @@ export class HostFile extends FileDescription {
   }
 
   override pread(length: number, offset: number): ReadResult {
-    const buf = Buffer.alloc(Math.min(length, this.stat().size > offset ? length : 0));
+    const st = this.stat();
+    const regular = (st.mode & S_IFMT) === S_IFREG;
+    // A regular file: at most what is left of it (reads of 1 GiB get only that); a device or FIFO: as it gives.
+    const buf = Buffer.alloc(regular ? Math.max(0, Math.min(length, st.size - offset)) : Math.min(length, 1 << 20));
     if (buf.length === 0) return buf;
     try {
-      const n = readSync(this.fd, buf, 0, buf.length, offset);
+      const n = readSync(this.fd, buf, 0, buf.length, regular ? offset : null);
       return buf.subarray(0, n);
     } catch (e) {
       return -(errnoOf(e) ?? EIO);

@@ -12,6 +12,8 @@ import { HostDirectory, HostFile, statOf } from './host-file.ts';
 import { MemoryDirectory, MemoryFile, MemoryInode } from './memory-file.ts';
 import { VirtualDirectory, VirtualFile } from './virtual-file.ts';
 import type { VirtualFs, VirtualNode } from './virtual.ts';
+import { DeviceFile, deviceAt } from './devices.ts';
+import type { Kernel } from '../kernel.ts';
 
 export interface VfsOptions {
   /** Host directories the guest may write (--rw). */
@@ -32,6 +34,8 @@ export class Vfs {
   private readonly mounts = new Map<string, VirtualFs>();
   private readonly rw: string[];
   pageCache: PageCache | undefined;
+  /** The kernel whose random bytes /dev/urandom gives. */
+  kernel: Kernel | undefined;
 
   constructor(options: VfsOptions) {
     this.rw = (options.rw ?? []).map((d) => posix.resolve(d));
@@ -173,7 +177,7 @@ export class Vfs {
         if (r.node.kind === 'dir') { const node = r.node; return new VirtualDirectory(r.path, flags, () => node.list(), (n) => virtualStat(n, task), node); }
         if (r.node.kind !== 'file') return -ELOOP;
         if (wantsWrite) return -EACCES;
-        return new VirtualFile(r.path, flags, r.node.content(), virtualStat(r.node, task) as FileStat);
+        return new VirtualFile(r.path, flags, r.node.read ?? r.node.content(), virtualStat(r.node, task) as FileStat);
       }
       case 'memory': {
         if (r.inode.kind === 'dir') return new MemoryDirectory(r.path, flags, r.inode, () => this.listDir(task, r.path, []), owner);
@@ -181,6 +185,8 @@ export class Vfs {
         return new MemoryFile(r.path, flags, r.inode, owner, pageCache);
       }
       case 'host': {
+        const device = deviceAt(r.hostPath);
+        if (device && this.kernel) return new DeviceFile(r.path, flags, device, this.kernel);
         if (isDir) return new HostDirectory(r.path, flags, r.hostPath, (entries) => this.listDir(task, r.path, entries));
         if (wantsWrite && !this.writableHost(r.path)) {
           // Copy-up: the overlay takes a private copy the guest may change.

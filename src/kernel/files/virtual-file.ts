@@ -7,12 +7,14 @@ export class VirtualFile extends FileDescription {
   constructor(
     path: string,
     flags: number,
-    private readonly content: Uint8Array,
+    /** The snapshot taken at open, or a reader at an offset (pagemap). */
+    private readonly content: Uint8Array | ((offset: number, length: number) => Uint8Array),
     private readonly st: FileStat,
   ) {
     super(path, flags);
   }
   override pread(length: number, offset: number): ReadResult {
+    if (typeof this.content === 'function') return this.content(offset, length).slice();
     return this.content.slice(offset, offset + length);
   }
   override stat(): FileStat {

@@ -4,7 +4,7 @@ import type { Task } from '../task.ts';
 
 export type VirtualNode =
   /** A file whose content is generated when it is opened (as seq_file does). */
-  | { kind: 'file'; content: () => Uint8Array; mode?: number }
+  | { kind: 'file'; content: () => Uint8Array; mode?: number; /** Reads at an offset without a snapshot (pagemap: too large for one). */ read?: (offset: number, length: number) => Uint8Array }
   | { kind: 'dir'; list: () => string[]; mode?: number }
   | { kind: 'symlink'; target: string };
 

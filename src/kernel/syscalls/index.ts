@@ -7,3 +7,8 @@ import './identity.ts';
 import './time.ts';
 import './thread-setup.ts';
 import './exit.ts';
+import './signals.ts';
+import './clone.ts';
+import './wait.ts';
+import './execve.ts';
+import './futex.ts';

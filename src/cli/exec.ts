@@ -1,0 +1,144 @@
+// `picemu exec PROGRAM [ARG...]`: runs a real program in an emulated Linux process (SPEC.md): PATH search as a
+// shell does, the environment, --rw directories, --strace, limits; exits with the program's status (128 + N when a
+// signal killed it) and prints `cannot execute` (126/127) as a shell would.
+import { accessSync, constants, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Machine, signalName, Strace, strerror } from '../index.ts';
+import type { Command } from './command.ts';
+import { UsageError } from './errors.ts';
+import { parseInteger } from '../util/numbers.ts';
+
+export const EXEC_USAGE = `usage: picemu exec [options] PROGRAM [ARG...] [options]
+  PROGRAM is found on PATH as a shell finds it; ARGs go to it. picemu's options may also follow the ARGs
+  (--help only before PROGRAM); after \`--\` everything is the program's.
+  --env K=V        set a variable in the program's environment (repeatable)
+  --env-clear      start from an empty environment (then --env adds)
+  --rw DIR         let the program write DIR on the host (repeatable); other writes go to an in-memory overlay
+  --strace         print each system call on stderr as strace does
+  --seed S         randomize the layout (ASLR) from seed S; default: no randomization, as under setarch -R
+  --budget N       stop after N instructions (exit 1)
+  --timeout S      stop after S seconds (exit 1)`;
+
+export interface ExecRequest {
+  program: string;
+  args: string[];
+  env: string[];
+  rw: string[];
+  strace: boolean;
+  seed?: number;
+  budget?: number;
+  timeoutMs?: number;
+}
+
+const VALUE_OPTIONS = new Set(['--env', '--rw', '--seed', '--budget', '--timeout']);
+const FLAG_OPTIONS = new Set(['--env-clear', '--strace']);
+
+export function parseExecArgs(argv: string[]): ExecRequest | 'help' {
+  let program: string | undefined;
+  const args: string[] = [];
+  const env = new Map<string, string>(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const sets: [string, string][] = [];
+  let clear = false;
+  const req: Omit<ExecRequest, 'program' | 'args' | 'env'> = { rw: [], strace: false };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!;
+    if (a === '--' ) {
+      if (program === undefined) {
+        program = argv[k + 1];
+        args.push(...argv.slice(k + 2));
+      } else args.push(...argv.slice(k + 1));
+      break;
+    }
+    if (program === undefined && (a === '--help' || a === '-h')) return 'help';
+    if (FLAG_OPTIONS.has(a)) {
+      if (a === '--env-clear') clear = true;
+      else req.strace = true;
+      continue;
+    }
+    if (VALUE_OPTIONS.has(a)) {
+      const v = argv[++k];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      if (a === '--env') {
+        const eq = v.indexOf('=');
+        if (eq <= 0) throw new UsageError(`--env wants K=V, not '${v}'`);
+        sets.push([v.slice(0, eq), v.slice(eq + 1)]);
+      } else if (a === '--rw') req.rw.push(v);
+      else {
+        const n = parseInteger(v);
+        if (n === undefined || n < 0n) throw new UsageError(`${a}: bad value '${v}'`);
+        if (a === '--seed') req.seed = Number(n);
+        else if (a === '--budget') req.budget = Number(n);
+        else req.timeoutMs = Number(n) * 1000;
+      }
+      continue;
+    }
+    if (program === undefined) {
+      if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'\n${EXEC_USAGE}`);
+      program = a;
+    } else args.push(a);
+  }
+  if (program === undefined) throw new UsageError(`exec needs a PROGRAM\n${EXEC_USAGE}`);
+  if (clear) env.clear();
+  for (const [key, value] of sets) env.set(key, value);
+  return { ...req, program, args, env: [...env].map(([key, value]) => `${key}=${value}`) };
+}
+
+/** The file a shell would run for `name`: a path as given, else the first executable regular file on PATH. */
+export function findProgram(name: string, path: string | undefined): string | undefined {
+  if (name.includes('/')) return name;
+  for (const dir of (path ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    const candidate = join(dir || '.', name);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export async function performExec(req: ExecRequest): Promise<number> {
+  const path = findProgram(req.program, req.env.find((e) => e.startsWith('PATH='))?.slice(5));
+  if (path === undefined) {
+    process.stderr.write(`picemu: cannot execute ${req.program}: ${strerror(2)}\n`);
+    return 127;
+  }
+  const machine = new Machine({ seed: req.seed, rw: req.rw });
+  const kernel = machine.kernel;
+  kernel.note = (text) => process.stderr.write(`picemu: note: ${text}\n`);
+  if (req.strace) kernel.tracer = new Strace((line) => process.stderr.write(line + '\n'));
+  const started = machine.exec(path, { argv: [req.program, ...req.args], env: req.env, stdio: 'host' });
+  if (typeof started === 'number') {
+    process.stderr.write(`picemu: cannot execute ${req.program}: ${strerror(-started)}\n`);
+    return -started === 2 ? 127 : 126;
+  }
+  const group = started.task.group;
+  const stop = kernel.run({ budget: req.budget, deadlineMs: req.timeoutMs, until: () => group.exit !== undefined });
+  const exit = group.exit;
+  if (!exit) {
+    const why = stop.kind === 'budget' ? `instruction budget of ${req.budget} ran out` : stop.kind === 'timeout' ? `timeout of ${req.timeoutMs! / 1000} s passed` : 'every task is waiting for something that cannot happen';
+    process.stderr.write(`picemu: ${req.program}: ${why}\n`);
+    return 1;
+  }
+  if (req.strace) process.stderr.write(exit.kind === 'exited' ? `+++ exited with ${exit.code} +++\n` : `+++ killed by ${signalName(exit.signal)}${exit.coreDumped ? ' (core dumped)' : ''} +++\n`);
+  if (exit.kind === 'exited') return exit.code;
+  const f = exit.fault;
+  const where = f ? ` at 0x${(f.address ?? f.rip).toString(16)} (${f.instruction} at ${f.where})` : '';
+  process.stderr.write(`picemu: ${req.program}: killed by ${signalName(exit.signal)}${where}\n`);
+  return 128 + exit.signal;
+}
+
+export const command: Command = {
+  summary: 'run a program (ELF x86-64) in an emulated Linux process, with the system\'s real ld.so',
+  usage: 'PROGRAM [ARG...] [options]',
+  async run(argv) {
+    const req = parseExecArgs(argv);
+    if (req === 'help') {
+      process.stdout.write(EXEC_USAGE + '\n');
+      return 0;
+    }
+    return performExec(req);
+  },
+};

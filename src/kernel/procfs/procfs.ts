@@ -1,0 +1,130 @@
+// The /proc and /sys trees an emulated process sees, served from picemu's own state: path → node (a file
+// read at an offset, a symbolic link, or a directory), or the errno the kernel's lookup would give.
+import type { CpuProfile } from '../../cpu/features.ts';
+import { renderCpuinfo } from './cpuinfo.ts';
+import { renderMeminfo, type MemoryFigures } from './meminfo.ts';
+import { readPagemap } from './pagemap.ts';
+import { cpuMask, renderStat, renderStatm, renderStatus } from './status.ts';
+import type { ProcTask } from './task-view.ts';
+
+export type ProcNode =
+  | { kind: 'file'; read(offset: number, length: number): Uint8Array }
+  | { kind: 'link'; target: string }
+  | { kind: 'dir'; entries(): string[] };
+
+/** What procfs asks of the machine. */
+export interface ProcfsHost {
+  /** The task reading (/proc/self, /proc/thread-self). */
+  current(): ProcTask;
+  /** Any task by thread id, or undefined. */
+  task(tid: number): ProcTask | undefined;
+  /** Thread-group leaders' pids, ascending (the numeric entries of /proc). */
+  pids(): number[];
+  /** The threads of a thread group, ascending. */
+  threadsOf(tgid: number): number[];
+  profile: CpuProfile;
+  cpuCount: number;
+  memory(): MemoryFigures;
+}
+
+const ENOENT = 2;
+const enc = new TextEncoder();
+
+function textFile(render: () => string): ProcNode {
+  return bytesFile(() => enc.encode(render()));
+}
+
+/** A file whose whole content is generated at each read (as a seq_file regenerates it), then sliced. */
+function bytesFile(render: () => Uint8Array): ProcNode {
+  return {
+    kind: 'file',
+    read(offset, length) {
+      const all = render();
+      return all.subarray(Math.min(offset, all.length), Math.min(offset + length, all.length));
+    },
+  };
+}
+
+const dir = (list: () => string[]): ProcNode => ({ kind: 'dir', entries: list });
+
+/** The bytes of [start, end) of a task's memory as /proc/PID/cmdline and environ read them (no faults, no COW). */
+function guestRange(t: ProcTask, start: number, end: number): Uint8Array {
+  if (!t.space || end <= start) return new Uint8Array(0);
+  return t.space.peek(start, end - start) ?? new Uint8Array(0);
+}
+
+/** A task's own entries (/proc/PID/..., /proc/PID/task/TID/...). */
+function taskNode(host: ProcfsHost, t: ProcTask, rest: string[]): ProcNode | number {
+  const [name, ...more] = rest;
+  if (name === undefined) {
+    return dir(() => ['auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'maps', 'pagemap', 'smaps', 'smaps_rollup', 'stat', 'statm', 'status', 'task']);
+  }
+  if (more.length && name !== 'fd' && name !== 'task') return -ENOENT;
+  switch (name) {
+    case 'maps': return textFile(() => t.space?.maps() ?? '');
+    case 'smaps': return textFile(() => t.space?.smapsText() ?? '');
+    case 'smaps_rollup': return textFile(() => t.space?.smapsRollupText() ?? '');
+    case 'status': return textFile(() => renderStatus(t, host));
+    case 'stat': return textFile(() => renderStat(t));
+    case 'statm': return textFile(() => renderStatm(t));
+    case 'comm': return textFile(() => `${t.comm}\n`);
+    case 'cmdline': return bytesFile(() => guestRange(t, t.layout.argStart, t.layout.argEnd));
+    case 'environ': return bytesFile(() => guestRange(t, t.layout.envStart, t.layout.envEnd));
+    case 'auxv': return bytesFile(() => t.auxv);
+    case 'pagemap':
+      return { kind: 'file', read: (offset, length) => (t.space ? readPagemap(t.space, offset, length, host.current().creds.euid === 0) : new Uint8Array(0)) };
+    case 'exe': return t.exe === null ? -ENOENT : { kind: 'link', target: t.exe };
+    case 'cwd': return { kind: 'link', target: t.cwd };
+    case 'fd': {
+      if (!more.length) return dir(() => [...t.fds.keys()].sort((a, b) => a - b).map(String));
+      if (more.length > 1 || !/^\d+$/.test(more[0]!)) return -ENOENT;
+      const target = t.fds.get(Number(more[0]));
+      return target === undefined ? -ENOENT : { kind: 'link', target };
+    }
+    case 'task': {
+      if (!more.length) return dir(() => host.threadsOf(t.tgid).map(String));
+      const tid = /^\d+$/.test(more[0]!) ? Number(more[0]) : NaN;
+      const thread = host.task(tid);
+      if (!thread || thread.tgid !== t.tgid) return -ENOENT;
+      return taskNode(host, thread, more.slice(1));
+    }
+    default:
+      return -ENOENT;
+  }
+}
+
+const SYS_CPU_LISTS = new Set(['online', 'possible', 'present']);
+
+/**
+ * Looks up `path` (absolute, already normalized: no `.`/`..`, no repeated slashes) in /proc or /sys.
+ * Returns the node, or -errno. Symbolic links (/proc/self, exe, fd/N) are returned, not followed.
+ */
+export function lookupProc(host: ProcfsHost, path: string): ProcNode | number {
+  const parts = path.split('/').filter((p) => p !== '');
+  if (parts[0] === 'sys') {
+    if (parts.length === 5 && parts[1] === 'devices' && parts[2] === 'system' && parts[3] === 'cpu' && SYS_CPU_LISTS.has(parts[4]!)) {
+      return textFile(() => `${cpuMask(host.cpuCount).list}\n`);
+    }
+    return -ENOENT;
+  }
+  if (parts[0] !== 'proc') return -ENOENT;
+  const [, first, ...rest] = parts;
+  if (first === undefined) return dir(() => [...host.pids().map(String), 'cpuinfo', 'meminfo', 'self', 'thread-self']);
+  if (first === 'self' || first === 'thread-self') {
+    const me = host.current();
+    const target = first === 'self' ? `${me.tgid}` : `${me.tgid}/task/${me.tid}`;
+    if (!rest.length) return { kind: 'link', target };
+    return first === 'self' ? taskNode(host, host.task(me.tgid) ?? me, rest) : taskNode(host, me, rest);
+  }
+  if (!rest.length) {
+    if (first === 'cpuinfo') return textFile(() => renderCpuinfo(host.profile, { cpuCount: host.cpuCount }));
+    if (first === 'meminfo') return textFile(() => renderMeminfo(host.memory()));
+  }
+  if (/^\d+$/.test(first)) {
+    const t = host.task(Number(first));
+    // /proc/TID works for any thread, though only leaders are listed.
+    if (!t) return -ENOENT;
+    return taskNode(host, t, rest);
+  }
+  return -ENOENT;
+}

@@ -1,0 +1,133 @@
+// System calls check their arguments and fill their output structs as the kernel does. Oracle: the same raw
+// call made natively by syscall_args_probe.c (strings, writable, read-only and unmapped buffers as arguments);
+// picemu makes it from a Process with the same arguments placed in its memory. Only calls that fail natively, or
+// read, are made: nothing here changes the host.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Machine, type Process } from '../../src/index.ts';
+import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/mm/index.ts';
+import { buildCSource, hasCc, repoRoot } from '../helpers/oracles.ts';
+
+const probe = (): string => buildCSource(join(repoRoot, 'test', 'kernel', 'c', 'syscall_args_probe.c'));
+
+type Arg = number | bigint | string;
+/** name, nr, args, and which byte ranges of the buffers to compare (a buffer's whole content when true). */
+const cases: [string, number, Arg[], ([number, number] | true)?][] = [
+  ['read from a closed descriptor', 0, [100, 'buf:16', 16]],
+  ['write from an unmapped buffer', 1, [1, 'bad', 10]],
+  ['write of 0 bytes from an unmapped buffer', 1, [1, 'bad', 0]],
+  ['openat of a missing file', 257, [-100, 's:/nonexistent/x', 0]],
+  ['openat of ""', 257, [-100, 's:', 0]],
+  ['openat through a regular file', 257, [-100, 's:/etc/passwd/x', 0]],
+  ['openat of a directory for writing', 257, [-100, 's:/etc', 1]],
+  ['openat O_DIRECTORY of a file', 257, [-100, 's:/etc/passwd', 0o200000]],
+  ['openat O_CREAT|O_EXCL of an existing file', 257, [-100, 's:/etc/passwd', 0o300, 0o644]],
+  ['openat of an unmapped path', 257, [-100, 'bad', 0]],
+  ['openat relative to a closed dirfd', 257, [100, 's:x', 0]],
+  ['newfstatat of /etc/passwd (dev, ino, nlink, mode, uid, gid, rdev, size)', 262, [-100, 's:/etc/passwd', 'buf:144', 0], [0, 56]],
+  ['newfstatat with unknown flags', 262, [-100, 's:/etc/passwd', 'buf:144', 0x8000]],
+  ['newfstatat of "" without AT_EMPTY_PATH', 262, [-100, 's:', 'buf:144', 0]],
+  ['newfstatat into a read-only buffer', 262, [-100, 's:/etc/passwd', 'ro:144', 0]],
+  ['statx of /etc/passwd (nlink, uid, gid, mode, ino, size)', 332, [-100, 's:/etc/passwd', 0, 0x7ff, 'buf:256'], [16, 48]],
+  ['readlink of a regular file', 89, [`s:/etc/passwd`, 'buf:64', 64]],
+  ['readlink of /bin', 89, ['s:/bin', 'buf:64', 64], true],
+  ['readlink with size 0', 89, ['s:/bin', 'buf:64', 0]],
+  ['access with a bad mode', 21, ['s:/etc/passwd', 8]],
+  ['access of a missing file', 21, ['s:/nonexistent', 0]],
+  ['faccessat2 with unknown flags', 439, [-100, 's:/etc/passwd', 0, 0x8]],
+  ['getcwd into 1 byte', 79, ['buf:1', 1]],
+  ['getcwd', 79, ['buf:4096', 4096], true],
+  ['chdir to a missing directory', 80, ['s:/nonexistent']],
+  ['chdir to a file', 80, ['s:/etc/passwd']],
+  ['lseek on a closed descriptor', 8, [100, 0, 0]],
+  ['lseek with a bad whence', 8, [1, 0, 7]],
+  ['pipe2 with bad flags', 293, ['buf:8', 1]],
+  ['dup2 of a closed descriptor', 33, [100, 101]],
+  ['dup3 onto itself', 292, [1, 1, 0]],
+  ['dup3 with bad flags', 292, [1, 50, 1]],
+  ['fcntl of a closed descriptor', 72, [100, 1]],
+  ['fcntl with an unknown command', 72, [1, 999]],
+  ['ioctl of a closed descriptor', 16, [100, 0x5401, 'buf:60']],
+  ['close of a closed descriptor', 3, [100]],
+  ['getdents64 of a closed descriptor', 217, [100, 'buf:1024', 1024]],
+  ['mremap of an unaligned address', 25, [1, 4096, 8192, 0]],
+  ['mremap with unknown flags', 25, [0x10000, 4096, 8192, 8]],
+  ['mremap of an unmapped range', 25, [0x10000, 4096, 8192, 1]],
+  ['madvise of an unaligned address', 28, [1, 4096, 4]],
+  ['clock_gettime of an unknown clock', 228, [100, 'buf:16']],
+  ['clock_gettime into an unmapped buffer', 228, [0, 'bad']],
+  ['clock_getres(CLOCK_MONOTONIC, NULL)', 229, [1, 0]],
+  ['clock_getres(CLOCK_MONOTONIC)', 229, [1, 'buf:16'], true],
+  ['nanosleep from an unmapped request', 35, ['bad', 0]],
+  ['uname', 63, ['buf:390'], true],
+  ['uname into an unmapped buffer', 63, ['bad']],
+  ['sysinfo into an unmapped buffer', 99, ['bad']],
+  ['prlimit64 of an unknown resource', 302, [0, 99, 0, 0]],
+  ['prlimit64 of RLIMIT_STACK', 302, [0, 3, 0, 'buf:16']],
+  ['sched_getaffinity into 4 bytes', 204, [0, 4, 'buf:8']],
+  ['sched_getaffinity', 204, [0, 8, 'buf:8']],
+  ['set_robust_list with a bad length', 273, ['buf:24', 23]],
+  ['rseq with a short area', 334, ['buf:32', 16, 0, 0]],
+  ['arch_prctl with an unknown code', 158, [0x9999, 0]],
+  ['arch_prctl(ARCH_GET_FS) into an unmapped buffer', 158, [0x1003, 'bad']],
+  ['personality query', 135, [0xffffffff]],
+  ['unlink of a missing file', 87, ['s:/nonexistent']],
+  ['unlink of a directory', 87, ['s:/etc']],
+  ['rmdir of a file', 84, ['s:/etc/passwd']],
+  ['mkdir of an existing directory', 83, ['s:/etc', 0o755]],
+  ['rename of a missing file', 82, ['s:/nonexistent', 's:/tmp/picemu-never']],
+  ['readv with too many vectors', 19, [0, 'buf:16', 2000]],
+  ['writev from an unmapped vector array', 20, [1, 'bad', 2]],
+  ['pread64 from a pipe', 17, [1, 'buf:8', 8, 0]],
+  ['getrandom with GRND_RANDOM|GRND_INSECURE', 318, ['buf:8', 8, 6]],
+  ['time(NULL) succeeds', 201, [0]],
+];
+
+function native(nr: number, args: Arg[]): { result: bigint; bufs: string[] } {
+  const out = execFileSync(probe(), [String(nr), ...args.map((a) => (typeof a === 'string' ? a : BigInt.asUintN(64, BigInt(a)).toString()))], { encoding: 'utf8' }).trim().split('\n');
+  return { result: BigInt(out[0]!), bufs: out.slice(1) };
+}
+
+describe.skipIf(!hasCc())('system-call arguments and results as the kernel gives them', () => {
+  let proc: Process;
+  let text: number;
+  beforeAll(async () => {
+    const machine = await Machine.create();
+    proc = machine.spawn();
+    text = proc.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC });
+  });
+
+  function picemu(nr: number, args: Arg[]): { result: bigint; bufs: string[] } {
+    // mov r10, rcx; mov eax, nr; syscall; ret
+    proc.space.poke(text, Uint8Array.of(0x49, 0x89, 0xca, 0xb8, nr & 0xff, (nr >> 8) & 0xff, 0, 0, 0x0f, 0x05, 0xc3));
+    proc.cpu.invalidateCode(text, PAGE_SIZE);
+    const bufs: [number, number][] = [];
+    const values = args.map((a): bigint => {
+      if (typeof a !== 'string') return BigInt.asIntN(64, BigInt(a));
+      if (a.startsWith('s:')) return BigInt(proc.placeString(a.slice(2)));
+      if (a === 'bad') {
+        const p = proc.space.mmap({ length: PAGE_SIZE, prot: PROT_READ });
+        proc.space.munmap(p, PAGE_SIZE);
+        return BigInt(p);
+      }
+      const ro = a.startsWith('ro:');
+      const n = Number(a.slice(ro ? 3 : 4));
+      const p = proc.space.mmap({ length: Math.max(n, 1), prot: ro ? PROT_READ : PROT_READ | PROT_WRITE });
+      if (!ro) bufs.push([p, n]);
+      return BigInt(p);
+    });
+    const r = proc.call(text, values, { ret: 'long', budget: 1000 }).result;
+    const result = r.type === 'long' ? r.value : 0n;
+    return { result, bufs: bufs.map(([p, n]) => Buffer.from(proc.space.peek(p, n) ?? []).toString('hex')) };
+  }
+
+  it.each(cases)('%s', (_name, nr, args, compare) => {
+    const expected = native(nr, args);
+    const got = picemu(nr, args);
+    if (expected.result < 0n) expect(got.result).toBe(expected.result);
+    else expect(got.result >= 0n, `the kernel succeeded (${expected.result}), picemu returned ${got.result}`).toBe(true);
+    if (compare === true) expect(got.bufs).toEqual(expected.bufs);
+    else if (compare) expect(got.bufs.map((b) => b.slice(2 * compare[0], 2 * compare[1]))).toEqual(expected.bufs.map((b) => b.slice(2 * compare[0], 2 * compare[1])));
+  });
+});
