@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Machine, signalName, Strace, strerror } from '../index.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
+import { HelpRequest, limitOptionSpecs, type OptionSpec } from './options.ts';
 import { parseInteger } from '../util/numbers.ts';
 
 export const EXEC_USAGE = `usage: picemu exec [options] PROGRAM [ARG...] [options]
@@ -130,15 +131,26 @@ export async function performExec(req: ExecRequest): Promise<number> {
   return 128 + exit.signal;
 }
 
+/** For `picemu exec --help` (cli/help.ts); parseExecArgs reads them. */
+export const EXEC_OPTIONS: readonly OptionSpec[] = [
+  { name: '--env', value: 'K=V', help: "set a variable in the program's environment (repeatable)", repeatable: true },
+  { name: '--env-clear', help: 'start from an empty environment (then --env adds)' },
+  { name: '--rw', value: 'DIR', help: 'let the program write DIR on the host (repeatable); other writes go to an in-memory overlay', repeatable: true },
+  { name: '--strace', help: 'print each system call on stderr as strace does' },
+  { name: '--seed', value: 'S', help: 'randomize the layout (ASLR) from seed S; default: no randomization, as under setarch -R' },
+  ...limitOptionSpecs('the program', { budget: 'none', timeout: 'none' }),
+];
+
 export const command: Command = {
   summary: 'run a program (ELF x86-64) in an emulated Linux process, with the system\'s real ld.so',
   usage: 'PROGRAM [ARG...] [options]',
+  description: [
+    "PROGRAM is found on PATH as a shell finds it; ARGs go to it. picemu's options may also come before PROGRAM or follow the ARGs (--help only before PROGRAM); after `--` everything is the program's. The exit status is the program's (128 + N when signal N killed it; 126/127 when it cannot be executed, as a shell says).",
+  ],
+  options: EXEC_OPTIONS,
   async run(argv) {
     const req = parseExecArgs(argv);
-    if (req === 'help') {
-      process.stdout.write(EXEC_USAGE + '\n');
-      return 0;
-    }
+    if (req === 'help') throw new HelpRequest();
     return performExec(req);
   },
 };
