@@ -124,6 +124,13 @@ describe.skipIf(!hasGdb)('a library without a debug file (libz)', () => {
 });
 
 describe.skipIf(!hasGdb || !hasLibcDebug)("a trace through libc's local functions", () => {
+  it("the REPL's fault line gives the module offset and gdb's name for it (libc's AVX2 strlen on a bad pointer)", () => {
+    const r = spawnSync(process.execPath, [`${repoRoot}/bin/picemu.mjs`, 'repl', libc, '--procs', '1'], { input: 'call strlen 0x10\nc\n', encoding: 'utf8' });
+    const m = /^fault: SIGSEGV \(SEGV_MAPERR, si_code 1\): unmapped read at 0x10; rip 0x[0-9a-f]+ libc\.so\.6\+(0x[0-9a-f]+) <([^>]+)>/m.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(gdbInfoSymbol(libc, [m![1]!])).toEqual([m![2]]);
+  });
+
   it('`picemu run libc.so.6 strtod --trace` names each step as gdb does (round_and_return among them)', () => {
     const r = spawnSync(process.execPath, [`${repoRoot}/bin/picemu.mjs`, 'run', libc, 'strtod', 'str:0.1', '--ret', 'f64', '--procs', '1', '--trace', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
     expect(r.stderr).toBe('');
