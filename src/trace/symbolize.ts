@@ -24,7 +24,8 @@ const STB_LOCAL = 0;
 const SHN_LORESERVE = 0xff00;
 const SHF_ALLOC = 2;
 
-interface SortedSymbol { value: number; size: number; name: string; global: boolean }
+/** name: as shown (no version); key: as looked up by name (a non-default version `f@V1` keeps its version, so `f` is the default one). */
+interface SortedSymbol { value: number; size: number; name: string; key: string; global: boolean }
 interface SlotRelocation { type: number; symbol?: string; addend: number }
 
 /** Where a module's symbol names come from. */
@@ -50,12 +51,14 @@ export class ModuleSymbols {
     const table = own ?? debug?.symtab ?? elf.dynamicSymbols;
     this.symbols = table
       .filter((s) => s.defined && s.name !== '' && s.shndx < SHN_LORESERVE && isAddressSymbol(s))
-      .map((s) => ({ value: s.value, size: s.size, name: unversioned(s.name), global: s.binding !== STB_LOCAL }))
+      .map((s) => ({ value: s.value, size: s.size, name: unversioned(s.name), key: s.name.replace(/@@.*$/, ''), global: s.binding !== STB_LOCAL }))
       .concat(pltSymbols(elf))
       // Ascending by address; at one address, prefer a sized global (e.g. an exported function over a local alias).
       .sort((a, b) => a.value - b.value || Number(b.size > 0) - Number(a.size > 0) || Number(b.global) - Number(a.global));
-    for (const s of [...this.symbols].reverse()) this.byName.set(s.name, s);
-    for (const s of elf.dynamicSymbols) if (s.defined && s.name && !this.byName.has(s.name) && isAddressSymbol(s)) this.byName.set(s.name, { value: s.value, size: s.size, name: s.name, global: true });
+    for (const s of [...this.symbols].reverse()) this.byName.set(s.key, s);
+    // A name both exported and local (a debug file's .symtab has both kinds) means the export, as dlsym finds it.
+    for (const s of this.symbols) if (s.global && !this.byName.get(s.key)?.global) this.byName.set(s.key, s);
+    for (const s of elf.dynamicSymbols) if (s.defined && s.name && !this.byName.has(s.name) && isAddressSymbol(s)) this.byName.set(s.name, { value: s.value, size: s.size, name: s.name, key: s.name, global: true });
     this.sections = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0).sort((a, b) => a.addr - b.addr);
     for (const r of [...elf.rela, ...elf.pltRela]) {
       const sym = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : undefined;
@@ -142,7 +145,7 @@ function pltSymbols(elf: ElfFile): SortedSymbol[] {
     if (!r) continue;
     // An IRELATIVE slot has no symbol: objdump and gdb call its stub after the resolver's address.
     const name = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : `*ABS*+0x${r.addend.toString(16)}`;
-    if (name) out.push({ value, size: 16, name: `${name}@plt`, global: false });
+    if (name) out.push({ value, size: 16, name: `${name}@plt`, key: `${name}@plt`, global: false });
   }
   return out;
 }
