@@ -9,14 +9,14 @@ import { makeCompleter } from '../repl/complete.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
 import type { Command } from './command.ts';
 import { LIBRARY_RULE, resolveLibrary } from './input-file.ts';
-import { integerOption, limitOptions, LIMIT_OPTIONS, parseOptions, type OptionSpec } from './options.ts';
+import { integerOption, limitOptions, limitOptionSpecs, parseOptions, type OptionSpec } from './options.ts';
 import { MAX_PROCS } from './run-args.ts';
 import { CPU_OPTION, cpuOption } from './cpu-option.ts';
 import { ENGINE_OPTION, engineOption } from './engine-option.ts';
 import type { ProfileName } from '../cpu/features.ts';
 import type { EngineName } from '../process/engines/engine.ts';
 
-export const REPL_OPTIONS: readonly OptionSpec[] = [{ name: '--procs', value: 'N', help: `number of processes (default 2, at most ${MAX_PROCS})` }, CPU_OPTION, ENGINE_OPTION, ...LIMIT_OPTIONS];
+export const REPL_OPTIONS: readonly OptionSpec[] = [{ name: '--procs', value: 'N', help: `number of processes (default 2, at most ${MAX_PROCS})` }, CPU_OPTION, ENGINE_OPTION, ...limitOptionSpecs('each c or finish', { budget: '200000000', timeout: 'none' })];
 
 export interface ReplRequest {
   libraries: string[];
