@@ -11,7 +11,7 @@ const GATE: Record<string, Feature> = {
   LZCNT: 'lzcnt', BMI1: 'bmi1', BMI2: 'bmi2', AVX: 'avx', AVX2: 'avx2', FMA: 'fma', F16C: 'f16c', XSAVE: 'xsave', XSAVEOPT: 'xsaveopt', XSAVEC: 'xsavec',
 };
 /** What every x86-64 CPU has: never gated. */
-const BASELINE = new Set(['INTEL8086', 'INTEL186', 'INTEL286', 'INTEL386', 'INTEL486', 'X64', 'SSE', 'SSE2', 'CMOV', 'CX8', 'CPUID', 'TSC', 'CLFSH', 'PAUSE', 'MULTIBYTENOP', 'SYSCALL', 'CET_IBT', 'FPU', 'MMX', 'FXSR', 'X87']);
+const BASELINE = new Set(['INTEL8086', 'INTEL186', 'INTEL286', 'INTEL386', 'INTEL486', 'X64', 'SSE', 'SSE2', 'CMOV', 'CX8', 'CPUID', 'TSC', 'CLFSH', 'PAUSE', 'MULTIBYTENOP', 'SYSCALL', 'CET_IBT', 'FPU', 'FPU287', 'FPU387', 'MMX', 'FXSR', 'X87']);
 /** Gated forms that run anyway on a CPU without the extension, as that CPU decodes them: lzcnt/tzcnt as bsr/bsf. */
 const DECODES_AS_OLDER = /^(Lzcnt|Tzcnt)_/;
 const FEATURE_NAME = Object.fromEntries(Object.entries(CpuidFeature).filter(([k]) => Number.isNaN(Number(k))).map(([k, v]) => [v, k])) as Record<number, string>;
