@@ -2,7 +2,7 @@
 // iteration) in picemu (through its unicorn facade) and in native unicorn-engine, same bytes, same count.
 // Run: npx tsx bench/x87-loop.ts [iterations]
 import MUnicorn from '../src/unicorn/index.ts';
-import { loadNativeUnicorn, nativeUnicornUnavailable } from '../src/unicorn/native.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable } from '../test/helpers/native-unicorn.ts';
 
 const CODE = 0x400000;
 const DATA = 0x600000;

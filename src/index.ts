@@ -10,6 +10,8 @@
 //   a.startCall('bump_twice', [3]); a.step(); a.run({ breakpoints: [...] });            // stepping
 //   expect.extend(picemuMatchers); expect(events).toAccess({ symbol: 'i.0', kind: 'write' });
 export { Machine, type MachineOptions } from './process/machine.ts';
+export { ENGINE_NAMES, type Engine, type EngineName } from './process/engines/engine.ts';
+export { UnicornWasmError } from './process/engines/unicorn-module.ts';
 export {
   Process,
   ActiveCall,
@@ -26,7 +28,7 @@ export {
 export { scanReturnAddresses, followsCall, type StackFrame, type StackFrame as Frame, type StackView } from './process/backtrace.ts';
 export type { LoadResult } from './process/load.ts';
 export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError, ProcessExitError } from './process/errors.ts';
-export { Kernel, spawnProgram, Strace, definedSyscalls, syscallName, errnoName, strerror, describeAddress, signalName, type KernelStop, type RunLimits, type SpawnOptions, type Spawned, type SyscallTracer, type Task, type ExitReason } from './kernel/index.ts';
+export { Kernel, spawnProgram, Strace, quote, definedSyscalls, syscallName, errnoName, strerror, describeAddress, signalName, type KernelStop, type RunLimits, type SpawnOptions, type Spawned, type SyscallTracer, type Task, type ExitReason } from './kernel/index.ts';
 export { decodeResult, resultText, layoutArguments, parseCallArg, CallArgError, RETURN_TYPES, type CallArg, type CallResult, type ReturnKind, type PlacedArg } from './process/call-args.ts';
 export type { PageRow } from './process/page-table.ts';
 export type { StepEvent, MemoryAccess, Location, CowBreak, VmaInfo, RegisterChange, ModuleOffset, FrameNumber } from './trace/events.ts';

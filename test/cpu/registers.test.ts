@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cpu, REGISTER_NAMES } from '../../src/cpu/index.ts';
 import { constants as UC } from '../../src/unicorn/constants.ts';
-import { NativeUnicorn, nativeUnicornUnavailable } from '../../src/unicorn/native.ts';
+import { NativeUnicorn, nativeUnicornUnavailable } from '../helpers/native-unicorn.ts';
 import { requireOracle } from '../helpers/oracles.ts';
 import { FlatMemory } from './flat-memory.ts';
 import { rng } from './host-exec.ts';

@@ -1,7 +1,7 @@
 // Native unicorn-engine as a second opinion for the x87/MMX differential test (never the judge: it is known to
 // be unreliable on x87): runs a case with the same registers, FPU state and memory, and reads the state back into
 // the FXSAVE layout x87-difftest.ts compares.
-import { loadNativeUnicorn } from '../../src/unicorn/native.ts';
+import { loadNativeUnicorn } from '../helpers/native-unicorn.ts';
 import { CODE_ADDR, MEM_ADDR, MEM_SIZE, type Result, type X87Case } from './x87-difftest.ts';
 
 const GPR = ['RAX', 'RCX', 'RDX', 'RBX', 'RSP', 'RBP', 'RSI', 'RDI', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'];

@@ -1,5 +1,6 @@
 // read, write, pread64, pwrite64, readv, writev, lseek, getdents64, ftruncate, fsync: data through open files.
 // A read or write that would block sleeps on the file's wait queue and is retried when woken.
+import { sigpipeOnEpipe } from '../signals/delivery.ts';
 import { EBADF, EFAULT, EINVAL, EISDIR, ESPIPE } from '../errno.ts';
 import { O_APPEND, S_IFDIR, S_IFIFO, S_IFMT, type FileDescription, type ReadResult, type WriteResult } from '../files/file.ts';
 import { defineSyscalls, type SyscallResult } from '../syscall-table.ts';
@@ -156,9 +157,46 @@ function getdents64(task: Task, fd: number, va: number, count: number): SyscallR
   return bytes.length;
 }
 
+/** copy_file_range: between two regular files (EINVAL otherwise), at the given offsets or the file positions. */
+function copyFileRange(task: Task, a: readonly bigint[]): SyscallResult {
+  if (a[5] !== 0n) return -EINVAL;
+  const src = readable(task, int(a[0]!));
+  const dst = writable(task, int(a[2]!));
+  if (typeof src === 'number') return src;
+  if (typeof dst === 'number') return dst;
+  if (dst.flags & O_APPEND) return -EBADF;
+  const isDir = (f: FileDescription) => (f.stat().mode & S_IFMT) === S_IFDIR;
+  if (isDir(src) || isDir(dst)) return -EISDIR;
+  const regular = (f: FileDescription) => (f.stat().mode & S_IFMT) === 0o100000;
+  if (!regular(src) || !regular(dst)) return -EINVAL;
+  const offset = (va: bigint): number | undefined | null => {
+    if (va === 0n) return undefined;
+    const raw = u64sFromUser(task.space, ulong(va), 1);
+    return raw ? Number(BigInt.asIntN(64, raw[0]!)) : null;
+  };
+  const inOff = offset(a[1]!), outOff = offset(a[3]!);
+  if (inOff === null || outOff === null) return -EFAULT;
+  if ((inOff ?? 0) < 0 || (outOff ?? 0) < 0) return -EINVAL;
+  const len = Math.min(ulong(a[4]!), MAX_RW_COUNT, 1 << 20);
+  const data = src.pread(len, inOff ?? src.position);
+  if (!(data instanceof Uint8Array)) return typeof data === 'number' ? data : -EINVAL;
+  if (data.length === 0) return 0;
+  const n = dst.pwrite(data, outOff ?? dst.position);
+  if (typeof n !== 'number') return -EINVAL;
+  if (n < 0) return n;
+  const advance = (va: bigint, was: number | undefined, f: FileDescription) => {
+    if (was === undefined) f.position += n;
+    else void copyToUser(task.space, ulong(va), new StructWriter(8).u64(0, was + n).bytes);
+  };
+  advance(a[1]!, inOff, src);
+  advance(a[3]!, outOff, dst);
+  return n;
+}
+
 defineSyscalls([
+  { nr: 326, name: 'copy_file_range', args: ['fd', 'ptr', 'fd', 'ptr', 'uint', 'hex'], handler: (t, a) => copyFileRange(t, a) },
   { nr: 0, name: 'read', args: ['fd', 'outbuf', 'uint'], handler: (t, a) => doRead(t, int(a[0]), ulong(a[1]), ulong(a[2])) },
-  { nr: 1, name: 'write', args: ['fd', 'inbuf', 'uint'], handler: (t, a) => doWrite(t, int(a[0]), ulong(a[1]), ulong(a[2])) },
+  { nr: 1, name: 'write', args: ['fd', 'inbuf', 'uint'], handler: (t, a) => sigpipeOnEpipe(t, doWrite(t, int(a[0]), ulong(a[1]), ulong(a[2]))) },
   {
     nr: 17, name: 'pread64', args: ['fd', 'outbuf', 'uint', 'int'],
     handler: (t, a) => positional(t, int(a[0]), long(a[3])) || doRead(t, int(a[0]), ulong(a[1]), ulong(a[2]), long(a[3])),
@@ -168,7 +206,7 @@ defineSyscalls([
     handler: (t, a) => positional(t, int(a[0]), long(a[3])) || doWrite(t, int(a[0]), ulong(a[1]), ulong(a[2]), long(a[3])),
   },
   { nr: 19, name: 'readv', args: ['fd', 'ptr', 'int'], handler: (t, a) => doReadv(t, int(a[0]), ulong(a[1]), int(a[2])) },
-  { nr: 20, name: 'writev', args: ['fd', 'ptr', 'int'], handler: (t, a) => doWritev(t, int(a[0]), ulong(a[1]), int(a[2])) },
+  { nr: 20, name: 'writev', args: ['fd', 'ptr', 'int'], handler: (t, a) => sigpipeOnEpipe(t, doWritev(t, int(a[0]), ulong(a[1]), int(a[2]))) },
   {
     nr: 8, name: 'lseek', args: ['fd', 'int', 'whence'],
     handler: (t, a) => {
