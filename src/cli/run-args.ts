@@ -3,6 +3,8 @@ import { CallArgError, parseCallArg, RETURN_TYPES, type CallArg, type ReturnKind
 import { parseInteger } from '../util/numbers.ts';
 import type { ProfileName } from '../cpu/features.ts';
 import { CPU_OPTION, cpuOption } from './cpu-option.ts';
+import { ENGINE_OPTION, engineOption } from './engine-option.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 import { UsageError } from './errors.ts';
 import { hasFlag, integerOption, limitOptions, LIMIT_OPTIONS, optionValue, parseOptions, type OptionSpec } from './options.ts';
 
@@ -29,6 +31,8 @@ export interface RunRequest {
   deadlineMs?: number;
   /** --cpu: the CPU profile (undefined: the default). */
   cpu?: ProfileName;
+  /** --engine: what executes the code (undefined: picemu's CPU). */
+  engine?: EngineName;
 }
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
@@ -39,6 +43,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: '--trace', help: 'print every instruction with its annotated memory accesses' },
   { name: '--json', help: 'print one JSON document (library, symbol, processes with results and trace, pages) instead of text' },
   CPU_OPTION,
+  ENGINE_OPTION,
   ...LIMIT_OPTIONS,
 ];
 
@@ -77,5 +82,6 @@ export function parseRunArgs(argv: string[]): RunRequest {
     ret: ret as ReturnType,
     ...limitOptions(p),
     ...(cpuOption(p) !== undefined ? { cpu: cpuOption(p) } : {}),
+    ...(engineOption(p) !== undefined ? { engine: engineOption(p) } : {}),
   };
 }

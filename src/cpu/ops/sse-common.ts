@@ -5,7 +5,6 @@ import { fault, GuestFault } from '../faults.ts';
 import { effectiveAddress, xmmSource } from '../operands.ts';
 import { fp } from './sse-softfloat.ts';
 
-
 /** Results are built here first, so a faulting instruction commits nothing. */
 export const tmp = new Uint32Array(4);
 export const tmp8 = new Uint8Array(tmp.buffer);
@@ -99,11 +98,6 @@ export function endFp(c: Cpu, stepwise = false): void {
     f.code = err & 1 ? FPE_FLTINV : err & 4 ? FPE_FLTDIV : err & 8 ? FPE_FLTOVF : err & 0x12 ? FPE_FLTUND : err & 0x20 ? FPE_FLTRES : 0;
     throw f;
   }
-}
-
-/** Copies the 16-byte scratch result into XMM register d. */
-export function commit128(c: Cpu, d: number): void {
-  c.xmm32.set(tmp, d * 4);
 }
 
 /** Signed views of the XMM file (the CPU state has unsigned ones), one set per register file. */
