@@ -47,6 +47,8 @@ export interface CallOptions {
   deadlineMs?: number;
   /** Record a StepEvent per instruction (slower). */
   trace?: boolean;
+  /** With trace: each event is handed here as it is recorded and not kept (`events` stays empty), so a long trace can stream. */
+  onStep?: (event: StepEvent) => void;
   /** A call picemu makes itself (an ifunc resolver, an initializer): not counted in the process's call numbers. */
   internal?: boolean;
 }
@@ -67,6 +69,8 @@ export interface RunUntilOptions {
   deadlineMs?: number;
   /** Record events (returned in `events`). */
   trace?: boolean;
+  /** With trace: each event is handed here as it is recorded and not kept (`events` stays empty). */
+  onStep?: (event: StepEvent) => void;
 }
 
 export interface FinishOptions extends RunUntilOptions {
@@ -414,10 +418,15 @@ export class Process {
 
   /** Executes one instruction of the active call and returns its event (and the stop, when this ended the call). */
   step(): { event: StepEvent; stop?: CallStop } {
+    return this.recordOne(true);
+  }
+
+  /** One traced instruction; `keep`: also add its event to the call's events (a streamed trace does not). */
+  private recordOne(keep: boolean): { event: StepEvent; stop?: CallStop } {
     const call = this.requireActive();
     const { event, outcome } = recordStep({ cpu: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, runtimeSymbol: (va) => this.runtimeSymbol(va), pid: this.pid, call: call.index, index: call.executed });
-    call.events.push(event);
-    const stop = this.afterRun(call, outcome, [event]);
+    if (keep) call.events.push(event);
+    const stop = this.afterRun(call, outcome, keep ? [event] : []);
     return stop ? { event, stop } : { event };
   }
 
@@ -434,8 +443,9 @@ export class Process {
         if (n >= budget) return { kind: 'budget', events };
         if ((n & 1023) === 1023 && Date.now() > deadline) return { kind: 'timeout', events };
         if (options.trace) {
-          const { event, stop } = this.step();
-          events.push(event);
+          const { event, stop } = this.recordOne(!options.onStep);
+          if (options.onStep) options.onStep(event);
+          else events.push(event);
           if (stop) return { ...stop, events };
         } else {
           const outcome = this.cpu.step();
@@ -477,8 +487,9 @@ export class Process {
       const isRet = isReturnInstruction(this.space.peek(this.cpu.rip, 4) ?? this.space.peek(this.cpu.rip, 1));
       let stop: CallStop | undefined;
       if (options.trace) {
-        const r = this.step();
-        events.push(r.event);
+        const r = this.recordOne(!options.onStep);
+        if (options.onStep) options.onStep(r.event);
+        else events.push(r.event);
         stop = r.stop;
       } else {
         stop = this.afterRun(call, this.cpu.step(), events);
@@ -542,7 +553,7 @@ export class Process {
     const call = this.startCall(target, args, { ret: options.ret, internal: options.internal });
     const budget = options.budget ?? DEFAULT_BUDGET;
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    const stop = this.run({ budget, deadlineMs: deadlineMs === Infinity ? undefined : deadlineMs, trace: options.trace });
+    const stop = this.run({ budget, deadlineMs: deadlineMs === Infinity ? undefined : deadlineMs, trace: options.trace, ...(options.onStep ? { onStep: options.onStep } : {}) });
     switch (stop.kind) {
       case 'returned':
         return printable({ result: stop.result, executed: call.executed, events: call.events }, (o) => `${call.name} returned ${resultInspect(o.result)} after ${o.executed} instructions${o.events.length ? `, ${o.events.length} events` : ''}`);

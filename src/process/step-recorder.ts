@@ -11,6 +11,21 @@ import { printableEvent } from './inspect.ts';
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 
+/** What one decoded instruction always prints as: its capstone text and direct-branch target (once per distinct instruction). */
+interface InstructionText { rip: number; bytes: Uint8Array; asm: string; target: number | undefined }
+// Keyed by the CPU's decoded instruction: a rewrite of the code decodes a new one, so an entry never goes stale.
+const textOf = new WeakMap<object, InstructionText>();
+
+function instructionInfo(insn: object | undefined, bytes: Uint8Array, rip: number): InstructionText {
+  const cached = insn ? textOf.get(insn) : undefined;
+  // The rip and bytes checks keep this right even if a decoded instruction were ever shared between addresses.
+  if (cached && cached.rip === rip && cached.bytes === bytes) return cached;
+  const asm = bytes.length ? instructionText(bytes, rip) : '(bad)';
+  const info = { rip, bytes, asm, target: directTarget(asm) };
+  if (insn) textOf.set(insn, info);
+  return info;
+}
+
 interface RawAccess { kind: 'read' | 'write'; va: number; size: number; lo: number; hi: number; ripRelative: boolean }
 
 export interface StepContext {
@@ -47,17 +62,19 @@ export function locate(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeS
 export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOutcome } {
   const { cpu, space, cow } = ctx;
   const rip = cpu.rip;
-  const before = Array.from(cpu.r64);
+  const before = cpu.r64.slice();
   const flagsBefore = cpu.rflags;
-  const xmmBefore = Array.from(cpu.xmm64);
+  const xmmBefore = cpu.xmm64.slice();
   const raw: RawAccess[] = [];
   const previousHooks = cpu.hooks;
   cpu.setHooks({ ...previousHooks, access: (kind, va, size, lo, hi, ripRelative) => void raw.push({ kind, va, size, lo, hi, ripRelative }) });
   cow.clear();
   cow.watching = true;
   let bytes: Uint8Array;
+  let insn: object | undefined;
   try {
-    bytes = cpu.instructionAt(rip).bytes;
+    insn = cpu.instructionAt(rip);
+    bytes = (insn as { bytes: Uint8Array }).bytes;
   } catch {
     bytes = space.peek(rip, 1) ?? new Uint8Array(0);
   }
@@ -71,6 +88,7 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
   const registers: RegisterChange[] = [];
   for (let r = 0; r < 16; r++) if (cpu.r64[r] !== before[r]) registers.push({ name: GPR_NAMES[r]!, before: before[r]!, after: cpu.r64[r]! });
   for (let x = 0; x < 16; x++) {
+    if (cpu.xmm64[2 * x] === xmmBefore[2 * x] && cpu.xmm64[2 * x + 1] === xmmBefore[2 * x + 1]) continue;
     const b = (xmmBefore[2 * x + 1]! << 64n) | xmmBefore[2 * x]!;
     const a = (cpu.xmm64[2 * x + 1]! << 64n) | cpu.xmm64[2 * x]!;
     if (a !== b) registers.push({ name: `xmm${x}`, before: b, after: a });
@@ -96,6 +114,7 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
       cow: a.kind === 'write' ? cow.breakAt(a.va) : null,
     };
   });
+  const text = instructionInfo(insn, bytes, rip);
   const event: StepEvent = {
     pid: ctx.pid,
     call: ctx.call,
@@ -104,11 +123,11 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
     ...where,
     frame: space.frameAt(rip)?.frame ?? 0,
     bytes,
-    asm: bytes.length ? instructionText(bytes, rip) : '(bad)',
+    asm: text.asm,
     registers,
     accesses,
   };
-  const target = directTarget(event.asm);
+  const target = text.target;
   if (target !== undefined) event.target = { ...ctx.symbolizer.locate(target), va: target };
   return { event: printableEvent(event), outcome };
 }
