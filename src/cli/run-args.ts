@@ -23,6 +23,8 @@ export interface RunRequest {
   seed?: number;
   trace: boolean;
   json: boolean;
+  /** --ndjson: stream one JSON object per line (steps as they run, results, pages) instead of one document. */
+  ndjson?: boolean;
   ret: ReturnType;
   /** Per call: instructions (default the library's 200 million) and wall-clock ms (default 30 s). */
   budget?: number;
@@ -38,6 +40,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: '--ret', value: 'TYPE', help: `how to read the result: ${RETURN_TYPES.join(', ')} (default int); cstr prints NULL for a null pointer` },
   { name: '--trace', help: 'print every instruction with its annotated memory accesses' },
   { name: '--json', help: 'print one JSON document (library, symbol, processes with results and trace, pages) instead of text' },
+  { name: '--ndjson', help: 'stream one JSON object per line instead: {"type":"step",...} as each traced step runs (never held in memory), {"type":"result",...} per call, {"type":"pages",...}' },
   CPU_OPTION,
   ...LIMIT_OPTIONS,
 ];
@@ -63,6 +66,7 @@ export function parseRunArgs(argv: string[]): RunRequest {
     if (v === undefined || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`--seed: bad value '${seedText}' (want a non-negative integer)`);
     seed = Number(v);
   }
+  if (hasFlag(p, '--json') && hasFlag(p, '--ndjson')) throw new UsageError('--json and --ndjson exclude each other (one document, or one object per line)');
   const ret = optionValue(p, '--ret') ?? 'int';
   if (!RETURN_TYPES.includes(ret as ReturnType)) throw new UsageError(`--ret: bad type '${ret}' (want one of ${RETURN_TYPES.join(', ')})`);
   return {
@@ -74,6 +78,7 @@ export function parseRunArgs(argv: string[]): RunRequest {
     ...(seed !== undefined ? { seed } : {}),
     trace: hasFlag(p, '--trace'),
     json: hasFlag(p, '--json'),
+    ...(hasFlag(p, '--ndjson') ? { ndjson: true } : {}),
     ret: ret as ReturnType,
     ...limitOptions(p),
     ...(cpuOption(p) !== undefined ? { cpu: cpuOption(p) } : {}),
