@@ -12,6 +12,7 @@ const buf = p.place(data);
 const reps = Number(process.argv[2] ?? 3);
 p.call('crc32', [0n, BigInt(buf), 8192n], { trace: true }); // warm-up: decoding, disassembler, V8's JIT
 let best = 0;
+let bestCpu = 0;
 let steps = 0;
 for (let r = 0; r < reps; r++) {
   const t0 = performance.now();
@@ -22,6 +23,7 @@ for (let r = 0; r < reps; r++) {
   steps = out.events.length;
   const cpuMs = (u.user + u.system) / 1000;
   best = Math.max(best, steps / (ms / 1000));
+  bestCpu = Math.max(bestCpu, steps / (cpuMs / 1000));
   console.log(`run ${r + 1}: ${steps} steps in ${ms.toFixed(0)} ms wall (${cpuMs.toFixed(0)} ms cpu): ${(steps / (ms / 1000)).toFixed(0)} steps/s wall, ${(steps / (cpuMs / 1000)).toFixed(0)} steps/s cpu; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);
 }
-console.log(`best ${best.toFixed(0)} steps/s (${steps} steps); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${new Date().toISOString()}`);
+console.log(`best ${best.toFixed(0)} steps/s wall, ${bestCpu.toFixed(0)} steps/s per CPU-second (${steps} steps); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${new Date().toISOString()}`);
