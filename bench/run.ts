@@ -176,10 +176,11 @@ async function main(): Promise<void> {
   console.log(`\n${cpus().length} CPUs, ${cpu}; node ${process.version}; unicorn ${native.versionString()} (${native.libraryPath}); ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log('Targets: untraced picemu >= 2% of native unicorn; with the same JS hooks, picemu >= 200% of native unicorn.');
 
-  const loader = join(root, 'bench', 'load.ts');
-  if (existsSync(loader)) {
-    console.log('\n--- bench/load.ts ---');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', loader], { stdio: 'inherit', cwd: root });
+  for (const name of ['load.ts', 'exec.ts']) {
+    const file = join(root, 'bench', name);
+    if (!existsSync(file)) continue;
+    console.log(`\n--- bench/${name} ---`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit', cwd: root });
     if (r.status !== 0) process.exitCode = r.status ?? 1;
   }
 }

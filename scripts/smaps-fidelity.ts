@@ -1,8 +1,9 @@
 // The long run of test/mm/fidelity.test.ts: every smaps field and pagemap page of each library's VMAs, after a
-// dlopen and after calls in two processes, natively (the kernel) and in picemu. `npm run smaps-fidelity [LIB[:SYMBOL[:CALLS]]...]`;
+// dlopen and after calls in two processes, natively (the kernel) and in picemu. `npm run smaps-fidelity [--exec] [LIB[:SYMBOL[:CALLS]]...]`;
+// with --exec, also the helper itself exec'ed inside picemu against its native run under setarch -R;
 // without arguments, the list below (chosen for variety: multi-page text, large bss, TLS, 2 MiB-aligned,
 // many dependencies). Prints one line per library and the differences; exits 1 when any differ.
-import { differences, nativeReport, picemuReport, privateCopy } from '../test/mm/fidelity.ts';
+import { differences, execedReport, nativeReport, picemuReport, privateCopy } from '../test/mm/fidelity.ts';
 
 const D = '/usr/lib/x86_64-linux-gnu';
 const F = new URL('../fixtures/', import.meta.url).pathname;
@@ -50,7 +51,8 @@ export const FIDELITY_LIBRARIES: string[] = [
 ];
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  const exec = process.argv.includes('--exec');
+  const wanted = process.argv.slice(2).filter((a) => a !== '--exec');
   let failed = 0;
   for (const spec of wanted.length ? wanted : FIDELITY_LIBRARIES) {
     const [system, symbol, calls] = spec.split(':');
@@ -60,6 +62,10 @@ async function main(): Promise<void> {
       const native = nativeReport(lib!, symbol, Number(calls ?? 1));
       const ours = await picemuReport(lib!, native, symbol, Number(calls ?? 1));
       const diff = differences(native, ours);
+      if (exec) {
+        const execed = execedReport(lib, symbol, Number(calls ?? 1));
+        diff.push(...differences(nativeReport(lib, symbol, Number(calls ?? 1), { noAslr: true }), execed).map((d) => `exec'ed: ${d}`));
+      }
       const vmas = native.load[0]!.length;
       console.log(`${diff.length ? 'DIFF' : 'ok  '} ${lib} (${vmas} VMAs${symbol ? `, ${symbol} x${calls ?? 1}` : ''}) ${Date.now() - t0} ms`);
       for (const d of diff) console.log(`     ${d}`);

@@ -3,7 +3,7 @@
 // signal killed it) and prints `cannot execute` (126/127) as a shell would.
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Machine, signalName, Strace, strerror } from '../index.ts';
+import { Machine, quote, signalName, Strace, strerror } from '../index.ts';
 import type { Command } from './command.ts';
 import { CPU_OPTION, parseCpuOption } from './cpu-option.ts';
 import { HelpRequest, type OptionSpec } from './options.ts';
@@ -112,7 +112,8 @@ export async function performExec(req: ExecRequest): Promise<number> {
     process.stderr.write(`picemu: cannot execute ${req.program}: ${strerror(2)}\n`);
     return 127;
   }
-  const machine = new Machine({ seed: req.seed, rw: req.rw, cpu: req.cpu });
+  // Machine.create loads capstone, so a fault's instruction prints as traces show it.
+  const machine = await Machine.create({ seed: req.seed, rw: req.rw, cpu: req.cpu });
   const kernel = machine.kernel;
   kernel.note = (text) => process.stderr.write(`picemu: note: ${text}\n`);
   if (req.strace) kernel.tracer = new Strace((line) => process.stderr.write(line + '\n'));
@@ -122,6 +123,12 @@ export async function performExec(req: ExecRequest): Promise<number> {
     return -started === 2 ? 127 : 126;
   }
   const group = started.task.group;
+  if (req.strace) {
+    // strace's first line: the execve that started the program (envp: where the new stack holds it).
+    const argvText = [req.program, ...req.args].map((a) => quote(Buffer.from(a), Infinity)).join(', ');
+    const envp = started.task.mm.startStack + 8 * (req.args.length + 2);
+    process.stderr.write(`execve(${quote(Buffer.from(path), Infinity)}, [${argvText}], 0x${envp.toString(16)} /* ${req.env.length} vars */) = 0\n`);
+  }
   const stop = kernel.run({ budget: req.budget, deadlineMs: req.timeoutMs, until: () => group.exit !== undefined });
   const exit = group.exit;
   if (!exit) {

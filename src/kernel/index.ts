@@ -2,7 +2,7 @@
 // scheduler. mm/ is its memory manager. The public surface: a Kernel, spawnProgram, and the exit reasons.
 export { Kernel, type KernelOptions, type KernelStop, type RunLimits } from './kernel.ts';
 export { spawnProgram, type SpawnOptions, type Spawned } from './spawn.ts';
-export { Strace, type SyscallTracer } from './strace.ts';
+export { Strace, quote, type SyscallTracer } from './strace.ts';
 export { definedSyscalls, syscallName, type SyscallDef } from './syscall-table.ts';
 export { errnoName, strerror } from './errno.ts';
 export { describeAddress } from './describe.ts';

@@ -24,6 +24,12 @@ const FLAG_SETS: Partial<Record<ArgKind, readonly (readonly [number, string])[]>
   'access-mode': [[4, 'R_OK'], [2, 'W_OK'], [1, 'X_OK']],
 };
 
+const ARCH_PRCTL: Record<number, string> = { 0x1001: 'ARCH_SET_GS', 0x1002: 'ARCH_SET_FS', 0x1003: 'ARCH_GET_FS', 0x1004: 'ARCH_GET_GS', 0x1011: 'ARCH_GET_CPUID', 0x1012: 'ARCH_SET_CPUID' };
+const RESOURCES = ['RLIMIT_CPU', 'RLIMIT_FSIZE', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_CORE', 'RLIMIT_RSS', 'RLIMIT_NPROC', 'RLIMIT_NOFILE', 'RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_LOCKS', 'RLIMIT_SIGPENDING', 'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME'];
+const FILE_TYPES: Record<number, string> = { 1: 'S_IFIFO', 2: 'S_IFCHR', 4: 'S_IFDIR', 6: 'S_IFBLK', 8: 'S_IFREG', 10: 'S_IFLNK', 12: 'S_IFSOCK' };
+/** O_CREAT | O_TMPFILE: only then does open's mode argument mean something (and strace print it). */
+const OPEN_WITH_MODE = 0o100 | 0o20000000;
+
 /** Formats one argument as strace does (values it cannot read print as the address). */
 export function formatArg(task: Task, kind: ArgKind, value: bigint, next: bigint | undefined, result?: bigint): string {
   const s64 = BigInt.asIntN(64, value);
@@ -56,6 +62,20 @@ export function formatArg(task: Task, kind: ArgKind, value: bigint, next: bigint
     case 'prot': return value === 0n ? 'PROT_NONE' : flags(FLAG_SETS.prot!, Number(value), undefined);
     case 'at-flags': return value === 0n ? '0' : flags(FLAG_SETS['at-flags']!, Number(value), undefined);
     case 'access-mode': return value === 0n ? 'F_OK' : flags(FLAG_SETS['access-mode']!, Number(value), undefined);
+    case 'arch-prctl': return ARCH_PRCTL[Number(value)] ?? '0x' + value.toString(16);
+    case 'resource': return RESOURCES[Number(value)] ?? String(value);
+    case 'stat-out': {
+      if (result === undefined || BigInt.asIntN(64, result) < 0n) return '0x' + value.toString(16);
+      const b = copyFromUser(task.space, Number(value), 56);
+      if (b.length < 56) return '0x' + value.toString(16);
+      const v = new DataView(b.buffer, b.byteOffset);
+      const mode = v.getUint32(24, true);
+      const type = FILE_TYPES[(mode >> 12) & 15] ?? '0';
+      const special = type === 'S_IFCHR' || type === 'S_IFBLK';
+      const rdev = v.getBigUint64(40, true);
+      const tail = special ? `st_rdev=makedev(0x${((rdev >> 8n) & 0xfffn).toString(16)}, 0x${(rdev & 0xffn).toString(16)})` : `st_size=${v.getBigInt64(48, true)}`;
+      return `{st_mode=${type}|0${(mode & 0o7777).toString(8).padStart(3, '0')}, ${tail}, ...}`;
+    }
     case 'whence': return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE'][Number(value)] ?? String(value);
     case 'ignored': return '';
     default: return s64 < 0n || s64 > 0xffffn ? '0x' + value.toString(16) : String(s64);
@@ -93,6 +113,9 @@ export function quote(bytes: Uint8Array, limit: number): string {
   return out + '"';
 }
 
+/** Arguments the call fills in: printed from memory after it returns. */
+const isOutput = (kind: ArgKind): boolean => kind === 'outbuf' || kind === 'iovec-out' || kind === 'stat-out';
+
 /** `= 3`, `= 0x5555…` (addresses), `= -1 ENOENT (No such file or directory)`, `= ?` (did not return). */
 export function formatResult(nr: number, result: bigint | undefined): string {
   if (result === undefined) return '?';
@@ -115,7 +138,7 @@ export class Strace implements SyscallTracer {
     this.firstPid ??= task.pid;
     const def = syscallDef(nr);
     // Inputs print as they were at entry (execve replaces the memory they lie in).
-    const formatted = def?.args.map((kind, k) => (kind === 'outbuf' || kind === 'iovec-out' ? '' : formatArg(task, kind, args[k]!, args[k + 1])));
+    const formatted = def?.args.map((kind, k) => (isOutput(kind) ? '' : formatArg(task, kind, args[k]!, args[k + 1])));
     this.entered.set(task.tid, { args: formatted, raw: args });
   }
 
@@ -123,9 +146,13 @@ export class Strace implements SyscallTracer {
     const e = this.entered.get(task.tid);
     this.entered.delete(task.tid);
     const def = syscallDef(nr);
-    const args = def && e ? def.args.map((kind, k) => (kind === 'outbuf' || kind === 'iovec-out' ? formatArg(task, kind, e.raw[k]!, e.raw[k + 1], result) : e.args![k]!)).filter((a, k) => def.args[k] !== 'ignored' || a !== '') : [];
+    let shown = def?.args ?? [];
+    // open/openat print their mode only with O_CREAT or O_TMPFILE.
+    const flagsAt = shown.indexOf('open-flags');
+    if (flagsAt >= 0 && shown[flagsAt + 1] === 'octal' && e && !(Number(e.raw[flagsAt]! & 0xffffffffn) & OPEN_WITH_MODE)) shown = shown.slice(0, flagsAt + 1);
+    const args = def && e ? shown.map((kind, k) => (isOutput(kind) ? formatArg(task, kind, e.raw[k]!, e.raw[k + 1], result) : e.args![k]!)).filter((a, k) => shown[k] !== 'ignored' || a !== '') : [];
     const prefix = task.tid !== this.firstPid ? `[pid ${task.tid}] ` : '';
-    const shown = def?.result === 'none' && result === undefined ? '?' : formatResult(nr, result);
-    this.out(`${prefix}${syscallName(nr)}(${args.join(', ')}) = ${shown}`);
+    const value = def?.result === 'none' && result === undefined ? '?' : formatResult(nr, result);
+    this.out(`${prefix}${syscallName(nr)}(${args.join(', ')}) = ${value}`);
   }
 }

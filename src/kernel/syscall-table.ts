@@ -13,7 +13,7 @@ import type { WaitQueue } from './wait-queue.ts';
 export type ArgKind =
   | 'int' | 'uint' | 'hex' | 'octal' | 'fd' | 'dirfd' | 'ptr' | 'path' | 'string' | 'inbuf' | 'outbuf' | 'iovec-in' | 'iovec-out'
   | 'open-flags' | 'at-flags' | 'prot' | 'mmap-flags' | 'signal' | 'clock' | 'whence' | 'ioctl' | 'fcntl' | 'arch-prctl'
-  | 'resource' | 'personality' | 'access-mode' | 'struct' | 'ignored';
+  | 'resource' | 'personality' | 'access-mode' | 'struct' | 'stat-out' | 'ignored';
 
 /** How strace prints the result: `int` (default; -errno as `-1 ENOENT (…)`), `hex` (addresses: mmap, brk), `none` (exit). */
 export type ResultKind = 'int' | 'hex' | 'none';

@@ -1,6 +1,6 @@
 // An address space: VMAs and a page table over shared physical memory, with mmap/munmap/mprotect as
-// the kernel does them (VMA split and merge rules, VM_ACCOUNT, anon_vma), demand paging, copy-on-write
-// and protection checks. This is what a CPU runs against (GuestMemory).
+// the kernel does them (VMA split and merge rules, VM_ACCOUNT, anon_vma), demand paging with fault-around,
+// copy-on-write, the growing stack and protection checks. This is what a CPU runs against (GuestMemory).
 import { MmError } from './errors.ts';
 import { dupMmap } from './fork.ts';
 import { faultAroundPages, faultAroundWindow, hostFaultAroundBytes } from './fault-around.ts';
@@ -393,7 +393,8 @@ export class AddressSpace implements GuestMemory {
    */
   mapStack(top: VirtAddr, initialSize: number, rlimit: number = STACK_RLIMIT): VirtAddr {
     if (top % PAGE_SIZE !== 0) throw new MmError('EINVAL', `stack top 0x${top.toString(16)} is not page-aligned`);
-    const length = pageAlignUp(initialSize);
+    // setup_arg_pages: stack_expand = min(rlimit & PAGE_MASK, what exec wrote + 128 KiB).
+    const length = Math.min(pageAlignUp(initialSize), pageAlignDown(rlimit));
     this.stackRlimit = rlimit;
     return this.mmap({ addr: top - length, length, prot: PROT_READ | PROT_WRITE, fixed: true, growsDown: true, name: '[stack]' });
   }

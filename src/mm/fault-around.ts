@@ -13,14 +13,20 @@ export const PTRS_PER_PTE = 512;
  * debugfs is mounted), else the kernel's default, 64 KiB.
  */
 export function hostFaultAroundBytes(): number {
-  try {
-    const n = Number(readFileSync('/sys/kernel/debug/fault_around_bytes', 'utf8').trim());
-    if (Number.isSafeInteger(n) && n > 0) return n;
-  } catch {
-    // not mounted or not readable: the default
+  if (hostValue === undefined) {
+    hostValue = DEFAULT_FAULT_AROUND_BYTES;
+    try {
+      const n = Number(readFileSync('/sys/kernel/debug/fault_around_bytes', 'utf8').trim());
+      if (Number.isSafeInteger(n) && n > 0) hostValue = n;
+    } catch {
+      // not mounted or not readable: the default
+    }
   }
-  return DEFAULT_FAULT_AROUND_BYTES;
+  return hostValue;
 }
+
+/** Read once per run: every address space asks. */
+let hostValue: number | undefined;
 
 /** fault_around_bytes_set: pages = rounddown_pow_of_two(bytes) / PAGE_SIZE, at least 1, at most PTRS_PER_PTE. */
 export function faultAroundPages(bytes: number): number {

@@ -24,7 +24,8 @@ function needsCopy(vma: { anonVma: number | null; backing: Uint8Array | null }):
 
 export function dupMmap(physical: PhysicalMemory, parent: MmTables, child: ChildTables): void {
   for (const vma of parent.vmas.all()) {
-    child.vmas.appendUnmerged({ ...vma, anonVma: vma.anonVma === null ? null : newAnonVma() });
+    // anon_vma_fork: the child's VMA gets its own anon_vma, chained to the parent's (so not singular).
+    child.vmas.appendUnmerged({ ...vma, anonVma: vma.anonVma === null ? null : newAnonVma(), forkedAnonVma: vma.anonVma !== null });
     if (!needsCopy(vma)) continue;
     const cow = !vma.shared && !vma.backing;
     parent.pages.forEachPresent(vma.start / PAGE_SIZE, vma.end / PAGE_SIZE, (page, pte) => {

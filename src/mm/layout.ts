@@ -52,8 +52,9 @@ export function processLayout(seed?: bigint | number): Layout {
   const next = splitmix64(BigInt(seed));
   const stackRnd = Number(next() & BigInt(STACK_RND_MASK)) * PAGE_SIZE;
   const mmapRnd = Number(next() & ((1n << BigInt(MMAP_RND_BITS)) - 1n)) * PAGE_SIZE;
-  // The gap below the stack leaves room for the stack limit, its guard gap and its random offset.
-  const pad = STACK_GUARD_GAP + (STACK_RND_MASK + 1) * PAGE_SIZE;
+  // The gap below the stack leaves room for the stack limit, its guard gap and its largest random offset
+  // (arch/x86/mm/mmap.c: stack_maxrandom_size = STACK_RND_MASK << PAGE_SHIFT).
+  const pad = STACK_GUARD_GAP + STACK_RND_MASK * PAGE_SIZE;
   const gap = Math.min(Math.max(STACK_RLIMIT + pad, MIN_GAP), MAX_GAP);
   return { mmapBase: pageAlignDown(TASK_SIZE - gap - mmapRnd), stackTop: TASK_SIZE - stackRnd };
 }

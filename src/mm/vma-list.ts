@@ -1,6 +1,6 @@
 // An address space's VMAs, sorted and non-overlapping, with the kernel's surgery on them: lookup,
 // split, insert-with-merge (vma_merge_new_range), mprotect_fixup's merge-or-split, anon_vma_prepare.
-import { type Vma, anonVmaCompatible, anonVmasMergeable, canMerge, vmaKind } from './vma.ts';
+import { type Vma, anonVmaCompatible, canMerge, isMergeableAnonVma, vmaKind } from './vma.ts';
 import { PAGE_SIZE, PROT_WRITE, type Prot, type VirtAddr } from './types.ts';
 
 let nextAnonVma = 1;
@@ -107,7 +107,7 @@ export class VmaList {
     const next = i < this.vmas.length && this.vmas[i].start === vma.end ? this.vmas[i] : undefined;
     const left = prev !== undefined && canMerge(prev, vma);
     let right = next !== undefined && canMerge(vma, next);
-    if (left && right && !anonVmasMergeable(prev!.anonVma, next!.anonVma)) right = false;
+    if (left && right && !isMergeableAnonVma(prev!, next!)) right = false;
     this.lastVma = undefined;
     if (left && right) {
       prev!.end = next!.end;
@@ -143,7 +143,7 @@ export class VmaList {
     const next = i + 1 < this.vmas.length && this.vmas[i + 1].start === end ? this.vmas[i + 1] : undefined;
     const left = leftSide && prev !== undefined && canMerge(prev, candidate);
     let right = rightSide && next !== undefined && canMerge(candidate, next);
-    if (left && right && !anonVmasMergeable(prev!.anonVma, next!.anonVma)) right = false;
+    if (left && right && !isMergeableAnonVma(prev!, next!)) right = false;
     this.lastVma = undefined;
     if (left && right) {
       prev!.end = next!.end;
@@ -192,12 +192,12 @@ export class VmaList {
     if (vma.anonVma !== null) return;
     const i = this.vmas.indexOf(vma);
     const next = this.vmas[i + 1];
-    if (next && next.anonVma !== null && anonVmaCompatible(vma, next)) {
+    if (next && next.anonVma !== null && !next.forkedAnonVma && anonVmaCompatible(vma, next)) {
       vma.anonVma = next.anonVma;
       return;
     }
     const prev = this.vmas[i - 1];
-    if (prev && prev.anonVma !== null && anonVmaCompatible(prev, vma)) {
+    if (prev && prev.anonVma !== null && !prev.forkedAnonVma && anonVmaCompatible(prev, vma)) {
       vma.anonVma = prev.anonVma;
       return;
     }

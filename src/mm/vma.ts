@@ -28,6 +28,11 @@ export interface Vma {
   name: string | null;
   /** The kernel's anon_vma, as an id: assigned when the VMA gets its first anonymous page. */
   anonVma: number | null;
+  /**
+   * The anon_vma chain also links the parent's anon_vma (fork copied this VMA with anonymous pages): the chain is
+   * not singular, so a VMA without an anon_vma does not merge with it, nor reuse its anon_vma.
+   */
+  forkedAnonVma?: boolean;
 }
 
 export type VmaKind = 'file' | 'anonymous' | 'backing';
@@ -41,13 +46,19 @@ export function vmStartGap(vma: Readonly<Vma>): VirtAddr {
   return vma.growsDown ? Math.max(vma.start - STACK_GUARD_GAP, 0) : vma.start;
 }
 
-export function anonVmasMergeable(a: number | null, b: number | null): boolean {
-  return a === null || b === null || a === b;
-}
-
 /** is_mergeable_vma + pgoff contiguity + anon_vma compatibility, for `a` directly below `b`. */
 export function canMerge(a: Readonly<Vma>, b: Readonly<Vma>): boolean {
-  return anonVmaCompatible(a, b) && a.prot === b.prot && a.name === b.name && anonVmasMergeable(a.anonVma, b.anonVma);
+  return anonVmaCompatible(a, b) && a.prot === b.prot && a.name === b.name && isMergeableAnonVma(a, b);
+}
+
+/**
+ * is_mergeable_anon_vma: the same anon_vma, or only one side has one and it has no uncowed parents
+ * (vma_had_uncowed_parents: a chain that is not singular, as a VMA fork copied with anonymous pages has).
+ */
+export function isMergeableAnonVma(a: Readonly<Vma>, b: Readonly<Vma>): boolean {
+  if (a.anonVma !== null && b.anonVma !== null) return a.anonVma === b.anonVma;
+  const withOne = a.anonVma !== null ? a : b.anonVma !== null ? b : undefined;
+  return !withOne?.forkedAnonVma;
 }
 
 /** anon_vma_compatible: `a` directly below `b`, same flags apart from the access bits, same file, contiguous. */

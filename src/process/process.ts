@@ -1,4 +1,4 @@
-// A Process: an address space, a CPU, an 8 MiB [stack], a thread pointer (TCB + static TLS), the modules
+// A Process: an address space, a CPU, a growing [stack], a thread pointer (TCB + static TLS), the modules
 // loaded into it, and System V calls into them, run straight through or stepped with traced events.
 import { inspect } from 'node:util';
 import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';

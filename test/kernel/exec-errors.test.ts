@@ -45,6 +45,15 @@ describe.skipIf(!hasCc())('exec refuses as execve does', () => {
     expect(m.kernel.liveTasks()).toEqual([]);
   });
 
+  it('a program killed by a signal: one line naming signal, address, instruction and function; status 128+N as natively', () => {
+    const exe = buildCSource(join(repoRoot, 'test', 'kernel', 'c', 'null_store.c'), ['-nostdlib', '-static', '-no-pie', '-fno-pie']);
+    const native = spawnSync(exe);
+    expect(native.signal).toBe('SIGSEGV');
+    const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'picemu.mjs'), 'exec', exe], { encoding: 'utf8' });
+    expect(r.status).toBe(128 + 11);
+    expect(r.stderr).toMatch(new RegExp(`^picemu: ${exe.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: killed by SIGSEGV at 0x0 \\(mov dword ptr \\[rdi\\], 1 at null_store-[0-9a-f]+:store_null\\+0x0\\)\\n$`));
+  });
+
   it('the CLI prints `cannot execute PROGRAM: <strerror>` and exits 126, or 127 when not found', () => {
     const cli = join(repoRoot, 'bin', 'picemu.mjs');
     const text = spawnSync(process.execPath, [cli, 'exec', join(dir, 'text')], { encoding: 'utf8' });

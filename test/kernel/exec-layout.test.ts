@@ -4,6 +4,8 @@
 // kernel's, except AT_HWCAP (each equals its own CPU's cpuid leaf 1 EDX, checked) and AT_HWCAP2's FSGSBASE bit
 // (picemu's CPU has no rdfsbase/wrfsbase, so it does not advertise them).
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/index.ts';
@@ -31,9 +33,9 @@ function parse(text: string): { lines: string[]; hwcap: bigint; cpuid: bigint; h
   return { lines: masked, hwcap: aux(AT_HWCAP), cpuid, hwcap2: aux(AT_HWCAP2) };
 }
 
-function inPicemu(exe: string, args: string[], env: string[], seed?: number): string {
+function inPicemu(exe: string, args: string[], env: string[], seed?: number, argv0 = exe): string {
   const m = new Machine({ seed });
-  const started = m.exec(exe, { argv: [exe, ...args], env, stdio: {} });
+  const started = m.exec(exe, { argv: [argv0, ...args], env, stdio: {} });
   if (typeof started === 'number') throw new Error(`exec failed: ${started}`);
   m.kernel.run({ budget: 1_000_000, until: () => started.task.group.exit !== undefined });
   expect(started.task.group.exit).toEqual({ kind: 'exited', code: 0 });
@@ -53,6 +55,18 @@ describe.skipIf(!hasCc() || !hasSetarch())('exec: stack, auxv and placement as t
     expect(native.hwcap).toBe(native.cpuid);
     expect(ours.hwcap).toBe(ours.cpuid);
     expect(ours.hwcap2).toBe(native.hwcap2 & ~2n);
+  });
+
+  it('a `#!` script runs its interpreter with [interpreter, argument, script, args...]; AT_EXECFN stays the script\'s', () => {
+    const exe = buildCSource(source, ['-nostdlib', '-static', '-no-pie', '-fno-pie']);
+    const script = join(mkdtempSync(join(tmpdir(), 'picemu-script-')), 'script');
+    writeFileSync(script, `#!${exe}  first argument \nignored\n`);
+    chmodSync(script, 0o755);
+    const env = ['A=1'];
+    const native = parse(execFileSync('setarch', ['x86_64', '-R', 'env', '-i', ...env, script, 'x'], { encoding: 'latin1' }));
+    const ours = parse(inPicemu(script, ['x'], env, undefined, script));
+    expect(ours.lines).toEqual(native.lines);
+    expect(ours.lines.filter((l) => l.startsWith('argv')).map((l) => l.split(' ').slice(2).join(' '))).toEqual([exe, 'first argument', script, 'x']);
   });
 
   it('with a seed the layout is randomized, the same for the same seed, and the strings are intact', () => {

@@ -82,6 +82,9 @@ const cases: [string, number, Arg[], ([number, number] | true)?][] = [
   ['pread64 from a pipe', 17, [1, 'buf:8', 8, 0]],
   ['getrandom with GRND_RANDOM|GRND_INSECURE', 318, ['buf:8', 8, 6]],
   ['time(NULL) succeeds', 201, [0]],
+  ['copy_file_range with flags', 326, [0, 0, 1, 0, 10, 1]],
+  ['copy_file_range from a closed descriptor', 326, [100, 0, 1, 0, 10, 0]],
+  ['copy_file_range into a pipe', 326, [0, 0, 1, 0, 10, 0]],
 ];
 
 function native(nr: number, args: Arg[]): { result: bigint; bufs: string[] } {

@@ -76,9 +76,21 @@ export function parseReport(out: string): Report {
   return report as Report;
 }
 
-export function nativeReport(lib: string, symbol?: string, calls = 1): Report {
-  const args = symbol ? [lib, symbol, String(calls)] : [lib];
-  return withinSpan(parseReport(execFileSync(buildCHelper('dlopen_fidelity', ['-ldl']), args, { encoding: 'utf8', timeout: 60_000 })), loadSpan(lib));
+export function nativeReport(lib: string, symbol?: string, calls = 1, options: { noAslr?: boolean } = {}): Report {
+  const args = [buildCHelper('dlopen_fidelity', ['-ldl']), lib, ...(symbol ? [symbol, String(calls)] : [])];
+  const [cmd, ...rest] = options.noAslr ? ['setarch', 'x86_64', '-R', ...args] : args;
+  return withinSpan(parseReport(execFileSync(cmd!, rest, { encoding: 'utf8', timeout: 60_000 })), loadSpan(lib));
+}
+
+/**
+ * The same helper exec'ed inside picemu (`picemu exec`: ld.so, libc, fork, pipes and /proc run emulated; no
+ * randomization, as under setarch -R): its report must equal the native one run under setarch -R, addresses and all.
+ */
+export function execedReport(lib: string, symbol?: string, calls = 1): Report {
+  const helper = buildCHelper('dlopen_fidelity', ['-ldl']);
+  const cli = join(repoRoot, 'src', 'cli.ts');
+  const args = ['--import', 'tsx', cli, 'exec', helper, lib, ...(symbol ? [symbol, String(calls)] : [])];
+  return withinSpan(parseReport(execFileSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000, cwd: repoRoot })), loadSpan(lib));
 }
 
 function pageChar(e: bigint): string {

@@ -6,7 +6,8 @@ import { Cpu, cpuid } from '../../cpu/index.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import type { OpenFile } from '../../mm/page-cache.ts';
 import { PAGE_SIZE, PROT_WRITE } from '../../mm/types.ts';
-import { EACCES, ELIBBAD, ENOEXEC, ENOMEM, EINVAL } from '../errno.ts';
+import { EACCES, ELIBBAD, ELOOP, ENOEXEC, ENOMEM, EINVAL } from '../errno.ts';
+import { parseShebang, type ScriptLine } from './binfmt-script.ts';
 import { O_RDONLY, S_IFMT, S_IFREG } from '../files/file.ts';
 import { ADDR_NO_RANDOMIZE } from '../personality.ts';
 import { RLIMIT_STACK } from '../rlimits.ts';
@@ -30,7 +31,14 @@ export interface ExecRequest {
   path: string;
   argv: Uint8Array[];
   envp: Uint8Array[];
+  /** For an interpreter started by a `#!` script: the script's path (AT_EXECFN and the comm stay the script's). */
+  execfn?: string;
+  /** Scripts followed so far (the kernel allows 4 levels: more is ELOOP). */
+  depth?: number;
 }
+
+/** The kernel's limit on nested `#!` interpreters. */
+const MAX_SCRIPT_DEPTH = 4;
 
 interface OpenedImage {
   file: OpenFile;
@@ -39,7 +47,7 @@ interface OpenedImage {
 }
 
 /** Opens a file exec will map: a regular file the caller may execute (EACCES otherwise), its bytes and ELF headers. */
-function openImage(task: Task, path: string, badElf: number): OpenedImage | number {
+function openImage(task: Task, path: string, badElf: number): OpenedImage | number | { script: ScriptLine } {
   const vfs = task.kernel.vfs;
   const r = vfs.resolve(task, path);
   if (typeof r === 'number') return r;
@@ -53,7 +61,11 @@ function openImage(task: Task, path: string, badElf: number): OpenedImage | numb
   const file = desc.mappable();
   desc.release();
   if (typeof file === 'number') return -EACCES;
-  const image = readElfImage(file.inode.bytes());
+  const bytes = file.inode.bytes();
+  const script = badElf === -ENOEXEC ? parseShebang(bytes) : undefined;
+  if (typeof script === 'number') return script;
+  if (script) return { script };
+  const image = readElfImage(bytes);
   if (typeof image === 'number') return image === -ENOEXEC ? badElf : image;
   return { file, image, path: r.path };
 }
@@ -66,10 +78,20 @@ export function execve(task: Task, req: ExecRequest): number {
   const kernel = task.kernel;
   const program = openImage(task, req.path, -ENOEXEC);
   if (typeof program === 'number') return program;
+  if ('script' in program) {
+    // binfmt_script: the interpreter runs with [interpreter, argument?, script path, argv[1..]].
+    const depth = (req.depth ?? 0) + 1;
+    if (depth > MAX_SCRIPT_DEPTH) return -ELOOP;
+    const { interpreter, argument } = program.script;
+    const enc = (t: string) => Buffer.from(t, 'latin1');
+    const argv = [enc(interpreter), ...(argument !== undefined ? [enc(argument)] : []), enc(req.path), ...req.argv.slice(1)];
+    return execve(task, { path: interpreter, argv, envp: req.envp, execfn: req.execfn ?? req.path, depth });
+  }
   let interp: OpenedImage | undefined;
   if (program.image.interp !== undefined) {
     const opened = openImage(task, program.image.interp, -ELIBBAD);
     if (typeof opened === 'number') return opened;
+    if ('script' in opened) return -ELIBBAD;
     if (opened.image.type !== ET_DYN && opened.image.type !== ET_EXEC) return -ELIBBAD;
     interp = opened;
   }
@@ -140,7 +162,7 @@ export function execve(task: Task, req: ExecRequest): number {
     top: mm.stackTop,
     argv: req.argv,
     envp: req.envp,
-    filename: Buffer.from(req.path, 'utf8'),
+    filename: Buffer.from(req.execfn ?? req.path, 'utf8'),
     random: kernel.randomBytes(16),
     alignOffset: randomize ? rand(13) : 0,
     auxv,
@@ -159,7 +181,8 @@ export function execve(task: Task, req: ExecRequest): number {
   if (old.space !== space && !kernel.sharesMm(task, old)) old.space.destroy();
   task.files.closeOnExec();
   group.sighand.resetForExec();
-  group.comm = req.path.slice(req.path.lastIndexOf('/') + 1).slice(0, 15);
+  const named = req.execfn ?? req.path;
+  group.comm = named.slice(named.lastIndexOf('/') + 1).slice(0, 15);
   const cpu = new Cpu(space, { profile });
   cpu.rip = entry;
   cpu.setReg('rsp', stack.sp);

@@ -156,7 +156,44 @@ function getdents64(task: Task, fd: number, va: number, count: number): SyscallR
   return bytes.length;
 }
 
+/** copy_file_range: between two regular files (EINVAL otherwise), at the given offsets or the file positions. */
+function copyFileRange(task: Task, a: readonly bigint[]): SyscallResult {
+  if (a[5] !== 0n) return -EINVAL;
+  const src = readable(task, int(a[0]!));
+  const dst = writable(task, int(a[2]!));
+  if (typeof src === 'number') return src;
+  if (typeof dst === 'number') return dst;
+  if (dst.flags & O_APPEND) return -EBADF;
+  const isDir = (f: FileDescription) => (f.stat().mode & S_IFMT) === S_IFDIR;
+  if (isDir(src) || isDir(dst)) return -EISDIR;
+  const regular = (f: FileDescription) => (f.stat().mode & S_IFMT) === 0o100000;
+  if (!regular(src) || !regular(dst)) return -EINVAL;
+  const offset = (va: bigint): number | undefined | null => {
+    if (va === 0n) return undefined;
+    const raw = u64sFromUser(task.space, ulong(va), 1);
+    return raw ? Number(BigInt.asIntN(64, raw[0]!)) : null;
+  };
+  const inOff = offset(a[1]!), outOff = offset(a[3]!);
+  if (inOff === null || outOff === null) return -EFAULT;
+  if ((inOff ?? 0) < 0 || (outOff ?? 0) < 0) return -EINVAL;
+  const len = Math.min(ulong(a[4]!), MAX_RW_COUNT, 1 << 20);
+  const data = src.pread(len, inOff ?? src.position);
+  if (!(data instanceof Uint8Array)) return typeof data === 'number' ? data : -EINVAL;
+  if (data.length === 0) return 0;
+  const n = dst.pwrite(data, outOff ?? dst.position);
+  if (typeof n !== 'number') return -EINVAL;
+  if (n < 0) return n;
+  const advance = (va: bigint, was: number | undefined, f: FileDescription) => {
+    if (was === undefined) f.position += n;
+    else void copyToUser(task.space, ulong(va), new StructWriter(8).u64(0, was + n).bytes);
+  };
+  advance(a[1]!, inOff, src);
+  advance(a[3]!, outOff, dst);
+  return n;
+}
+
 defineSyscalls([
+  { nr: 326, name: 'copy_file_range', args: ['fd', 'ptr', 'fd', 'ptr', 'uint', 'hex'], handler: (t, a) => copyFileRange(t, a) },
   { nr: 0, name: 'read', args: ['fd', 'outbuf', 'uint'], handler: (t, a) => doRead(t, int(a[0]), ulong(a[1]), ulong(a[2])) },
   { nr: 1, name: 'write', args: ['fd', 'inbuf', 'uint'], handler: (t, a) => doWrite(t, int(a[0]), ulong(a[1]), ulong(a[2])) },
   {

@@ -97,16 +97,16 @@ defineSyscalls([
   { nr: 2, name: 'open', args: ['path', 'open-flags', 'octal'], handler: (t, a) => open(t, AT_FDCWD, a[0], int(a[1]), uint(a[2])) },
   { nr: 257, name: 'openat', args: ['dirfd', 'path', 'open-flags', 'octal'], handler: (t, a) => open(t, int(a[0]), a[1], int(a[2]), uint(a[3])) },
   { nr: 85, name: 'creat', args: ['path', 'octal'], handler: (t, a) => open(t, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, uint(a[1])) },
-  { nr: 4, name: 'stat', args: ['path', 'struct'], handler: (t, a) => stat(t, AT_FDCWD, a[0], a[1], 0) },
-  { nr: 6, name: 'lstat', args: ['path', 'struct'], handler: (t, a) => stat(t, AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW) },
+  { nr: 4, name: 'stat', args: ['path', 'stat-out'], handler: (t, a) => stat(t, AT_FDCWD, a[0], a[1], 0) },
+  { nr: 6, name: 'lstat', args: ['path', 'stat-out'], handler: (t, a) => stat(t, AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW) },
   {
-    nr: 5, name: 'fstat', args: ['fd', 'struct'],
+    nr: 5, name: 'fstat', args: ['fd', 'stat-out'],
     handler: (t, a) => {
       const f = t.files.get(int(a[0]));
       return f ? putUser(t, a[1], statBytes(f.stat())) : -EBADF;
     },
   },
-  { nr: 262, name: 'newfstatat', args: ['dirfd', 'path', 'struct', 'at-flags'], handler: (t, a) => stat(t, int(a[0]), a[1], a[2], int(a[3])) },
+  { nr: 262, name: 'newfstatat', args: ['dirfd', 'path', 'stat-out', 'at-flags'], handler: (t, a) => stat(t, int(a[0]), a[1], a[2], int(a[3])) },
   {
     nr: 332, name: 'statx', args: ['dirfd', 'path', 'at-flags', 'hex', 'struct'],
     handler: (t, a) => {

@@ -185,13 +185,21 @@ defineSyscalls([
     handler: (t, a) => {
       const [addr, len] = [ulong(a[0]), ulong(a[1])];
       if (addr % PAGE_SIZE) return -EINVAL;
+      if (addr + len > TASK_SIZE) return -ENOMEM;
       const pages = pageUp(len) / PAGE_SIZE;
-      const out = new Uint8Array(pages);
-      for (let k = 0; k < pages; k++) {
-        if (!t.space.vmaAt(addr + k * PAGE_SIZE)) return -ENOMEM;
-        out[k] = t.space.frameAt(addr + k * PAGE_SIZE) ? 1 : 0;
+      // Every page must be mapped (ENOMEM otherwise), checked before anything is written, as the kernel walks VMAs.
+      for (let at = addr; at < addr + pages * PAGE_SIZE; ) {
+        const vma = t.space.vmaAt(at);
+        if (!vma) return -ENOMEM;
+        at = vma.end;
       }
-      return copyToUser(t.space, ulong(a[2]), out) === pages ? 0 : -EFAULT;
+      for (let done = 0; done < pages; done += 4096) {
+        const n = Math.min(4096, pages - done);
+        const out = new Uint8Array(n);
+        for (let k = 0; k < n; k++) out[k] = t.space.frameAt(addr + (done + k) * PAGE_SIZE) ? 1 : 0;
+        if (copyToUser(t.space, ulong(a[2]) + done, out) !== n) return -EFAULT;
+      }
+      return 0;
     },
   },
 ]);
