@@ -39,7 +39,7 @@ export async function performRun(request: RunRequest, listener?: RunListener): P
       const limits = { ...(request.budget !== undefined ? { budget: request.budget } : {}), ...(request.deadlineMs !== undefined ? { deadlineMs: request.deadlineMs } : {}) };
       const pid = p.process.pid;
       const onStep = listener && request.trace ? { onStep: (e: StepEvent) => listener.step(pid, e) } : {};
-      const outcome = p.process.call(request.symbol, args[n]!, { ret: request.ret, trace: request.trace, ...limits, ...onStep });
+      const outcome = p.process.call(request.symbol, args[n]!, { ret: request.ret, trace: request.trace, ...limits, ...onStep, ...(request.traceFilter ? { filter: request.traceFilter } : {}) });
       p.results.push(resultValue(outcome.result));
       if (listener) listener.result(pid, p.base, call, p.results[p.results.length - 1]!);
       else for (const e of outcome.events) p.events.push(e); // (a spread of 10^5+ events would overflow the stack)

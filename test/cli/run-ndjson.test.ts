@@ -46,6 +46,24 @@ describe('run --ndjson', () => {
     expect(lines.map((l) => l.type)).toEqual(['result', 'result', 'pages']);
     expect(lines.map((l) => l.value).slice(0, 2)).toEqual(['5', '5']);
   });
+  it('--trace-* filters: the unfiltered trace filtered by hand, and bad values are usage errors', async () => {
+    const base = [demo, 'bump_twice', '3', '--procs', '1', '--trace', '--json'];
+    const traceOf = async (extra: string[]) => (runJson(await performRun(parseRunArgs([...base, ...extra]))) as Doc).processes[0]!.trace as { rip: string; accesses: { ripRelative: boolean }[] }[];
+    const all = await traceOf([]);
+    expect(all.length).toBeGreaterThan(5);
+    expect(await traceOf(['--trace-memory'])).toEqual(all.filter((e) => e.accesses.length > 0));
+    expect(await traceOf(['--trace-rip-relative'])).toEqual(all.filter((e) => e.accesses.some((a) => a.ripRelative)));
+    expect(await traceOf(['--trace-first', '3'])).toEqual(all.slice(0, 3));
+    expect(await traceOf(['--trace-last', '2'])).toEqual(all.slice(-2));
+    expect(await traceOf(['--trace-module', 'libdemo.so'])).toEqual(all.filter((e) => (e as unknown as { module: string }).module === 'libdemo.so'));
+    const rips = all.map((e) => parseInt(e.rip, 16));
+    const [lo, hi] = [Math.min(...rips), Math.max(...rips)];
+    expect(await traceOf(['--trace-range', `0x${lo.toString(16)}-${hi}`])).toEqual(all.filter((e) => parseInt(e.rip, 16) < hi));
+    for (const bad of [['--trace-range', '5-1'], ['--trace-range', 'x'], ['--trace-first', '-1'], ['--trace-first', '1', '--trace-last', '1']]) {
+      expect(() => parseRunArgs([...base, ...bad]), bad.join(' ')).toThrow(UsageError);
+    }
+    expect(() => parseRunArgs([demo, 'f', '--trace-memory'])).toThrow(UsageError);
+  });
   it('--json with --ndjson is a usage error', () => {
     expect(() => parseRunArgs([demo, 'f', '--json', '--ndjson'])).toThrow(UsageError);
   });
