@@ -3,7 +3,7 @@
 // (unicorn 2.0.1 has no AVX, so the AVX2 loop has no native figure). Run: npx tsx bench/avx2-memcpy.ts
 import { Cpu } from '../src/cpu/cpu.ts';
 import { X86_64_V3 } from '../src/cpu/features.ts';
-import { loadNativeUnicorn } from '../src/unicorn/native.ts';
+import { loadNativeUnicorn } from '../test/helpers/native-unicorn.ts';
 import { assemble } from '../test/cpu/host-exec.ts';
 import { FlatMemory } from '../test/cpu/flat-memory.ts';
 

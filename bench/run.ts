@@ -1,12 +1,15 @@
-// npm run bench: million instructions per second for picemu (through picemu/unicorn) and native
-// unicorn-engine, in one run, on compiled loops from fixtures/libdemo.so, untraced and with JS hooks on both.
+// npm run bench: million instructions per second for picemu (through picemu/unicorn), native unicorn-engine and
+// unicorn-engine built to WebAssembly (wasm/), in one run, on compiled loops from fixtures/libdemo.so, untraced
+// and with JS hooks on all three.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import MUnicorn from '../src/unicorn/index.ts';
-import { loadNativeUnicorn, nativeUnicornUnavailable } from '../src/unicorn/native.ts';
+import { loadUnicornModule, UNICORN_WASM_PATH } from '../src/process/engines/unicorn-module.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable } from '../test/helpers/native-unicorn.ts';
 import { Image, LAYOUT, mapLibrary, mapProcessAreas } from '../test/helpers/lockstep-image.ts';
 import { newState, PicemuSide } from '../test/helpers/lockstep.ts';
 
@@ -130,8 +133,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const picemu = await MUnicorn();
+  await loadUnicornModule(); // checks the committed build's hash; the bench then uses its unicorn.js API
+  const wasm = await (createRequire(import.meta.url)(UNICORN_WASM_PATH) as () => Promise<any>)();
   const { image, entry } = buildImage();
-  const engines = { picemu: picemu as any, unicorn: native as any };
+  const engines = { picemu: picemu as any, unicorn: native as any, wasm };
   const rows: string[][] = [];
   const started = performance.now();
   for (const w of WORKLOADS) {
@@ -161,12 +166,13 @@ async function main(): Promise<void> {
       }
     }
     for (const mode of ['untraced', 'traced'] as const) {
-      const p = result.picemu[mode], n = result.unicorn[mode];
-      const mp = p.instructions / p.seconds / 1e6, mn = n.instructions / n.seconds / 1e6;
-      rows.push([w.name, mode === 'traced' ? 'code+mem hooks' : 'untraced', (p.instructions / 1e6).toFixed(2), mp.toFixed(mp < 10 ? 2 : 1), mn.toFixed(mn < 10 ? 2 : 1), `${((mp / mn) * 100).toFixed(1)}%`]);
+      const p = result.picemu[mode], n = result.unicorn[mode], x = result.wasm[mode];
+      const mp = p.instructions / p.seconds / 1e6, mn = n.instructions / n.seconds / 1e6, mx = x.instructions / x.seconds / 1e6;
+      const mips = (v: number) => v.toFixed(v < 10 ? 2 : 1);
+      rows.push([w.name, mode === 'traced' ? 'code+mem hooks' : 'untraced', (p.instructions / 1e6).toFixed(2), mips(mp), mips(mn), mips(mx), `${((mp / mn) * 100).toFixed(1)}%`, `${(mp / mx).toFixed(2)}×`]);
     }
   }
-  const header = ['workload', 'mode', 'M insns', 'picemu MIPS', 'unicorn MIPS', 'picemu/unicorn'];
+  const header = ['workload', 'mode', 'M insns', 'picemu MIPS', 'unicorn MIPS', 'wasm unicorn MIPS', 'picemu/unicorn', 'picemu/wasm'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(header));
@@ -175,6 +181,7 @@ async function main(): Promise<void> {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? '?';
   console.log(`\n${cpus().length} CPUs, ${cpu}; node ${process.version}; unicorn ${native.versionString()} (${native.libraryPath}); ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log('Targets: untraced picemu >= 2% of native unicorn; with the same JS hooks, picemu >= 200% of native unicorn.');
+  console.log(`wasm unicorn: ${UNICORN_WASM_PATH} (unicorn-engine 2.1.4, TCI interpreter, emscripten 3.1.6).`);
 
   for (const name of ['load.ts', 'exec.ts']) {
     const file = join(root, 'bench', name);

@@ -1,9 +1,10 @@
 // npm run difftest:x87 -- --cases N --seed S [--filter REGEX]: the x87/MMX host-CPU differential test at any
 // size; prints every disagreement (grouped by form, a few inputs each) and the totals.
 import { compareResults, describeInput, drawCase, runHost, runPicemu, Rng, WAIT_FORMS, X87_AND_MMX, x87Forms, type Result, type X87Case } from '../test/cpu/x87-difftest.ts';
-import { undefinedFor } from '../test/cpu/x87-undefined.ts';
+import { UNDEFINED, undefinedFor } from '../test/cpu/x87-undefined.ts';
 import { withinOneUlp } from '../test/cpu/x87-transcendental-known.ts';
 import { writeFileSync } from 'node:fs';
+import { runUnicorn } from '../test/cpu/x87-unicorn.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,6 +54,29 @@ for (const [name, e] of [...byForm].sort()) {
   if (!e.bad.length) continue;
   console.log(`${name}: ${e.bad.length}/${e.n} differ`);
   for (const b of e.bad.slice(0, show)) console.log(b);
+}
+// --unicorn: native unicorn-engine as a second opinion, against the host: its disagreements by form.
+if (process.argv.includes('--unicorn')) {
+  const byName = new Map<string, { n: number; differ: number; example?: string }>();
+  drawn.forEach((c, i) => {
+    const u = runUnicorn(c);
+    if (!u) return;
+    const e = byName.get(c.name) ?? { n: 0, differ: 0 };
+    e.n++;
+    const d = compareResults(host[i], u, 0xffff, 0xcd5, c.ignoreMem, 'unicorn');
+    if (d.length) {
+      e.differ++;
+      e.example ??= `${c.text}: ${d.slice(0, 2).join('; ')}`;
+    }
+    byName.set(c.name, e);
+  });
+  const bad = [...byName].filter(([, e]) => e.differ);
+  console.log(`native unicorn vs the host: ${bad.reduce((a, [, e]) => a + e.differ, 0)} of ${drawn.length} cases differ, in ${bad.length} of ${byName.size} forms`);
+  for (const [name, e] of bad.sort()) console.log(`  unicorn ${name}: ${e.differ}/${e.n}, e.g. ${e.example}`);
+}
+if (process.argv.includes('--undefined')) {
+  console.log('undefined or implementation-specific (picemu follows the host CPU; compared, not masked):');
+  for (const u of UNDEFINED) console.log(`  ${u.forms.source}: ${u.manual} → ${u.picemu}`);
 }
 const missing = forms.entries.filter((f) => !byForm.has(f.name)).map((f) => f.name);
 if (missing.length) console.log(`forms no case was drawn for: ${missing.join(' ')}`);

@@ -3,7 +3,7 @@
 import { describeCase, runDifftest } from '../test/cpu/difftest-core.ts';
 import { judge } from '../test/cpu/difftest-host.ts';
 import { knownDifference } from '../test/cpu/unicorn-known-bugs.ts';
-import { nativeUnicornUnavailable } from '../src/unicorn/native.ts';
+import { nativeUnicornUnavailable } from '../test/helpers/native-unicorn.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

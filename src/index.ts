@@ -10,6 +10,8 @@
 //   a.startCall('bump_twice', [3]); a.step(); a.run({ breakpoints: [...] });            // stepping
 //   expect.extend(picemuMatchers); expect(events).toAccess({ symbol: 'i.0', kind: 'write' });
 export { Machine, type MachineOptions } from './process/machine.ts';
+export { ENGINE_NAMES, type Engine, type EngineName } from './process/engines/engine.ts';
+export { UnicornWasmError } from './process/engines/unicorn-module.ts';
 export {
   Process,
   ActiveCall,

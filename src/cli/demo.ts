@@ -6,7 +6,9 @@ import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
 import { parseOptions } from './options.ts';
 import { CPU_OPTION, cpuOption } from './cpu-option.ts';
+import { ENGINE_OPTION, engineOption } from './engine-option.ts';
 import type { ProfileName } from '../cpu/features.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 
 /** `demo --fork`: the story told with fork (demo-fork.ts). */
 const FORK_OPTION = { name: '--fork', help: 'tell it with fork instead: one process counts 0, 1, forks, and parent and child count on from 2, each on its own copy of the data page' };
@@ -27,8 +29,8 @@ export interface DemoRun {
   traces: StepEvent[][];
 }
 
-export async function runDemo(cpu?: ProfileName): Promise<DemoRun> {
-  const machine = await Machine.create({ seed: 0, cpu });
+export async function runDemo(cpu?: ProfileName, engine?: EngineName): Promise<DemoRun> {
+  const machine = await Machine.create({ seed: 0, cpu, engine });
   const processes = [machine.spawn(), machine.spawn()];
   for (const p of processes) machine.load(p, DEMO_LIBRARY);
   const results: string[][] = processes.map(() => []);
@@ -142,17 +144,19 @@ export function demoText(run: DemoRun, color = false): string {
 export const command: Command = {
   summary: 'the seed story: one library in two processes, shared code frames, private data frames',
   usage: '',
-  options: [CPU_OPTION, FORK_OPTION],
+  options: [CPU_OPTION, FORK_OPTION, ENGINE_OPTION],
   description: ['Loads the bundled fixtures/libcounter.so (`int really_really_nonreentrant(void) { static int i = 0; return i++; }`) into two processes, calls it three times in each, and shows the results, which physical frame each process maps at each page, and the first call in each process instruction by instruction.'],
   async run(args) {
-    const parsed = parseOptions(args, [CPU_OPTION, FORK_OPTION]);
+    const parsed = parseOptions(args, [CPU_OPTION, FORK_OPTION, ENGINE_OPTION]);
     if (parsed.positional.length) throw new UsageError(`demo takes no arguments (got '${parsed.positional[0]}')`);
+    const engine = engineOption(parsed);
     if (parsed.values.has('--fork')) {
+      if (engine === 'unicorn') throw new UsageError('demo --fork runs on picemu\'s CPU only (fork copies a CPU the kernel owns)');
       const { forkDemoText, runForkDemo } = await import('./demo-fork.ts');
       process.stdout.write(forkDemoText(await runForkDemo(cpuOption(parsed))) + '\n');
       return 0;
     }
-    const run = await runDemo(cpuOption(parsed));
+    const run = await runDemo(cpuOption(parsed), engine);
     process.stdout.write(demoText(run, process.stdout.isTTY === true) + '\n');
     return 0;
   },

@@ -81,11 +81,16 @@ export function secondsOption(p: ParsedOptions, name: string): number | undefine
   return v;
 }
 
-/** Options shared by the commands that run guest code (run, exec, repl), with their meaning in one place. */
-export const LIMIT_OPTIONS: readonly OptionSpec[] = [
-  { name: '--budget', value: 'N', help: 'stop a call (or program) after N instructions (default 200000000)' },
-  { name: '--timeout', value: 'S', help: 'stop a call (or program) after S seconds of wall-clock time (default 30)' },
-];
+/** --budget and --timeout, shared by the commands that run guest code (run, exec, repl); `what` says what they bound and the defaults. */
+export function limitOptionSpecs(what: string, defaults: { budget: string; timeout: string }): OptionSpec[] {
+  return [
+    { name: '--budget', value: 'N', help: `stop ${what} after N instructions (default ${defaults.budget})` },
+    { name: '--timeout', value: 'S', help: `stop ${what} after S seconds of wall-clock time (default ${defaults.timeout})` },
+  ];
+}
+
+/** The limits of a library call (Process.call's defaults). */
+export const LIMIT_OPTIONS: readonly OptionSpec[] = limitOptionSpecs('each call', { budget: '200000000', timeout: '30' });
 
 export const MAX_BUDGET = Number.MAX_SAFE_INTEGER;
 

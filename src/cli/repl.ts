@@ -9,12 +9,14 @@ import { makeCompleter } from '../repl/complete.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
 import type { Command } from './command.ts';
 import { LIBRARY_RULE, resolveLibrary } from './input-file.ts';
-import { integerOption, limitOptions, LIMIT_OPTIONS, parseOptions, type OptionSpec } from './options.ts';
+import { integerOption, limitOptions, limitOptionSpecs, parseOptions, type OptionSpec } from './options.ts';
 import { MAX_PROCS } from './run-args.ts';
 import { CPU_OPTION, cpuOption } from './cpu-option.ts';
+import { ENGINE_OPTION, engineOption } from './engine-option.ts';
 import type { ProfileName } from '../cpu/features.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 
-export const REPL_OPTIONS: readonly OptionSpec[] = [{ name: '--procs', value: 'N', help: `number of processes (default 2, at most ${MAX_PROCS})` }, CPU_OPTION, ...LIMIT_OPTIONS];
+export const REPL_OPTIONS: readonly OptionSpec[] = [{ name: '--procs', value: 'N', help: `number of processes (default 2, at most ${MAX_PROCS})` }, CPU_OPTION, ENGINE_OPTION, ...limitOptionSpecs('each c or finish', { budget: '200000000', timeout: 'none' })];
 
 export interface ReplRequest {
   libraries: string[];
@@ -22,11 +24,13 @@ export interface ReplRequest {
   budget?: number;
   deadlineMs?: number;
   cpu?: ProfileName;
+  engine?: EngineName;
 }
 
 export function parseReplArgs(argv: string[]): ReplRequest {
   const p = parseOptions(argv, REPL_OPTIONS);
-  return { libraries: p.positional, procs: integerOption(p, '--procs', 1, MAX_PROCS, 2), ...limitOptions(p), ...(cpuOption(p) !== undefined ? { cpu: cpuOption(p) } : {}) };
+  const engine = engineOption(p);
+  return { libraries: p.positional, procs: integerOption(p, '--procs', 1, MAX_PROCS, 2), ...limitOptions(p), ...(cpuOption(p) !== undefined ? { cpu: cpuOption(p) } : {}), ...(engine ? { engine } : {}) };
 }
 
 export const command: Command = {
@@ -41,7 +45,7 @@ export const command: Command = {
   async run(args) {
     const req = parseReplArgs(args);
     const libraries = req.libraries.map(resolveLibrary);
-    const [backend] = await Promise.all([createMachineBackend(libraries, req.procs, req.cpu), ensureDisassembler()]);
+    const [backend] = await Promise.all([createMachineBackend(libraries, req.procs, req.cpu, req.engine), ensureDisassembler()]);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const pal = choosePalette(Boolean(process.stdout.isTTY));
     const limits = { ...(req.budget !== undefined ? { budget: req.budget } : {}), ...(req.deadlineMs !== undefined ? { deadlineMs: req.deadlineMs } : {}) };

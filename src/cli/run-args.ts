@@ -4,6 +4,8 @@ import { parseInteger } from '../util/numbers.ts';
 import type { ProfileName } from '../cpu/features.ts';
 import type { TraceFilter } from '../trace/filter.ts';
 import { CPU_OPTION, cpuOption } from './cpu-option.ts';
+import { ENGINE_OPTION, engineOption } from './engine-option.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 import { UsageError } from './errors.ts';
 import { hasFlag, integerOption, limitOptions, LIMIT_OPTIONS, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.ts';
 
@@ -34,6 +36,8 @@ export interface RunRequest {
   traceFilter?: TraceFilter;
   /** --cpu: the CPU profile (undefined: the default). */
   cpu?: ProfileName;
+  /** --engine: what executes the code (undefined: picemu's CPU). */
+  engine?: EngineName;
 }
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
@@ -51,6 +55,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: '--trace-first', value: 'N', help: 'keep the first N traced steps of each call (then run untraced)' },
   { name: '--trace-last', value: 'N', help: 'keep only the last N traced steps of each call' },
   CPU_OPTION,
+  ENGINE_OPTION,
   ...LIMIT_OPTIONS,
 ];
 
@@ -116,6 +121,7 @@ export function parseRunArgs(argv: string[]): RunRequest {
     ret: ret as ReturnType,
     ...limitOptions(p),
     ...(cpuOption(p) !== undefined ? { cpu: cpuOption(p) } : {}),
+    ...(engineOption(p) !== undefined ? { engine: engineOption(p) } : {}),
     ...(traceFilter ? { traceFilter } : {}),
   };
 }

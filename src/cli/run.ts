@@ -25,7 +25,7 @@ export interface RunListener {
 /** Does the work of `run` (shared with tests and the demo): load, call interleaved, collect (or stream to `listener`). */
 export async function performRun(request: RunRequest, listener?: RunListener): Promise<RunOutcome> {
   const library = resolveLibrary(request.library);
-  const machine = await Machine.create({ seed: request.seed, cpu: request.cpu });
+  const machine = await Machine.create({ seed: request.seed, cpu: request.cpu, engine: request.engine });
   const processes: RunOutcome['processes'] = [];
   for (let n = 0; n < request.procs; n++) {
     const process = machine.spawn();

@@ -126,10 +126,6 @@ const ymmInfo = new Map<Register, number>();
   }
   ['AH', 'CH', 'DH', 'BH'].forEach((name, i) => gprInfo.set(R[name], { kind: 'gpr', reg: i, width: 8, high8: true }));
 }
-/** GPR description of an iced register, or undefined. */
-export function gprOf(r: Register): GprOperand | undefined {
-  return gprInfo.get(r);
-}
 
 const memSizeBytes = new Map<MemorySize, number>();
 for (const [name, value] of Object.entries(MemorySize)) {

@@ -192,8 +192,8 @@ export function sinCos(x: Big): { s: Big; c: Big } {
 /** atan(t) for t ≥ 0: halve the angle until t < 2^-8, then the Taylor series. */
 function atanPos(t: Big): Big {
   let halvings = 0;
-  if (topBit(t) >= 0) {
-    // atan(t) = π/2 − atan(1/t)
+  if (sub(t, ONE).m > 0n) {
+    // t > 1: atan(t) = π/2 − atan(1/t), with 1/t < 1 (t = 1 goes through the halvings below)
     return sub(mulPow2(PI, -1), atanPos(div(ONE, t)));
   }
   while (topBit(t) > -8) {

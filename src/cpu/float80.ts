@@ -52,12 +52,16 @@ export const zero = (sign: number): F80 => make(sign, 0, 0n);
 export const quiet = (v: F80): F80 => ({ se: v.se, m: v.m | QUIET_BIT });
 export const negate = (v: F80): F80 => ({ se: v.se ^ 0x8000, m: v.m });
 
-/** Bit length of a positive BigInt. */
+/** Bit length of a positive BigInt (the hot helper of every rounding: no string conversion). */
 export function bitLength(x: bigint): number {
   if (x <= 0xffffffffn) return 32 - Math.clz32(Number(x));
-  if (x < 0x20000000000000n) return 64 - Math.clz32(Math.floor(Number(x) / 4294967296));
-  const h = x.toString(16);
-  return (h.length - 1) * 4 + (32 - Math.clz32(parseInt(h[0], 16)));
+  let n = 0;
+  while (x > 0xffffffffffffffffn) {
+    x >>= 64n;
+    n += 64;
+  }
+  const hi = Number(x >> 32n);
+  return hi ? n + 64 - Math.clz32(hi) : n + 32 - Math.clz32(Number(x));
 }
 
 /** A finite non-zero value as sig × 2^e2 (sig > 0). */
@@ -366,14 +370,21 @@ export function div(env: Env, a: F80, b: F80, p: number = env.pc, md = false): F
   return deliver(env, sign, (q << 1n) | sticky, x.e2 - y.e2 - extra - 1, p);
 }
 
+/** ⌊√n⌋: a double-precision first guess, then Newton steps (each doubles the correct bits). */
 export function isqrt(n: bigint): bigint {
-  if (n < 2n) return n;
-  let x = 1n << BigInt((bitLength(n) + 1) >> 1);
-  for (;;) {
+  const shift = n < 0x10000000000000n ? 0 : (bitLength(n) - 52) & ~1;
+  let x = BigInt(Math.floor(Math.sqrt(Number(n >> BigInt(shift))))) << BigInt(shift / 2);
+  for (let k = 0; shift && k < 8; k++) {
     const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
+    if (y === x || y === x + 1n || y === x - 1n) {
+      x = y;
+      break;
+    }
     x = y;
   }
+  while (x * x > n) x -= 1n;
+  while ((x + 1n) * (x + 1n) <= n) x += 1n;
+  return x;
 }
 
 export function sqrt(env: Env, a: F80, p: number = env.pc): F80 {

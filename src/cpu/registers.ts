@@ -1,4 +1,5 @@
-// Registers by name (rax..r15, eax.., ax.., al.., ah.., rip, rflags, fs_base, xmm0..15, mxcsr): read and write as bigint.
+// Registers by name (rax..r15, eax.., ax.., al.., ah.., rip, rflags, fs_base, xmm0..15, mxcsr, st0..7, mm0..7, the
+// x87 control words): read and write as bigint.
 import { addressFromBigInt, addressToBigInt } from './address.ts';
 import type { CpuState } from './state.ts';
 
@@ -80,6 +81,30 @@ for (let i = 0; i < 16; i++) {
     },
   });
 }
+
+// x87 (gdb's names): st0-7 relative to TOP as 80-bit values, the control/status/tag words and the last-instruction
+// pointers; mm0-7 are the significands of the physical registers R0-R7.
+for (let i = 0; i < 8; i++) {
+  table.set(`st${i}`, {
+    bits: 80,
+    read: (c) => {
+      const v = c.x87.st(i);
+      return (BigInt(v.se) << 64n) | v.m;
+    },
+    write: (c, v) => c.x87.setSt(i, { se: Number((BigInt.asUintN(80, v) >> 64n) & 0xffffn), m: v & M64 }),
+  });
+  table.set(`mm${i}`, { bits: 64, read: (c) => c.x87.mant[i], write: (c, v) => void (c.x87.mant[i] = BigInt.asUintN(64, v)) });
+}
+const x87Word = (name: string, read: (c: CpuState) => number, write: (c: CpuState, v: number) => void) =>
+  table.set(name, { bits: 32, read: (c) => BigInt(read(c)), write: (c, v) => write(c, Number(BigInt.asUintN(32, v))) });
+x87Word('fctrl', (c) => c.x87.fcw, (c, v) => void (c.x87.control = v));
+x87Word('fstat', (c) => c.x87.status, (c, v) => void (c.x87.status = v));
+x87Word('ftag', (c) => c.x87.tagWord, (c, v) => void (c.x87.tagWord = v));
+x87Word('fiseg', () => 0, () => {});
+x87Word('fioff', (c) => c.x87.fip >>> 0, (c, v) => void (c.x87.fip = v));
+x87Word('foseg', () => 0, () => {});
+x87Word('fooff', (c) => c.x87.fdp >>> 0, (c, v) => void (c.x87.fdp = v));
+x87Word('fop', (c) => c.x87.fop, (c, v) => void (c.x87.fop = v & 0x7ff));
 
 /** Every register name the CPU answers to. */
 export const REGISTER_NAMES: readonly string[] = [...table.keys()];

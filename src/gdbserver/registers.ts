@@ -2,6 +2,9 @@
 // the CPU has YMM state), and the g/G/p/P encodings over a Process's CPU. Registers the CPU does not model
 // report what Linux gives a user process that never touched them (x87 after FNINIT, user segment selectors).
 import type { Cpu } from '../cpu/index.ts';
+
+/** Registers by name: all a gdb register needs of a CPU (picemu's Cpu, or any process engine). */
+type NamedRegisters = Pick<Cpu, 'reg' | 'setReg'>;
 import { REGISTER_NAMES } from '../cpu/registers.ts';
 
 export interface GdbRegister {
@@ -11,9 +14,9 @@ export interface GdbRegister {
   feature: 'core' | 'sse' | 'linux' | 'segments' | 'avx';
   type: string;
   group?: string;
-  read(cpu: Cpu): bigint;
+  read(cpu: NamedRegisters): bigint;
   /** Absent: the register is fixed (a write of another value is refused). */
-  write?(cpu: Cpu, value: bigint): void;
+  write?(cpu: NamedRegisters, value: bigint): void;
 }
 
 const has = (name: string): boolean => REGISTER_NAMES.includes(name);
@@ -67,7 +70,7 @@ export const GDB_REGISTERS: readonly GdbRegister[] = [
   ...(has('ymm0') ? Array.from({ length: 16 }, (_, k) => ymmHigh(k)) : []),
 ];
 
-export function registerHex(reg: GdbRegister, cpu: Cpu): string {
+export function registerHex(reg: GdbRegister, cpu: NamedRegisters): string {
   const bytes = reg.bits / 8;
   const out = Buffer.alloc(bytes);
   let v = BigInt.asUintN(reg.bits, reg.read(cpu));
@@ -83,7 +86,7 @@ export function registerValue(reg: GdbRegister, bytes: Uint8Array): bigint {
 }
 
 /** Writes one register; false when it is fixed and the value differs from the one it has. */
-export function writeGdbRegister(reg: GdbRegister, cpu: Cpu, value: bigint): boolean {
+export function writeGdbRegister(reg: GdbRegister, cpu: NamedRegisters, value: bigint): boolean {
   if (reg.write) {
     reg.write(cpu, value);
     return true;

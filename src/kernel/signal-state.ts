@@ -47,8 +47,8 @@ export class SignalState {
   /** Blocked mask (bit n-1 for signal n). */
   blocked = 0n;
   readonly pending: PendingSignal[] = [];
-  /** sigaltstack: ss_sp, ss_size, ss_flags (SS_DISABLE = 2 when none). */
-  altStack = { sp: 0n, size: 0n, flags: 2 };
+  /** sigaltstack: sas_ss_sp, sas_ss_size, sas_ss_flags (a process starts with all 0, as init's are; a size of 0 is "disabled"). */
+  altStack = { sp: 0n, size: 0n, flags: 0 };
 
   clone(): SignalState {
     const copy = new SignalState();

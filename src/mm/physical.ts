@@ -1,6 +1,7 @@
 // Physical memory: 4 KiB frames numbered from 1, with the map counts smaps needs (Shared vs Private, Pss).
 // A frame's bytes are a view: usually a buffer of its own, but possibly a window into a caller's
-// Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes.
+// Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes. With a FramePool
+// (an engine that maps frames itself, e.g. unicorn in WebAssembly), frames are pages of the pool's heap.
 import { type FrameNumber, PAGE_SIZE } from './types.ts';
 
 export type { FrameNumber };
@@ -26,6 +27,50 @@ export interface Frame {
   readonly spaceCount: number;
   /** The page itself is dirty (written through a shared mapping); private pages track dirtiness per PTE. */
   dirty: boolean;
+  /** Where the bytes live in a FramePool's heap (pooled frames only). */
+  readonly hostAddress?: number;
+}
+
+/** Page-sized, page-aligned blocks of another heap (a WebAssembly memory) that frames live in. */
+export interface FramePool {
+  /** A zero-filled page; returns its address in the heap. */
+  allocate(): number;
+  free(address: number): void;
+  /** The heap's current bytes (a growing WebAssembly memory replaces its buffer, so views are re-made). */
+  heap(): Uint8Array;
+}
+
+/** A frame in a FramePool: its views follow the heap when the heap's buffer is replaced. */
+class PooledFrame implements Frame {
+  mapCount = 0;
+  dirty = false;
+  /** Address space → how many of its page-table entries map this frame (as register's frames keep it). */
+  readonly mappedBy = new Map<number, number>();
+  get spaceCount(): number {
+    return this.mappedBy.size;
+  }
+  private buffer: ArrayBufferLike | undefined;
+  private cachedBytes: Uint8Array | undefined;
+  private cachedView: DataView | undefined;
+  constructor(
+    readonly number: FrameNumber,
+    readonly kind: FrameKind,
+    readonly hostAddress: number,
+    private readonly pool: FramePool,
+  ) {}
+  get bytes(): Uint8Array {
+    const heap = this.pool.heap();
+    if (heap.buffer !== this.buffer || !this.cachedBytes) {
+      this.buffer = heap.buffer;
+      this.cachedBytes = new Uint8Array(heap.buffer, heap.byteOffset + this.hostAddress, PAGE_SIZE);
+      this.cachedView = new DataView(heap.buffer, heap.byteOffset + this.hostAddress, PAGE_SIZE);
+    }
+    return this.cachedBytes;
+  }
+  get view(): DataView {
+    void this.bytes;
+    return this.cachedView!;
+  }
 }
 
 interface BackingPages {
@@ -40,10 +85,12 @@ export class PhysicalMemory {
   /** Frames ever allocated (for benchmarks and tests). */
   allocated = 0;
 
+  constructor(private readonly pool?: FramePool) {}
+
   /** The shared zero frame (allocated on first use). Never write its bytes. */
   get zeroFrame(): Frame {
     if (!this.zero) {
-      this.zero = this.register('zero', new Uint8Array(PAGE_SIZE));
+      this.zero = this.fresh('zero');
       this.zero.mapCount = 0;
     }
     return this.zero;
@@ -51,12 +98,12 @@ export class PhysicalMemory {
 
   /** A new zero-filled frame of the given kind (anonymous unless the page cache asks for 'file'). */
   allocate(kind: 'anon' | 'file' = 'anon'): Frame {
-    return this.register(kind, new Uint8Array(PAGE_SIZE));
+    return this.fresh(kind);
   }
 
   /** A new anonymous frame holding a copy of `source` (copy-on-write). */
   copyOf(source: Frame): Frame {
-    const frame = this.register('anon', new Uint8Array(PAGE_SIZE));
+    const frame = this.fresh('anon');
     if (source.kind !== 'zero') frame.bytes.set(source.bytes);
     return frame;
   }
@@ -120,6 +167,16 @@ export class PhysicalMemory {
     if (frame.mapCount !== 0) throw new Error(`frame ${frame.number} freed while mapped ${frame.mapCount} times`);
     this.live.delete(frame.number);
     (frame as FrameWithRelease).onFree?.();
+    if (frame instanceof PooledFrame) this.pool!.free(frame.hostAddress);
+  }
+
+  /** A zero-filled frame: a page of the pool when there is one, else a buffer of its own. */
+  private fresh(kind: FrameKind): Frame {
+    if (!this.pool) return this.register(kind, new Uint8Array(PAGE_SIZE));
+    const frame = new PooledFrame(this.nextNumber++, kind, this.pool.allocate(), this.pool);
+    this.live.set(frame.number, frame);
+    this.allocated++;
+    return frame;
   }
 
   private register(kind: FrameKind, bytes: Uint8Array): Frame {

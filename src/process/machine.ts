@@ -5,6 +5,10 @@ import { cpuProfile, type CpuProfile, type ProfileName } from '../cpu/features.t
 import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
+import type { EngineFactory, EngineName } from './engines/engine.ts';
+import { picemuEngine } from './engines/picemu.ts';
+import { loadUnicornModule, unicornModule, UnicornFramePool } from './engines/unicorn-module.ts';
+import { unicornEngine } from './engines/unicorn-wasm.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
 import { loadLibrary, type LoadOptions, type LoadResult } from './load.ts';
 import { pageTable, type PageRow } from './page-table.ts';
@@ -16,6 +20,11 @@ import { vmaInfo } from './step-recorder.ts';
 export interface MachineOptions {
   /** Seeds every process's layout randomization (mmap base, stack top) and its canary. Default 0: fixed bases, different per process. */
   seed?: number | bigint;
+  /**
+   * What executes the processes' instructions: 'picemu' (default, picemu's CPU) or 'unicorn' (unicorn-engine
+   * built to WebAssembly in wasm/: frames live in its heap; make the Machine with `Machine.create`, which loads it).
+   */
+  engine?: EngineName;
   /** The CPU profile of every process: a name (`x86-64-v2`, `x86-64-v3`, `host`) or a profile. Default x86-64-v3 (features.ts says why). */
   cpu?: ProfileName | CpuProfile;
   /** Host directories exec'ed programs may write (everything else they write goes to an in-memory overlay). */
@@ -23,10 +32,13 @@ export interface MachineOptions {
 }
 
 export class Machine {
-  readonly physical = new PhysicalMemory();
-  readonly pageCache = new PageCache(this.physical);
+  readonly physical: PhysicalMemory;
+  readonly pageCache: PageCache;
   readonly processes: Process[] = [];
   readonly seed: bigint;
+  readonly engine: EngineName;
+  /** Makes each process's engine. */
+  readonly engineFactory: EngineFactory;
   /** The kernel every process's system calls go to (ids, files, the exec'ed programs). */
   readonly kernel: Kernel;
   /** What every process's CPU is (cpuid, the instructions that exist). */
@@ -34,13 +46,19 @@ export class Machine {
 
   constructor(options: MachineOptions = {}) {
     this.seed = BigInt(options.seed ?? 0);
+    this.engine = options.engine ?? 'picemu';
+    // The default engine never loads the unicorn module; with it, every frame is a page of its heap.
+    this.physical = this.engine === 'unicorn' ? new PhysicalMemory(new UnicornFramePool(unicornModule())) : new PhysicalMemory();
+    this.engineFactory = this.engine === 'unicorn' ? unicornEngine : picemuEngine;
+    this.pageCache = new PageCache(this.physical);
     this.cpu = cpuProfile(options.cpu);
     this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, profile: this.cpu, files: { rw: options.rw } });
   }
 
-  /** A machine whose tracing is ready (capstone's wasm loaded). */
+  /** A machine whose tracing is ready (capstone's wasm loaded), and its engine (the unicorn module, when chosen). */
   static async create(options: MachineOptions = {}): Promise<Machine> {
     await ensureDisassembler();
+    if (options.engine === 'unicorn') await loadUnicornModule();
     return new Machine(options);
   }
 

@@ -1,7 +1,8 @@
 // A Process: an address space, a CPU, a growing [stack], a thread pointer (TCB + static TLS), the modules
 // loaded into it, and System V calls into them, run straight through or stepped with traced events.
 import { inspect } from 'node:util';
-import { Cpu, GuestFault, type RunOutcome } from '../cpu/index.ts';
+import { GuestFault, type RunOutcome } from '../cpu/index.ts';
+import type { Engine, ProcessEngine } from './engines/engine.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
@@ -136,7 +137,8 @@ const MAX_TLS_MODULES = 64;
 export class Process {
   readonly space: AddressSpace;
   readonly memory: CowWatch;
-  readonly cpu: Cpu;
+  /** What executes this process's instructions (picemu's CPU or unicorn-engine: Machine's `engine` option). */
+  readonly cpu: ProcessEngine;
   readonly symbolizer: Symbolizer;
   /** Modules in load order. */
   readonly modules: ProcessModule[] = [];
@@ -174,7 +176,7 @@ export class Process {
       this.task = forkOf.task;
       this.space = this.task.space;
       this.memory = new CowWatch(this.space);
-      this.cpu = new Cpu(this.memory, { profile: parent.cpu.profile });
+      this.cpu = machine.engineFactory({ memory: this.memory, space: this.space, profile: machine.cpu });
       copyRegisters(parent.cpu, this.cpu);
       this.task.cpu = this.cpu;
       this.symbolizer = new Symbolizer(() => this.modules);
@@ -189,8 +191,8 @@ export class Process {
     const layout = processLayout(layoutSeed);
     this.space = new AddressSpace({ physical: machine.physical, pageCache: machine.pageCache, mmapBase: layout.mmapBase });
     this.memory = new CowWatch(this.space);
-    // The machine's CPU profile (default x86-64-v3); the unicorn facade keeps the SSE2 default.
-    this.cpu = new Cpu(this.memory, { profile: machine.cpu });
+    // The machine's engine (picemu's CPU by default) with the machine's CPU profile (default x86-64-v3).
+    this.cpu = machine.engineFactory({ memory: this.memory, space: this.space, profile: machine.cpu });
     this.symbolizer = new Symbolizer(() => this.modules);
 
     // The stack: 132 KiB at the randomized top, as exec leaves it, growing on faults to 8 MiB (RLIMIT_STACK);
@@ -429,7 +431,7 @@ export class Process {
   /** One traced instruction; `keep`: also add its event to the call's events (a streamed trace does not). */
   private recordOne(keep: boolean): { event: StepEvent; stop?: CallStop } {
     const call = this.requireActive();
-    const { event, outcome } = recordStep({ cpu: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, runtimeSymbol: (va) => this.runtimeSymbol(va), pid: this.pid, call: call.index, index: call.executed });
+    const { event, outcome } = recordStep({ engine: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, runtimeSymbol: (va) => this.runtimeSymbol(va), pid: this.pid, call: call.index, index: call.executed });
     if (keep) call.events.push(event);
     const stop = this.afterRun(call, outcome, keep ? [event] : []);
     return stop ? { event, stop } : { event };
@@ -689,11 +691,11 @@ function haltFault(address: number): GuestFault {
 
 /** `libcounter.so:really_really_nonreentrant+0x4 (libcounter.so+0x1104)`, or the bare address. */
 /** The user-visible register state fork copies. */
-function copyRegisters(from: Cpu, to: Cpu): void {
+function copyRegisters(from: Engine, to: Engine): void {
   to.r64.set(from.r64);
   to.rip = from.rip;
   to.rflags = from.rflags;
-  to.xmm8.set(from.xmm8);
+  to.xmm64.set(from.xmm64);
   to.mxcsr = from.mxcsr;
   to.fsBase = from.fsBase;
   to.gsBase = from.gsBase;

@@ -1,6 +1,7 @@
 // Executes one guest instruction with the access hook on and turns what happened into a StepEvent:
 // where it is, its bytes and capstone text, the registers it changed, and its annotated data accesses.
-import type { Cpu, RunOutcome } from '../cpu/index.ts';
+import type { RunOutcome } from '../cpu/index.ts';
+import type { Engine, EngineAccess } from './engines/engine.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../mm/types.ts';
 import type { Location, MemoryAccess, RegisterChange, StepEvent, VmaInfo } from '../trace/events.ts';
@@ -11,25 +12,30 @@ import { printableEvent } from './inspect.ts';
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 
-/** What one decoded instruction always prints as: its capstone text and direct-branch target (once per distinct instruction). */
-interface InstructionText { rip: number; bytes: Uint8Array; asm: string; target: number | undefined }
-// Keyed by the CPU's decoded instruction: a rewrite of the code decodes a new one, so an entry never goes stale.
-const textOf = new WeakMap<object, InstructionText>();
+/** What the instruction at one address prints as: its capstone text and direct-branch target (computed once per distinct instruction). */
+interface InstructionText { bytes: Uint8Array; asm: string; target: number | undefined }
+// Keyed by address, checked against the bytes (code rewritten in place misses); bounded, as a cache.
+const textAt = new Map<number, InstructionText>();
+const TEXT_CACHE_LIMIT = 1 << 16;
 
-function instructionInfo(insn: object | undefined, bytes: Uint8Array, rip: number): InstructionText {
-  const cached = insn ? textOf.get(insn) : undefined;
-  // The rip and bytes checks keep this right even if a decoded instruction were ever shared between addresses.
-  if (cached && cached.rip === rip && cached.bytes === bytes) return cached;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function instructionInfo(bytes: Uint8Array, rip: number): InstructionText {
+  const cached = textAt.get(rip);
+  if (cached && sameBytes(cached.bytes, bytes)) return cached;
   const asm = bytes.length ? instructionText(bytes, rip) : '(bad)';
-  const info = { rip, bytes, asm, target: directTarget(asm) };
-  if (insn) textOf.set(insn, info);
+  const info = { bytes: bytes.slice(), asm, target: directTarget(asm) };
+  if (textAt.size >= TEXT_CACHE_LIMIT) textAt.clear();
+  textAt.set(rip, info);
   return info;
 }
 
-interface RawAccess { kind: 'read' | 'write'; va: number; size: number; lo: number; hi: number; ripRelative: boolean }
-
 export interface StepContext {
-  cpu: Cpu;
+  engine: Engine;
   space: AddressSpace;
   cow: CowWatch;
   symbolizer: Symbolizer;
@@ -60,30 +66,25 @@ export function locate(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeS
 
 /** Runs one instruction; returns its event and the CPU's outcome (a fault leaves the event's accesses empty). */
 export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOutcome } {
-  const { cpu, space, cow } = ctx;
+  const { engine: cpu, space, cow } = ctx;
   const rip = cpu.rip;
   const before = cpu.r64.slice();
   const flagsBefore = cpu.rflags;
   const xmmBefore = cpu.xmm64.slice();
-  const raw: RawAccess[] = [];
-  const previousHooks = cpu.hooks;
-  cpu.setHooks({ ...previousHooks, access: (kind, va, size, lo, hi, ripRelative) => void raw.push({ kind, va, size, lo, hi, ripRelative }) });
+  const raw: EngineAccess[] = [];
   cow.clear();
   cow.watching = true;
   let bytes: Uint8Array;
-  let insn: object | undefined;
   try {
-    insn = cpu.instructionAt(rip);
-    bytes = (insn as { bytes: Uint8Array }).bytes;
+    bytes = cpu.instructionBytes(rip);
   } catch {
     bytes = space.peek(rip, 1) ?? new Uint8Array(0);
   }
   let outcome: RunOutcome;
   try {
-    outcome = cpu.step();
+    outcome = cpu.stepTraced((a) => void raw.push(a));
   } finally {
     cow.watching = false;
-    cpu.setHooks(previousHooks);
   }
   const registers: RegisterChange[] = [];
   for (let r = 0; r < 16; r++) if (cpu.r64[r] !== before[r]) registers.push({ name: GPR_NAMES[r]!, before: before[r]!, after: cpu.r64[r]! });
@@ -114,7 +115,7 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
       cow: a.kind === 'write' ? cow.breakAt(a.va) : null,
     };
   });
-  const text = instructionInfo(insn, bytes, rip);
+  const text = instructionInfo(bytes, rip);
   const event: StepEvent = {
     pid: ctx.pid,
     call: ctx.call,

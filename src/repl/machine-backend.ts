@@ -1,7 +1,7 @@
 // The REPL's backend over picemu's Machine and Process (src/process): translates each request into the
 // public API and its results into what the formatters print. No emulation logic of its own.
 import { realpathSync } from 'node:fs';
-import { CallFault, Machine, scanReturnAddresses, type ProfileName, type ActiveCall, type CallArg, type CallError, type CallStop, type Frame, type Process } from '../index.ts';
+import { CallFault, Machine, scanReturnAddresses, type ProfileName, type ActiveCall, type CallArg, type CallError, type CallStop, type EngineName, type Frame, type Process } from '../index.ts';
 import { GDB_REGISTERS } from '../gdbserver/registers.ts';
 import type { LibraryFacts, RegisterFacts } from './format-info.ts';
 import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, RunSlice, SmapsRow, StepResult } from './backend.ts';
@@ -224,8 +224,8 @@ function errorOutcome(error: CallError): RunOutcome {
 }
 
 /** A machine with `procs` processes, each with `libraries` loaded (in order), behind the REPL's interface. */
-export async function createMachineBackend(libraries: readonly string[], procs: number, cpu?: ProfileName): Promise<MachineBackend> {
-  const machine = await Machine.create({ cpu });
+export async function createMachineBackend(libraries: readonly string[], procs: number, cpu?: ProfileName, engine?: EngineName): Promise<MachineBackend> {
+  const machine = await Machine.create({ cpu, engine });
   const backend = new MachineBackend(machine);
   for (let k = 0; k < procs; k++) machine.spawn();
   for (const lib of libraries) backend.load(lib);

@@ -19,11 +19,13 @@ export interface SymbolizableModule {
 }
 
 const STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_GNU_IFUNC = 10;
+const SHT_NOBITS = 8;
 const STB_LOCAL = 0;
 const SHN_LORESERVE = 0xff00;
 const SHF_ALLOC = 2;
 
-interface SortedSymbol { value: number; size: number; name: string; global: boolean }
+/** name: as shown (no version); key: as looked up by name (a non-default version `f@V1` keeps its version, so `f` is the default one). */
+interface SortedSymbol { value: number; size: number; name: string; key: string; global: boolean }
 interface SlotRelocation { type: number; symbol?: string; addend: number }
 
 /** Where a module's symbol names come from. */
@@ -49,12 +51,14 @@ export class ModuleSymbols {
     const table = own ?? debug?.symtab ?? elf.dynamicSymbols;
     this.symbols = table
       .filter((s) => s.defined && s.name !== '' && s.shndx < SHN_LORESERVE && isAddressSymbol(s))
-      .map((s) => ({ value: s.value, size: s.size, name: unversioned(s.name), global: s.binding !== STB_LOCAL }))
+      .map((s) => ({ value: s.value, size: s.size, name: unversioned(s.name), key: s.name.replace(/@@.*$/, ''), global: s.binding !== STB_LOCAL }))
       .concat(pltSymbols(elf))
       // Ascending by address; at one address, prefer a sized global (e.g. an exported function over a local alias).
       .sort((a, b) => a.value - b.value || Number(b.size > 0) - Number(a.size > 0) || Number(b.global) - Number(a.global));
-    for (const s of [...this.symbols].reverse()) this.byName.set(s.name, s);
-    for (const s of elf.dynamicSymbols) if (s.defined && s.name && !this.byName.has(s.name) && isAddressSymbol(s)) this.byName.set(s.name, { value: s.value, size: s.size, name: s.name, global: true });
+    for (const s of [...this.symbols].reverse()) this.byName.set(s.key, s);
+    // A name both exported and local (a debug file's .symtab has both kinds) means the export, as dlsym finds it.
+    for (const s of this.symbols) if (s.global && !this.byName.get(s.key)?.global) this.byName.set(s.key, s);
+    for (const s of elf.dynamicSymbols) if (s.defined && s.name && !this.byName.has(s.name) && isAddressSymbol(s)) this.byName.set(s.name, { value: s.value, size: s.size, name: s.name, key: s.name, global: true });
     this.sections = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0).sort((a, b) => a.addr - b.addr);
     for (const r of [...elf.rela, ...elf.pltRela]) {
       const sym = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : undefined;
@@ -117,18 +121,33 @@ export class ModuleSymbols {
   }
 }
 
-/** `name@plt` for each PLT stub, as objdump names them: .plt.sec entry i (IBT layout), else .plt entry i+1 (entry 0 is the resolver trampoline). */
+/**
+ * `name@plt` for each PLT stub, as objdump and gdb name them: each 16-byte stub of .plt.sec (IBT layout), else of
+ * .plt after entry 0 (the resolver trampoline), is named after the relocation of the GOT slot its `jmp [rip+disp]`
+ * reads (the stubs need not be in relocation order: libc's IRELATIVE slots are not).
+ */
 function pltSymbols(elf: ElfFile): SortedSymbol[] {
   const sec = elf.sections.find((s) => s.name === '.plt.sec');
   const plt = elf.sections.find((s) => s.name === '.plt');
   const stubs = sec ?? plt;
-  if (!stubs) return [];
-  const first = sec ? sec.addr : stubs.addr + 16;
-  return elf.pltRela.flatMap((r, i) => {
-    const name = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : undefined;
-    const value = first + 16 * i;
-    return name && value + 16 <= stubs.addr + stubs.size ? [{ value, size: 16, name: `${name}@plt`, global: false }] : [];
-  });
+  if (!stubs || stubs.type === SHT_NOBITS || stubs.offset + stubs.size > elf.bytes.length) return [];
+  const bySlot = new Map(elf.pltRela.map((r) => [r.offset, r]));
+  const out: SortedSymbol[] = [];
+  for (let value = sec ? stubs.addr : stubs.addr + 16; value + 16 <= stubs.addr + stubs.size; value += 16) {
+    const at = stubs.offset + (value - stubs.addr);
+    const code = elf.bytes.subarray(at, at + 16);
+    // jmp qword ptr [rip + disp32] (ff 25), possibly after endbr64 and a bnd prefix.
+    let k = 0;
+    while (k + 6 <= code.length && !(code[k] === 0xff && code[k + 1] === 0x25)) k++;
+    if (k + 6 > code.length) continue;
+    const disp = new DataView(code.buffer, code.byteOffset + k + 2, 4).getInt32(0, true);
+    const r = bySlot.get(value + k + 6 + disp);
+    if (!r) continue;
+    // An IRELATIVE slot has no symbol: objdump and gdb call its stub after the resolver's address.
+    const name = r.symbolIndex ? elf.dynamicSymbols[r.symbolIndex]?.name : `*ABS*+0x${r.addend.toString(16)}`;
+    if (name) out.push({ value, size: 16, name: `${name}@plt`, key: `${name}@plt`, global: false });
+  }
+  return out;
 }
 
 /** `getpwnam_r@@GLIBC_2.2.5` (a .symtab spelling of a versioned definition) is `getpwnam_r`, as gdb and objdump show it. */

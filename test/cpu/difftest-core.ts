@@ -5,7 +5,7 @@ import { Code as CodeEnum, CodeExt, Decoder, DecoderOptions, FlowControl, Mandat
 import { writeSync } from 'node:fs';
 import { ALL_FEATURES } from '../../src/cpu/features.ts';
 import { implementedCodes } from '../../src/cpu/table.ts';
-import { COMPARED_FLAGS, diffStates, disassemble, formatState, newState, NativeSide, PicemuSide, x86Flags, type LockState, type StepEnd, type Write } from '../helpers/lockstep.ts';
+import { COMPARED_FLAGS, diffStates, disassemble, formatState, newState, NativeSide, PicemuSide, x86Flags, type LockState, type Reference, type StepEnd, type Write } from '../helpers/lockstep.ts';
 
 const TRACE = process.env.DIFFTEST_TRACE === '1';
 const CODE_INT_IMM8 = (CodeEnum as unknown as Record<string, Code>).Int_imm8;
@@ -359,13 +359,13 @@ export interface DiffRun {
 const endText = (e: StepEnd) => (e.kind === 'fault' ? `fault ${e.what}${e.address !== undefined ? ` at 0x${e.address.toString(16)}` : ''}` : e.kind);
 
 /** Runs `cases` random single-instruction cases (round robin over the forms), both engines reused throughout. */
-export function runDifftest(options: { cases: number; seed: number; filter?: (name: string) => boolean; maxDivergences?: number }): DiffRun {
+export function runDifftest(options: { cases: number; seed: number; filter?: (name: string) => boolean; maxDivergences?: number; reference?: Reference }): DiffRun {
   const t0 = performance.now();
   const forms = new Forms(options.filter);
   const r = new Rng(options.seed);
   const profile = { vendor: 'GenuineIntel', features: new Set(ALL_FEATURES) };
   let p = new PicemuSide({ profile });
-  let n = new NativeSide();
+  let n = new NativeSide('MODE_64', options.reference);
   let slot = 0;
   const setup = () => {
     const nops = new Uint8Array(CODE_SIZE).fill(0xcc); // int3 after each instruction keeps decoded blocks short
@@ -392,7 +392,7 @@ export function runDifftest(options: { cases: number; seed: number; filter?: (na
       // Fresh engines: unicorn keeps translations of rewritten code (its TB flush is very slow), so slots are never reused.
       n.close();
       p = new PicemuSide({ profile });
-      n = new NativeSide();
+      n = new NativeSide('MODE_64', options.reference);
       setup();
       slot = 0;
     }

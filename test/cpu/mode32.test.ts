@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Cpu } from '../../src/cpu/index.ts';
 import { implementedCodes } from '../../src/cpu/table.ts';
 import { constants as UC } from '../../src/unicorn/constants.ts';
-import { NativeUnicorn, nativeUnicornUnavailable } from '../../src/unicorn/native.ts';
+import { NativeUnicorn, nativeUnicornUnavailable } from '../helpers/native-unicorn.ts';
 import { requireOracle } from '../helpers/oracles.ts';
 import { FlatMemory } from './flat-memory.ts';
 import { assemble, CODE_ADDR, decodeAt, hasToolchain, MEM_ADDR, MEM_SIZE, rng } from './host-exec.ts';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cpu, REGISTER_NAMES } from '../../src/cpu/index.ts';
 import { constants as UC } from '../../src/unicorn/constants.ts';
-import { NativeUnicorn, nativeUnicornUnavailable } from '../../src/unicorn/native.ts';
+import { NativeUnicorn, nativeUnicornUnavailable } from '../helpers/native-unicorn.ts';
 import { requireOracle } from '../helpers/oracles.ts';
 import { FlatMemory } from './flat-memory.ts';
 import { rng } from './host-exec.ts';
@@ -20,7 +20,10 @@ describe.skipIf(!hasUnicorn())('registers by name vs unicorn', () => {
   it('every name unicorn also has reads and writes the same bits', () => {
     const r = rng(7);
     const rand64 = () => (BigInt(r()) << 32n) | BigInt(r());
-    const names = REGISTER_NAMES.filter((n) => ucId(n) !== undefined && !['rip', 'eip', 'flags', 'eflags', 'rflags'].includes(n));
+    // x87/MMX names are left out: unicorn 2.0.1 reads its MM registers as 0 after an ST write (no aliasing);
+    // the x87 registers are checked against the host CPU in x87-host.test.ts and below.
+    const X87 = /^(st|mm)\d$|^f(ctrl|stat|tag|iseg|ioff|oseg|ooff|op)$/;
+    const names = REGISTER_NAMES.filter((n) => ucId(n) !== undefined && !X87.test(n) && !['rip', 'eip', 'flags', 'eflags', 'rflags'].includes(n));
     const failures: string[] = [];
     for (const name of names) {
       const uc = new NativeUnicorn(UC.ARCH_X86, UC.MODE_64);

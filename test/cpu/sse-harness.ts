@@ -227,6 +227,20 @@ function serialize(c: Case): string {
 
 /** Runs the cases on the host CPU; each result is a line: the state after, or `SIG signo code`. */
 export function runHost(cases: Case[]): string[] {
+  // SSE_RECORD_CODES=FILE appends the iced Code of every form run on the host (sse-coverage.test.ts reads it).
+  if (process.env.SSE_RECORD_CODES) {
+    const names = new Set(
+      cases.map((c) => {
+        const d = new Decoder(64, c.code, DecoderOptions.None);
+        const ins = d.decode();
+        const name = Code[ins.code];
+        ins.free();
+        d.free();
+        return name;
+      }),
+    );
+    appendFileSync(process.env.SSE_RECORD_CODES, [...names].join('\n') + '\n');
+  }
   const exe = buildCHelper('host_sse');
   const out = execFileSync(exe, [], { input: cases.map(serialize).join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });
   const lines = out.split('\n');
@@ -329,18 +343,6 @@ export function differences(lines: string[], perForm: number, seed: number, opti
   perForm = Math.ceil(perForm * Number(process.env.SSE_CASES_SCALE ?? 1));
   seed += Number(process.env.SSE_SEED ?? 0);
   const codes = assemble(lines);
-  // SSE_RECORD_CODES=FILE appends the iced Code of every form run (to check form-level coverage by hand).
-  if (process.env.SSE_RECORD_CODES) {
-    const names = codes.map((b) => {
-      const d = new Decoder(64, b, DecoderOptions.None);
-      const ins = d.decode();
-      const name = Code[ins.code];
-      ins.free();
-      d.free();
-      return name;
-    });
-    appendFileSync(process.env.SSE_RECORD_CODES, names.join('\n') + '\n');
-  }
   const r = new Rng(seed);
   const cases: Case[] = [];
   lines.forEach((text, i) => {

@@ -334,11 +334,11 @@ const FIELD = (at: number): string => {
 };
 
 /** What differs between the host's and picemu's results (empty: the same). `fswMask` hides undefined status bits. */
-export function compareResults(h: Result, p: Result, fswMask = 0xffff, rflagsMask = 0xcd5, ignoreMem?: [number, number]): string[] {
+export function compareResults(h: Result, p: Result, fswMask = 0xffff, rflagsMask = 0xcd5, ignoreMem?: [number, number], who = 'picemu'): string[] {
   if (h.signal || p.signal) {
     const hs = h.signal ? `SIG ${h.signal.signo}/${h.signal.code}` : 'completes';
     const ps = p.signal ? `SIG ${p.signal.signo}/${p.signal.code}` : 'completes';
-    return hs === ps ? [] : [`host ${hs}, picemu ${ps}`];
+    return hs === ps ? [] : [`host ${hs}, ${who} ${ps}`];
   }
   const out: string[] = [];
   if ((h.rflags! & rflagsMask) !== (p.rflags! & rflagsMask)) out.push(`rflags host 0x${h.rflags!.toString(16)} picemu 0x${p.rflags!.toString(16)}`);
@@ -357,12 +357,12 @@ export function compareResults(h: Result, p: Result, fswMask = 0xffff, rflagsMas
       if (f.startsWith('st')) {
         const at = 32 + 16 * ((i - 32) >> 4);
         const v = (b: Uint8Array) => `${hex(b.subarray(at + 8, at + 10).reverse())}:${hex(b.subarray(at, at + 8).reverse())}`;
-        out.push(`${f} host ${v(hf.slice())} picemu ${v(pf.slice())}`);
-      } else out.push(`${f} host ${hex(hf.subarray(i & ~1, (i & ~1) + 2))} picemu ${hex(pf.subarray(i & ~1, (i & ~1) + 2))}`);
+        out.push(`${f} host ${v(hf.slice())} ${who} ${v(pf.slice())}`);
+      } else out.push(`${f} host ${hex(hf.subarray(i & ~1, (i & ~1) + 2))} ${who} ${hex(pf.subarray(i & ~1, (i & ~1) + 2))}`);
     }
   }
   const at = h.mem!.findIndex((v, i) => v !== p.mem![i] && !(ignoreMem && i >= ignoreMem[0] && i < ignoreMem[1]));
-  if (at >= 0) out.push(`memory +0x${at.toString(16)}: host ${hex(h.mem!.subarray(at & ~7, (at & ~7) + 16))} picemu ${hex(p.mem!.subarray(at & ~7, (at & ~7) + 16))}`);
+  if (at >= 0) out.push(`memory +0x${at.toString(16)}: host ${hex(h.mem!.subarray(at & ~7, (at & ~7) + 16))} ${who} ${hex(p.mem!.subarray(at & ~7, (at & ~7) + 16))}`);
   return out;
 }
 

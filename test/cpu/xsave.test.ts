@@ -1,5 +1,5 @@
-// XSAVE/XSAVEOPT/XSAVEC/XRSTOR over SSE and AVX state against the host CPU (host_avx.c), with EDX:EAX asking
-// for those components only (as glibc's _dl_runtime_resolve does); and the sizes cpuid leaf 0xd reports.
+// XSAVE/XSAVEOPT/XSAVEC/XRSTOR over x87, SSE and AVX state against the host CPU (host_avx.c), with EDX:EAX asking
+// for those components only (glibc's _dl_runtime_resolve asks for SSE and AVX); and the sizes leaf 0xd reports.
 import { describe, expect, it } from 'vitest';
 import { cpuid, X86_64_V3, xcr0 } from '../../src/cpu/features.ts';
 import { assemble, hasToolchain, MEM_ADDR } from './host-exec.ts';
@@ -15,7 +15,7 @@ describe.skipIf(!hasToolchain() || !hostHas)('XSAVE family vs the host CPU (SSE 
   const codes = assemble(FORMS);
   it.each(FORMS.map((f, i) => [f, i] as const))('%s', (_, i) => {
     const cases = [];
-    for (const mask of [2, 4, 6]) {
+    for (const mask of [2, 4, 6, 7]) {
       for (let k = 0; k < 4; k++) {
         const s = makeYState(1000 + 10 * mask + k);
         s.gpr[6] = BigInt(MEM_ADDR + AREA);

@@ -6,7 +6,13 @@ import type { GuestFault } from '../../src/cpu/faults.ts';
 import type { CpuProfile } from '../../src/cpu/features.ts';
 import { PageFault, type AccessKind, type GuestMemory } from '../../src/mm/types.ts';
 import { constants as UC } from '../../src/unicorn/constants.ts';
-import { loadNativeUnicorn, nativeUnicornUnavailable, type NativeUnicorn } from '../../src/unicorn/native.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable, type NativeUnicorn } from './native-unicorn.ts';
+import { WasmUnicorn } from './wasm-unicorn.ts';
+
+/** Which unicorn-engine is the reference: Debian's libunicorn2 through koffi, or the WebAssembly build in wasm/. */
+export type Reference = 'native' | 'wasm';
+/** The methods lockstep's reference side calls (both unicorns have them). */
+type ReferenceUnicorn = Pick<NativeUnicorn, 'hook_add' | 'mem_map' | 'mem_write' | 'mem_read' | 'mem_read_into' | 'reg_write' | 'reg_value' | 'reg_read_batch_raw' | 'emu_start_code' | 'emu_stop' | 'close'>;
 import type { ImagePage } from './lockstep-image.ts';
 import { requireOracle } from './oracles.ts';
 
@@ -209,10 +215,10 @@ const NATIVE_IDS = (() => {
 
 const INTERRUPT_NAMES: Record<number, string> = { 0: 'divide-error', 3: 'breakpoint', 6: 'invalid-opcode', 13: 'general-protection', 14: 'page-fault', 19: 'simd-exception' };
 
-/** Native unicorn-engine (MODE_64). */
+/** unicorn-engine (MODE_64): native (Debian's libunicorn2) or the WebAssembly build (loadWasmUnicorn first). */
 export class NativeSide implements Side {
-  readonly name = 'unicorn';
-  readonly uc: NativeUnicorn;
+  readonly name: string;
+  readonly uc: ReferenceUnicorn;
   private readonly raw = new Uint8Array(NATIVE_IDS.length * 16);
   private readonly rawView = new DataView(this.raw.buffer);
   private writes: Write[] | null = null;
@@ -222,10 +228,15 @@ export class NativeSide implements Side {
   /** Address at which every run stops (never a real instruction: the return sentinel). */
   stopAt = 0;
 
-  constructor(mode: 'MODE_64' | 'MODE_32' = 'MODE_64') {
-    const m = loadNativeUnicorn();
-    if (!m) throw new Error(`native unicorn-engine unavailable: ${nativeUnicornUnavailable()}`);
-    this.uc = new m.Unicorn(UC.ARCH_X86, UC[mode]);
+  constructor(mode: 'MODE_64' | 'MODE_32' = 'MODE_64', readonly reference: Reference = 'native') {
+    this.name = reference === 'wasm' ? 'unicorn (wasm)' : 'unicorn';
+    if (reference === 'wasm') {
+      this.uc = new WasmUnicorn(UC.ARCH_X86, UC[mode]) as unknown as ReferenceUnicorn;
+    } else {
+      const m = loadNativeUnicorn();
+      if (!m) throw new Error(`native unicorn-engine unavailable: ${nativeUnicornUnavailable()}`);
+      this.uc = new m.Unicorn(UC.ARCH_X86, UC[mode]);
+    }
     this.uc.hook_add(UC.HOOK_MEM_WRITE, (_u: unknown, _t: number, address: bigint, size: number) => {
       this.writes?.push([Number(address), size]);
     });
@@ -312,7 +323,7 @@ export class NativeSide implements Side {
     if (bad && bad.what.endsWith('-fetch') && bad.address !== Number(rip)) return { kind: 'ok' };
     if (bad) return { kind: 'fault', what: bad.what, address: bad.address };
     if (err === UC.ERR_INSN_INVALID) return { kind: 'fault', what: 'invalid-opcode' };
-    return { kind: 'fault', what: `uc-error-${err}`, detail: loadNativeUnicorn()!.strerror(err) };
+    return { kind: 'fault', what: `uc-error-${err}`, detail: this.uc instanceof WasmUnicorn ? this.uc.strerror(err) : loadNativeUnicorn()!.strerror(err) };
   }
 
   peek(va: number, length: number): Uint8Array | null {
@@ -454,9 +465,9 @@ export interface LockstepResult {
  * difference (outcome, registers, defined flags, XMM, MXCSR, written memory). Then replays the call in a
  * fresh picemu through its fast (unhooked) loop and checks it ends in the same state and memory.
  */
-export function lockstep(run: LockstepRun): LockstepResult {
+export function lockstep(run: LockstepRun, reference: Reference = 'native'): LockstepResult {
   const p = new PicemuSide();
-  const n = new NativeSide();
+  const n = new NativeSide('MODE_64', reference);
   n.stopAt = run.stopAt;
   try {
     for (const side of [p, n] as Side[]) {
@@ -497,7 +508,7 @@ export function lockstep(run: LockstepRun): LockstepResult {
       const flagMask = COMPARED_FLAGS & ~undefinedFlags;
       const endText = (e: StepEnd) => (e.kind === 'fault' ? `fault ${e.what}${e.address !== undefined ? ` at ${hex(e.address)}` : ''}${e.detail ? ` (${e.detail})` : ''}` : e.kind);
       if (ep.kind !== en.kind || (ep.kind === 'fault' && en.kind === 'fault' && (ep.what !== en.what || (ep.address !== undefined && en.address !== undefined && ep.address !== en.address)))) {
-        problems.push(`outcome: picemu ${endText(ep)} vs unicorn ${endText(en)}`);
+        problems.push(`outcome: picemu ${endText(ep)} vs ${n.name} ${endText(en)}`);
       }
       if (!problems.length && ep.kind === 'fault') {
         end = ep as StepEnd;
@@ -531,7 +542,7 @@ export function lockstep(run: LockstepRun): LockstepResult {
             indent(formatState(before)),
             `picemu after (${endText(ep)}):`,
             indent(formatState(sp)),
-            `unicorn after (${endText(en)}):`,
+            `${n.name} after (${endText(en)}):`,
             indent(formatState(sn)),
             `last instructions:`,
             ...recent.map((r) => `  ${r}`),

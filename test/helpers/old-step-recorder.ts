@@ -1,6 +1,7 @@
 // The step recorder as it was before the per-instruction caches (issue 11), kept in the tests only as the oracle
 // the recorder in src/process/step-recorder.ts must equal, event for event.
-import type { Cpu, RunOutcome } from '../../src/cpu/index.ts';
+import type { RunOutcome } from '../../src/cpu/index.ts';
+import type { Engine, EngineAccess } from '../../src/process/engines/engine.ts';
 import type { AddressSpace } from '../../src/mm/address-space.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/mm/types.ts';
 import type { Location, MemoryAccess, RegisterChange, StepEvent, VmaInfo } from '../../src/trace/events.ts';
@@ -11,10 +12,8 @@ import { printableEvent } from '../../src/process/inspect.ts';
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 
-interface RawAccess { kind: 'read' | 'write'; va: number; size: number; lo: number; hi: number; ripRelative: boolean }
-
 export interface StepContext {
-  cpu: Cpu;
+  engine: Engine;
   space: AddressSpace;
   cow: CowWatch;
   symbolizer: Symbolizer;
@@ -45,28 +44,25 @@ export function locate(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeS
 
 /** Runs one instruction; returns its event and the CPU's outcome (a fault leaves the event's accesses empty). */
 export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOutcome } {
-  const { cpu, space, cow } = ctx;
+  const { engine: cpu, space, cow } = ctx;
   const rip = cpu.rip;
   const before = Array.from(cpu.r64);
   const flagsBefore = cpu.rflags;
   const xmmBefore = Array.from(cpu.xmm64);
-  const raw: RawAccess[] = [];
-  const previousHooks = cpu.hooks;
-  cpu.setHooks({ ...previousHooks, access: (kind, va, size, lo, hi, ripRelative) => void raw.push({ kind, va, size, lo, hi, ripRelative }) });
+  const raw: EngineAccess[] = [];
   cow.clear();
   cow.watching = true;
   let bytes: Uint8Array;
   try {
-    bytes = cpu.instructionAt(rip).bytes;
+    bytes = cpu.instructionBytes(rip);
   } catch {
     bytes = space.peek(rip, 1) ?? new Uint8Array(0);
   }
   let outcome: RunOutcome;
   try {
-    outcome = cpu.step();
+    outcome = cpu.stepTraced((a) => void raw.push(a));
   } finally {
     cow.watching = false;
-    cpu.setHooks(previousHooks);
   }
   const registers: RegisterChange[] = [];
   for (let r = 0; r < 16; r++) if (cpu.r64[r] !== before[r]) registers.push({ name: GPR_NAMES[r]!, before: before[r]!, after: cpu.r64[r]! });

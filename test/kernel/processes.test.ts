@@ -1,5 +1,6 @@
 // Processes against the kernel: programs that fork, exec, wait and signal their children, run natively and
-// exec'ed in picemu, print the same — a shell running a builtin and an external command; a family of processes
+// exec'ed in picemu, print the same — a shell running a builtin and an external command; a pipeline whose
+// writer gets SIGPIPE; a family of processes
 // (copy-on-write memory, a child's fault killing only it, wait4/waitid statuses, SIGCHLD, vfork + exec,
 // posix_spawn, orphans); a fork bomb stopped by RLIMIT_NPROC; and a program that forks after dlopen and reads
 // its own and its child's /proc/PID/smaps and pagemap.
@@ -14,6 +15,15 @@ const native = (exe: string, args: string[]) => spawnSync(exe, args, { encoding:
 describe('processes: fork, exec, wait', () => {
   it('sh -c \'echo hi; /bin/echo there\' (a builtin, then fork + exec + wait)', () => {
     const args = ['-c', 'echo hi; /bin/echo there; exit 3'];
+    const n = native('/bin/sh', args);
+    const g = runGuest('/bin/sh', ['sh', ...args]);
+    expect(g.stdout).toBe(n.stdout);
+    expect(g.stderr).toBe(n.stderr);
+    expect(g.exit).toEqual({ kind: 'exited', code: n.status });
+  });
+
+  it('a pipeline whose reader exits first: the writer dies of SIGPIPE (sh -c \'yes | head -n 2\')', () => {
+    const args = ['-c', 'yes | head -n 2; echo status $?'];
     const n = native('/bin/sh', args);
     const g = runGuest('/bin/sh', ['sh', ...args]);
     expect(g.stdout).toBe(n.stdout);

@@ -8,7 +8,7 @@ import { cpuid, SSE4_2_PROFILE } from '../../src/cpu/features.ts';
 import { cpuidFlags, renderCpuinfo, renderCpuinfoFrom, renderMeminfo, type CpuidFn } from '../../src/kernel/procfs/index.ts';
 import { buildCHelper, hasCc } from '../helpers/oracles.ts';
 
-const LEAVES = ['0', '1', '7.0', '80000000', '80000001', '80000002', '80000003', '80000004', '80000008'];
+const LEAVES = ['0', '1', '4.0', '4.1', '4.2', '4.3', '4.4', '7.0', 'd.1', '80000000', '80000001', '80000002', '80000003', '80000004', '80000006', '80000008'];
 
 function hostCpuid(): CpuidFn {
   const out = execFileSync(buildCHelper('host_cpuid'), LEAVES, { encoding: 'utf8' });
@@ -36,11 +36,11 @@ describe.skipIf(!hasCc())('/proc/cpuinfo vs the kernel', () => {
 
   it('prints the kernel\'s fields in its order and spacing', () => {
     const ours = firstProcessor(renderCpuinfoFrom(hostCpuid(), { cpuCount: 2 }));
-    // cache size (cpuid leaf 2/4 or 0x80000006) and TLB size (AMD only) are printed only when known.
-    const native = firstProcessor(nativeCpuinfo).filter((l) => !/^(cache size|TLB size)/.test(l));
+    // TLB size (AMD only, from leaves 0x80000005/6's TLB fields) is not derived here.
+    const native = firstProcessor(nativeCpuinfo).filter((l) => !/^TLB size/.test(l));
     expect(ours.map(label)).toEqual(native.map(label));
     const nativeByLabel = new Map(native.map((l) => [label(l), l]));
-    for (const key of ['vendor_id\t', 'cpu family\t', 'model\t\t', 'model name\t', 'stepping\t', 'cpuid level\t', 'clflush size\t', 'address sizes\t', 'fpu\t\t', 'wp\t\t']) {
+    for (const key of ['cache size\t', 'vendor_id\t', 'cpu family\t', 'model\t\t', 'model name\t', 'stepping\t', 'cpuid level\t', 'clflush size\t', 'address sizes\t', 'fpu\t\t', 'wp\t\t']) {
       expect(ours.find((l) => label(l) === key), key).toBe(nativeByLabel.get(key));
     }
     expect(renderCpuinfoFrom(hostCpuid(), { cpuCount: 2 }).split('\n\n').filter((p) => p.trim())).toHaveLength(2);

@@ -7,7 +7,7 @@ import { AddressSpace, createSharedMemory, PROT_EXEC, PROT_READ, PROT_WRITE } fr
 import { CallLimitError } from '../../src/process/errors.ts';
 import { Machine } from '../../src/process/machine.ts';
 import { constants as UC } from '../../src/unicorn/constants.ts';
-import { loadNativeUnicorn } from '../../src/unicorn/native.ts';
+import { loadNativeUnicorn } from '../helpers/native-unicorn.ts';
 import { hasNativeUnicorn } from '../helpers/lockstep.ts';
 
 const CODE = 0x400000;

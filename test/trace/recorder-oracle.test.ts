@@ -37,7 +37,7 @@ function oldTrace(p: Process, name: string, args: (number | bigint | { f64: numb
   const events: StepEvent[] = [];
   let index = 0;
   for (let n = 0; n < 200_000; n++) {
-    const { event, outcome } = oldRecordStep({ cpu: p.cpu, space: p.space, cow: p.memory, symbolizer: p.symbolizer, runtimeSymbol: (va) => p.runtimeSymbol(va), pid: p.pid, call: call.index, index });
+    const { event, outcome } = oldRecordStep({ engine: p.cpu, space: p.space, cow: p.memory, symbolizer: p.symbolizer, runtimeSymbol: (va) => p.runtimeSymbol(va), pid: p.pid, call: call.index, index });
     events.push(event);
     index += outcome.executed;
     if (p.cpu.rip === p.trampoline && outcome.kind !== 'fault') return events;

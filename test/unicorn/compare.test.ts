@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { requireOracle } from '../helpers/oracles.ts';
 import MUnicorn from '../../src/unicorn/index.ts';
-import { loadNativeUnicorn, nativeUnicornUnavailable } from '../../src/unicorn/native.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable } from '../helpers/native-unicorn.ts';
 import { scenarios, Transcript, type Uc } from './scenarios.ts';
 
 const hasNative = requireOracle('native unicorn-engine', !nativeUnicornUnavailable(), 'apt-get install libunicorn2 (and npm install koffi)');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import MUnicorn from 'picemu/unicorn';
 import { requireOracle } from '../helpers/oracles.ts';
-import { loadNativeUnicorn, nativeUnicornUnavailable } from '../../src/unicorn/native.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable } from '../helpers/native-unicorn.ts';
 
 const hasNative = requireOracle('native unicorn-engine', !nativeUnicornUnavailable(), 'apt-get install libunicorn2 (and npm install koffi)');
 

@@ -1,7 +1,7 @@
 // The koffi binding to native unicorn-engine: checks the binding works (the engine itself is the oracle
 // elsewhere), on tiny programs whose effects are plain x86 semantics.
 import { describe, expect, it } from 'vitest';
-import { loadNativeUnicorn, nativeUnicornUnavailable, x86RegisterBytes } from '../../src/unicorn/native.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable, x86RegisterBytes } from '../helpers/native-unicorn.ts';
 import { requireOracle } from '../helpers/oracles.ts';
 
 const uc = loadNativeUnicorn();

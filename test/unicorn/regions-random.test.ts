@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { requireOracle } from '../helpers/oracles.ts';
 import MUnicorn from '../../src/unicorn/index.ts';
-import { loadNativeUnicorn, nativeUnicornUnavailable } from '../../src/unicorn/native.ts';
+import { loadNativeUnicorn, nativeUnicornUnavailable } from '../helpers/native-unicorn.ts';
 import { rng } from '../cpu/host-exec.ts'; // xorshift32: the same sequence for both engines
 import { Transcript, type Uc } from './scenarios.ts';
 

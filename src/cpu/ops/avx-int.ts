@@ -190,9 +190,10 @@ function shifter(kind: 'sll' | 'srl' | 'sra', bits: 16 | 32 | 64): (a: Vec, d: V
     const s = Number(big ? BigInt(bits - 1) : count);
     for (let i = 0; i < n / (bits / 8); i++) {
       const x = t[i];
-      if (kind === 'sra') D[i] = bits === 16 ? x >> s : x >> s;
+      // The source view is signed for sra, unsigned otherwise; the typed destination truncates.
+      if (kind === 'sra') D[i] = x >> s;
       else if (big) D[i] = 0;
-      else D[i] = kind === 'sll' ? x << s : bits === 16 ? x >>> s : x >>> s;
+      else D[i] = kind === 'sll' ? x << s : x >>> s;
     }
   };
 }

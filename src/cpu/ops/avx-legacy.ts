@@ -95,6 +95,7 @@ function adapt(pair: Pair) {
     // An SSE form that reads its destination (comis, the scalar forms without vvvv): slot 17 starts as it.
     const readsDst = d >= 0 && !pair.vvvv;
     const zeroXmm0Upper = WRITES_XMM0.test(pair.legacy);
+    const stepwise = /^Dpp[sd]/.test(pair.legacy);
     return (c: Cpu) => {
       if (loadVec) loadVec(c);
       // Every lane runs (an exception in one does not stop the other: the host reports both lanes' flags); MXCSR's
@@ -118,7 +119,7 @@ function adapt(pair: Pair) {
       c.mxcsr = saved;
       beginFp(c);
       fp.flags = raised & ~(saved & 0x3f);
-      endFp(c);
+      endFp(c, stepwise);
       if (zeroXmm0Upper) c.ymmHi8.fill(0, 0, 16);
       if (d >= 0) {
         c.xmm8.set(VD.u8.subarray(0, 16), d * 16);
@@ -140,13 +141,26 @@ function halves(pair: Pair, insn: Insn, cpu: Cpu, build: (insn: Insn, cpu: Cpu) 
   const widen = pair.kind === 'widen';
   return (c: Cpu) => {
     load(c);
+    // As for lanes: both halves run, their flags are reported together.
+    const saved = c.mxcsr;
+    let raised = 0;
     for (let k = 0; k < 2; k++) {
       c.xmm8.fill(0, 256, 272);
       c.xmm8.set(widen ? VB.u8.subarray(8 * k, 8 * k + 8) : VB.u8.subarray(16 * k, 16 * k + 16), 256);
-      run(c);
+      c.mxcsr = saved;
+      try {
+        run(c);
+      } catch (e) {
+        if (!(e instanceof GuestFault) || e.kind !== 'simd-exception') throw e;
+      }
+      raised |= c.mxcsr & 0x3f;
       if (widen) VD.u8.set(c.xmm8.subarray(272, 288), 16 * k);
       else VD.u8.set(c.xmm8.subarray(272, 280), 8 * k);
     }
+    c.mxcsr = saved;
+    beginFp(c);
+    fp.flags = raised & ~(saved & 0x3f);
+    endFp(c);
     c.xmm8.set(VD.u8.subarray(0, 16), dst.reg * 16);
     if (widen) c.ymmHi8.set(VD.u8.subarray(16, 32), dst.reg * 16);
     else c.ymmHi8.fill(0, dst.reg * 16, dst.reg * 16 + 16);

@@ -5,12 +5,15 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import type { HandlerDef } from '../handler.ts';
 import { effectiveAddress, getter, gprSetter, setter, widthOf } from '../operands.ts';
+import { memoryHooked } from './sse-common.ts';
 import { binaryShape, immOf, loader, RM, RMI, RVM, RVMI, storer, ternaryShape, VA, VB, VC, VD, vexCodes, vlen, type LaneOp } from './avx-common.ts';
 
 /** Whole-register moves; `aligned` checks the operand's natural alignment (16 or 32). */
 function move(aligned: boolean) {
   return (insn: Insn) => {
     const L = vlen(insn);
+    const fast = L === 32 ? fastMove32(insn, aligned) : null;
+    if (fast) return fast;
     const la = loader(insn, 1, VA, L, aligned);
     const st = storer(insn, 0, VA, L, aligned);
     return (c: Cpu) => {
@@ -18,6 +21,47 @@ function move(aligned: boolean) {
       st(c);
     };
   };
+}
+
+/**
+ * The 32-byte memory<->register moves (the memcpy/strlen loops' hot instructions) without staging: words go
+ * straight between the page and the register file when no memory hook watches and the access stays in one page.
+ */
+function fastMove32(insn: Insn, aligned: boolean): ((c: Cpu) => void) | null {
+  const [d, s] = insn.ops;
+  const slow = (c: Cpu, la: (c: Cpu) => void, st: (c: Cpu) => void) => {
+    la(c);
+    st(c);
+  };
+  if (d.kind === 'xmm' && s.kind === 'mem') {
+    const ea = effectiveAddress(insn.mem!);
+    const w = d.reg * 4;
+    const la = loader(insn, 1, VA, 32, aligned), st = storer(insn, 0, VA, 32);
+    return (c) => {
+      const a = ea(c);
+      if ((a & 4095) > 4064 || (aligned && a % 32 !== 0) || memoryHooked(c)) return slow(c, la, st);
+      const w0 = c.read64(a), w1 = c.hi, w2 = c.read64(a + 8), w3 = c.hi, w4 = c.read64(a + 16), w5 = c.hi, w6 = c.read64(a + 24), w7 = c.hi;
+      c.ea = a;
+      const x = c.xmm32, y = c.ymmHi32;
+      x[w] = w0; x[w + 1] = w1; x[w + 2] = w2; x[w + 3] = w3;
+      y[w] = w4; y[w + 1] = w5; y[w + 2] = w6; y[w + 3] = w7;
+    };
+  }
+  if (d.kind === 'mem' && s.kind === 'xmm') {
+    const ea = effectiveAddress(insn.mem!);
+    const w = s.reg * 4;
+    const la = loader(insn, 1, VA, 32), st = storer(insn, 0, VA, 32, aligned);
+    return (c) => {
+      const a = ea(c);
+      if ((a & 4095) > 4064 || (aligned && a % 32 !== 0) || memoryHooked(c)) return slow(c, la, st);
+      const x = c.xmm32, y = c.ymmHi32;
+      c.write64(a, x[w], x[w + 1]);
+      c.write64(a + 8, x[w + 2], x[w + 3]);
+      c.write64(a + 16, y[w], y[w + 1]);
+      c.write64(a + 24, y[w + 2], y[w + 3]);
+    };
+  }
+  return null;
 }
 
 /** vmovd/vmovq xmm, r/m: the value zero-extended through bit 255. */

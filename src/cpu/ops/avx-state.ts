@@ -1,5 +1,5 @@
-// XGETBV and the XSAVE family (XSAVE, XSAVEOPT, XSAVEC, XRSTOR) over the components picemu has: x87 (its
-// legacy-area fields at their initial values until the FPU exists), SSE (MXCSR, XMM0-15), AVX (YMM upper halves).
+// XGETBV and the XSAVE family (XSAVE, XSAVEOPT, XSAVEC, XRSTOR) over the components picemu has: x87 (the FPU's
+// fields in the legacy region, laid out as FXSAVE lays them), SSE (MXCSR, XMM0-15), AVX (YMM upper halves).
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import { fault } from '../faults.ts';
@@ -24,12 +24,47 @@ const area = new Uint8Array(SIZE);
 const view = new DataView(area.buffer);
 
 /**
- * XINUSE: SSE and AVX are always reported in use. The SDM lets a processor do so even when a component is in
- * its initial configuration; the host reports them in use after any write, zeros included (xsave.test.ts), and
- * picemu does not track writes. (x87, bit 0, is never in use: picemu has no FPU state yet.)
+ * XINUSE: x87 is in use unless the FPU is in its FNINIT state; SSE and AVX are always reported in use (the SDM
+ * lets a processor do so even when a component is in its initial configuration; the host reports them in use
+ * after any write, zeros included, and picemu does not track writes).
  */
-function inUse(_c: Cpu): number {
-  return 6;
+function inUse(c: Cpu): number {
+  const x = c.x87;
+  const x87Init = x.fcw === 0x37f && x.status === 0 && x.valid === 0 && x.fop === 0 && x.fip === 0 && x.fdp === 0;
+  return (x87Init ? 0 : 1) | 6;
+}
+
+/** The x87 fields of the legacy region (FCW FSW abridged-FTW FOP FIP FDP, ST0-7 as 10 of 16 bytes), FXSAVE's layout. */
+function saveX87(c: Cpu, wide: boolean): void {
+  const x = c.x87;
+  view.setUint16(0, x.fcw, true);
+  view.setUint16(2, x.status, true);
+  view.setUint8(4, x.valid);
+  view.setUint8(5, 0);
+  view.setUint16(6, x.fop, true);
+  if (wide) {
+    view.setBigUint64(8, BigInt(x.fip), true);
+    view.setBigUint64(16, BigInt(x.fdp), true);
+  } else {
+    view.setBigUint64(8, BigInt(x.fip >>> 0), true);
+    view.setBigUint64(16, BigInt(x.fdp >>> 0), true);
+  }
+  for (let p = 0; p < 8; p++) {
+    const v = x.st(p);
+    view.setBigUint64(32 + 16 * p, v.m, true);
+    view.setUint16(40 + 16 * p, v.se, true);
+    area.fill(0, 42 + 16 * p, 48 + 16 * p);
+  }
+}
+function restoreX87(c: Cpu, wide: boolean): void {
+  const x = c.x87;
+  x.control = view.getUint16(0, true);
+  x.status = view.getUint16(2, true);
+  x.fop = view.getUint16(6, true) & 0x7ff;
+  x.fip = wide ? Number(view.getBigUint64(8, true)) : view.getUint32(8, true);
+  x.fdp = wide ? Number(view.getBigUint64(16, true)) : view.getUint32(16, true);
+  for (let p = 0; p < 8; p++) x.setSt(p, { m: view.getBigUint64(32 + 16 * p, true), se: view.getUint16(40 + 16 * p, true) });
+  x.valid = area[4];
 }
 
 function aligned64(insn: Insn): (c: Cpu) => number {
@@ -41,8 +76,8 @@ function aligned64(insn: Insn): (c: Cpu) => number {
   };
 }
 
-/** xsave/xsaveopt (standard form, every requested component written) and xsavec (compacted: only those in use). */
-function xsave(compacted: boolean) {
+/** xsave/xsaveopt (standard form, every requested component written) and xsavec (compacted: only those in use); `wide`: the REX.W forms (64-bit FPU pointers). */
+function xsave(compacted: boolean, wide: boolean, optimized = false) {
   return (insn: Insn) => {
     const at = aligned64(insn);
     return (c: Cpu) => {
@@ -59,26 +94,27 @@ function xsave(compacted: boolean) {
         view.setUint32(520, rfbm, true);
         view.setUint32(524, 0x80000000, true);
       }
-      if (rfbm & 1 && (!compacted || used & 1)) {
-        // x87 in its initial state (FNINIT): FCW 0x37f, FSW 0, abridged FTW 0 (all empty), pointers 0, ST0-7 0.
-        area.fill(0, 0, 24);
-        view.setUint16(0, 0x37f, true);
-        area.fill(0, 32, 160);
-      }
+      // XSAVEC and XSAVEOPT skip components in their initial state (XSAVEOPT may also skip unmodified ones; picemu
+      // writes those).
+      const skipInit = compacted || optimized;
+      if (rfbm & 1 && (!skipInit || used & 1)) saveX87(c, wide);
       // MXCSR goes with SSE or AVX in the standard form, with an in-use SSE component in the compacted one.
       if (compacted ? rfbm & used & 2 : rfbm & 6) {
         view.setUint32(24, c.mxcsr, true);
         view.setUint32(28, 0xffff, true);
       }
-      if (rfbm & 2 && (!compacted || used & 2)) area.set(c.xmm8.subarray(0, 256), 160);
-      if (rfbm & 4 && (!compacted || used & 4)) area.set(c.ymmHi8.subarray(0, 256), XSAVE_AVX_OFFSET);
+      if (rfbm & 2 && (!skipInit || used & 2)) area.set(c.xmm8.subarray(0, 256), 160);
+      if (rfbm & 4 && (!skipInit || used & 4)) area.set(c.ymmHi8.subarray(0, 256), XSAVE_AVX_OFFSET);
       c.writeBytes(a, area, 0, rfbm & 4 ? SIZE : 576);
     };
   };
 }
 
 /** xrstor: components with XSTATE_BV set are loaded, the other requested ones reset to their initial state. */
-function xrstor(insn: Insn) {
+function xrstor(wide: boolean) {
+  return (insn: Insn) => restore(insn, wide);
+}
+function restore(insn: Insn, wide: boolean) {
   const at = aligned64(insn);
   return (c: Cpu) => {
     const a = at(c);
@@ -97,6 +133,10 @@ function xrstor(insn: Insn) {
     if (loadMxcsr && mxcsr & ~0xffff) bad(`reserved MXCSR bits in 0x${mxcsr.toString(16)}`);
     if (loadMxcsr) c.mxcsr = mxcsr;
     else if (compacted && rfbm & 2) c.mxcsr = 0x1f80;
+    if (rfbm & 1) {
+      if (bv & 1) restoreX87(c, wide);
+      else c.x87.reset();
+    }
     if (rfbm & 2) {
       if (bv & 2) c.xmm8.set(area.subarray(160, 416), 0);
       else c.xmm8.fill(0, 0, 256);
@@ -110,8 +150,12 @@ function xrstor(insn: Insn) {
 
 export const handlers: HandlerDef[] = [
   { codes: ['Xgetbv'], build: xgetbv, feature: 'xsave' },
-  { codes: ['Xsave_mem', 'Xsave64_mem'], build: xsave(false), feature: 'xsave' },
-  { codes: ['Xsaveopt_mem', 'Xsaveopt64_mem'], build: xsave(false), feature: 'xsaveopt' },
-  { codes: ['Xsavec_mem', 'Xsavec64_mem'], build: xsave(true), feature: 'xsavec' },
-  { codes: ['Xrstor_mem', 'Xrstor64_mem'], build: xrstor, feature: 'xsave' },
+  { codes: ['Xsave_mem'], build: xsave(false, false), feature: 'xsave' },
+  { codes: ['Xsave64_mem'], build: xsave(false, true), feature: 'xsave' },
+  { codes: ['Xsaveopt_mem'], build: xsave(false, false, true), feature: 'xsaveopt' },
+  { codes: ['Xsaveopt64_mem'], build: xsave(false, true, true), feature: 'xsaveopt' },
+  { codes: ['Xsavec_mem'], build: xsave(true, false), feature: 'xsavec' },
+  { codes: ['Xsavec64_mem'], build: xsave(true, true), feature: 'xsavec' },
+  { codes: ['Xrstor_mem'], build: xrstor(false), feature: 'xsave' },
+  { codes: ['Xrstor64_mem'], build: xrstor(true), feature: 'xsave' },
 ];

@@ -294,7 +294,8 @@ function maskmovq(insn: Insn): Exec {
     if (wide && hi >>> 15 !== 0 && hi >>> 15 !== 0x1ffff) fault('general-protection', undefined, undefined, `maskmovq to non-canonical 0x${hi.toString(16)}${(c.r32[14] >>> 0).toString(16).padStart(8, '0')}`);
     const base = wide ? c.gprNumber(7) : c.r32[14] >>> 0;
     const m8 = c.x87.mm8;
-    for (let i = 0; i < 8; i++) if (m8[8 * k + i] & 0x80) c.probeWrite(base + i, 1);
+    // The SDM leaves faults for an all-zero mask to the implementation; the host CPU checks the whole quadword.
+    c.probeWrite(base, 8);
     for (let i = 0; i < 8; i++) if (m8[8 * k + i] & 0x80) c.write8(base + i, m8[8 * s + i]);
     c.x87.top = 0;
     c.x87.valid = 0xff;

@@ -5,7 +5,6 @@ import { fault, GuestFault } from '../faults.ts';
 import { effectiveAddress, xmmSource } from '../operands.ts';
 import { fp } from './sse-softfloat.ts';
 
-
 /** Results are built here first, so a faulting instruction commits nothing. */
 export const tmp = new Uint32Array(4);
 export const tmp8 = new Uint8Array(tmp.buffer);
@@ -84,12 +83,13 @@ export function beginFp(c: Cpu): void {
 const FPE_FLTDIV = 3, FPE_FLTOVF = 4, FPE_FLTUND = 5, FPE_FLTRES = 6, FPE_FLTINV = 7;
 
 /** Merges the lanes' exception flags into MXCSR; an unmasked one raises #XM (SIGFPE) before any result is written. */
-export function endFp(c: Cpu): void {
+export function endFp(c: Cpu, stepwise = false): void {
   let flags = fp.flags;
   if (flags === 0) return;
   // An unmasked pre-computation exception (invalid, denormal, divide-by-zero) in any element traps before results
   // exist: the post-computation flags (overflow, underflow, precision) of the other elements are not reported.
-  if (flags & ~(c.mxcsr >> 7) & 0x7) flags &= 0x7;
+  // (Not for dpps/dppd, `stepwise`: their later steps take the earlier steps' results as operands.)
+  if (!stepwise && flags & ~(c.mxcsr >> 7) & 0x7) flags &= 0x7;
   const mx = (c.mxcsr | flags) >>> 0;
   c.mxcsr = mx;
   if (flags & ~(mx >> 7) & 0x3f) {
@@ -98,11 +98,6 @@ export function endFp(c: Cpu): void {
     f.code = err & 1 ? FPE_FLTINV : err & 4 ? FPE_FLTDIV : err & 8 ? FPE_FLTOVF : err & 0x12 ? FPE_FLTUND : err & 0x20 ? FPE_FLTRES : 0;
     throw f;
   }
-}
-
-/** Copies the 16-byte scratch result into XMM register d. */
-export function commit128(c: Cpu, d: number): void {
-  c.xmm32.set(tmp, d * 4);
 }
 
 /** Signed views of the XMM file (the CPU state has unsigned ones), one set per register file. */

@@ -172,7 +172,7 @@ function dpps(insn: Insn) {
     const p = [0, 0, 0, 0];
     for (let i = 0; i < 4; i++) p[i] = (k >> (4 + i)) & 1 ? f32Binary(OP_MUL, x[d + i], x[o + i]) : 0;
     const sum = f32Binary(OP_ADD, f32Binary(OP_ADD, p[0], p[1]), f32Binary(OP_ADD, p[2], p[3]));
-    endFp(c);
+    endFp(c, true);
     for (let i = 0; i < 4; i++) x[d + i] = (k >> i) & 1 ? sum : 0;
   };
 }
@@ -191,7 +191,7 @@ function dppd(insn: Insn) {
     if (k & 0x20) f64Binary(OP_MUL, x, d + 2, x, o + 2, p, 2);
     else p[2] = p[3] = 0;
     f64Binary(OP_ADD, p, 0, p, 2, sum, 0);
-    endFp(c);
+    endFp(c, true);
     for (let i = 0; i < 2; i++) {
       const src = (k >> i) & 1 ? sum : zero;
       x[d + 2 * i] = src[0];

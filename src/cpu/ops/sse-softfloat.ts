@@ -2,7 +2,6 @@
 // exception flags (tininess detected after rounding), NaN propagation and the "real indefinite" QNaN.
 // Lanes are read and written as 32-bit words (f64 = lo, hi), so NaN payloads and SNaNs survive untouched.
 
-
 export const MX_IE = 0x1, MX_DE = 0x2, MX_ZE = 0x4, MX_OE = 0x8, MX_UE = 0x10, MX_PE = 0x20, MX_DAZ = 0x40, MX_FTZ = 0x8000;
 export const RC_NEAREST = 0, RC_DOWN = 1, RC_UP = 2, RC_ZERO = 3;
 
@@ -701,14 +700,6 @@ export function f64ToF32(lo: number, hi: number): number {
   return Number(roundPack(u.sign, u.m, u.e, F32));
 }
 
-/** Classification helpers for handlers (NaN tests on bits). */
-export function isNaN32(bits: number): boolean {
-  return (bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0;
-}
-export function isNaN64(lo: number, hi: number): boolean {
-  return (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) !== 0 || lo !== 0);
-}
-
 /** roundss/roundsd lane helpers (SSE4.1): round to an integral value in format, imm bits: 0-1 mode, 2 use MXCSR, 3 suppress PE. */
 export function roundF64(lo: number, hi: number, imm: number, out: Uint32Array, oi: number): void {
   const c = classify64(lo, hi);
@@ -775,11 +766,8 @@ export function fusedMulAdd(double: boolean, a: bigint, b: bigint, c: bigint, ne
   const cSign = uc.sign ^ (negAddend ? 1 : 0);
   const pInf = ua.cls === Cls.Inf || ub.cls === Cls.Inf;
   const pInvalid = (ua.cls === Cls.Inf && ub.cls === Cls.Zero) || (ua.cls === Cls.Zero && ub.cls === Cls.Inf);
-  if (firstNaN !== undefined) {
-    // inf * 0 + QNaN is still an invalid operation.
-    if (pInvalid) fp.flags |= MX_IE;
-    return firstNaN | quiet;
-  }
+  // A NaN operand decides the result; inf * 0 + QNaN raises nothing (the host CPU: only an SNaN raises IE).
+  if (firstNaN !== undefined) return firstNaN | quiet;
   if (pInvalid || (pInf && uc.cls === Cls.Inf && pSign !== cSign)) {
     fp.flags |= MX_IE;
     return indefinite;

@@ -21,6 +21,28 @@ function deliverBig(env: Env, b: M.Big): F80 {
 }
 const ONE = F.fromInteger(1n);
 
+/**
+ * The host CPU's FYL2X/FYL2XP1 behave as if log2 were first rounded to nearest at 68 bits (matches the host in
+ * 98.4% of hard cases against 97.2% for the correctly rounded log; measured with y = 1 over 3,000 arguments).
+ * The product with y is then exact and rounded once; picemu delivers it with no sticky bit.
+ */
+function round68(b: M.Big): M.Big {
+  const neg = b.m < 0n;
+  const mag = neg ? -b.m : b.m;
+  const drop = mag.toString(2).length - 68;
+  if (drop <= 0) return b;
+  let q = mag >> BigInt(drop);
+  if ((mag >> BigInt(drop - 1)) & 1n) q++;
+  return { m: neg ? -q : q, e: b.e + drop };
+}
+/** Rounds y × L (L the 68-bit log) to 64 bits; a sticky bit below keeps it inexact (the host always reports PE). */
+function deliverProduct(env: Env, y: M.Big, l: M.Big): F80 {
+  const m = y.m * l.m;
+  if (m === 0n) return F.zero(0);
+  const neg = m < 0n;
+  return F.deliver(env, neg ? 1 : 0, ((neg ? -m : m) << 1n) | 1n, y.e + l.e - 1, 64);
+}
+
 type Trig = 'sin' | 'cos' | 'sincos' | 'tan';
 
 /** FSIN/FCOS/FSINCOS/FPTAN. The two-result forms leave ST(0) = second result and push the first... as the SDM orders them. */
@@ -130,6 +152,12 @@ function screen(env: Env, a: F80, b: F80): F80 | null {
   return null;
 }
 
+/** An invalid operation: IE, and no DE (an invalid operand takes precedence, as on the host CPU). */
+function invalid(env: Env): F80 {
+  env.flags = (env.flags & ~DE) | IE;
+  return INDEFINITE;
+}
+
 /** Rounds a multiple of π (num/den · π) with the sign given. */
 function piTimes(env: Env, negative: boolean, num: number, den: number): F80 {
   const v = M.div(M.mul(M.PI, M.big(BigInt(num))), M.big(BigInt(den)));
@@ -175,7 +203,8 @@ function f2xm1(env: Env, v: F80): F80 | null {
   // PE for the exact ends (x = 1 gives 1 with C1 = 1, x = −1 gives −1/2).
   if (M.topBit(M.abs(b)) >= 0) {
     env.flags |= F.PE;
-    if (b.m === 1n << 63n && b.e === -63) return (env.c1 = 1), ONE;
+    // x = 1: the host's 2^x − 1 lies just below 1 (1 to nearest with C1 = 1, 0.99… toward zero or −∞)
+    if (b.m === 1n << 63n && b.e === -63) return F.deliver(env, 0, (1n << 80n) - 1n, -80, 64);
     if (b.m === -(1n << 63n) && b.e === -63) return (env.c1 = 0), F.packExtended(1, 1n, -1);
     env.c1 = 0;
     return v;
@@ -189,24 +218,23 @@ function fyl2x(env: Env, x: F80, y: F80): F80 {
   const nx = F.signOf(x) === 1, ny = F.signOf(y) === 1;
   // a negative x is invalid before any denormal operand is reported (the host CPU's order)
   if (nx && kx !== Kind.Zero && kx !== Kind.Unsupported && !F.isNaNKind(kx) && !F.isNaNKind(ky) && ky !== Kind.Unsupported) {
-    env.flags |= IE;
-    return INDEFINITE;
+    return invalid(env);
   }
   const s = screen(env, x, y);
   if (s) return s;
-  if (env.aborted) return INDEFINITE;
   if (kx === Kind.Zero) {
+    // y × log2(0): no DE for a denormal y, as x / 0 (the host CPU)
+    env.flags &= ~DE;
     if (ky === Kind.Zero) {
-      env.flags |= IE;
-      return INDEFINITE;
+      return invalid(env);
     }
     if (ky !== Kind.Infinity) env.flags |= ZE;
     return F.infinity(ny ? 0 : 1);
   }
+  if (env.aborted) return INDEFINITE;
   if (kx === Kind.Infinity) {
     if (ky === Kind.Zero) {
-      env.flags |= IE;
-      return INDEFINITE;
+      return invalid(env);
     }
     return F.infinity(ny ? 1 : 0);
   }
@@ -214,8 +242,7 @@ function fyl2x(env: Env, x: F80, y: F80): F80 {
   const isOne = lx.m === 1n << 63n && lx.e === -63;
   if (ky === Kind.Infinity) {
     if (isOne) {
-      env.flags |= IE;
-      return INDEFINITE;
+      return invalid(env);
     }
     const below = M.topBit(lx) < 0;
     return F.infinity(ny !== below ? 1 : 0);
@@ -223,10 +250,7 @@ function fyl2x(env: Env, x: F80, y: F80): F80 {
   const below = M.topBit(lx) < 0;
   if (isOne) return F.zero(ny ? 1 : 0); // y × (+0)
   if (ky === Kind.Zero) return F.zero(ny !== below ? 1 : 0);
-  // a power of two: log2 is an integer and the product is exact before rounding
-  const ex = F.exact(x);
-  if ((ex.sig & (ex.sig - 1n)) === 0n) return F.mul(env, y, F.fromInteger(BigInt(M.topBit(lx))), 64);
-  return deliverBig(env, M.mul(toBig(y), M.log2(lx)));
+  return deliverProduct(env, toBig(y), round68(M.log2(lx)));
 }
 
 /** FYL2XP1: ST(1) = ST(1) × log2(ST(0) + 1) (defined for |x| < 1 − √2/2). */
@@ -238,15 +262,13 @@ function fyl2xp1(env: Env, x: F80, y: F80): F80 {
   const nx = F.signOf(x) === 1, ny = F.signOf(y) === 1;
   if (kx === Kind.Zero) {
     if (ky === Kind.Infinity) {
-      env.flags |= IE;
-      return INDEFINITE;
+      return invalid(env);
     }
     return F.zero(nx !== ny ? 1 : 0);
   }
   if (kx === Kind.Infinity || ky === Kind.Infinity) {
     if (ky === Kind.Zero || (kx === Kind.Infinity && nx)) {
-      env.flags |= IE;
-      return INDEFINITE;
+      return invalid(env);
     }
     return F.infinity(nx !== ny ? 1 : 0);
   }
@@ -258,7 +280,7 @@ function fyl2xp1(env: Env, x: F80, y: F80): F80 {
     env.c1 = 0;
     return x;
   }
-  return deliverBig(env, M.mul(toBig(y), M.log2p1(lx)));
+  return deliverProduct(env, toBig(y), round68(M.log2p1(lx)));
 }
 
 function unaryOp(f: (env: Env, v: F80) => F80 | null) {

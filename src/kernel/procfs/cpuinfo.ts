@@ -6,8 +6,8 @@ type Reg = 0 | 1 | 2 | 3; // eax, ebx, ecx, edx
 
 /**
  * The kernel's capability words that come straight from cpuid, in x86_cap_flags order (word 0: 1.EDX,
- * word 1: 0x80000001.EDX, word 4: 1.ECX, word 6: 0x80000001.ECX, word 9: 7.0.EBX, word 16: 7.0.ECX), each
- * bit's name as cpuinfo prints it (bits the kernel does not print are absent).
+ * word 1: 0x80000001.EDX, word 4: 1.ECX, word 6: 0x80000001.ECX, word 9: 7.0.EBX, word 10: 0xD.1.EAX, word 16: 7.0.ECX), each
+ * bit's name as cpuinfo prints it (bits the kernel does not print are absent); word 10 is 0xD.1.EAX.
  */
 const CPUID_WORDS: { leaf: number; subleaf: number; reg: Reg; names: Record<number, string> }[] = [
   { leaf: 1, subleaf: 0, reg: 3, names: {
@@ -32,6 +32,7 @@ const CPUID_WORDS: { leaf: number; subleaf: number; reg: Reg; names: Record<numb
     10: 'invpcid', 11: 'rtm', 12: 'cqm', 14: 'mpx', 15: 'rdt_a', 16: 'avx512f', 17: 'avx512dq', 18: 'rdseed',
     19: 'adx', 20: 'smap', 21: 'avx512ifma', 23: 'clflushopt', 24: 'clwb', 25: 'intel_pt', 26: 'avx512pf',
     27: 'avx512er', 28: 'avx512cd', 29: 'sha_ni', 30: 'avx512bw', 31: 'avx512vl' } },
+  { leaf: 0xd, subleaf: 1, reg: 0, names: { 0: 'xsaveopt', 1: 'xsavec', 2: 'xgetbv1', 3: 'xsaves' } },
   { leaf: 7, subleaf: 0, reg: 2, names: {
     1: 'avx512vbmi', 2: 'umip', 3: 'pku', 4: 'ospke', 5: 'waitpkg', 6: 'avx512_vbmi2', 8: 'gfni', 9: 'vaes',
     10: 'vpclmulqdq', 11: 'avx512_vnni', 12: 'avx512_bitalg', 13: 'tme', 14: 'avx512_vpopcntdq', 16: 'la57',
@@ -56,6 +57,28 @@ export function cpuidFlags(query: CpuidFn): string[] {
     }
   }
   return out;
+}
+
+/**
+ * The cache size cpuinfo shows, in KB: on Intel (init_intel_cacheinfo) the last level's from the deterministic
+ * cache leaf 4 (L3, else L2, else L1i + L1d); elsewhere (cpu_detect_cache_sizes) L2's from 0x80000006.ECX[31:16].
+ * 0 when the CPU says nothing (the line is then left out).
+ */
+function cacheSizeKb(query: CpuidFn, vendor: string): number {
+  if (vendor === 'GenuineIntel' && (query(0, 0)[0] >>> 0) >= 4) {
+    const byLevel = new Map<number, number>();
+    for (let sub = 0; sub < 16; sub++) {
+      const [eax, ebx, ecx] = query(4, sub);
+      const type = eax & 0x1f;
+      if (type === 0) break;
+      const level = (eax >>> 5) & 7;
+      const bytes = ((ebx >>> 22) + 1) * (((ebx >>> 12) & 0x3ff) + 1) * ((ebx & 0xfff) + 1) * ((ecx >>> 0) + 1);
+      byLevel.set(level, (byLevel.get(level) ?? 0) + (level === 1 || type !== 2 ? bytes : 0));
+    }
+    return Math.floor((byLevel.get(3) ?? byLevel.get(2) ?? byLevel.get(1) ?? 0) / 1024);
+  }
+  if ((query(0x80000000, 0)[0] >>> 0) >= 0x80000006) return query(0x80000006, 0)[2] >>> 16;
+  return 0;
 }
 
 /** The brand string of leaves 0x80000002-4, or '' when the CPU has none. */
@@ -93,6 +116,7 @@ export function renderCpuinfoFrom(query: CpuidFn, options: CpuinfoOptions): stri
   const extMax = query(0x80000000, 0)[0] >>> 0;
   const [phys, virt] = extMax >= 0x80000008 ? [query(0x80000008, 0)[0] & 0xff, (query(0x80000008, 0)[0] >>> 8) & 0xff] : [36, 48];
   const mhz = options.mhz ?? 1000;
+  const cache = cacheSizeKb(query, vendor);
   const bogo = mhz * 2;
   let out = '';
   for (let n = 0; n < options.cpuCount; n++) {
@@ -100,6 +124,7 @@ export function renderCpuinfoFrom(query: CpuidFn, options: CpuinfoOptions): stri
       `processor\t: ${n}\nvendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel\t\t: ${model}\n` +
       `model name\t: ${brandString(query) || 'unknown'}\nstepping\t: ${sig & 0xf}\nmicrocode\t: 0x0\n` +
       `cpu MHz\t\t: ${mhz.toFixed(3)}\n` +
+      (cache ? `cache size\t: ${cache} KB\n` : '') +
       `physical id\t: 0\nsiblings\t: ${options.cpuCount}\ncore id\t\t: ${n}\ncpu cores\t: ${options.cpuCount}\n` +
       `apicid\t\t: ${n}\ninitial apicid\t: ${n}\n` +
       `fpu\t\t: ${has('fpu') ? 'yes' : 'no'}\nfpu_exception\t: ${has('fpu') ? 'yes' : 'no'}\n` +

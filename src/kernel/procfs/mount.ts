@@ -136,7 +136,7 @@ function procVirtualFs(kernel: Kernel, prefix: string): VirtualFs {
         pids: () => [...kernel.groups.values()].filter((g) => !g.reaped).map((g) => g.tgid).sort((a, b) => a - b),
         threadsOf: (tgid) => (kernel.groups.get(tgid)?.threads ?? []).filter((t) => t.state !== 'dead').map((t) => t.tid),
         profile: kernel.profile,
-        cpuCount: 1,
+        cpuCount: 1, // one CPU, as sched_getaffinity tells the guest
         memory: () => machineMemory(kernel),
       };
       const node = lookupProc(host, `${prefix}/${path}`);

@@ -3,17 +3,27 @@
 // call, and, on the way back to user mode, running the handler (a frame on the stack) or the default action.
 // Faults from the CPU become forced signals (force_sig_fault: an ignored or blocked fault signal kills).
 import type { GuestFault } from '../../cpu/index.ts';
-import { EINTR } from '../errno.ts';
+import { EINTR, EPIPE } from '../errno.ts';
+import type { SyscallResult } from '../syscall-table.ts';
 import { describeAddress } from '../describe.ts';
 import type { FaultSignal } from '../fatal-signals.ts';
 import { RLIMIT_CORE } from '../rlimits.ts';
 import type { Task, ThreadGroup } from '../task.ts';
 import {
-  defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_SIGINFO, SI_KERNEL, sigbit, SIGFPE, SIGILL, SIGKILL, SIGSEGV,
+  defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_SIGINFO, SI_KERNEL, SI_USER, sigbit, SIGFPE, SIGILL, SIGKILL, SIGPIPE, SIGSEGV,
   SIG_DFL, SIG_IGN, SS_AUTODISARM, SS_DISABLE, SYNCHRONOUS, UNBLOCKABLE,
 } from './constants.ts';
 import { setupRtFrame, type TrapState } from './frame.ts';
 import type { SigInfo } from './siginfo.ts';
+
+/** The mask rt_sigsuspend replaced (the kernel's saved_sigmask): the next frame saves it, and it comes back after. */
+const savedMasks = new WeakMap<Task, bigint>();
+
+/** rt_sigsuspend: run with `mask` until a signal is handled, then the mask the task had before. */
+export function suspendWithMask(task: Task, mask: bigint): void {
+  if (!savedMasks.has(task)) savedMasks.set(task, task.signals.blocked);
+  task.signals.blocked = mask & ~UNBLOCKABLE;
+}
 
 /** The kernel's thread.trap_nr / error_code / cr2: sigcontext shows the last trap's, whatever the signal. */
 const traps = new WeakMap<Task, TrapState>();
@@ -138,8 +148,17 @@ function dieOf(task: Task, info: SigInfo & { fault?: FaultSignal }) {
 export function deliverSignals(task: Task): boolean {
   for (;;) {
     if (task.state === 'dead' || task.group.exit) return false;
+    if (task.state === 'blocked') return true; // still asleep (rt_sigsuspend): nothing is delivered yet
     const info = dequeue(task);
-    if (!info) return true;
+    if (!info) {
+      // restore_saved_sigmask: no handler took the mask rt_sigsuspend saved, so it comes back now.
+      const saved = savedMasks.get(task);
+      if (saved !== undefined) {
+        task.signals.blocked = saved;
+        savedMasks.delete(task);
+      }
+      return true;
+    }
     const sig = info.signo;
     const action = actionOf(task, sig);
     if (action.handler === SIG_IGN) continue;
@@ -150,7 +169,9 @@ export function deliverSignals(task: Task): boolean {
       return false;
     }
     const alt = task.signals.altStack;
-    const frame = setupRtFrame(task.cpu, task.space, action, info, task.signals.blocked, alt, trapStateOf(task));
+    // The frame saves the mask to restore on sigreturn: the one rt_sigsuspend replaced, if it did.
+    const saved = savedMasks.get(task);
+    const frame = setupRtFrame(task.cpu, task.space, action, info, saved ?? task.signals.blocked, alt, trapStateOf(task));
     if (!frame.ok) {
       // signal_setup_done's failure: force SIGSEGV (SI_KERNEL), which kills since its handler is reset.
       forceSignal(task, { signo: SIGSEGV, code: SI_KERNEL });
@@ -159,6 +180,7 @@ export function deliverSignals(task: Task): boolean {
     if (action.flags & SA_ONSTACK && alt.flags & SS_AUTODISARM) Object.assign(alt, { sp: 0n, size: 0n, flags: SS_DISABLE });
     let mask = action.mask;
     if (!(action.flags & SA_NODEFER)) mask |= sigbit(sig);
+    if (saved !== undefined) savedMasks.delete(task);
     task.signals.blocked = (task.signals.blocked | mask) & ~UNBLOCKABLE;
     if (action.flags & SA_RESETHAND) Object.assign(action, { handler: SIG_DFL, flags: action.flags & ~SA_SIGINFO });
   }
@@ -186,4 +208,17 @@ export function forceSigFault(task: Task, fault: GuestFault | FaultSignal): void
   };
   forceSignal(task, info);
   deliverSignals(task);
+}
+
+/**
+ * A write that found no reader (EPIPE) also sends the writer SIGPIPE, as pipe_write and the socket layer do:
+ * `result` (or what a sleeping write returns once woken) passes through.
+ */
+export function sigpipeOnEpipe(task: Task, result: SyscallResult): SyscallResult {
+  if (result === -EPIPE || result === BigInt(-EPIPE)) sendSignal(task.group, { signo: SIGPIPE, code: SI_USER, pid: task.pid, uid: task.cred.uid });
+  else if (typeof result === 'object' && result.kind === 'block') {
+    const resume = result.resume;
+    return { ...result, resume: () => sigpipeOnEpipe(task, resume()) };
+  }
+  return result;
 }

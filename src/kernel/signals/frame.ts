@@ -1,7 +1,8 @@
 // The x86-64 rt_sigframe, as arch/x86/kernel/signal_64.c builds it on signal delivery and rt_sigreturn reads
 // it back: return address (sa_restorer), ucontext (uc_flags, uc_link, uc_stack, sigcontext, uc_sigmask),
-// siginfo, and the FPU state in fxsave format (what the kernel writes on a CPU whose cpuid has no XSAVE, as
-// picemu's profiles) 64-byte aligned above it.
+// siginfo, and the FPU state in fxsave format 64-byte aligned above it (the kernel's format on a CPU without
+// XSAVE; with XSAVE it appends the extended state and marks it with FP_XSTATE magic, which picemu does not yet:
+// handlers see and restore x87, MXCSR and XMM0-15, not the upper halves of YMM registers).
 import type { Cpu } from '../../cpu/index.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import { copyFromUser, copyToUser } from '../user-memory.ts';
@@ -66,15 +67,48 @@ export function sasSsFlags(alt: AltStack, sp: bigint): number {
   return onSigStack(alt, sp) ? SS_ONSTACK : 0;
 }
 
-/** The fxsave image of the CPU's FPU/SSE state (x87 in its reset state: picemu's CPU has no x87 registers yet). */
+/** The fxsave image (64-bit form) of the CPU's x87, MXCSR and XMM state, as FXSAVE64 writes it. */
 function fxsaveImage(cpu: Cpu): Uint8Array {
   const out = new Uint8Array(FXSAVE_SIZE);
   const v = new DataView(out.buffer);
-  v.setUint16(0, 0x037f, true); // fcw: the x87 control word after finit
+  const x = cpu.x87;
+  v.setUint16(0, x.fcw, true);
+  v.setUint16(2, x.status, true);
+  v.setUint8(4, x.valid); // the abridged tag word: one bit per physical register
+  v.setUint16(6, x.fop, true);
+  v.setBigUint64(8, BigInt(x.fip), true);
+  v.setBigUint64(16, BigInt(x.fdp), true);
   v.setUint32(24, cpu.mxcsr >>> 0, true);
   v.setUint32(28, MXCSR_MASK, true);
+  for (let i = 0; i < 8; i++) {
+    const st = x.st(i);
+    v.setBigUint64(32 + 16 * i, st.m, true);
+    v.setUint16(40 + 16 * i, st.se, true);
+  }
   out.set(cpu.xmm8.subarray(0, 256), 160);
   return out;
+}
+
+/** FXRSTOR64 of an image: x87 (registers, control, status, tags, pointers), MXCSR (reserved bits dropped) and XMM. */
+function fxrstorImage(cpu: Cpu, fx: Uint8Array): void {
+  const v = new DataView(fx.buffer, fx.byteOffset, FXSAVE_SIZE);
+  const x = cpu.x87;
+  x.control = v.getUint16(0, true);
+  x.status = v.getUint16(2, true);
+  x.fop = v.getUint16(6, true) & 0x7ff;
+  x.fip = Number(v.getBigUint64(8, true));
+  x.fdp = Number(v.getBigUint64(16, true));
+  for (let i = 0; i < 8; i++) x.setSt(i, { m: v.getBigUint64(32 + 16 * i, true), se: v.getUint16(40 + 16 * i, true) });
+  x.valid = fx[4]!;
+  cpu.mxcsr = v.getUint32(24, true) & MXCSR_MASK;
+  cpu.xmm8.set(fx.subarray(160, 416), 0);
+}
+
+/** fpu__clear_user_states: the FPU as after FNINIT, MXCSR at its default, XMM registers zero. */
+function resetFpu(cpu: Cpu): void {
+  cpu.x87.reset();
+  cpu.xmm8.fill(0, 0, 256);
+  cpu.mxcsr = MXCSR_DEFAULT;
 }
 
 export interface SetupResult {
@@ -135,9 +169,7 @@ export function setupRtFrame(cpu: Cpu, space: AddressSpace, action: FrameAction,
   cpu.r64[4] = sp;
   cpu.rip = Number(action.handler);
   cpu.rflags = cpu.rflags & ~(DF | RF | TF);
-  // fpu__clear_user_states: the handler starts with the FPU in its initial state.
-  cpu.xmm8.fill(0, 0, 256);
-  cpu.mxcsr = MXCSR_DEFAULT;
+  resetFpu(cpu); // the handler starts with the FPU in its initial state
   return { ok: true, frame: frameVa };
 }
 
@@ -170,14 +202,8 @@ export function restoreRtFrame(cpu: Cpu, space: AddressSpace): RestoreResult {
   cpu.rip = Number(v.getBigUint64(MCONTEXT + SC_RIP, true)); // a non-canonical RIP faults at the next fetch
   const flags = Number(v.getBigUint64(MCONTEXT + SC_EFLAGS, true) & 0xffffffffn);
   cpu.rflags = (cpu.rflags & ~FIX_EFLAGS) | (flags & FIX_EFLAGS);
-  if (fx) {
-    const fv = new DataView(fx.buffer, fx.byteOffset, FXSAVE_SIZE);
-    cpu.mxcsr = fv.getUint32(24, true) & MXCSR_MASK;
-    cpu.xmm8.set(fx.subarray(160, 416), 0);
-  } else {
-    cpu.xmm8.fill(0, 0, 256);
-    cpu.mxcsr = MXCSR_DEFAULT;
-  }
+  if (fx) fxrstorImage(cpu, fx);
+  else resetFpu(cpu);
   return {
     ok: true,
     blocked: v.getBigUint64(UC_SIGMASK, true) & ~UNBLOCKABLE,

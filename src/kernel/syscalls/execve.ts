@@ -3,7 +3,6 @@
 import { E2BIG, EFAULT, EINVAL, ENOENT } from '../errno.ts';
 import { execve as loadImage } from '../exec/index.ts';
 import { forkedNoExec, releaseVfork } from '../lifecycle.ts';
-import { SS_DISABLE } from '../signals/constants.ts';
 import { defineSyscalls, type SyscallResult } from '../syscall-table.ts';
 import type { Task } from '../task.ts';
 import { stringFromUser, u64sFromUser } from '../user-memory.ts';
@@ -50,8 +49,8 @@ export function doExecve(task: Task, path: string, argvPtr: bigint, envpPtr: big
     releaseVfork(t);
   }
   if (old !== task.mm && !task.kernel.sharesMm(task, old) && old.space.mappings().length) old.space.destroy();
-  // The new image: no alternate signal stack; a vfork parent goes on (the child no longer uses its memory).
-  Object.assign(task.signals.altStack, { sp: 0n, size: 0n, flags: SS_DISABLE });
+  // The new image: no alternate signal stack (its flags stay, as exec leaves them); a vfork parent goes on.
+  Object.assign(task.signals.altStack, { sp: 0n, size: 0n });
   releaseVfork(task);
   forkedNoExec.delete(task.group);
   return { kind: 'registers-set' };

@@ -1,5 +1,6 @@
 // read, write, pread64, pwrite64, readv, writev, lseek, getdents64, ftruncate, fsync: data through open files.
 // A read or write that would block sleeps on the file's wait queue and is retried when woken.
+import { sigpipeOnEpipe } from '../signals/delivery.ts';
 import { EBADF, EFAULT, EINVAL, EISDIR, ESPIPE } from '../errno.ts';
 import { O_APPEND, S_IFDIR, S_IFIFO, S_IFMT, type FileDescription, type ReadResult, type WriteResult } from '../files/file.ts';
 import { defineSyscalls, type SyscallResult } from '../syscall-table.ts';
@@ -195,7 +196,7 @@ function copyFileRange(task: Task, a: readonly bigint[]): SyscallResult {
 defineSyscalls([
   { nr: 326, name: 'copy_file_range', args: ['fd', 'ptr', 'fd', 'ptr', 'uint', 'hex'], handler: (t, a) => copyFileRange(t, a) },
   { nr: 0, name: 'read', args: ['fd', 'outbuf', 'uint'], handler: (t, a) => doRead(t, int(a[0]), ulong(a[1]), ulong(a[2])) },
-  { nr: 1, name: 'write', args: ['fd', 'inbuf', 'uint'], handler: (t, a) => doWrite(t, int(a[0]), ulong(a[1]), ulong(a[2])) },
+  { nr: 1, name: 'write', args: ['fd', 'inbuf', 'uint'], handler: (t, a) => sigpipeOnEpipe(t, doWrite(t, int(a[0]), ulong(a[1]), ulong(a[2]))) },
   {
     nr: 17, name: 'pread64', args: ['fd', 'outbuf', 'uint', 'int'],
     handler: (t, a) => positional(t, int(a[0]), long(a[3])) || doRead(t, int(a[0]), ulong(a[1]), ulong(a[2]), long(a[3])),
@@ -205,7 +206,7 @@ defineSyscalls([
     handler: (t, a) => positional(t, int(a[0]), long(a[3])) || doWrite(t, int(a[0]), ulong(a[1]), ulong(a[2]), long(a[3])),
   },
   { nr: 19, name: 'readv', args: ['fd', 'ptr', 'int'], handler: (t, a) => doReadv(t, int(a[0]), ulong(a[1]), int(a[2])) },
-  { nr: 20, name: 'writev', args: ['fd', 'ptr', 'int'], handler: (t, a) => doWritev(t, int(a[0]), ulong(a[1]), int(a[2])) },
+  { nr: 20, name: 'writev', args: ['fd', 'ptr', 'int'], handler: (t, a) => sigpipeOnEpipe(t, doWritev(t, int(a[0]), ulong(a[1]), int(a[2]))) },
   {
     nr: 8, name: 'lseek', args: ['fd', 'int', 'whence'],
     handler: (t, a) => {

@@ -1,12 +1,12 @@
-// Signal system calls: rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigreturn, sigaltstack, kill, tkill,
-// tgkill — arguments checked in the kernel's order, -errno exactly as it returns them.
-import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from '../errno.ts';
+// Signal system calls: rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigreturn, rt_sigsuspend, pause,
+// sigaltstack, kill, tkill, tgkill — arguments checked in the kernel's order, -errno exactly as it returns them.
+import { EFAULT, EINTR, EINVAL, ENOMEM, EPERM, ESRCH } from '../errno.ts';
 import {
   MINSIGSTKSZ, NSIG, SA_EXPOSE_TAGBITS, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART,
   SA_RESTORER, SA_SIGINFO, SI_KERNEL, SI_TKILL, SI_USER, SIG_BLOCK, SIG_DFL, SIG_IGN, SIG_SETMASK, SIG_UNBLOCK, SIGSEGV,
   SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, defaultAction, sigbit, UNBLOCKABLE, SIGKILL, SIGSTOP,
 } from '../signals/constants.ts';
-import { deliverSignals, sendSignal } from '../signals/delivery.ts';
+import { deliverSignals, hasDeliverable, sendSignal, suspendWithMask } from '../signals/delivery.ts';
 import { onSigStack, restoreRtFrame, sasSsFlags } from '../signals/frame.ts';
 import type { SigInfo } from '../signals/siginfo.ts';
 import { defineSyscalls, type SyscallResult } from '../syscall-table.ts';
@@ -102,6 +102,7 @@ function changeAltStack(task: Task, sp: bigint, flags: number, size: bigint): nu
   if (onSigStack(alt, task.cpu.r64[4]!)) return -EPERM;
   const mode = flags & ~SS_AUTODISARM;
   if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) return -EINVAL;
+  if (alt.sp === sp && alt.size === size && alt.flags === flags) return 0; // nothing changes: no size check either
   if (mode === SS_DISABLE) {
     Object.assign(alt, { sp: 0n, size: 0n, flags });
   } else {
@@ -153,7 +154,24 @@ function threadKill(task: Task, tgid: number, tid: number, sig: number): Syscall
   return 0;
 }
 
+/** rt_sigsuspend and pause: sleep until a signal is handled (or ends the process); the call then returns -EINTR. */
+function sleepForSignal(task: Task): SyscallResult {
+  if (hasDeliverable(task)) return -EINTR;
+  const resume = (): SyscallResult => ({ kind: 'block', resume }); // only a signal ends this sleep (-EINTR)
+  return resume();
+}
+
+function rtSigsuspend(task: Task, [maskPtr, size]: readonly bigint[]): SyscallResult {
+  if (size !== SIGSET_SIZE) return -EINVAL;
+  const v = readU64s(task, maskPtr!, 1);
+  if (!v) return -EFAULT;
+  suspendWithMask(task, v[0]!);
+  return sleepForSignal(task);
+}
+
 defineSyscalls([
+  { nr: 130, name: 'rt_sigsuspend', args: ['struct', 'uint'], handler: (t, a) => rtSigsuspend(t, a) },
+  { nr: 34, name: 'pause', args: [], handler: (t) => sleepForSignal(t) },
   { nr: 13, name: 'rt_sigaction', args: ['signal', 'struct', 'struct', 'uint'], handler: (t, a) => rtSigaction(t, a) },
   { nr: 14, name: 'rt_sigprocmask', args: ['int', 'struct', 'struct', 'uint'], handler: (t, a) => rtSigprocmask(t, a) },
   { nr: 15, name: 'rt_sigreturn', args: [], handler: (t) => rtSigreturn(t) },

@@ -1,6 +1,6 @@
 // wait4 and waitid: find an ended child that matches, report its status (the kernel's status word, or a
 // siginfo for waitid) and release it; WNOHANG returns at once; otherwise the caller sleeps until a child ends.
-import { ECHILD, EFAULT, EINVAL } from '../errno.ts';
+import { ECHILD, EFAULT, EINVAL, ESRCH } from '../errno.ts';
 import { childCode, exitSignalOf, reap, waitStatus } from '../lifecycle.ts';
 import { SIGCHLD } from '../signals/constants.ts';
 import { defineSyscalls, type SyscallResult } from '../syscall-table.ts';
@@ -37,7 +37,7 @@ function wait4(task: Task, [pidArg, statusPtr, optArg, rusagePtr]: readonly bigi
   const options = int(optArg!) >>> 0;
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -EINVAL;
   const raw = int(pidArg!);
-  if (raw === -2147483648) return -ESRCH_;
+  if (raw === -2147483648) return -ESRCH; // -INT_MIN has no process group
   const pid = raw > 0 ? raw : null;
   return waitFor(task, () => {
     const kids = candidates(task, pid, options);
@@ -51,7 +51,6 @@ function wait4(task: Task, [pidArg, statusPtr, optArg, rusagePtr]: readonly bigi
     return done.tgid;
   });
 }
-const ESRCH_ = 3;
 
 /** The siginfo waitid writes (signo, errno, code, pid, uid, status); all zero when nothing was waited for. */
 function waitidInfo(group: ThreadGroup | undefined): Uint8Array {

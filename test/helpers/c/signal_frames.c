@@ -21,17 +21,18 @@
 extern char regs_stub[], regs_ud2[];
 extern uint64_t regs_stub_xmm_after;
 uint64_t regs_stub_xmm_after;
+unsigned char regs_stub_st0_after[10];
 /* Loads known values into every register, xmm0 included, executes ud2 (the handler skips it and changes rax and
    xmm0), then saves xmm0 and returns rax. Callee-saved registers are restored. */
 __asm__(".text\n.globl regs_stub\nregs_stub:\n"
         "push %rbx\npush %rbp\npush %r12\npush %r13\npush %r14\npush %r15\n"
-        "mov $0x1111222233334444, %rax\nmovq %rax, %xmm0\n"
+        "mov $0x1111222233334444, %rax\nmovq %rax, %xmm0\nfninit\nfldpi\n"
         "xor %eax, %eax\n" /* ZF=1 PF=1: flags the frame must show */
         "mov $0xb0b0, %rbx\nmov $0xc0c0, %rcx\nmov $0xd0d0, %rdx\nmov $0x5151, %rsi\nmov $0xd1d1, %rdi\nmov $0xb9b9, %rbp\n"
         "mov $0x0808, %r8\nmov $0x0909, %r9\nmov $0x1010, %r10\nmov $0x1111, %r11\nmov $0x1212, %r12\nmov $0x1313, %r13\n"
         "mov $0x1414, %r14\nmov $0x1515, %r15\nmov $0xa0a0, %rax\n"
         ".globl regs_ud2\nregs_ud2:\nud2\n"
-        "movq %xmm0, regs_stub_xmm_after(%rip)\n"
+        "movq %xmm0, regs_stub_xmm_after(%rip)\nfstpt regs_stub_st0_after(%rip)\n"
         "pop %r15\npop %r14\npop %r13\npop %r12\npop %rbp\npop %rbx\nret\n");
 
 static char *page;          /* a page made read-only, then unmapped */
@@ -78,6 +79,13 @@ static void handler(int sig, siginfo_t *si, void *ctx) {
       printf("  regs:");
       for (unsigned k = 0; k < sizeof order / sizeof order[0]; k++) printf(" %llx", (unsigned long long)m->gregs[order[k]]);
       printf("\n  xmm0=%08x%08x mxcsr=%x\n", m->fpregs->_xmm[0].element[1], m->fpregs->_xmm[0].element[0], m->fpregs->mxcsr);
+      struct _libc_fpxreg *st0 = &m->fpregs->_st[0];
+      printf("  x87: cwd=%x swd=%x ftw=%x st0=%04x%04x%04x%04x exp=%04x\n", m->fpregs->cwd, m->fpregs->swd, m->fpregs->ftw,
+             st0->significand[3], st0->significand[2], st0->significand[1], st0->significand[0], st0->exponent);
+      unsigned short cw;
+      __asm__ volatile("fnstcw %0" : "=m"(cw));
+      printf("  handler's x87 control word=%x\n", cw);
+      st0->exponent = 0x3fff; /* pi becomes pi/2 after sigreturn */
       m->gregs[REG_RIP] += 2;
       m->gregs[REG_RAX] = 0x77;
       m->fpregs->_xmm[0].element[0] = 0x600dcafe;
@@ -153,7 +161,9 @@ int main(void) {
   printf("ud2 with known registers:\n");
   which = 3;
   long r = ((long (*)(void))regs_stub)();
-  printf("  after: rax=%lx xmm0=%llx\n", r, (unsigned long long)regs_stub_xmm_after);
+  printf("  after: rax=%lx xmm0=%llx st0=", r, (unsigned long long)regs_stub_xmm_after);
+  for (int k = 9; k >= 0; k--) printf("%02x", regs_stub_st0_after[k]);
+  printf("\n");
 
   printf("divide by zero:\n");
   which = 4;

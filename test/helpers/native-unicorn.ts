@@ -1,8 +1,8 @@
 // Native unicorn-engine (Debian libunicorn2) loaded with koffi, behind the method names and value conventions
 // of picemu's unicorn.js-compatible facade: the reference CPU for tests and benchmarks, never for users.
 import { createRequire } from 'node:module';
-import { constants as UC } from './constants.ts';
-import { fail, strerror } from './errors.ts';
+import { constants as UC } from '../../src/unicorn/constants.ts';
+import { fail, strerror } from '../../src/unicorn/errors.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Koffi = any;
