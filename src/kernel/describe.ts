@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { parseElf, type ElfFile } from '../elf/index.ts';
 import { PAGE_SIZE } from '../mm/types.ts';
+import { instructionText } from '../trace/disassemble.ts';
 import type { Task } from './task.ts';
 
 const parsed = new Map<string, ElfFile | null>();
@@ -37,4 +38,16 @@ export function describeAddress(task: Task, va: number): string {
     if (!best || s.value > best.value) best = { name: s.name, value: s.value };
   }
   return best ? `${name}:${best.name}+0x${(link - best.value).toString(16)}` : `${name}+0x${link.toString(16)}`;
+}
+
+/** The instruction at `rip` in capstone's Intel syntax, as traces show it; undefined when capstone is not loaded. */
+export function instructionAt(task: Task, rip: number): string | undefined {
+  const bytes = task.space.peek(rip, 15) ?? task.space.peek(rip, 1);
+  if (!bytes) return undefined;
+  try {
+    const text = instructionText(bytes, rip);
+    return text === '(bad)' ? undefined : text;
+  } catch {
+    return undefined; // capstone's wasm not loaded (ensureDisassembler)
+  }
 }

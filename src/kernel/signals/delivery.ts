@@ -5,7 +5,7 @@
 import type { GuestFault } from '../../cpu/index.ts';
 import { EINTR, EPIPE } from '../errno.ts';
 import type { SyscallResult } from '../syscall-table.ts';
-import { describeAddress } from '../describe.ts';
+import { describeAddress, instructionAt } from '../describe.ts';
 import type { FaultSignal } from '../fatal-signals.ts';
 import { RLIMIT_CORE } from '../rlimits.ts';
 import type { Task, ThreadGroup } from '../task.ts';
@@ -138,7 +138,7 @@ function dequeue(task: Task): SigInfo | undefined {
 function dieOf(task: Task, info: SigInfo & { fault?: FaultSignal }) {
   const core = defaultAction(info.signo) === 'core' && (task.group.rlimits.get(RLIMIT_CORE)?.soft ?? 0) > 0;
   const f = info.fault;
-  return { kind: 'signaled' as const, signal: info.signo, coreDumped: core, fault: f ? { address: f.address, rip: f.rip, instruction: f.instruction, kind: f.kind, where: describeAddress(task, f.rip) } : undefined };
+  return { kind: 'signaled' as const, signal: info.signo, coreDumped: core, fault: f ? { address: f.address, rip: f.rip, instruction: instructionAt(task, f.rip) ?? f.instruction, kind: f.kind, where: describeAddress(task, f.rip) } : undefined };
 }
 
 /**
