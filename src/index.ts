@@ -34,6 +34,7 @@ export type { PageRow } from './process/page-table.ts';
 export type { StepEvent, MemoryAccess, Location, CowBreak, VmaInfo, RegisterChange, ModuleOffset, FrameNumber } from './trace/events.ts';
 export { Symbolizer, ModuleSymbols, moduleSymbols, type SymbolizableModule } from './trace/symbolize.ts';
 export { traceToJson, stepToJson, accessToJson, type JsonStep, type JsonAccess } from './trace/render-json.ts';
+export { TraceFilterSink, TraceFilterError, type TraceFilter } from './trace/filter.ts';
 export { traceText, stepText, accessText, placeText, stableAsm, type TextOptions } from './trace/render-text.ts';
 export { picemuMatchers, traceSerializer, findAccesses, accessMatches, type AccessPattern } from './trace/vitest.ts';
 export { disassemble, ensureDisassembler } from './trace/disassemble.ts';

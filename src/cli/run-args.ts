@@ -2,11 +2,12 @@
 import { CallArgError, parseCallArg, RETURN_TYPES, type CallArg, type ReturnKind } from '../index.ts';
 import { parseInteger } from '../util/numbers.ts';
 import type { ProfileName } from '../cpu/features.ts';
+import type { TraceFilter } from '../trace/filter.ts';
 import { CPU_OPTION, cpuOption } from './cpu-option.ts';
 import { ENGINE_OPTION, engineOption } from './engine-option.ts';
 import type { EngineName } from '../process/engines/engine.ts';
 import { UsageError } from './errors.ts';
-import { hasFlag, integerOption, limitOptions, LIMIT_OPTIONS, optionValue, parseOptions, type OptionSpec } from './options.ts';
+import { hasFlag, integerOption, limitOptions, LIMIT_OPTIONS, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.ts';
 
 export type { CallArg };
 export type ReturnType = ReturnKind;
@@ -25,10 +26,14 @@ export interface RunRequest {
   seed?: number;
   trace: boolean;
   json: boolean;
+  /** --ndjson: stream one JSON object per line (steps as they run, results, pages) instead of one document. */
+  ndjson?: boolean;
   ret: ReturnType;
   /** Per call: instructions (default the library's 200 million) and wall-clock ms (default 30 s). */
   budget?: number;
   deadlineMs?: number;
+  /** --trace-*: which steps each call's trace keeps (undefined: all). */
+  traceFilter?: TraceFilter;
   /** --cpu: the CPU profile (undefined: the default). */
   cpu?: ProfileName;
   /** --engine: what executes the code (undefined: picemu's CPU). */
@@ -42,10 +47,41 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: '--ret', value: 'TYPE', help: `how to read the result: ${RETURN_TYPES.join(', ')} (default int); cstr prints NULL for a null pointer` },
   { name: '--trace', help: 'print every instruction with its annotated memory accesses' },
   { name: '--json', help: 'print one JSON document (library, symbol, processes with results and trace, pages) instead of text' },
+  { name: '--ndjson', help: 'stream one JSON object per line instead: {"type":"step",...} as each traced step runs (never held in memory), {"type":"result",...} per call, {"type":"pages",...}' },
+  { name: '--trace-module', value: 'NAME', repeatable: true, help: 'trace only instructions in module NAME (a file name, e.g. libz.so.1; repeatable)' },
+  { name: '--trace-range', value: 'START-END', repeatable: true, help: 'trace only instructions at mapped addresses START (inclusive) to END (exclusive), 0x hex or decimal (repeatable)' },
+  { name: '--trace-memory', help: 'trace only instructions that access memory' },
+  { name: '--trace-rip-relative', help: 'trace only instructions with a RIP-relative memory access' },
+  { name: '--trace-first', value: 'N', help: 'keep the first N traced steps of each call (then run untraced)' },
+  { name: '--trace-last', value: 'N', help: 'keep only the last N traced steps of each call' },
   CPU_OPTION,
   ENGINE_OPTION,
   ...LIMIT_OPTIONS,
 ];
+
+/** The --trace-* options as a TraceFilter (undefined when none is given). */
+function traceFilterOption(p: ParsedOptions): TraceFilter | undefined {
+  const filter: TraceFilter = {};
+  const modules = p.values.get('--trace-module');
+  if (modules) filter.modules = modules;
+  const ranges = p.values.get('--trace-range');
+  if (ranges) {
+    filter.ranges = ranges.map((text) => {
+      const m = /^([^-]+)-([^-]+)$/.exec(text);
+      const [start, end] = m ? [parseInteger(m[1]!), parseInteger(m[2]!)] : [undefined, undefined];
+      if (start === undefined || end === undefined || start < 0n || end < start || end > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`--trace-range: bad range '${text}' (want START-END, START <= END)`);
+      return [Number(start), Number(end)] as const;
+    });
+  }
+  if (hasFlag(p, '--trace-memory')) filter.memoryOnly = true;
+  if (hasFlag(p, '--trace-rip-relative')) filter.ripRelativeOnly = true;
+  if (p.values.has('--trace-first')) filter.first = integerOption(p, '--trace-first', 0, Number.MAX_SAFE_INTEGER, 0);
+  if (p.values.has('--trace-last')) filter.last = integerOption(p, '--trace-last', 0, Number.MAX_SAFE_INTEGER, 0);
+  if (filter.first !== undefined && filter.last !== undefined) throw new UsageError('--trace-first and --trace-last exclude each other');
+  if (Object.keys(filter).length === 0) return undefined;
+  if (!hasFlag(p, '--trace')) throw new UsageError('the --trace-* filters need --trace');
+  return filter;
+}
 
 /** One ARG of SPEC.md's `run`, as a usage error when it is not one. */
 export function parseRunArg(text: string): CallArg {
@@ -68,6 +104,8 @@ export function parseRunArgs(argv: string[]): RunRequest {
     if (v === undefined || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`--seed: bad value '${seedText}' (want a non-negative integer)`);
     seed = Number(v);
   }
+  if (hasFlag(p, '--json') && hasFlag(p, '--ndjson')) throw new UsageError('--json and --ndjson exclude each other (one document, or one object per line)');
+  const traceFilter = traceFilterOption(p);
   const ret = optionValue(p, '--ret') ?? 'int';
   if (!RETURN_TYPES.includes(ret as ReturnType)) throw new UsageError(`--ret: bad type '${ret}' (want one of ${RETURN_TYPES.join(', ')})`);
   return {
@@ -79,9 +117,11 @@ export function parseRunArgs(argv: string[]): RunRequest {
     ...(seed !== undefined ? { seed } : {}),
     trace: hasFlag(p, '--trace'),
     json: hasFlag(p, '--json'),
+    ...(hasFlag(p, '--ndjson') ? { ndjson: true } : {}),
     ret: ret as ReturnType,
     ...limitOptions(p),
     ...(cpuOption(p) !== undefined ? { cpu: cpuOption(p) } : {}),
     ...(engineOption(p) !== undefined ? { engine: engineOption(p) } : {}),
+    ...(traceFilter ? { traceFilter } : {}),
   };
 }

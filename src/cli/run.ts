@@ -1,7 +1,7 @@
 // `picemu run LIB SYMBOL [ARG...]`: loads LIB into N processes, calls SYMBOL K times in each, interleaved,
 // and prints the results, the page/frame table and (with --trace) every instruction, as text or SPEC.md's JSON.
 import { basename } from 'node:path';
-import { Machine, resultText, stepText, traceToJson, type CallArgument, type CallResult, type PageRow, type Process, type StepEvent } from '../index.ts';
+import { Machine, resultText, stepText, stepToJson, traceToJson, type CallArgument, type CallResult, type PageRow, type Process, type StepEvent } from '../index.ts';
 import type { Command } from './command.ts';
 import { LIBRARY_RULE, resolveLibrary } from './input-file.ts';
 import { MAX_PROCS, parseRunArgs, RUN_OPTIONS, type RunRequest } from './run-args.ts';
@@ -16,8 +16,14 @@ export interface RunOutcome {
   pages: PageRow[];
 }
 
-/** Does the work of `run` (shared with tests and the demo): load, call interleaved, collect. */
-export async function performRun(request: RunRequest): Promise<RunOutcome> {
+/** What a streamed run (--ndjson) is told as it goes; with it, performRun keeps no events. */
+export interface RunListener {
+  step(pid: number, event: StepEvent): void;
+  result(pid: number, base: number, call: number, value: string | null): void;
+}
+
+/** Does the work of `run` (shared with tests and the demo): load, call interleaved, collect (or stream to `listener`). */
+export async function performRun(request: RunRequest, listener?: RunListener): Promise<RunOutcome> {
   const library = resolveLibrary(request.library);
   const machine = await Machine.create({ seed: request.seed, cpu: request.cpu, engine: request.engine });
   const processes: RunOutcome['processes'] = [];
@@ -31,9 +37,12 @@ export async function performRun(request: RunRequest): Promise<RunOutcome> {
   for (let call = 0; call < request.calls; call++) {
     for (const [n, p] of processes.entries()) {
       const limits = { ...(request.budget !== undefined ? { budget: request.budget } : {}), ...(request.deadlineMs !== undefined ? { deadlineMs: request.deadlineMs } : {}) };
-      const outcome = p.process.call(request.symbol, args[n]!, { ret: request.ret, trace: request.trace, ...limits });
+      const pid = p.process.pid;
+      const onStep = listener && request.trace ? { onStep: (e: StepEvent) => listener.step(pid, e) } : {};
+      const outcome = p.process.call(request.symbol, args[n]!, { ret: request.ret, trace: request.trace, ...limits, ...onStep, ...(request.traceFilter ? { filter: request.traceFilter } : {}) });
       p.results.push(resultValue(outcome.result));
-      p.events.push(...outcome.events);
+      if (listener) listener.result(pid, p.base, call, p.results[p.results.length - 1]!);
+      else for (const e of outcome.events) p.events.push(e); // (a spread of 10^5+ events would overflow the stack)
     }
   }
   return { request, machine, processes, pages: machine.pageTable() };
@@ -49,6 +58,33 @@ function resultForPerson(value: string | null, ret: RunRequest['ret']): string {
   return value === null ? 'NULL' : ret === 'cstr' ? JSON.stringify(value) : value;
 }
 
+/** SPEC.md's pages table as JSON (the --json document's `pages`, the --ndjson `pages` line's). */
+function pagesJson(pages: readonly PageRow[]): unknown[] {
+  return pages.map((row) => ({ module: row.module, offset: hex(row.offset), perms: row.perms, frames: row.frames, shared: row.shared }));
+}
+
+/**
+ * `run --ndjson`: performs the run writing one JSON object per line through `write` as it goes (steps as they
+ * are recorded, a result after each call, the pages at the end), so no trace is held in memory.
+ */
+export async function streamRun(request: RunRequest, write: (text: string) => void): Promise<void> {
+  // Lines are batched into chunks: one write per line would cost a system call per step.
+  let chunk = '';
+  const line = (o: unknown): void => {
+    chunk += JSON.stringify(o) + '\n';
+    if (chunk.length >= 1 << 16) {
+      write(chunk);
+      chunk = '';
+    }
+  };
+  const outcome = await performRun(request, {
+    step: (pid, e) => line({ type: 'step', pid, ...stepToJson(e) }),
+    result: (pid, base, call, value) => line({ type: 'result', pid, base: hex(base), call, value }),
+  });
+  line({ type: 'pages', pages: pagesJson(outcome.pages) });
+  write(chunk);
+}
+
 export function runJson(outcome: RunOutcome): unknown {
   return {
     library: outcome.request.library,
@@ -59,7 +95,7 @@ export function runJson(outcome: RunOutcome): unknown {
       results: p.results,
       ...(outcome.request.trace ? { trace: traceToJson(p.events) } : {}),
     })),
-    pages: outcome.pages.map((row) => ({ module: row.module, offset: hex(row.offset), perms: row.perms, frames: row.frames, shared: row.shared })),
+    pages: pagesJson(outcome.pages),
   };
 }
 
@@ -128,6 +164,11 @@ export const command: Command = {
   options: RUN_OPTIONS,
   async run(args) {
     const request = parseRunArgs(args);
+    // stdout is written synchronously for files and pipes on Linux, so a stream never piles up in memory.
+    if (request.ndjson) {
+      await streamRun(request, (text) => void process.stdout.write(text));
+      return 0;
+    }
     const outcome = await performRun(request);
     process.stdout.write(request.json ? JSON.stringify(runJson(outcome), null, 2) + '\n' : runText(outcome) + '\n');
     return 0;

@@ -9,6 +9,7 @@ import { AddressSpace } from '../mm/address-space.ts';
 import { INITIAL_STACK_SIZE, processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
+import { checkTraceFilter, TraceFilterSink, type TraceFilter } from '../trace/filter.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
 import { decodeResult, entryStackPointer, layoutArguments, type CallArg, type CallResult, type PlacedArg, type ReturnKind } from './call-args.ts';
 import { scanReturnAddresses, type StackFrame } from './backtrace.ts';
@@ -48,6 +49,10 @@ export interface CallOptions {
   deadlineMs?: number;
   /** Record a StepEvent per instruction (slower). */
   trace?: boolean;
+  /** With trace: each event is handed here as it is recorded and not kept (`events` stays empty), so a long trace can stream. */
+  onStep?: (event: StepEvent) => void;
+  /** With trace: which steps to keep (modules, ranges, memory or RIP-relative accesses only, first/last N). */
+  filter?: TraceFilter;
   /** A call picemu makes itself (an ifunc resolver, an initializer): not counted in the process's call numbers. */
   internal?: boolean;
 }
@@ -68,6 +73,10 @@ export interface RunUntilOptions {
   deadlineMs?: number;
   /** Record events (returned in `events`). */
   trace?: boolean;
+  /** With trace: each event is handed here as it is recorded and not kept (`events` stays empty). */
+  onStep?: (event: StepEvent) => void;
+  /** With trace: which steps to keep (modules, ranges, memory or RIP-relative accesses only, first/last N). */
+  filter?: TraceFilter;
 }
 
 export interface FinishOptions extends RunUntilOptions {
@@ -416,10 +425,15 @@ export class Process {
 
   /** Executes one instruction of the active call and returns its event (and the stop, when this ended the call). */
   step(): { event: StepEvent; stop?: CallStop } {
+    return this.recordOne(true);
+  }
+
+  /** One traced instruction; `keep`: also add its event to the call's events (a streamed trace does not). */
+  private recordOne(keep: boolean): { event: StepEvent; stop?: CallStop } {
     const call = this.requireActive();
     const { event, outcome } = recordStep({ engine: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, runtimeSymbol: (va) => this.runtimeSymbol(va), pid: this.pid, call: call.index, index: call.executed });
-    call.events.push(event);
-    const stop = this.afterRun(call, outcome, [event]);
+    if (keep) call.events.push(event);
+    const stop = this.afterRun(call, outcome, keep ? [event] : []);
     return stop ? { event, stop } : { event };
   }
 
@@ -431,18 +445,28 @@ export class Process {
     const deadline = options.deadlineMs !== undefined ? Date.now() + options.deadlineMs : Infinity;
     if (options.trace || breakpoints.size > 0) {
       const events: StepEvent[] = [];
+      // With a filter, the sink decides what is kept; the call's events get what it kept when this run stops.
+      const sink = options.trace && options.filter ? new TraceFilterSink(options.filter, (va) => this.symbolizer.moduleAt(va)?.name, options.onStep) : undefined;
+      const done = (stop: CallStop): CallStop => {
+        if (!sink) return stop;
+        const kept = sink.kept();
+        for (const e of kept) call.events.push(e);
+        return { ...stop, events: kept };
+      };
       for (let n = 0; ; n++) {
-        if (n > 0 && breakpoints.has(this.cpu.rip)) return { kind: 'breakpoint', rip: this.cpu.rip, events };
-        if (n >= budget) return { kind: 'budget', events };
-        if ((n & 1023) === 1023 && Date.now() > deadline) return { kind: 'timeout', events };
-        if (options.trace) {
-          const { event, stop } = this.step();
-          events.push(event);
-          if (stop) return { ...stop, events };
+        if (n > 0 && breakpoints.has(this.cpu.rip)) return done({ kind: 'breakpoint', rip: this.cpu.rip, events });
+        if (n >= budget) return done({ kind: 'budget', events });
+        if ((n & 1023) === 1023 && Date.now() > deadline) return done({ kind: 'timeout', events });
+        if (options.trace && (!sink || sink.wantsStep(this.cpu.rip))) {
+          const { event, stop } = this.recordOne(!options.onStep && !sink);
+          if (sink) sink.offer(event);
+          else if (options.onStep) options.onStep(event);
+          else events.push(event);
+          if (stop) return done({ ...stop, events });
         } else {
           const outcome = this.cpu.step();
           const stop = this.afterRun(call, outcome, events);
-          if (stop) return stop;
+          if (stop) return done(stop);
         }
       }
     }
@@ -479,8 +503,9 @@ export class Process {
       const isRet = isReturnInstruction(this.space.peek(this.cpu.rip, 4) ?? this.space.peek(this.cpu.rip, 1));
       let stop: CallStop | undefined;
       if (options.trace) {
-        const r = this.step();
-        events.push(r.event);
+        const r = this.recordOne(!options.onStep);
+        if (options.onStep) options.onStep(r.event);
+        else events.push(r.event);
         stop = r.stop;
       } else {
         stop = this.afterRun(call, this.cpu.step(), events);
@@ -541,10 +566,11 @@ export class Process {
   }
 
   private callOutermost(target: string | VirtAddr, args: readonly CallArgument[], options: CallOptions): CallOutcome {
+    if (options.filter) checkTraceFilter(options.filter); // before the call starts, so a bad filter leaves no call behind
     const call = this.startCall(target, args, { ret: options.ret, internal: options.internal });
     const budget = options.budget ?? DEFAULT_BUDGET;
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    const stop = this.run({ budget, deadlineMs: deadlineMs === Infinity ? undefined : deadlineMs, trace: options.trace });
+    const stop = this.run({ budget, deadlineMs: deadlineMs === Infinity ? undefined : deadlineMs, trace: options.trace, ...(options.onStep ? { onStep: options.onStep } : {}), ...(options.filter ? { filter: options.filter } : {}) });
     switch (stop.kind) {
       case 'returned':
         return printable({ result: stop.result, executed: call.executed, events: call.events }, (o) => `${call.name} returned ${resultInspect(o.result)} after ${o.executed} instructions${o.events.length ? `, ${o.events.length} events` : ''}`);

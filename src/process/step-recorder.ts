@@ -12,6 +12,28 @@ import { printableEvent } from './inspect.ts';
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 
+/** What the instruction at one address prints as: its capstone text and direct-branch target (computed once per distinct instruction). */
+interface InstructionText { bytes: Uint8Array; asm: string; target: number | undefined }
+// Keyed by address, checked against the bytes (code rewritten in place misses); bounded, as a cache.
+const textAt = new Map<number, InstructionText>();
+const TEXT_CACHE_LIMIT = 1 << 16;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function instructionInfo(bytes: Uint8Array, rip: number): InstructionText {
+  const cached = textAt.get(rip);
+  if (cached && sameBytes(cached.bytes, bytes)) return cached;
+  const asm = bytes.length ? instructionText(bytes, rip) : '(bad)';
+  const info = { bytes: bytes.slice(), asm, target: directTarget(asm) };
+  if (textAt.size >= TEXT_CACHE_LIMIT) textAt.clear();
+  textAt.set(rip, info);
+  return info;
+}
+
 export interface StepContext {
   engine: Engine;
   space: AddressSpace;
@@ -46,9 +68,9 @@ export function locate(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeS
 export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOutcome } {
   const { engine: cpu, space, cow } = ctx;
   const rip = cpu.rip;
-  const before = Array.from(cpu.r64);
+  const before = cpu.r64.slice();
   const flagsBefore = cpu.rflags;
-  const xmmBefore = Array.from(cpu.xmm64);
+  const xmmBefore = cpu.xmm64.slice();
   const raw: EngineAccess[] = [];
   cow.clear();
   cow.watching = true;
@@ -67,6 +89,7 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
   const registers: RegisterChange[] = [];
   for (let r = 0; r < 16; r++) if (cpu.r64[r] !== before[r]) registers.push({ name: GPR_NAMES[r]!, before: before[r]!, after: cpu.r64[r]! });
   for (let x = 0; x < 16; x++) {
+    if (cpu.xmm64[2 * x] === xmmBefore[2 * x] && cpu.xmm64[2 * x + 1] === xmmBefore[2 * x + 1]) continue;
     const b = (xmmBefore[2 * x + 1]! << 64n) | xmmBefore[2 * x]!;
     const a = (cpu.xmm64[2 * x + 1]! << 64n) | cpu.xmm64[2 * x]!;
     if (a !== b) registers.push({ name: `xmm${x}`, before: b, after: a });
@@ -92,6 +115,7 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
       cow: a.kind === 'write' ? cow.breakAt(a.va) : null,
     };
   });
+  const text = instructionInfo(bytes, rip);
   const event: StepEvent = {
     pid: ctx.pid,
     call: ctx.call,
@@ -100,11 +124,11 @@ export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOu
     ...where,
     frame: space.frameAt(rip)?.frame ?? 0,
     bytes,
-    asm: bytes.length ? instructionText(bytes, rip) : '(bad)',
+    asm: text.asm,
     registers,
     accesses,
   };
-  const target = directTarget(event.asm);
+  const target = text.target;
   if (target !== undefined) event.target = { ...ctx.symbolizer.locate(target), va: target };
   return { event: printableEvent(event), outcome };
 }

@@ -45,6 +45,19 @@ function bytesFile(render: () => Uint8Array): ProcNode {
   };
 }
 
+/**
+ * The vsyscall page: the kernel's gate VMA, not part of the mm's VMA list, which show_map appends after the last
+ * VMA of every x86-64 process (vsyscall=xonly: execute-only, never resident).
+ */
+const VSYSCALL_MAPS = 'ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0'.padEnd(73, ' ') + '[vsyscall]\n';
+const VSYSCALL_SMAPS =
+  VSYSCALL_MAPS +
+  ['Size:                  4 kB', 'KernelPageSize:        4 kB', 'MMUPageSize:           4 kB']
+    .concat(['Rss', 'Pss', 'Pss_Dirty', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Referenced', 'Anonymous', 'KSM', 'LazyFree',
+      'AnonHugePages', 'ShmemPmdMapped', 'FilePmdMapped', 'Shared_Hugetlb', 'Private_Hugetlb', 'Swap', 'SwapPss', 'Locked'].map((f) => `${(f + ':').padEnd(16, ' ')}${'0'.padStart(8, ' ')} kB`))
+    .concat(['THPeligible:           0', 'VmFlags: ex '])
+    .join('\n') + '\n';
+
 const dir = (list: () => string[]): ProcNode => ({ kind: 'dir', entries: list });
 
 /** The bytes of [start, end) of a task's memory as /proc/PID/cmdline and environ read them (no faults, no COW). */
@@ -61,8 +74,8 @@ function taskNode(host: ProcfsHost, t: ProcTask, rest: string[]): ProcNode | num
   }
   if (more.length && name !== 'fd' && name !== 'task') return -ENOENT;
   switch (name) {
-    case 'maps': return textFile(() => t.space?.maps() ?? '');
-    case 'smaps': return textFile(() => t.space?.smapsText() ?? '');
+    case 'maps': return textFile(() => (t.space ? t.space.maps() + VSYSCALL_MAPS : ''));
+    case 'smaps': return textFile(() => (t.space ? t.space.smapsText() + VSYSCALL_SMAPS : ''));
     case 'smaps_rollup': return textFile(() => t.space?.smapsRollupText() ?? '');
     case 'status': return textFile(() => renderStatus(t, host));
     case 'stat': return textFile(() => renderStat(t));

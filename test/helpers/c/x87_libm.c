@@ -86,6 +86,9 @@ int x87_run(int fn, const unsigned char *in, unsigned char *out) {
       strfromd((char *)out, 64, "%.17g", d);
       fesetround(FE_TONEAREST);
       return fegetround();
+    /* printf itself (needs libc's start-up: only in the exec'ed program) */
+    case 28: return snprintf((char *)out, 64, "%Lf", a);
+    case 29: return snprintf((char *)out, 64, "%.25Lg|%La", a, a);
     default:
       return -1;
   }

@@ -1,0 +1,93 @@
+// The step recorder against its old self (issue 11): every fixture function and zlib's crc32/adler32, traced by
+// Process.call, gives event for event what the old builder (test/helpers/old-step-recorder.ts) gives on an
+// identical machine; the vitest serializer prints both alike, and a streamed call (onStep) hands over the same events.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../src/process/machine.ts';
+import type { Process } from '../../src/process/process.ts';
+import type { StepEvent } from '../../src/trace/events.ts';
+import { stepToJson } from '../../src/trace/render-json.ts';
+import { picemuMatchers, traceSerializer } from '../../src/trace/vitest.ts';
+import { RECIPES, ZLIB, ZLIB_RECIPES, type Recipe } from '../helpers/lockstep-fixtures.ts';
+import type { ArgumentArea } from '../helpers/lockstep-image.ts';
+import { repoRoot } from '../helpers/oracles.ts';
+import { recordStep as oldRecordStep } from '../helpers/old-step-recorder.ts';
+
+const fixtureDir = join(repoRoot, 'fixtures');
+const libraries = existsSync(fixtureDir) ? readdirSync(fixtureDir).filter((f) => f.endsWith('.so') && RECIPES[f]).sort() : [];
+
+/** The recipe's arguments placed in process p (the recipes were written for the lockstep image's argument area). */
+function placeArgs(p: Process, recipe: Recipe): (number | bigint | { f64: number })[] | undefined {
+  const area = { put: (b: ArrayLike<number>) => p.place(Uint8Array.from(b)), string: (s: string) => p.placeString(s), zeros: (n: number) => p.place(new Uint8Array(n)) } as unknown as ArgumentArea;
+  const out: (number | bigint | { f64: number })[] = [];
+  for (const a of recipe.args) {
+    if (typeof a === 'function') out.push(a(area));
+    else if (typeof a === 'object') {
+      if (!('f64' in a)) return undefined; // f32 arguments: Process.call has no f32 kind
+      out.push(a);
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** The old way: step with the old builder until the call returns; undefined when it ends otherwise (fault, system call). */
+function oldTrace(p: Process, name: string, args: (number | bigint | { f64: number })[]): StepEvent[] | undefined {
+  const call = p.startCall(name, args);
+  const events: StepEvent[] = [];
+  let index = 0;
+  for (let n = 0; n < 200_000; n++) {
+    const { event, outcome } = oldRecordStep({ engine: p.cpu, space: p.space, cow: p.memory, symbolizer: p.symbolizer, runtimeSymbol: (va) => p.runtimeSymbol(va), pid: p.pid, call: call.index, index });
+    events.push(event);
+    index += outcome.executed;
+    if (p.cpu.rip === p.trampoline && outcome.kind !== 'fault') return events;
+    if (outcome.kind !== 'until' && outcome.kind !== 'budget' && outcome.kind !== 'stopped') return undefined;
+  }
+  return undefined;
+}
+
+async function compare(path: string, name: string, recipe: Recipe): Promise<number> {
+  const [ma, mb] = [await Machine.create(), await Machine.create()];
+  const [pa, pb] = [ma.spawn(), mb.spawn()];
+  pa.load(path);
+  pb.load(path);
+  const [aa, ab] = [placeArgs(pa, recipe), placeArgs(pb, recipe)];
+  if (!aa || !ab) return 0;
+  const expected = oldTrace(pb, name, ab);
+  if (!expected) return 0;
+  const actual = pa.call(name, aa, { trace: true }).events;
+  expect(actual.length).toBe(expected.length);
+  for (let k = 0; k < actual.length; k++) expect(actual[k], `${name} step ${k}`).toEqual(expected[k]);
+  expect(traceSerializer.test(actual)).toBe(true);
+  expect(traceSerializer.serialize(actual)).toBe(traceSerializer.serialize(expected));
+  for (const query of [{ kind: 'read' as const }, { kind: 'write' as const }, { ripRelative: true }]) {
+    expect(picemuMatchers.toAccess(actual, query).pass).toBe(picemuMatchers.toAccess(expected, query).pass);
+  }
+  return actual.length;
+}
+
+describe('step recorder equals the old builder', () => {
+  for (const file of libraries) {
+    it(`${file}: every function with a recipe`, async () => {
+      let steps = 0;
+      for (const [name, recipes] of Object.entries(RECIPES[file]!)) for (const r of recipes) steps += await compare(join(fixtureDir, file), name, r);
+      expect(steps).toBeGreaterThan(0);
+    });
+  }
+  it.skipIf(!existsSync(ZLIB))('zlib crc32 and adler32', async () => {
+    let steps = 0;
+    for (const [name, recipes] of Object.entries(ZLIB_RECIPES)) for (const r of recipes) steps += await compare(ZLIB, name, r);
+    expect(steps).toBeGreaterThan(1000);
+  });
+  it('a streamed call (onStep) hands over the events a kept call returns, and keeps none', async () => {
+    const [ma, mb] = [await Machine.create(), await Machine.create()];
+    const [pa, pb] = [ma.spawn(), mb.spawn()];
+    pa.load(join(fixtureDir, 'libdemo.so'));
+    pb.load(join(fixtureDir, 'libdemo.so'));
+    const streamed: StepEvent[] = [];
+    const out = pa.call('bump_twice', [3], { trace: true, onStep: (e) => streamed.push(e) });
+    expect(out.events).toEqual([]);
+    expect(streamed.map(stepToJson)).toEqual(pb.call('bump_twice', [3], { trace: true }).events.map(stepToJson));
+    expect(streamed.length).toBeGreaterThan(3);
+  });
+});
