@@ -68,6 +68,19 @@ export class CpuState {
   fsBase = 0;
   gsBase = 0;
 
+  /** fork and clone: every user-visible register of `from` (GPRs, RIP, RFLAGS, x87/MMX, XMM/YMM, MXCSR, fs/gs bases). */
+  copyUserStateFrom(from: CpuState): void {
+    this.r64.set(from.r64);
+    this.rip = from.rip;
+    this.rflags = from.rflags;
+    this.x87.copyFrom(from.x87);
+    this.xmm8.set(from.xmm8);
+    this.ymmHi8.set(from.ymmHi8);
+    this.mxcsr = from.mxcsr;
+    this.fsBase = from.fsBase;
+    this.gsBase = from.gsBase;
+  }
+
   get rflags(): number {
     return (
       this.cf |

@@ -91,6 +91,19 @@ export class X87State {
     this.fcw = (v & 0x1f3f) | 0x40;
   }
 
+  /** fork: the whole FPU (registers, tags, control, status, pointers) as `from` has it. */
+  copyFrom(from: X87State): void {
+    this.mant.set(from.mant);
+    this.se.set(from.se);
+    this.fcw = from.fcw;
+    this.fsw = from.fsw;
+    this.top = from.top;
+    this.valid = from.valid;
+    this.fop = from.fop;
+    this.fip = from.fip;
+    this.fdp = from.fdp;
+  }
+
   /** FNINIT: control 0x37f, status 0, all empty, pointers cleared (register contents are kept). */
   reset(): void {
     this.fcw = 0x37f;

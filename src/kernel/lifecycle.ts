@@ -48,13 +48,7 @@ export function releaseVfork(child: Task): void {
 /** A CPU for `space` with `from`'s registers (the child's copy of the parent's user context). */
 function copyCpu(from: Cpu, space: Task['mm']['space'], profile: Cpu['profile']): Cpu {
   const cpu = new Cpu(space, { profile });
-  cpu.r64.set(from.r64);
-  cpu.rip = from.rip;
-  cpu.rflags = from.rflags;
-  cpu.xmm8.set(from.xmm8);
-  cpu.mxcsr = from.mxcsr;
-  cpu.fsBase = from.fsBase;
-  cpu.gsBase = from.gsBase;
+  cpu.copyUserStateFrom(from);
   return cpu;
 }
 

@@ -177,8 +177,8 @@ export class Process {
       this.space = this.task.space;
       this.memory = new CowWatch(this.space);
       this.cpu = machine.engineFactory({ memory: this.memory, space: this.space, profile: machine.cpu });
-      copyRegisters(parent.cpu, this.cpu);
       this.task.cpu = this.cpu;
+      this.task.cpu.copyUserStateFrom(parent.task.cpu);
       this.symbolizer = new Symbolizer(() => this.modules);
       this.modules.push(...parent.modules);
       for (const [va, t] of parent.traps) this.traps.set(va, t);
@@ -690,17 +690,6 @@ function haltFault(address: number): GuestFault {
 }
 
 /** `libcounter.so:really_really_nonreentrant+0x4 (libcounter.so+0x1104)`, or the bare address. */
-/** The user-visible register state fork copies. */
-function copyRegisters(from: Engine, to: Engine): void {
-  to.r64.set(from.r64);
-  to.rip = from.rip;
-  to.rflags = from.rflags;
-  to.xmm64.set(from.xmm64);
-  to.mxcsr = from.mxcsr;
-  to.fsBase = from.fsBase;
-  to.gsBase = from.gsBase;
-}
-
 export function describeLocation(loc: Location, va: VirtAddr): string {
   if (loc.module === undefined) return `0x${va.toString(16)}${loc.vma?.name ? ` (${loc.vma.name})` : ''}`;
   return `${loc.symbol ? `${loc.symbol} ` : ''}(${loc.module}+0x${loc.offset!.toString(16)}${loc.section ? `, ${loc.section}` : ''})`;
