@@ -3,7 +3,7 @@
 // to sleep and wakes them, and turns faults into signals.
 import { Cpu, type CpuProfile, SSE4_2_PROFILE, type GuestFault } from '../cpu/index.ts';
 import { AddressSpace } from '../mm/address-space.ts';
-import { processLayout, splitmix64 } from '../mm/layout.ts';
+import { processLayout, randomBytesFrom, splitmix64 } from '../mm/layout.ts';
 import type { PageCache } from '../mm/page-cache.ts';
 import type { PhysicalMemory } from '../mm/physical.ts';
 import { ENOSYS } from './errno.ts';
@@ -93,12 +93,7 @@ export class Kernel {
 
   /** Random bytes (AT_RANDOM, getrandom): from the seed when there is one. */
   randomBytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let k = 0; k < n; k += 8) {
-      const v = this.random();
-      for (let j = 0; j < 8 && k + j < n; j++) out[k + j] = Number((v >> BigInt(8 * j)) & 0xffn);
-    }
-    return out;
+    return randomBytesFrom(this.random, n);
   }
 
   /** The next pid/tid. */

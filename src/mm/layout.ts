@@ -40,6 +40,16 @@ export function splitmix64(seed: bigint): () => bigint {
   };
 }
 
+/** `n` bytes from a generator of 64-bit words (splitmix64), low byte first: seeded random bytes (AT_RANDOM, getrandom). */
+export function randomBytesFrom(next: () => bigint, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let k = 0; k < n; k += 8) {
+    const v = next();
+    for (let j = 0; j < 8 && k + j < n; j++) out[k + j] = Number((v >> BigInt(8 * j)) & 0xffn);
+  }
+  return out;
+}
+
 /**
  * The layout the kernel picks for a new process (arch/x86/mm/mmap.c mmap_base, fs/exec.c stack
  * randomization): without a seed, randomization is off (as under `setarch -R`), giving

@@ -6,7 +6,7 @@ import type { Engine, ProcessEngine } from './engines/engine.ts';
 import { STT_GNU_IFUNC } from '../elf/index.ts';
 import { instructionText } from '../trace/disassemble.ts';
 import { AddressSpace } from '../mm/address-space.ts';
-import { INITIAL_STACK_SIZE, processLayout, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
+import { INITIAL_STACK_SIZE, processLayout, randomBytesFrom, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
 import { checkTraceFilter, TraceFilterSink, type TraceFilter } from '../trace/filter.ts';
@@ -244,12 +244,7 @@ export class Process {
 
   /** Seeded random bytes (getrandom). */
   randomBytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let k = 0; k < n; k += 8) {
-      const v = this.random();
-      for (let j = 0; j < 8 && k + j < n; j++) out[k + j] = Number((v >> BigInt(8 * j)) & 0xffn);
-    }
-    return out;
+    return randomBytesFrom(this.random, n);
   }
 
   /** Mapped address of the `__tls_get_addr` picemu provides. */
