@@ -67,19 +67,10 @@ export function mapsLine(vma: Readonly<Vma>): string {
  * The raw sums smaps_account keeps while walking pages (Pss in bytes << PSS_SHIFT, exact in a double up to
  * 2^53): one per VMA for smaps, one over every VMA for smaps_rollup, which shifts only at the end.
  */
-export interface SmapsAccumulator {
-  rss: number;
-  pss: number;
-  pssDirty: number;
+export interface SmapsAccumulator extends Omit<SmapsFigures, 'size'> {
   pssAnon: number;
   pssFile: number;
   pssShmem: number;
-  sharedClean: number;
-  sharedDirty: number;
-  privateClean: number;
-  privateDirty: number;
-  referenced: number;
-  anonymous: number;
 }
 
 export function newAccumulator(): SmapsAccumulator {
