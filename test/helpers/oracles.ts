@@ -31,6 +31,9 @@ function commandWorks(cmd: string, args: string[]): boolean {
 }
 
 export const hasCc = (): boolean => requireOracle('cc', commandWorks('cc', ['--version']), 'apt-get install gcc');
+/** `setarch x86_64 -R`: the native side of every comparison of addresses with randomization off. */
+export const hasSetarch = (): boolean =>
+  requireOracle('setarch -R', commandWorks('setarch', ['x86_64', '-R', 'true']), 'util-linux, and a kernel that allows ADDR_NO_RANDOMIZE');
 export const hasReadelf = (): boolean =>
   requireOracle('readelf', commandWorks('readelf', ['--version']), 'apt-get install binutils');
 

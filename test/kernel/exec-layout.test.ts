@@ -9,19 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/index.ts';
-import { buildCSource, hasCc, repoRoot } from '../helpers/oracles.ts';
+import { buildCSource, hasCc, hasSetarch, repoRoot } from '../helpers/oracles.ts';
 
 const source = join(repoRoot, 'test', 'kernel', 'c', 'exec_probe.c');
 const AT_HWCAP = 0x10, AT_HWCAP2 = 0x1a;
 
-function hasSetarch(): boolean {
-  try {
-    execFileSync('setarch', ['x86_64', '-R', 'true']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The probe's lines, with the CPU-dependent auxv values taken out and checked against the probe's own cpuid. */
 function parse(text: string): { lines: string[]; hwcap: bigint; cpuid: bigint; hwcap2: bigint } {

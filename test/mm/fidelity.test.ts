@@ -2,9 +2,8 @@
 // after loading and after calls in two processes, equal to the kernel's for two native processes; and the oracle
 // helper exec'ed inside picemu printing what it prints natively under setarch -R. A CI slice;
 // `npm run smaps-fidelity [--exec]` runs the whole list (scripts/smaps-fidelity.ts).
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { hasCc, repoRoot, requireOracle } from '../helpers/oracles.ts';
+import { hasCc, hasSetarch, repoRoot } from '../helpers/oracles.ts';
 import { differences, execedReport, nativeReport, picemuReport, privateCopy } from './fidelity.ts';
 
 const D = '/usr/lib/x86_64-linux-gnu';
@@ -31,16 +30,8 @@ describe.skipIf(!hasCc())('smaps and pagemap of a loaded library vs the kernel, 
   });
 });
 
-function setarchWorks(): boolean {
-  try {
-    execFileSync('setarch', ['x86_64', '-R', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-describe.skipIf(!hasCc() || !requireOracle('setarch -R', setarchWorks(), 'util-linux'))('the oracle helper exec\'ed inside picemu', () => {
+describe.skipIf(!hasCc() || !hasSetarch())('the oracle helper exec\'ed inside picemu', () => {
   it('prints what it prints natively under setarch -R: addresses, every field, every page', () => {
     const lib = privateCopy(`${repoRoot}/fixtures/libcounter.so`);
     const native = nativeReport(lib, 'really_really_nonreentrant', 3, { noAslr: true });

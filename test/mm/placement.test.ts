@@ -8,17 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AddressSpace, createSharedMemory, PROT_READ, PROT_WRITE, TASK_SIZE, processLayout } from '../../src/mm/index.ts';
-import { buildCHelper, hasCc, repoRoot, requireOracle } from '../helpers/oracles.ts';
+import { buildCHelper, hasCc, hasSetarch, repoRoot } from '../helpers/oracles.ts';
 
-function setarchWorks(): boolean {
-  try {
-    execFileSync('setarch', ['x86_64', '-R', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const available = hasCc() && requireOracle('setarch -R', setarchWorks(), 'util-linux, and a kernel that allows ADDR_NO_RANDOMIZE');
+const available = hasCc() && hasSetarch();
 
 // A file on the repository's disk file system (ext4 or xfs place file mappings THP-aligned; /tmp may be tmpfs).
 mkdirSync(join(repoRoot, '.cache'), { recursive: true });

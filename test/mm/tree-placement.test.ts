@@ -8,17 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PROT_NONE, TASK_SIZE, processLayout } from '../../src/mm/index.ts';
 import { Machine } from '../../src/process/machine.ts';
-import { buildCHelper, hasCc, requireOracle } from '../helpers/oracles.ts';
+import { buildCHelper, hasCc, hasSetarch } from '../helpers/oracles.ts';
 
-function setarchWorks(): boolean {
-  try {
-    execFileSync('setarch', ['x86_64', '-R', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const available = hasCc() && requireOracle('setarch -R', setarchWorks(), 'util-linux, and a kernel that allows ADDR_NO_RANDOMIZE');
+const available = hasCc() && hasSetarch();
 
 interface MapsLine { start: number; end: number; perms: string; path: string }
 const parse = (line: string): MapsLine => {
