@@ -1,5 +1,5 @@
 // The calls picemu's tests make through `run` style arguments (fixtures, zlib, bzip2, expat, sqlite3, libc, libm),
-// each compared with a native dlopen+call: shared by the per-engine tests (process/calls, engine/processes).
+// each compared with a native dlopen+call: shared by the per-engine suites (helpers/call-suites.ts).
 import type { ReturnKind } from '../../src/process/call-args.ts';
 import { repoRoot } from './oracles.ts';
 
