@@ -1,14 +1,10 @@
 // The signal, process and futex system calls check their arguments as the kernel does: the same raw call made
 // natively by test/kernel/c/syscall_args_probe.c and from a picemu Process gives the same result (-errno), and
 // the same bytes where it writes. Only calls that fail natively, or change nothing but the probe itself, are made.
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Machine, type Process } from '../../src/index.ts';
-import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/mm/index.ts';
-import { buildCSource, hasCc, repoRoot } from '../helpers/oracles.ts';
+import { hasCc } from '../helpers/oracles.ts';
+import { nativeRawSyscall as native, picemuRawSyscaller, type Arg, type RawResult } from './raw-syscall.ts';
 
-type Arg = number | bigint | string;
 const cases: [string, number, Arg[], true?][] = [
   ['rt_sigaction with sigsetsize 4', 13, [10, 0, 0, 4]],
   ['rt_sigaction of SIGKILL', 13, [9, 'buf:32', 0, 8]],
@@ -56,41 +52,12 @@ const cases: [string, number, Arg[], true?][] = [
   ['execveat with unknown flags', 322, [-100, 's:/bin/true', 0, 0, 1]],
 ];
 
-function native(nr: number, args: Arg[]): { result: bigint; bufs: string[] } {
-  const probe = buildCSource(join(repoRoot, 'test', 'kernel', 'c', 'syscall_args_probe.c'));
-  const out = execFileSync(probe, [String(nr), ...args.map((a) => (typeof a === 'string' ? a : BigInt.asUintN(64, BigInt(a)).toString()))], { encoding: 'utf8' }).trim().split('\n');
-  return { result: BigInt(out[0]!), bufs: out.slice(1) };
-}
 
 describe.skipIf(!hasCc())('signal, process and futex system calls check their arguments as the kernel does', () => {
-  let proc: Process;
-  let text: number;
+  let picemu: (nr: number, args: Arg[]) => RawResult;
   beforeAll(async () => {
-    proc = (await Machine.create()).spawn();
-    text = proc.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC });
+    picemu = await picemuRawSyscaller();
   });
-
-  /** The same raw call from a picemu process: mov r10, rcx; mov eax, nr; syscall; ret, with the arguments placed. */
-  function picemu(nr: number, args: Arg[]): { result: bigint; bufs: string[] } {
-    proc.space.poke(text, Uint8Array.of(0x49, 0x89, 0xca, 0xb8, nr & 0xff, (nr >> 8) & 0xff, 0, 0, 0x0f, 0x05, 0xc3));
-    proc.cpu.invalidateCode(text, PAGE_SIZE);
-    const bufs: [number, number][] = [];
-    const values = args.map((a): bigint => {
-      if (typeof a !== 'string') return BigInt.asIntN(64, BigInt(a));
-      if (a.startsWith('s:')) return BigInt(proc.placeString(a.slice(2)));
-      if (a === 'bad') {
-        const p = proc.space.mmap({ length: PAGE_SIZE, prot: PROT_READ });
-        proc.space.munmap(p, PAGE_SIZE);
-        return BigInt(p);
-      }
-      const n = Number(a.slice(4));
-      const p = proc.space.mmap({ length: Math.max(n, 1), prot: PROT_READ | PROT_WRITE });
-      bufs.push([p, n]);
-      return BigInt(p);
-    });
-    const r = proc.call(text, values, { ret: 'long', budget: 1000 }).result;
-    return { result: r.type === 'long' ? r.value : 0n, bufs: bufs.map(([p, n]) => Buffer.from(proc.space.peek(p, n) ?? []).toString('hex')) };
-  }
 
   it.each(cases)('%s', (_name, nr, args, compare) => {
     const expected = native(nr, args);

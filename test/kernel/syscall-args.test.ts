@@ -2,16 +2,10 @@
 // call made natively by syscall_args_probe.c (strings, writable, read-only and unmapped buffers as arguments);
 // picemu makes it from a Process with the same arguments placed in its memory. Only calls that fail natively, or
 // read, are made: nothing here changes the host.
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Machine, type Process } from '../../src/index.ts';
-import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/mm/index.ts';
-import { buildCSource, hasCc, repoRoot } from '../helpers/oracles.ts';
+import { hasCc } from '../helpers/oracles.ts';
+import { nativeRawSyscall as native, picemuRawSyscaller, type Arg, type RawResult } from './raw-syscall.ts';
 
-const probe = (): string => buildCSource(join(repoRoot, 'test', 'kernel', 'c', 'syscall_args_probe.c'));
-
-type Arg = number | bigint | string;
 /** name, nr, args, and which byte ranges of the buffers to compare (a buffer's whole content when true). */
 const cases: [string, number, Arg[], ([number, number] | true)?][] = [
   ['read from a closed descriptor', 0, [100, 'buf:16', 16]],
@@ -87,43 +81,12 @@ const cases: [string, number, Arg[], ([number, number] | true)?][] = [
   ['copy_file_range into a pipe', 326, [0, 0, 1, 0, 10, 0]],
 ];
 
-function native(nr: number, args: Arg[]): { result: bigint; bufs: string[] } {
-  const out = execFileSync(probe(), [String(nr), ...args.map((a) => (typeof a === 'string' ? a : BigInt.asUintN(64, BigInt(a)).toString()))], { encoding: 'utf8' }).trim().split('\n');
-  return { result: BigInt(out[0]!), bufs: out.slice(1) };
-}
 
 describe.skipIf(!hasCc())('system-call arguments and results as the kernel gives them', () => {
-  let proc: Process;
-  let text: number;
+  let picemu: (nr: number, args: Arg[]) => RawResult;
   beforeAll(async () => {
-    const machine = await Machine.create();
-    proc = machine.spawn();
-    text = proc.space.mmap({ length: PAGE_SIZE, prot: PROT_READ | PROT_EXEC });
+    picemu = await picemuRawSyscaller();
   });
-
-  function picemu(nr: number, args: Arg[]): { result: bigint; bufs: string[] } {
-    // mov r10, rcx; mov eax, nr; syscall; ret
-    proc.space.poke(text, Uint8Array.of(0x49, 0x89, 0xca, 0xb8, nr & 0xff, (nr >> 8) & 0xff, 0, 0, 0x0f, 0x05, 0xc3));
-    proc.cpu.invalidateCode(text, PAGE_SIZE);
-    const bufs: [number, number][] = [];
-    const values = args.map((a): bigint => {
-      if (typeof a !== 'string') return BigInt.asIntN(64, BigInt(a));
-      if (a.startsWith('s:')) return BigInt(proc.placeString(a.slice(2)));
-      if (a === 'bad') {
-        const p = proc.space.mmap({ length: PAGE_SIZE, prot: PROT_READ });
-        proc.space.munmap(p, PAGE_SIZE);
-        return BigInt(p);
-      }
-      const ro = a.startsWith('ro:');
-      const n = Number(a.slice(ro ? 3 : 4));
-      const p = proc.space.mmap({ length: Math.max(n, 1), prot: ro ? PROT_READ : PROT_READ | PROT_WRITE });
-      if (!ro) bufs.push([p, n]);
-      return BigInt(p);
-    });
-    const r = proc.call(text, values, { ret: 'long', budget: 1000 }).result;
-    const result = r.type === 'long' ? r.value : 0n;
-    return { result, bufs: bufs.map(([p, n]) => Buffer.from(proc.space.peek(p, n) ?? []).toString('hex')) };
-  }
 
   it.each(cases)('%s', (_name, nr, args, compare) => {
     const expected = native(nr, args);
