@@ -1,4 +1,4 @@
-/* Oracle for page-for-page fidelity: forks two children that each dlopen(LIB, RTLD_NOW); phase "load": while
+/* Oracle for page-for-page fidelity: forks two children that each dlopen(LIB, RTLD_NOW), one after the other; phase "load": while
    both are paused, prints for each child LIB's VMAs (and the anonymous VMA right after its last one: the bss)
    from /proc/PID/smaps with every field line, each VMA followed by a "pages" line from /proc/PID/pagemap, one
    character a page: '.' not present, 'F'/'f' a file page mapped by more than one process / only here (exclusive),
@@ -67,18 +67,22 @@ int main(int argc, char **argv) {
   close(fd);
   pid_t pids[2];
   int ready[2][2], go[2][2];
+  char c;
   for (int n = 0; n < 2; n++) {
     if (pipe(ready[n]) || pipe(go[n])) { perror("pipe"); return 1; }
     fflush(stdout);
     pids[n] = fork();
     if (pids[n] == 0) child(path, symbol, calls, ready[n][1], go[n][0]);
+    /* One child at a time: two children faulting the same file pages at once make fault-around skip the folios
+       the other holds locked (filemap_map_pages' trylock), so which pages each maps would be a race. */
+    if (read(ready[n][0], &c, 1) != 1) { fprintf(stderr, "child %d failed\n", n + 1); return 1; }
   }
-  char c;
-  for (int n = 0; n < 2; n++) if (read(ready[n][0], &c, 1) != 1) { fprintf(stderr, "child %d failed\n", n + 1); return 1; }
   snapshot("load", pids, path);
   if (symbol) {
-    for (int n = 0; n < 2; n++) if (write(go[n][1], "c", 1) != 1) return 1;
-    for (int n = 0; n < 2; n++) if (read(ready[n][0], &c, 1) != 1) { fprintf(stderr, "child %d failed\n", n + 1); return 1; }
+    for (int n = 0; n < 2; n++) {
+      if (write(go[n][1], "c", 1) != 1) return 1;
+      if (read(ready[n][0], &c, 1) != 1) { fprintf(stderr, "child %d failed\n", n + 1); return 1; }
+    }
     snapshot("call", pids, path);
   }
   release_children(pids, go);
