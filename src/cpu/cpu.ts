@@ -133,7 +133,7 @@ export class Cpu extends CpuMemory {
     this.hooks = hooks;
     this.memHooked = !!(hooks.memRead || hooks.memReadAfter || hooks.memWrite || hooks.access);
     // The invalid-access hook may read RIP: only the hooked loop keeps it on the current instruction.
-    this.hooked = this.memHooked || !!(hooks.code || hooks.block || hooks.memFetch || hooks.invalid);
+    this.hooked = this.memHooked || !!(hooks.code || hooks.block || hooks.memFetch || hooks.invalid || hooks.instruction);
     this.flushTlb();
   }
   /** Ends the run after the current instruction (from a hook: before the next one), outcome 'stopped'. */
@@ -409,6 +409,7 @@ export class Cpu extends CpuMemory {
     const h = this.hooks;
     const codeHook = h.code;
     const fetchHook = h.memFetch;
+    const insnHook = h.instruction;
     let executed = 0;
     let checks = 0;
     try {
@@ -435,6 +436,10 @@ export class Cpu extends CpuMemory {
             if (executed >= budget) return { kind: 'budget', executed };
           }
           this.rip = insn.addr;
+          if (insnHook !== undefined) {
+            insnHook(insn);
+            if (this.pending !== null) return this.pendingOutcome(executed);
+          }
           if (codeHook !== undefined) {
             codeHook(insn.addr, insn.len);
             if (this.pending !== null) return this.pendingOutcome(executed);

@@ -25,6 +25,8 @@ export interface CpuHooks {
   interrupt?(intno: number): void;
   /** syscall (HOOK_INSN). Without it, the run ends with outcome 'syscall' (RIP after the syscall). */
   syscall?(): void;
+  /** Before each instruction, with its decoded form (trace recorders: one run records many steps). May call cpu.requestStop(). */
+  instruction?(insn: Insn): void;
   /** Every data access, for traces: kind, address, size, value halves, and whether it is the RIP-relative operand. */
   access?(kind: 'read' | 'write', address: number, size: number, lo: number, hi: number, ripRelative: boolean): void;
 }

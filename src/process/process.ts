@@ -9,7 +9,7 @@ import { AddressSpace } from '../mm/address-space.ts';
 import { INITIAL_STACK_SIZE, processLayout, randomBytesFrom, splitmix64, STACK_RLIMIT } from '../mm/layout.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
-import { checkTraceFilter, TraceFilterSink, type TraceFilter } from '../trace/filter.ts';
+import { checkTraceFilter, type TraceFilter } from '../trace/filter.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
 import { decodeResult, entryStackPointer, layoutArguments, type CallArg, type CallResult, type PlacedArg, type ReturnKind } from './call-args.ts';
 import { scanReturnAddresses, type StackFrame } from './backtrace.ts';
@@ -23,7 +23,8 @@ import { SIGCHLD } from '../kernel/signals/constants.ts';
 import { errnoName, strerror } from '../kernel/errno.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import type { Linker, LoadedModule } from '../loader/index.ts';
-import { locate, recordStep } from './step-recorder.ts';
+import { locate, recordStep, TraceRecorder } from './step-recorder.ts';
+import { appendSteps, lazyEvents } from '../trace/step-view.ts';
 import { printable, resultInspect } from './inspect.ts';
 import { StaticTlsLayout, TCB_POINTER_GUARD, TCB_SELF, TCB_SELF2, TCB_SIZE, TCB_STACK_GUARD, TLS_GET_ADDR_CODE, TLS_GET_ADDR_TABLE, } from './tls.ts';
 
@@ -102,7 +103,8 @@ export class ActiveCall {
   /** 0-based number of this call in its process. */
   readonly index: number;
   executed = 0;
-  readonly events: StepEvent[] = [];
+  /** The call's kept steps (built from the trace's log when read). */
+  readonly events: StepEvent[] = lazyEvents();
   finished: CallStop | undefined;
   /** rsp when the finish() in progress began (kept while it stops at budget or deadline, for `resume`). */
   finishFrame: VirtAddr | undefined;
@@ -438,31 +440,15 @@ export class Process {
     const breakpoints = new Set(options.breakpoints ?? []);
     const budget = options.budget ?? DEFAULT_BUDGET;
     const deadline = options.deadlineMs !== undefined ? Date.now() + options.deadlineMs : Infinity;
-    if (options.trace || breakpoints.size > 0) {
+    if (options.trace) return this.runTraced(call, options, breakpoints, budget, deadline);
+    if (breakpoints.size > 0) {
       const events: StepEvent[] = [];
-      // With a filter, the sink decides what is kept; the call's events get what it kept when this run stops.
-      const sink = options.trace && options.filter ? new TraceFilterSink(options.filter, (va) => this.symbolizer.moduleAt(va)?.name, options.onStep) : undefined;
-      const done = (stop: CallStop): CallStop => {
-        if (!sink) return stop;
-        const kept = sink.kept();
-        for (const e of kept) call.events.push(e);
-        return { ...stop, events: kept };
-      };
       for (let n = 0; ; n++) {
-        if (n > 0 && breakpoints.has(this.cpu.rip)) return done({ kind: 'breakpoint', rip: this.cpu.rip, events });
-        if (n >= budget) return done({ kind: 'budget', events });
-        if ((n & 1023) === 1023 && Date.now() > deadline) return done({ kind: 'timeout', events });
-        if (options.trace && (!sink || sink.wantsStep(this.cpu.rip))) {
-          const { event, stop } = this.recordOne(!options.onStep && !sink);
-          if (sink) sink.offer(event);
-          else if (options.onStep) options.onStep(event);
-          else events.push(event);
-          if (stop) return done({ ...stop, events });
-        } else {
-          const outcome = this.cpu.step();
-          const stop = this.afterRun(call, outcome, events);
-          if (stop) return done(stop);
-        }
+        if (n > 0 && breakpoints.has(this.cpu.rip)) return { kind: 'breakpoint', rip: this.cpu.rip, events };
+        if (n >= budget) return { kind: 'budget', events };
+        if ((n & 1023) === 1023 && Date.now() > deadline) return { kind: 'timeout', events };
+        const stop = this.afterRun(call, this.cpu.step(), events);
+        if (stop) return stop;
       }
     }
     // Runs until the trampoline; a system call picemu performs ends one cpu.run and the loop resumes after it.
@@ -473,6 +459,35 @@ export class Process {
       const stop = this.afterRun(call, outcome, []);
       if (stop) return stop;
       if (outcome.kind === 'budget' || left <= 0) return { kind: 'budget', events: [] };
+    }
+  }
+
+  /** run() with a trace: the recorder runs the engine (many steps per engine run on picemu's CPU) into one log. */
+  private runTraced(call: ActiveCall, options: RunUntilOptions, breakpoints: ReadonlySet<number>, budget: number, deadline: number): CallStop {
+    const recorder = new TraceRecorder(
+      { engine: this.cpu, space: this.space, cow: this.memory, symbolizer: this.symbolizer, runtimeSymbol: (va) => this.runtimeSymbol(va), pid: this.pid, call: call.index },
+      { ...(options.filter ? { filter: options.filter } : {}), ...(options.onStep ? { onStep: options.onStep } : {}), breakpoints },
+    );
+    // The events of this run: what the recording kept, also added to the call's events (as views over the log).
+    const done = (stop: CallStop): CallStop => {
+      const kept = recorder.kept();
+      appendSteps(call.events, kept);
+      const out = { ...stop, events: lazyEvents([kept]) };
+      if (call.finished === stop) call.finished = out;
+      return out;
+    };
+    let left = budget;
+    for (;;) {
+      if (left <= 0) return done({ kind: 'budget', events: [] });
+      const outcome = recorder.run({ until: this.trampoline, maxInstructions: left, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) }, call.executed);
+      left -= outcome.executed;
+      if (recorder.hitBreakpoint) {
+        call.executed += outcome.executed;
+        return done({ kind: 'breakpoint', rip: this.cpu.rip, events: [] });
+      }
+      const stop = this.afterRun(call, outcome, []);
+      if (stop) return done(stop);
+      if (outcome.kind === 'budget') return done({ kind: 'budget', events: [] });
     }
   }
 

@@ -1,38 +1,18 @@
-// Executes one guest instruction with the access hook on and turns what happened into a StepEvent:
-// where it is, its bytes and capstone text, the registers it changed, and its annotated data accesses.
-import type { RunOutcome } from '../cpu/index.ts';
-import type { Engine, EngineAccess } from './engines/engine.ts';
+// Records traced steps into a compact StepLog (trace/step-log.ts): on picemu's CPU one hooked run records many
+// steps (an instruction hook and an access hook, no per-step object); other engines step one instruction at a time
+// through Engine.stepTraced. Filters, breakpoints and streaming (onStep) are applied as steps complete.
+import type { Cpu, RunOptions, RunOutcome } from '../cpu/index.ts';
+import type { CpuHooks } from '../cpu/memory-access.ts';
+import type { Insn } from '../cpu/decode.ts';
+import type { Engine } from './engines/engine.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
-import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../mm/types.ts';
-import type { Location, MemoryAccess, RegisterChange, StepEvent, VmaInfo } from '../trace/events.ts';
-import { instructionText } from '../trace/disassemble.ts';
+import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../mm/types.ts';
+import type { Location, StepEvent, VmaInfo } from '../trace/events.ts';
+import { checkTraceFilter, type TraceFilter } from '../trace/filter.ts';
+import { REG_RFLAGS, REG_XMM0, StepLog, type InstructionRef } from '../trace/step-log.ts';
+import { StepReader, type StepLocator, type StepSegment } from '../trace/step-view.ts';
 import type { Symbolizer } from '../trace/symbolize.ts';
 import type { CowWatch } from './cow-watch.ts';
-import { printableEvent } from './inspect.ts';
-
-const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
-
-/** What the instruction at one address prints as: its capstone text and direct-branch target (computed once per distinct instruction). */
-interface InstructionText { bytes: Uint8Array; asm: string; target: number | undefined }
-// Keyed by address, checked against the bytes (code rewritten in place misses); bounded, as a cache.
-const textAt = new Map<number, InstructionText>();
-const TEXT_CACHE_LIMIT = 1 << 16;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
-  return true;
-}
-
-function instructionInfo(bytes: Uint8Array, rip: number): InstructionText {
-  const cached = textAt.get(rip);
-  if (cached && sameBytes(cached.bytes, bytes)) return cached;
-  const asm = bytes.length ? instructionText(bytes, rip) : '(bad)';
-  const info = { bytes: bytes.slice(), asm, target: directTarget(asm) };
-  if (textAt.size >= TEXT_CACHE_LIMIT) textAt.clear();
-  textAt.set(rip, info);
-  return info;
-}
 
 export interface StepContext {
   engine: Engine;
@@ -64,84 +44,306 @@ export function locate(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeS
   return loc;
 }
 
-/** Runs one instruction; returns its event and the CPU's outcome (a fault leaves the event's accesses empty). */
+/** Where addresses of this process lie, for the events built from its log. */
+function locator(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeSymbol'>): StepLocator {
+  return { locate: (va) => locate(ctx, va), locateInModule: (va) => ctx.symbolizer.locate(va) };
+}
+
+/** Runs one instruction; returns its event and the CPU's outcome. */
 export function recordStep(ctx: StepContext): { event: StepEvent; outcome: RunOutcome } {
-  const { engine: cpu, space, cow } = ctx;
-  const rip = cpu.rip;
-  const before = cpu.r64.slice();
-  const flagsBefore = cpu.rflags;
-  const xmmBefore = cpu.xmm64.slice();
-  const raw: EngineAccess[] = [];
-  cow.clear();
-  cow.watching = true;
-  let bytes: Uint8Array;
-  try {
-    bytes = cpu.instructionBytes(rip);
-  } catch {
-    bytes = space.peek(rip, 1) ?? new Uint8Array(0);
-  }
-  let outcome: RunOutcome;
-  try {
-    outcome = cpu.stepTraced((a) => void raw.push(a));
-  } finally {
-    cow.watching = false;
-  }
-  const registers: RegisterChange[] = [];
-  for (let r = 0; r < 16; r++) if (cpu.r64[r] !== before[r]) registers.push({ name: GPR_NAMES[r]!, before: before[r]!, after: cpu.r64[r]! });
-  for (let x = 0; x < 16; x++) {
-    if (cpu.xmm64[2 * x] === xmmBefore[2 * x] && cpu.xmm64[2 * x + 1] === xmmBefore[2 * x + 1]) continue;
-    const b = (xmmBefore[2 * x + 1]! << 64n) | xmmBefore[2 * x]!;
-    const a = (cpu.xmm64[2 * x + 1]! << 64n) | cpu.xmm64[2 * x]!;
-    if (a !== b) registers.push({ name: `xmm${x}`, before: b, after: a });
-  }
-  if (cpu.rflags !== flagsBefore) registers.push({ name: 'rflags', before: BigInt(flagsBefore), after: BigInt(cpu.rflags) });
+  const recorder = new TraceRecorder(ctx, { capacity: 4 });
+  const outcome = recorder.run({ maxInstructions: 1 }, ctx.index);
+  return { event: recorder.reader.event(0), outcome };
+}
 
-  const where = locate(ctx, rip);
-  const accesses: MemoryAccess[] = raw.map((a) => {
-    const page = space.frameAt(a.va);
-    const value = a.size > 4 ? (BigInt(a.hi >>> 0) << 32n) | BigInt(a.lo >>> 0) : BigInt(a.lo >>> 0);
-    const pointsTo = a.size === 8 ? pointerTarget(ctx, value) : undefined;
-    return {
-      ...(pointsTo ? { pointsTo } : {}),
-      ...locate(ctx, a.va),
-      kind: a.kind,
-      va: a.va,
-      size: a.size,
-      value,
-      ripRelative: a.ripRelative,
-      frame: page?.frame ?? 0,
-      // As of this step (a trace records each moment; a stream cannot know later ones): mapped by more than one process.
-      shared: (page?.spaceCount ?? 0) > 1,
-      cow: a.kind === 'write' ? cow.breakAt(a.va) : null,
+export interface RecorderOptions {
+  /** Which steps to keep (checked: a TraceFilterError for one that cannot be meant). */
+  filter?: TraceFilter;
+  /** Each kept step is handed here as it completes (with `last`: when the recording ends) and not kept. */
+  onStep?: (event: StepEvent) => void;
+  /** Stop before an instruction at one of these addresses, except the first instruction recorded. */
+  breakpoints?: ReadonlySet<number>;
+  /** Initial room of the log, in steps. */
+  capacity?: number;
+}
+
+const GPRS = 16;
+
+/**
+ * One recording (a call's run): `run` executes instructions as Engine.run does, recording each into `log`;
+ * `kept()` is what the recording keeps when it ends (a segment of the log for lazyEvents).
+ */
+export class TraceRecorder {
+  readonly log: StepLog;
+  readonly reader: StepReader;
+  /** The last run stopped before a breakpoint (its outcome is 'stopped'). */
+  hitBreakpoint = false;
+  private readonly engine: Engine;
+  private readonly space: AddressSpace;
+  private readonly cow: CowWatch;
+  private readonly symbolizer: Symbolizer;
+  private readonly filter: TraceFilter;
+  private readonly onStep: ((event: StepEvent) => void) | undefined;
+  private readonly breakpoints: ReadonlySet<number> | undefined;
+  /** Instructions met so far (recorded or not): breakpoints are not checked at the first. */
+  private steps = 0;
+  /** Steps kept so far (the `first` filter counts these). */
+  private keptCount = 0;
+  /** A step is open in the log (its accesses are being recorded). */
+  private open = false;
+  /** The register snapshot holds the state after the previous step (false after a step not recorded, or between runs). */
+  private synced = false;
+  private index = 0;
+  // Registers after the last recorded step, as 32-bit words, and views of the live ones.
+  private readonly gprNow: Uint32Array;
+  private readonly xmmNow: Uint32Array;
+  private readonly gprWas = new Uint32Array(2 * GPRS);
+  private readonly xmmWas = new Uint32Array(4 * 16);
+  private flagsWas = 0;
+  /** Page → frame number × 2 + shared (valid for one address-space epoch). */
+  private readonly pageInfo = new Map<number, number>();
+  private pageEpoch = -1;
+  /** rip → wanted by the module/range filters. */
+  private readonly wanted = new Map<number, boolean>();
+  /** Instructions of engines that are not picemu's CPU, by address (checked against their bytes). */
+  private readonly refs = new Map<number, InstructionRef>();
+  private readonly hooks: CpuHooks;
+
+  constructor(ctx: Omit<StepContext, 'index'>, options: RecorderOptions = {}) {
+    this.engine = ctx.engine;
+    this.space = ctx.space;
+    this.cow = ctx.cow;
+    this.symbolizer = ctx.symbolizer;
+    this.filter = options.filter ?? {};
+    checkTraceFilter(this.filter);
+    this.onStep = options.onStep;
+    this.breakpoints = options.breakpoints && options.breakpoints.size > 0 ? options.breakpoints : undefined;
+    this.log = new StepLog(ctx.pid, ctx.call, options.capacity);
+    this.reader = new StepReader(this.log, locator(ctx));
+    const e = ctx.engine;
+    this.gprNow = new Uint32Array(e.r64.buffer, e.r64.byteOffset, 2 * GPRS);
+    this.xmmNow = new Uint32Array(e.xmm64.buffer, e.xmm64.byteOffset, 4 * 16);
+    this.hooks = {
+      instruction: (insn: Insn) => this.begin(insn.addr, insn),
+      access: (kind, va, size, lo, hi, ripRelative) => {
+        if (this.open) this.log.addAccess(kind === 'write', va, size, lo, hi, ripRelative);
+      },
     };
-  });
-  const text = instructionInfo(bytes, rip);
-  const event: StepEvent = {
-    pid: ctx.pid,
-    call: ctx.call,
-    index: ctx.index,
-    rip,
-    ...where,
-    frame: space.frameAt(rip)?.frame ?? 0,
-    bytes,
-    asm: text.asm,
-    registers,
-    accesses,
-  };
-  const target = text.target;
-  if (target !== undefined) event.target = { ...ctx.symbolizer.locate(target), va: target };
-  return { event: printableEvent(event), outcome };
+  }
+
+  /** Runs as Engine.run does, recording each step; `index` is the call's instruction count before the run. */
+  run(options: RunOptions, index: number): RunOutcome {
+    this.index = index;
+    this.hitBreakpoint = false;
+    this.synced = false;
+    this.pageInfo.clear();
+    this.wanted.clear();
+    const cow = this.cow;
+    cow.watching = true;
+    try {
+      if (this.engine.name !== 'picemu') return this.runStepping(options);
+      const outcome = this.runHooked(this.engine as unknown as Cpu, options);
+      this.end();
+      // A fetch that faults never reaches the instruction hook: its step shows the bytes there (or none).
+      if (outcome.kind === 'fault' && outcome.fault.instruction === '(fetch)') {
+        const rip = this.engine.rip;
+        if (this.begin(rip, this.refAt(rip))) this.end();
+      }
+      return outcome;
+    } finally {
+      cow.watching = false;
+      this.end();
+    }
+  }
+
+  /** What the recording keeps, as a segment of its log (with `onStep`: streams what is left, keeps nothing). */
+  kept(): StepSegment {
+    const last = this.filter.last;
+    if (last !== undefined && this.log.length > last) this.log.dropFirst(this.log.length - last);
+    if (this.onStep) {
+      for (let i = 0; i < this.log.length; i++) this.onStep(this.reader.event(i));
+      this.log.clear();
+    }
+    return { reader: this.reader, from: 0, count: this.log.length };
+  }
+
+  private runHooked(cpu: Cpu, options: RunOptions): RunOutcome {
+    const previous = cpu.hooks;
+    cpu.setHooks({ ...previous, ...this.hooks });
+    try {
+      return cpu.run(options);
+    } finally {
+      cpu.setHooks(previous);
+    }
+  }
+
+  /** One Engine.stepTraced per instruction, with run()'s limits. */
+  private runStepping(options: RunOptions): RunOutcome {
+    const engine = this.engine;
+    const until = options.until ?? -1;
+    const budget = options.maxInstructions ?? Infinity;
+    const deadline = options.deadlineMs !== undefined ? Date.now() + options.deadlineMs : Infinity;
+    const onAccess = this.hooks.access!;
+    let executed = 0;
+    for (let n = 1; ; n++) {
+      if (engine.rip === until) return { kind: 'until', executed };
+      if (executed >= budget) return { kind: 'budget', executed };
+      if ((n & 1023) === 0 && (Date.now() > deadline || options.stopRequested?.())) return { kind: Date.now() > deadline ? 'timeout' : 'stopped', executed };
+      let ref: InstructionRef;
+      try {
+        ref = this.refAt(engine.rip, engine.instructionBytes(engine.rip));
+      } catch {
+        ref = this.refAt(engine.rip);
+      }
+      this.begin(engine.rip, ref);
+      if (this.hitBreakpoint) return { kind: 'stopped', executed };
+      const outcome = engine.stepTraced((a) => onAccess(a.kind, a.va, a.size, a.lo, a.hi, a.ripRelative));
+      executed += outcome.executed;
+      this.end(); // (before the embedder acts on the outcome, e.g. performs a system call)
+      if (outcome.kind !== 'budget' && outcome.kind !== 'until') return { ...outcome, executed };
+    }
+  }
+
+  /** The instruction at rip as other engines give it (bytes), one object per distinct instruction. */
+  private refAt(rip: number, bytes?: Uint8Array): InstructionRef {
+    const b = bytes ?? this.space.peek(rip, 1) ?? new Uint8Array(0);
+    const ref = this.refs.get(rip);
+    if (ref && sameBytes(ref.bytes, b)) return ref;
+    const fresh = { addr: rip, bytes: b };
+    if (this.refs.size >= 1 << 16) this.refs.clear();
+    this.refs.set(rip, fresh);
+    return fresh;
+  }
+
+  /** Before an instruction: ends the previous step, stops at a breakpoint, opens a step when the filters want it. */
+  private begin(rip: number, ref: InstructionRef): boolean {
+    if (this.open) this.end();
+    if (this.breakpoints !== undefined && this.steps > 0 && this.breakpoints.has(rip)) {
+      this.hitBreakpoint = true;
+      (this.engine as unknown as Cpu).requestStop?.();
+      return false;
+    }
+    this.steps++;
+    const index = this.index++;
+    if (!this.wants(rip)) {
+      this.synced = false;
+      return false;
+    }
+    if (!this.synced) this.snapshot();
+    this.cow.clear();
+    const log = this.log;
+    log.open(rip, log.instructionId(ref), index);
+    this.open = true;
+    return true;
+  }
+
+  private wants(rip: number): boolean {
+    const f = this.filter;
+    if (f.first !== undefined && this.keptCount >= f.first) return false;
+    if (f.ranges === undefined && f.modules === undefined) return true;
+    let w = this.wanted.get(rip);
+    if (w === undefined) {
+      w = (!f.ranges || f.ranges.some(([s, e]) => rip >= s && rip < e)) && (!f.modules || f.modules.includes(this.symbolizer.moduleAt(rip)?.name ?? '\0'));
+      this.wanted.set(rip, w);
+    }
+    return w;
+  }
+
+  /** Completes the open step: register changes, frames, COW breaks; then the filters, the ring, the stream. */
+  private end(): void {
+    if (!this.open) return;
+    this.open = false;
+    const log = this.log;
+    this.registerChanges();
+    const n = log.length;
+    const start = log.accStart(n);
+    const f = this.filter;
+    if (f.memoryOnly && log.accCount === start) return log.abandon();
+    if (f.ripRelativeOnly) {
+      let any = false;
+      for (let k = start; k < log.accCount; k++) if (log.isRipRelative(k)) any = true;
+      if (!any) return log.abandon();
+    }
+    for (let k = start; k < log.accCount; k++) {
+      const va = log.aVa[k];
+      const info = this.pageAt(va);
+      log.setAccessPlace(k, info >>> 1, (info & 1) === 1);
+      if (log.isWrite(k)) {
+        const cow = this.cow.breakAt(va);
+        if (cow) log.setAccessCow(k, cow.from, cow.to);
+      }
+    }
+    log.close(this.pageAt(log.rip[n]) >>> 1);
+    this.keptCount++;
+    if (f.last !== undefined) {
+      // The ring: at most 2 × last steps are held; the oldest half goes when it fills.
+      if (log.length >= 2 * Math.max(f.last, 1)) log.dropFirst(log.length - f.last);
+    } else if (this.onStep) {
+      const event = this.reader.event(0);
+      log.clear();
+      this.onStep(event);
+    }
+  }
+
+  /** Frame number × 2 + shared of the page holding va (0 when not present). */
+  private pageAt(va: number): number {
+    const space = this.space;
+    if (space.epoch !== this.pageEpoch) {
+      this.pageInfo.clear();
+      this.pageEpoch = space.epoch;
+    }
+    const page = Math.floor(va / PAGE_SIZE);
+    let info = this.pageInfo.get(page);
+    if (info === undefined) {
+      const p = space.frameAt(va);
+      if (!p) return 0;
+      // As of this step (a trace records each moment; a stream cannot know later ones): mapped by more than one process.
+      info = p.frame * 2 + (p.spaceCount > 1 ? 1 : 0);
+      this.pageInfo.set(page, info);
+    }
+    return info;
+  }
+
+  private snapshot(): void {
+    this.gprWas.set(this.gprNow);
+    this.xmmWas.set(this.xmmNow);
+    this.flagsWas = this.engine.rflags;
+    this.synced = true;
+  }
+
+  /** Appends the registers that differ from the snapshot to the open step, and updates the snapshot. */
+  private registerChanges(): void {
+    const log = this.log;
+    const g = this.gprNow;
+    const gw = this.gprWas;
+    for (let r = 0; r < GPRS; r++) {
+      const lo = 2 * r;
+      if (g[lo] !== gw[lo] || g[lo + 1] !== gw[lo + 1]) {
+        log.addRegister(r, gw[lo]!, gw[lo + 1]!, 0, 0, g[lo]!, g[lo + 1]!, 0, 0);
+        gw[lo] = g[lo]!;
+        gw[lo + 1] = g[lo + 1]!;
+      }
+    }
+    const x = this.xmmNow;
+    const xw = this.xmmWas;
+    for (let r = 0; r < 16; r++) {
+      const o = 4 * r;
+      if (x[o] !== xw[o] || x[o + 1] !== xw[o + 1] || x[o + 2] !== xw[o + 2] || x[o + 3] !== xw[o + 3]) {
+        log.addRegister(REG_XMM0 + r, xw[o]!, xw[o + 1]!, xw[o + 2]!, xw[o + 3]!, x[o]!, x[o + 1]!, x[o + 2]!, x[o + 3]!);
+        for (let k = 0; k < 4; k++) xw[o + k] = x[o + k]!;
+      }
+    }
+    const flags = this.engine.rflags;
+    if (flags !== this.flagsWas) {
+      log.addRegister(REG_RFLAGS, this.flagsWas, 0, 0, 0, flags, 0, 0, 0);
+      this.flagsWas = flags;
+    }
+  }
 }
 
-/** Where an 8-byte value points, when it is an address in a module or a named mapping ([stack], [picemu]). */
-function pointerTarget(ctx: Pick<StepContext, 'space' | 'symbolizer' | 'runtimeSymbol'>, value: bigint): Location | undefined {
-  if (value < 0x10000n || value >= 0x800000000000n) return undefined;
-  const loc = locate(ctx, Number(value));
-  return loc.module !== undefined || loc.vma?.name ? loc : undefined;
-}
-
-/** The absolute target of a direct call/jmp/jcc as capstone prints it (`call 0x7f...`). */
-function directTarget(asm: string): number | undefined {
-  const m = /^(call|j[a-z]+|loop[a-z]*)\s+0x([0-9a-f]+)$/.exec(asm);
-  return m ? parseInt(m[2]!, 16) : undefined;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }

@@ -1,0 +1,225 @@
+// The compact record of a traced run (issue 11): per step only raw facts (rip, the decoded instruction, each data
+// access's kind/address/size/value/frame/COW break, changed registers) in growable typed arrays, struct-of-arrays.
+// StepEvents are built from it when read (step-view.ts), so recording allocates no object per step.
+
+/** What a step refers to for its bytes: picemu's decoded instruction (Insn) or, for other engines, a copy of the bytes. */
+export interface InstructionRef {
+  readonly addr: number;
+  readonly bytes: Uint8Array;
+}
+
+/** Register ids in a change record: 0-15 the GPRs (rax, rcx, … r15), 16-31 xmm0-15, 32 rflags. */
+export const REG_XMM0 = 16;
+export const REG_RFLAGS = 32;
+
+const ACCESS_WRITE = 1;
+const ACCESS_RIP_RELATIVE = 2;
+const ACCESS_SHARED = 4;
+
+function grow<T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  let size = a.length * 2;
+  while (size < need) size *= 2;
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+export class StepLog {
+  /** Committed steps. */
+  length = 0;
+  // Per step.
+  rip: Float64Array;
+  index: Float64Array;
+  insn: Int32Array;
+  frame: Int32Array;
+  /** End (exclusive) of the step's accesses and register changes; the start is the previous step's end. */
+  accEnd: Int32Array;
+  regEnd: Int32Array;
+  // Per access.
+  accCount = 0;
+  aFlags: Uint8Array;
+  aVa: Float64Array;
+  aSize: Uint16Array;
+  aLo: Uint32Array;
+  aHi: Uint32Array;
+  aFrame: Int32Array;
+  aCowFrom: Int32Array;
+  aCowTo: Int32Array;
+  // Per register change: id, then 8 words (before: bits 0-31, 32-63, 64-95, 96-127; after: the same).
+  regCount = 0;
+  rId: Uint8Array;
+  rVal: Uint32Array;
+  /** Distinct instructions the steps refer to (insn[k] indexes this); `instructionId` dedups by identity. */
+  readonly instructions: InstructionRef[] = [];
+  private readonly ids = new Map<InstructionRef, number>();
+
+  constructor(
+    readonly pid: number,
+    readonly call: number,
+    /** Initial room, in steps (the arrays double as they fill). */
+    capacity = 256,
+  ) {
+    const n = Math.max(1, capacity);
+    this.rip = new Float64Array(n);
+    this.index = new Float64Array(n);
+    this.insn = new Int32Array(n);
+    this.frame = new Int32Array(n);
+    this.accEnd = new Int32Array(n);
+    this.regEnd = new Int32Array(n);
+    const a = 2 * n;
+    this.aFlags = new Uint8Array(a);
+    this.aVa = new Float64Array(a);
+    this.aSize = new Uint16Array(a);
+    this.aLo = new Uint32Array(a);
+    this.aHi = new Uint32Array(a);
+    this.aFrame = new Int32Array(a);
+    this.aCowFrom = new Int32Array(a);
+    this.aCowTo = new Int32Array(a);
+    this.rId = new Uint8Array(a);
+    this.rVal = new Uint32Array(a * 8);
+  }
+
+  instructionId(ref: InstructionRef): number {
+    let id = this.ids.get(ref);
+    if (id === undefined) {
+      id = this.instructions.length;
+      this.instructions.push(ref);
+      this.ids.set(ref, id);
+    }
+    return id;
+  }
+
+  /** Starts step `length` (not committed until `close`). */
+  open(rip: number, insnId: number, index: number): void {
+    const n = this.length;
+    if (n >= this.rip.length) this.growSteps(n + 1);
+    this.rip[n] = rip;
+    this.insn[n] = insnId;
+    this.index[n] = index;
+  }
+
+  addAccess(write: boolean, va: number, size: number, lo: number, hi: number, ripRelative: boolean): void {
+    const k = this.accCount;
+    if (k >= this.aVa.length) this.growAccesses(k + 1);
+    this.aFlags[k] = (write ? ACCESS_WRITE : 0) | (ripRelative ? ACCESS_RIP_RELATIVE : 0);
+    this.aVa[k] = va;
+    this.aSize[k] = size;
+    this.aLo[k] = lo;
+    this.aHi[k] = hi;
+    this.aCowFrom[k] = -1;
+    this.accCount = k + 1;
+  }
+
+  /** Accesses of the open step: [accStart(length), accCount). */
+  accStart(step: number): number {
+    return step === 0 ? 0 : this.accEnd[step - 1];
+  }
+  regStart(step: number): number {
+    return step === 0 ? 0 : this.regEnd[step - 1];
+  }
+
+  setAccessPlace(k: number, frame: number, shared: boolean): void {
+    this.aFrame[k] = frame;
+    if (shared) this.aFlags[k] |= ACCESS_SHARED;
+  }
+  setAccessCow(k: number, from: number, to: number): void {
+    this.aCowFrom[k] = from;
+    this.aCowTo[k] = to;
+  }
+
+  addRegister(id: number, b0: number, b1: number, b2: number, b3: number, a0: number, a1: number, a2: number, a3: number): void {
+    const k = this.regCount;
+    if (k >= this.rId.length) {
+      this.rId = grow(this.rId, k + 1);
+      this.rVal = grow(this.rVal, (k + 1) * 8);
+    }
+    this.rId[k] = id;
+    const v = this.rVal;
+    const o = k * 8;
+    v[o] = b0; v[o + 1] = b1; v[o + 2] = b2; v[o + 3] = b3;
+    v[o + 4] = a0; v[o + 5] = a1; v[o + 6] = a2; v[o + 7] = a3;
+    this.regCount = k + 1;
+  }
+
+  /** Commits the open step. */
+  close(frame: number): void {
+    const n = this.length;
+    this.frame[n] = frame;
+    this.accEnd[n] = this.accCount;
+    this.regEnd[n] = this.regCount;
+    this.length = n + 1;
+  }
+
+  /** Forgets the open step's accesses and registers (a filter refused it). */
+  abandon(): void {
+    this.accCount = this.accStart(this.length);
+    this.regCount = this.regStart(this.length);
+  }
+
+  isWrite(k: number): boolean {
+    return (this.aFlags[k] & ACCESS_WRITE) !== 0;
+  }
+  isRipRelative(k: number): boolean {
+    return (this.aFlags[k] & ACCESS_RIP_RELATIVE) !== 0;
+  }
+  isShared(k: number): boolean {
+    return (this.aFlags[k] & ACCESS_SHARED) !== 0;
+  }
+
+  /** Drops the oldest `count` steps (the ring of a `last N` filter), moving the rest to the front. */
+  dropFirst(count: number): void {
+    if (count <= 0) return;
+    if (count >= this.length) return this.clear();
+    const a0 = this.accEnd[count - 1];
+    const r0 = this.regEnd[count - 1];
+    const n = this.length;
+    for (const arr of [this.rip, this.index, this.insn, this.frame]) arr.copyWithin(0, count, n);
+    for (const arr of [this.accEnd, this.regEnd]) arr.copyWithin(0, count, n);
+    for (let s = 0; s < n - count; s++) {
+      this.accEnd[s] -= a0;
+      this.regEnd[s] -= r0;
+    }
+    const ac = this.accCount;
+    for (const arr of [this.aFlags, this.aVa, this.aSize, this.aLo, this.aHi, this.aFrame, this.aCowFrom, this.aCowTo]) arr.copyWithin(0, a0, ac);
+    this.rId.copyWithin(0, r0, this.regCount);
+    this.rVal.copyWithin(0, r0 * 8, this.regCount * 8);
+    this.length = n - count;
+    this.accCount = ac - a0;
+    this.regCount -= r0;
+  }
+
+  /** Empties the log, keeping its arrays (a streamed run reuses them) and its instruction table. */
+  clear(): void {
+    this.length = 0;
+    this.accCount = 0;
+    this.regCount = 0;
+  }
+
+  /** Bytes held by the arrays (what a long kept trace costs). */
+  get byteSize(): number {
+    let n = 0;
+    for (const a of [this.rip, this.index, this.insn, this.frame, this.accEnd, this.regEnd, this.aFlags, this.aVa, this.aSize, this.aLo, this.aHi, this.aFrame, this.aCowFrom, this.aCowTo, this.rId, this.rVal]) n += a.byteLength;
+    return n;
+  }
+
+  private growSteps(need: number): void {
+    this.rip = grow(this.rip, need);
+    this.index = grow(this.index, need);
+    this.insn = grow(this.insn, need);
+    this.frame = grow(this.frame, need);
+    this.accEnd = grow(this.accEnd, need);
+    this.regEnd = grow(this.regEnd, need);
+  }
+
+  private growAccesses(need: number): void {
+    this.aFlags = grow(this.aFlags, need);
+    this.aVa = grow(this.aVa, need);
+    this.aSize = grow(this.aSize, need);
+    this.aLo = grow(this.aLo, need);
+    this.aHi = grow(this.aHi, need);
+    this.aFrame = grow(this.aFrame, need);
+    this.aCowFrom = grow(this.aCowFrom, need);
+    this.aCowTo = grow(this.aCowTo, need);
+  }
+}
