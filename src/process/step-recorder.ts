@@ -9,10 +9,11 @@ import type { AddressSpace } from '../mm/address-space.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from '../mm/types.ts';
 import type { Location, StepEvent, VmaInfo } from '../trace/events.ts';
 import { checkTraceFilter, type TraceFilter } from '../trace/filter.ts';
-import { REG_RFLAGS, REG_XMM0, StepLog, type InstructionRef } from '../trace/step-log.ts';
+import { StepLog, type InstructionRef } from '../trace/step-log.ts';
 import { StepReader, type StepLocator, type StepSegment } from '../trace/step-view.ts';
 import type { Symbolizer } from '../trace/symbolize.ts';
 import type { CowWatch } from './cow-watch.ts';
+import { ALL_REGISTERS, registerWrites } from './register-writes.ts';
 
 export interface StepContext {
   engine: Engine;
@@ -93,6 +94,14 @@ export class TraceRecorder {
   private open = false;
   /** The register snapshot holds the state after the previous step (false after a step not recorded, or between runs). */
   private synced = false;
+  /** A write happened since the COW watch was last cleared. */
+  private wrote = true;
+  /** Per instruction id of the log: the GPRs it may write (bits 0-15) and VECTORS; -1: not asked yet. */
+  private writes = new Int32Array(0);
+  /** The registers the open step's instruction may write: only these are compared. */
+  private stepWrites = ALL_WRITES;
+  /** COW breaks given to a step, and the step (its `steps` number). */
+  private readonly cowSeen = new Map<object, number>();
   private index = 0;
   // Registers after the last recorded step, as 32-bit words, and views of the live ones.
   private readonly gprNow: Uint32Array;
@@ -100,8 +109,9 @@ export class TraceRecorder {
   private readonly gprWas = new Uint32Array(2 * GPRS);
   private readonly xmmWas = new Uint32Array(4 * 16);
   private flagsWas = 0;
-  /** Page → frame number × 2 + shared (valid for one address-space epoch). */
-  private readonly pageInfo = new Map<number, number>();
+  /** Page → frame number × 2 + shared (valid for one address-space epoch and one run). */
+  private readonly pageTag = new Float64Array(PAGE_SLOTS).fill(-1);
+  private readonly pageVal = new Int32Array(PAGE_SLOTS);
   private pageEpoch = -1;
   /** rip → wanted by the module/range filters. */
   private readonly wanted = new Map<number, boolean>();
@@ -126,6 +136,7 @@ export class TraceRecorder {
     this.hooks = {
       instruction: (insn: Insn) => this.begin(insn.addr, insn),
       access: (kind, va, size, lo, hi, ripRelative) => {
+        if (kind === 'write') this.wrote = true;
         if (this.open) this.log.addAccess(kind === 'write', va, size, lo, hi, ripRelative);
       },
     };
@@ -136,7 +147,9 @@ export class TraceRecorder {
     this.index = index;
     this.hitBreakpoint = false;
     this.synced = false;
-    this.pageInfo.clear();
+    this.cow.clear();
+    this.cowSeen.clear();
+    this.pageTag.fill(-1);
     this.wanted.clear();
     const cow = this.cow;
     cow.watching = true;
@@ -229,10 +242,26 @@ export class TraceRecorder {
       this.synced = false;
       return false;
     }
-    if (!this.synced) this.snapshot();
-    this.cow.clear();
+    if (!this.synced) {
+      // Breaks seen during steps not recorded must not be given to a later step.
+      if (this.wrote) this.cow.clear();
+      this.snapshot();
+    }
+    this.wrote = false;
     const log = this.log;
-    log.open(rip, log.instructionId(ref), index);
+    const id = log.instructionId(ref);
+    if (id >= this.writes.length) {
+      const more = new Int32Array(Math.max(256, 2 * id));
+      more.set(this.writes);
+      this.writes = more.fill(-1, this.writes.length);
+    }
+    let writes = this.writes[id]!;
+    if (writes === -1) {
+      const w = registerWrites(ref.bytes, (ref as { bitness?: 32 | 64 }).bitness ?? 64);
+      writes = this.writes[id] = w.gprs | (w.vectors ? VECTORS : 0);
+    }
+    this.stepWrites = writes;
+    log.open(rip, id, index);
     this.open = true;
     return true;
   }
@@ -269,8 +298,16 @@ export class TraceRecorder {
       const info = this.pageAt(va);
       log.setAccessPlace(k, info >>> 1, (info & 1) === 1);
       if (log.isWrite(k)) {
+        // The watch keeps a break until cleared (clearing it each step costs more than the steps): a break belongs
+        // to the step that first sees it, and to every write of that step on its page.
         const cow = this.cow.breakAt(va);
-        if (cow) log.setAccessCow(k, cow.from, cow.to);
+        if (cow) {
+          const seen = this.cowSeen.get(cow);
+          if (seen === undefined || seen === this.steps) {
+            if (seen === undefined) this.cowSeen.set(cow, this.steps);
+            log.setAccessCow(k, cow.from, cow.to);
+          }
+        }
       }
     }
     log.close(this.pageAt(log.rip[n]) >>> 1);
@@ -285,25 +322,6 @@ export class TraceRecorder {
     }
   }
 
-  /** Frame number × 2 + shared of the page holding va (0 when not present). */
-  private pageAt(va: number): number {
-    const space = this.space;
-    if (space.epoch !== this.pageEpoch) {
-      this.pageInfo.clear();
-      this.pageEpoch = space.epoch;
-    }
-    const page = Math.floor(va / PAGE_SIZE);
-    let info = this.pageInfo.get(page);
-    if (info === undefined) {
-      const p = space.frameAt(va);
-      if (!p) return 0;
-      // As of this step (a trace records each moment; a stream cannot know later ones): mapped by more than one process.
-      info = p.frame * 2 + (p.spaceCount > 1 ? 1 : 0);
-      this.pageInfo.set(page, info);
-    }
-    return info;
-  }
-
   private snapshot(): void {
     this.gprWas.set(this.gprNow);
     this.xmmWas.set(this.xmmNow);
@@ -316,30 +334,60 @@ export class TraceRecorder {
     const log = this.log;
     const g = this.gprNow;
     const gw = this.gprWas;
-    for (let r = 0; r < GPRS; r++) {
-      const lo = 2 * r;
-      if (g[lo] !== gw[lo] || g[lo + 1] !== gw[lo + 1]) {
-        log.addRegister(r, gw[lo]!, gw[lo + 1]!, 0, 0, g[lo]!, g[lo + 1]!, 0, 0);
-        gw[lo] = g[lo]!;
-        gw[lo + 1] = g[lo + 1]!;
+    // Set bits of the mask, lowest first (the order the old recorder listed them in).
+    for (let m = this.stepWrites & 0xffff; m !== 0; m &= m - 1) {
+      const lo = 2 * (31 - Math.clz32(m & -m));
+      const a0 = g[lo]!;
+      const a1 = g[lo + 1]!;
+      const b0 = gw[lo]!;
+      const b1 = gw[lo + 1]!;
+      if (a0 !== b0 || a1 !== b1) {
+        log.addGpr(lo >> 1, b0, b1, a0, a1);
+        gw[lo] = a0;
+        gw[lo + 1] = a1;
       }
     }
     const x = this.xmmNow;
     const xw = this.xmmWas;
-    for (let r = 0; r < 16; r++) {
-      const o = 4 * r;
+    for (let o = 0, end = this.stepWrites & VECTORS ? 64 : 0; o < end; o += 4) {
       if (x[o] !== xw[o] || x[o + 1] !== xw[o + 1] || x[o + 2] !== xw[o + 2] || x[o + 3] !== xw[o + 3]) {
-        log.addRegister(REG_XMM0 + r, xw[o]!, xw[o + 1]!, xw[o + 2]!, xw[o + 3]!, x[o]!, x[o + 1]!, x[o + 2]!, x[o + 3]!);
-        for (let k = 0; k < 4; k++) xw[o + k] = x[o + k]!;
+        log.addXmm(o >> 2, xw, o, x, o);
+        xw[o] = x[o]!;
+        xw[o + 1] = x[o + 1]!;
+        xw[o + 2] = x[o + 2]!;
+        xw[o + 3] = x[o + 3]!;
       }
     }
     const flags = this.engine.rflags;
     if (flags !== this.flagsWas) {
-      log.addRegister(REG_RFLAGS, this.flagsWas, 0, 0, 0, flags, 0, 0, 0);
+      log.addFlags(this.flagsWas, flags);
       this.flagsWas = flags;
     }
   }
+
+  /** Frame number × 2 + shared of the page holding va (0 when not present), through a small direct-mapped cache. */
+  private pageAt(va: number): number {
+    const space = this.space;
+    if (space.epoch !== this.pageEpoch) {
+      this.pageTag.fill(-1);
+      this.pageEpoch = space.epoch;
+    }
+    const page = Math.floor(va / PAGE_SIZE);
+    const slot = page & (PAGE_SLOTS - 1);
+    if (this.pageTag[slot] === page) return this.pageVal[slot]!;
+    const p = space.frameAt(va);
+    if (!p) return 0;
+    // As of this step (a trace records each moment; a stream cannot know later ones): mapped by more than one process.
+    const info = p.frame * 2 + (p.spaceCount > 1 ? 1 : 0);
+    this.pageTag[slot] = page;
+    this.pageVal[slot] = info;
+    return info;
+  }
 }
+
+const PAGE_SLOTS = 64;
+const VECTORS = 1 << 16;
+const ALL_WRITES = ALL_REGISTERS.gprs | VECTORS;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;

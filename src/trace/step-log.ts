@@ -46,10 +46,12 @@ export class StepLog {
   aFrame: Int32Array;
   aCowFrom: Int32Array;
   aCowTo: Int32Array;
-  // Per register change: id, then 8 words (before: bits 0-31, 32-63, 64-95, 96-127; after: the same).
+  /**
+   * Register changes, one after another as words: the register id, then its value before and after the step,
+   * low word first: 2 + 2 words for a GPR, 1 + 1 for rflags, 4 + 4 for an XMM register. `regEnd` is in words.
+   */
   regCount = 0;
-  rId: Uint8Array;
-  rVal: Uint32Array;
+  rWords: Uint32Array;
   /** Distinct instructions the steps refer to (insn[k] indexes this); `instructionId` dedups by identity. */
   readonly instructions: InstructionRef[] = [];
   private readonly ids = new Map<InstructionRef, number>();
@@ -76,8 +78,7 @@ export class StepLog {
     this.aFrame = new Int32Array(a);
     this.aCowFrom = new Int32Array(a);
     this.aCowTo = new Int32Array(a);
-    this.rId = new Uint8Array(a);
-    this.rVal = new Uint32Array(a * 8);
+    this.rWords = new Uint32Array(a * 4);
   }
 
   instructionId(ref: InstructionRef): number {
@@ -128,18 +129,34 @@ export class StepLog {
     this.aCowTo[k] = to;
   }
 
-  addRegister(id: number, b0: number, b1: number, b2: number, b3: number, a0: number, a1: number, a2: number, a3: number): void {
+  /** A GPR (id 0-15) changed from (blo, bhi) to (alo, ahi). */
+  addGpr(id: number, blo: number, bhi: number, alo: number, ahi: number): void {
     const k = this.regCount;
-    if (k >= this.rId.length) {
-      this.rId = grow(this.rId, k + 1);
-      this.rVal = grow(this.rVal, (k + 1) * 8);
+    if (k + 5 > this.rWords.length) this.rWords = grow(this.rWords, k + 5);
+    const w = this.rWords;
+    w[k] = id; w[k + 1] = blo; w[k + 2] = bhi; w[k + 3] = alo; w[k + 4] = ahi;
+    this.regCount = k + 5;
+  }
+
+  addFlags(before: number, after: number): void {
+    const k = this.regCount;
+    if (k + 3 > this.rWords.length) this.rWords = grow(this.rWords, k + 3);
+    const w = this.rWords;
+    w[k] = REG_RFLAGS; w[k + 1] = before; w[k + 2] = after;
+    this.regCount = k + 3;
+  }
+
+  /** XMM register x changed: `from` holds its 4 words before at `b`, `to` its 4 words after at `a`. */
+  addXmm(x: number, from: Uint32Array, b: number, to: Uint32Array, a: number): void {
+    const k = this.regCount;
+    if (k + 9 > this.rWords.length) this.rWords = grow(this.rWords, k + 9);
+    const w = this.rWords;
+    w[k] = REG_XMM0 + x;
+    for (let j = 0; j < 4; j++) {
+      w[k + 1 + j] = from[b + j]!;
+      w[k + 5 + j] = to[a + j]!;
     }
-    this.rId[k] = id;
-    const v = this.rVal;
-    const o = k * 8;
-    v[o] = b0; v[o + 1] = b1; v[o + 2] = b2; v[o + 3] = b3;
-    v[o + 4] = a0; v[o + 5] = a1; v[o + 6] = a2; v[o + 7] = a3;
-    this.regCount = k + 1;
+    this.regCount = k + 9;
   }
 
   /** Commits the open step. */
@@ -182,8 +199,7 @@ export class StepLog {
     }
     const ac = this.accCount;
     for (const arr of [this.aFlags, this.aVa, this.aSize, this.aLo, this.aHi, this.aFrame, this.aCowFrom, this.aCowTo]) arr.copyWithin(0, a0, ac);
-    this.rId.copyWithin(0, r0, this.regCount);
-    this.rVal.copyWithin(0, r0 * 8, this.regCount * 8);
+    this.rWords.copyWithin(0, r0, this.regCount);
     this.length = n - count;
     this.accCount = ac - a0;
     this.regCount -= r0;
@@ -199,7 +215,7 @@ export class StepLog {
   /** Bytes held by the arrays (what a long kept trace costs). */
   get byteSize(): number {
     let n = 0;
-    for (const a of [this.rip, this.index, this.insn, this.frame, this.accEnd, this.regEnd, this.aFlags, this.aVa, this.aSize, this.aLo, this.aHi, this.aFrame, this.aCowFrom, this.aCowTo, this.rId, this.rVal]) n += a.byteLength;
+    for (const a of [this.rip, this.index, this.insn, this.frame, this.accEnd, this.regEnd, this.aFlags, this.aVa, this.aSize, this.aLo, this.aHi, this.aFrame, this.aCowFrom, this.aCowTo, this.rWords]) n += a.byteLength;
     return n;
   }
 

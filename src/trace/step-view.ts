@@ -102,13 +102,19 @@ export class StepReader {
   private registers(i: number): RegisterChange[] {
     const log = this.log;
     const out: RegisterChange[] = [];
-    const v = log.rVal;
-    for (let k = log.regStart(i), end = log.regEnd[i]; k < end; k++) {
-      const id = log.rId[k];
-      const o = k * 8;
-      if (id < REG_XMM0) out.push({ name: GPR_NAMES[id]!, before: word64(v[o], v[o + 1]), after: word64(v[o + 4], v[o + 5]) });
-      else if (id < REG_RFLAGS) out.push({ name: `xmm${id - REG_XMM0}`, before: word128(v, o), after: word128(v, o + 4) });
-      else out.push({ name: 'rflags', before: BigInt(v[o]), after: BigInt(v[o + 4]) });
+    const w = log.rWords;
+    for (let k = log.regStart(i), end = log.regEnd[i]; k < end; ) {
+      const id = w[k];
+      if (id < REG_XMM0) {
+        out.push({ name: GPR_NAMES[id]!, before: word64(w[k + 1], w[k + 2]), after: word64(w[k + 3], w[k + 4]) });
+        k += 5;
+      } else if (id < REG_RFLAGS) {
+        out.push({ name: `xmm${id - REG_XMM0}`, before: word128(w, k + 1), after: word128(w, k + 5) });
+        k += 9;
+      } else {
+        out.push({ name: 'rflags', before: BigInt(w[k + 1]), after: BigInt(w[k + 2]) });
+        k += 3;
+      }
     }
     return out;
   }
