@@ -233,7 +233,8 @@ export class TraceRecorder {
     if (this.open) this.end();
     if (this.breakpoints !== undefined && this.steps > 0 && this.breakpoints.has(rip)) {
       this.hitBreakpoint = true;
-      (this.engine as unknown as Cpu).requestStop?.();
+      // (picemu's CPU stops before executing it; the stepping loop checks hitBreakpoint itself.)
+      if (this.engine.name === 'picemu') (this.engine as unknown as Cpu).requestStop();
       return false;
     }
     this.steps++;

@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
+import type { EngineName } from '../../src/process/engines/engine.ts';
 import type { Process } from '../../src/process/process.ts';
 import type { StepEvent } from '../../src/trace/events.ts';
 import { stepToJson } from '../../src/trace/render-json.ts';
@@ -31,8 +32,11 @@ function placeArgs(p: Process, recipe: Recipe): (number | bigint | { f64: number
   return out;
 }
 
-/** The old way: step with the old builder until the call returns; undefined when it ends otherwise (fault, system call). */
-function oldTrace(p: Process, name: string, args: (number | bigint | { f64: number })[]): StepEvent[] | undefined {
+/**
+ * The old way: step with the old builder until the call returns or faults (the faulting step is the last event);
+ * undefined when it ends otherwise (a system call, the step limit).
+ */
+function oldTrace(p: Process, name: string, args: (number | bigint | { f64: number })[]): { events: StepEvent[]; faulted: boolean } | undefined {
   const call = p.startCall(name, args);
   const events: StepEvent[] = [];
   let index = 0;
@@ -40,22 +44,33 @@ function oldTrace(p: Process, name: string, args: (number | bigint | { f64: numb
     const { event, outcome } = oldRecordStep({ engine: p.cpu, space: p.space, cow: p.memory, symbolizer: p.symbolizer, runtimeSymbol: (va) => p.runtimeSymbol(va), pid: p.pid, call: call.index, index });
     events.push(event);
     index += outcome.executed;
-    if (p.cpu.rip === p.trampoline && outcome.kind !== 'fault') return events;
+    if (outcome.kind === 'fault') return { events, faulted: true };
+    if (p.cpu.rip === p.trampoline) return { events, faulted: false };
     if (outcome.kind !== 'until' && outcome.kind !== 'budget' && outcome.kind !== 'stopped') return undefined;
   }
   return undefined;
 }
 
-async function compare(path: string, name: string, recipe: Recipe): Promise<number> {
-  const [ma, mb] = [await Machine.create(), await Machine.create()];
+async function compare(path: string, name: string, recipe: Recipe, engine: EngineName = 'picemu'): Promise<number> {
+  const [ma, mb] = [await Machine.create({ engine }), await Machine.create({ engine })];
   const [pa, pb] = [ma.spawn(), mb.spawn()];
   pa.load(path);
   pb.load(path);
   const [aa, ab] = [placeArgs(pa, recipe), placeArgs(pb, recipe)];
   if (!aa || !ab) return 0;
-  const expected = oldTrace(pb, name, ab);
-  if (!expected) return 0;
-  const actual = pa.call(name, aa, { trace: true }).events;
+  const old = oldTrace(pb, name, ab);
+  if (!old) return 0;
+  const expected = old.events;
+  let actual: StepEvent[];
+  if (old.faulted) {
+    // A call that faults: its run stops with the error and the events up to the faulting step, which the call keeps too.
+    const call = pa.startCall(name, aa);
+    const stop = pa.run({ trace: true });
+    expect(stop.kind).toBe('error');
+    expect(call.events.map(stepToJson)).toEqual(stop.events.map(stepToJson));
+    actual = stop.events;
+    faulted.add(`${name}`);
+  } else actual = pa.call(name, aa, { trace: true }).events;
   expect(actual.length).toBe(expected.length);
   for (let k = 0; k < actual.length; k++) expect(actual[k], `${name} step ${k}`).toEqual(expected[k]);
   expect(traceSerializer.test(actual)).toBe(true);
@@ -66,6 +81,9 @@ async function compare(path: string, name: string, recipe: Recipe): Promise<numb
   return actual.length;
 }
 
+/** Functions whose traces end in a fault (compared up to and with the faulting step). */
+const faulted = new Set<string>();
+
 describe('step recorder equals the old builder', () => {
   for (const file of libraries) {
     it(`${file}: every function with a recipe`, async () => {
@@ -74,6 +92,14 @@ describe('step recorder equals the old builder', () => {
       expect(steps).toBeGreaterThan(0);
     });
   }
+  it.skipIf(!libraries.includes('libdemo.so'))('on the unicorn engine (one instruction a step through Engine.stepTraced): libdemo.so', async () => {
+    let steps = 0;
+    for (const name of ['bump_twice', 'data_array_sum', 'crc32_data_array', 'classify', 'null_deref', 'write_rodata']) for (const r of RECIPES['libdemo.so']![name]!) steps += await compare(join(fixtureDir, 'libdemo.so'), name, r, 'unicorn');
+    expect(steps).toBeGreaterThan(100);
+  });
+  it.skipIf(!libraries.includes('libdemo.so'))('the faulting fixture functions were compared too (null_deref, divide_by_zero, trap_ud2, breakpoint_int3, write_rodata)', () => {
+    for (const name of ['null_deref', 'divide_by_zero', 'trap_ud2', 'breakpoint_int3', 'write_rodata']) expect(faulted, name).toContain(name);
+  });
   it.skipIf(!existsSync(ZLIB))('zlib crc32 and adler32', async () => {
     let steps = 0;
     for (const [name, recipes] of Object.entries(ZLIB_RECIPES)) for (const r of recipes) steps += await compare(ZLIB, name, r);
