@@ -49,7 +49,8 @@ function directTarget(asm: string): number | undefined {
 /** Per distinct instruction of a log: where it is, its text, where its direct branch goes. */
 interface InstructionView { where: Location; asm: string; target: (Location & { va: number }) | undefined }
 
-const PLACE_CACHE_LIMIT = 1 << 16;
+// Small: a cache that churns (a scan over a big buffer) should not fill the old generation between collections.
+const PLACE_CACHE_LIMIT = 1 << 12;
 
 /** Builds StepEvents from one log (caches per log: the log's instruction ids, data addresses). */
 export class StepReader {
@@ -81,7 +82,7 @@ export class StepReader {
       accesses: this.accesses(i),
     };
     if (view.target) event.target = { ...view.target };
-    return printableEvent(event);
+    return Object.setPrototypeOf(event, EVENT_PROTOTYPE) as StepEvent;
   }
 
   /** Number of data accesses of step i, and whether one is RIP-relative (filters ask before building the event). */
@@ -178,15 +179,16 @@ function word128(v: Uint32Array, o: number): bigint {
   return (word64(v[o + 2], v[o + 3]) << 64n) | word64(v[o], v[o + 1]);
 }
 
-/** A StepEvent prints in a REPL as the trace text (a non-enumerable inspect.custom: JSON and equality see plain fields). */
-export function printableEvent(e: StepEvent): StepEvent {
-  Object.defineProperty(e, inspect.custom, {
-    value: () => `StepEvent #${e.index} of call ${e.call} in p${e.pid} at 0x${e.rip.toString(16)}\n${stepText(e, { registerValues: true })}`,
-    enumerable: false,
-    configurable: true,
-  });
-  return e;
-}
+/**
+ * Built events inherit how they print in a REPL (the trace text) from one prototype: a non-enumerable
+ * inspect.custom, so JSON and equality see plain fields, at no cost per event.
+ */
+const EVENT_PROTOTYPE: object = Object.defineProperty({}, inspect.custom, {
+  value(this: StepEvent) {
+    return `StepEvent #${this.index} of call ${this.call} in p${this.pid} at 0x${this.rip.toString(16)}\n${stepText(this, { registerValues: true })}`;
+  },
+  enumerable: false,
+});
 
 /** A run of steps of one log: [from, from + count). */
 export interface StepSegment { reader: StepReader; from: number; count: number }
