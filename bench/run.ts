@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   console.log('Targets: untraced picemu >= 2% of native unicorn; with the same JS hooks, picemu >= 200% of native unicorn.');
   console.log(`wasm unicorn: ${UNICORN_WASM_PATH} (unicorn-engine 2.1.4, TCI interpreter, emscripten 3.1.6).`);
 
-  for (const name of ['load.ts', 'exec.ts']) {
+  for (const name of ['load.ts', 'exec.ts', 'trace-unicorn.ts']) {
     const file = join(root, 'bench', name);
     if (!existsSync(file)) continue;
     console.log(`\n--- bench/${name} ---`);

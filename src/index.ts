@@ -38,6 +38,9 @@ export { TraceFilterSink, TraceFilterError, type TraceFilter } from './trace/fil
 export { traceText, stepText, accessText, placeText, stableAsm, type TextOptions } from './trace/render-text.ts';
 export { picemuMatchers, traceSerializer, findAccesses, accessMatches, type AccessPattern } from './trace/vitest.ts';
 export { disassemble, ensureDisassembler } from './trace/disassemble.ts';
+export { StepLog, type InstructionRef } from './trace/step-log.ts';
+export { StepReader, lazyEvents, appendSteps, type StepLocator, type StepSegment } from './trace/step-view.ts';
+export { TraceRecorder, recordStep, type RecorderOptions, type StepContext } from './process/step-recorder.ts';
 // ELF files and loading without running code (what `picemu segments`, `check` and `maps` show).
 export { ElfError, parseElf, parseProgramHeaderTable, formatProgramHeaders, buildId, type ElfFile } from './elf/index.ts';
 export { LoadError, loadIntoFreshSpaces, findLibrary, DEFAULT_SEARCH_DIRS, type FreshSpace, type FreshOptions } from './loader/index.ts';
