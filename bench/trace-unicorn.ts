@@ -102,10 +102,10 @@ const buf = p.place(data);
 const rows: string[][] = [];
 for (const w of WORKLOADS) {
   const n = best(() => nativeCall(lib.exports.get(w.fn)!.address, w.nativeArgs));
-  const recorded = best(() => p.call(w.fn, w.picemuArgs(buf), { trace: true }).events.length);
+  const recorded = best(() => p.call(w.fn, w.picemuArgs(buf), { trace: true, deadlineMs: Infinity }).events.length);
   // The same calls with every event then built (all fields: location, symbol, section, VMA, disassembly, registers).
   const built = best(() => {
-    const events = p.call(w.fn, w.picemuArgs(buf), { trace: true }).events;
+    const events = p.call(w.fn, w.picemuArgs(buf), { trace: true, deadlineMs: Infinity }).events;
     let k = 0;
     for (const e of events) k += e.accesses.length >= 0 ? 1 : 0;
     return k;
