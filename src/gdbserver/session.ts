@@ -10,6 +10,7 @@ import { bytesOfHex, escapeBinary, frame, hexOf, MAX_PACKET, PacketReader, parse
 import { GDB_REGISTERS, gPacketBytes, registerHex, registerValue, writeGdbRegister } from './registers.ts';
 import { targetXml } from './target-description.ts';
 import { HostIo } from './vfile.ts';
+import { gdbSignal, hostSignal } from './signals.ts';
 import type { DebugTarget, Stop, WatchKind } from './target.ts';
 
 export interface SessionOptions {
@@ -31,6 +32,18 @@ function parseThreadId(text: string): { pid: number | 'all' | 'any' } | undefine
   if (id === '-1') return { pid: 'all' };
   const n = parseInt(id, 16);
   return { pid: n === 0 ? 'any' : n };
+}
+
+/** The signal of `C sig[;addr]`, `vCont;Csig`: gdb's number on the wire, Linux's here (0 when Linux has none). */
+function signalArg(text: string): number {
+  return hostSignal(parseInt(text.slice(0, 2), 16)) ?? 0;
+}
+
+/** One process's part of a resume: continue or step, with the signal to deliver. */
+interface ResumeAction {
+  action: 'c' | 's';
+  pid: number;
+  signal?: number;
 }
 
 const threadId = (pid: number): string => `p${pid.toString(16)}.${pid.toString(16)}`;
@@ -144,8 +157,8 @@ export class GdbSession {
       }
       case 'c': return this.resume([{ action: 'c', pid: this.general }]);
       case 's': return this.resume([{ action: 's', pid: this.general }]);
-      case 'C': return this.resume([{ action: 'c', pid: this.general }]);
-      case 'S': return this.resume([{ action: 's', pid: this.general }]);
+      case 'C': return this.resume([{ action: 'c', pid: this.general, signal: signalArg(text.slice(1)) }]);
+      case 'S': return this.resume([{ action: 's', pid: this.general, signal: signalArg(text.slice(1)) }]);
       case 'D': return this.detach(text.slice(1));
       case 'k': {
         for (const inf of this.target.list()) inf.clearPoints();
@@ -275,8 +288,8 @@ export class GdbSession {
   }
 
   /** `vCont;ACTION[:TID]…`: each process takes the first action whose thread id covers it. */
-  private parseVCont(text: string): { action: 'c' | 's'; pid: number }[] | undefined {
-    const plan = new Map<number, 'c' | 's'>();
+  private parseVCont(text: string): ResumeAction[] | undefined {
+    const plan = new Map<number, ResumeAction>();
     const pids = [...this.attached];
     for (const part of text.split(';').slice(1)) {
       const [act, tid] = part.split(':');
@@ -286,6 +299,7 @@ export class GdbSession {
         return undefined;
       }
       const action = a === 'c' || a === 'C' ? 'c' : 's';
+      const signal = a === 'C' || a === 'S' ? signalArg(act!.slice(1)) : undefined;
       let covered: number[];
       if (tid === undefined) covered = pids;
       else {
@@ -293,12 +307,12 @@ export class GdbSession {
         if (!t) return undefined;
         covered = t.pid === 'all' ? pids : t.pid === 'any' ? [this.general] : [t.pid];
       }
-      for (const pid of covered) if (pids.includes(pid) && !plan.has(pid)) plan.set(pid, action);
+      for (const pid of covered) if (pids.includes(pid) && !plan.has(pid)) plan.set(pid, { pid, action, signal });
     }
-    return [...plan].map(([pid, action]) => ({ pid, action }));
+    return [...plan.values()];
   }
 
-  private async resume(plan: { action: 'c' | 's'; pid: number }[]): Promise<string> {
+  private async resume(plan: ResumeAction[]): Promise<string> {
     if (plan.length === 0) return ERROR;
     if (this.options.calls && !this.librariesReported.has(plan[0]!.pid)) {
       // gdb reads the library list (and their symbols) at a library event: with no program it does not on
@@ -311,9 +325,10 @@ export class GdbSession {
     this.interruptRequested = false;
     // A step is one instruction of one process (gdb never steps two at once); otherwise every 'c' runs.
     const stepper = plan.find((a) => a.action === 's');
+    const signal = plan.find((a) => a.signal)?.signal;
     const stop: Stop = stepper
-      ? this.target.step(stepper.pid)
-      : await this.target.continue(plan.map((a) => a.pid), () => this.interruptRequested);
+      ? this.target.step(stepper.pid, stepper.signal)
+      : await this.target.continue(plan.map((a) => a.pid), () => this.interruptRequested, signal);
     // gdb takes a stop reply's thread as the general thread from then on (and does not send Hg for it).
     this.general = stop.pid;
     return this.stopReply(stop, true);
@@ -323,8 +338,8 @@ export class GdbSession {
     if (fresh && stop.message) this.console(stop.message);
     const pidPart = `;process:${stop.pid.toString(16)}`;
     if (stop.exit?.kind === 'exited') return `W${(stop.exit.code & 0xff).toString(16).padStart(2, '0')}${pidPart}`;
-    if (stop.exit?.kind === 'signaled') return `X${stop.exit.signal.toString(16).padStart(2, '0')}${pidPart}`;
-    const sig = stop.signal.toString(16).padStart(2, '0');
+    if (stop.exit?.kind === 'signaled') return `X${gdbSignal(stop.exit.signal).toString(16).padStart(2, '0')}${pidPart}`;
+    const sig = gdbSignal(stop.signal).toString(16).padStart(2, '0');
     let reason = '';
     if (stop.reason) reason = 'address' in stop.reason ? `${stop.reason.kind}:${stop.reason.address.toString(16)};` : `${stop.reason.kind}:;`;
     return `T${sig}thread:${threadId(stop.pid)};${reason}`;
@@ -347,7 +362,7 @@ export class GdbSession {
     if (text.startsWith('qSupported')) {
       // A program's libraries gdb finds itself, as for a native process (ld.so's r_debug, through AT_BASE).
       const libraries = this.target.program ? '' : 'qXfer:libraries-svr4:read+;';
-      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;${libraries}qXfer:exec-file:read+;qXfer:auxv:read+;vContSupported+;QThreadEvents+`;
+      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;${libraries}qXfer:exec-file:read+;qXfer:auxv:read+;vContSupported+;QThreadEvents+;QPassSignals+`;
     }
     // A program the server started is killed when gdb quits (0), as gdbserver's; library processes are kept.
     if (text === 'qAttached' || text.startsWith('qAttached:')) return this.target.program ? '0' : '1';
@@ -384,6 +399,13 @@ export class GdbSession {
       return 'OK';
     }
     if (text.startsWith('QThreadEvents:')) return 'OK';
+    if (text.startsWith('QPassSignals:')) {
+      // gdb's numbers, hex, `;`-separated: signals delivered without a stop (gdb's `handle SIG nostop pass`).
+      const numbers = text.slice('QPassSignals:'.length).split(';').filter(Boolean).map((n) => parseInt(n, 16));
+      if (numbers.some((n) => Number.isNaN(n))) return ERROR;
+      if (this.target.program) this.target.program.passSignals = new Set(numbers);
+      return 'OK';
+    }
     return '';
   }
 

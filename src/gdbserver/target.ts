@@ -15,7 +15,7 @@ interface Watchpoint {
 /** Why a resumed process stopped, as a stop reply says it. */
 export interface Stop {
   pid: number;
-  /** The signal gdb reports (5 SIGTRAP for breakpoints, steps and calls that end; the fault's signal). */
+  /** The signal gdb reports, Linux's number (5 SIGTRAP for breakpoints, steps and calls that end; the fault's signal). */
   signal: number;
   reason?: { kind: 'swbreak' | 'hwbreak' } | { kind: WatchKind; address: number };
   /** Shown by gdb before the stop (sent as console output). */
@@ -96,11 +96,11 @@ export class DebugTarget {
     for (const inf of this.inferiors.values()) inf.clearPoints();
   }
 
-  /** Executes one instruction of `pid`'s call. */
-  step(pid: number): Stop {
+  /** Executes one instruction of `pid`'s call or program (resumed with `signal`, Linux's number, if any). */
+  step(pid: number, signal?: number): Stop {
     const inf = this.inferior(pid)!;
     const p = inf.process;
-    if (p instanceof ProgramProcess) return this.record(inf, programStop(inf, p.step()));
+    if (p instanceof ProgramProcess) return this.record(inf, programStop(inf, p.step(signal)));
     const call = p.activeCall;
     if (!call) return this.record(inf, idle(p));
     const { event, stop } = p.step();
@@ -114,10 +114,10 @@ export class DebugTarget {
    * Continues the processes in `pids`, round-robin by slices, until one stops: at a breakpoint (before the
    * instruction there runs), after an access a watchpoint covers, a fault, the end of its call, or `interrupted()`.
    */
-  async continue(pids: readonly number[], interrupted: () => boolean): Promise<Stop> {
+  async continue(pids: readonly number[], interrupted: () => boolean, signal?: number): Promise<Stop> {
     const infs = pids.map((pid) => this.inferior(pid)!).filter(Boolean);
     const program = infs[0]?.process;
-    if (program instanceof ProgramProcess) return this.record(infs[0]!, await this.continueProgram(infs[0]!, program, interrupted));
+    if (program instanceof ProgramProcess) return this.record(infs[0]!, await this.continueProgram(infs[0]!, program, interrupted, signal));
     const running = infs.filter((inf) => inf.process.activeCall);
     if (running.length === 0) return this.record(infs[0]!, idle(infs[0]!.process));
     for (;;) {
@@ -130,10 +130,10 @@ export class DebugTarget {
     }
   }
 
-  private async continueProgram(inf: Inferior, p: ProgramProcess, interrupted: () => boolean): Promise<Stop> {
+  private async continueProgram(inf: Inferior, p: ProgramProcess, interrupted: () => boolean, signal?: number): Promise<Stop> {
     const breakpoints = new Set([...inf.software, ...inf.hardware]);
-    for (;;) {
-      const stop = p.continue(breakpoints, SLICE);
+    for (let first = true; ; first = false) {
+      const stop = p.continue(breakpoints, SLICE, first ? signal : undefined);
       if (stop.kind !== 'budget') return programStop(inf, stop);
       await new Promise((resolve) => setImmediate(resolve));
       if (interrupted()) return { pid: inf.pid, signal: SIGINT };
@@ -178,6 +178,7 @@ function programStop(inf: Inferior, stop: ProgramStop): Stop {
       const reason = stop.breakpoint ? inf.breakpointAt(inf.process.cpu.rip) : undefined;
       return { pid: inf.pid, signal: SIGTRAP, ...(reason ? { reason } : {}) };
     }
+    case 'signal': return { pid: inf.pid, signal: stop.signal };
     case 'budget': return { pid: inf.pid, signal: SIGINT };
     case 'exited': return { pid: inf.pid, signal: 0, exit: { kind: 'exited', code: stop.code } };
     case 'signaled': return { pid: inf.pid, signal: stop.signal, exit: { kind: 'signaled', signal: stop.signal } };
