@@ -24,14 +24,18 @@ const PAGE = 4096;
 const ERROR = 'E01';
 const WATCH_KINDS: Record<string, WatchKind> = { '2': 'watch', '3': 'rwatch', '4': 'awatch' };
 
-/** A thread id as the client writes it: `pP.T`, `P`, `-1` (all) or `0` (any). */
-function parseThreadId(text: string): { pid: number | 'all' | 'any' } | undefined {
+/**
+ * A thread id as the client writes it: `pP.T`, `pP` (`pP.-1`: all its threads), `P`, `-1` (all) or `0` (any);
+ * `tid` is given only for one particular thread of a process.
+ */
+function parseThreadId(text: string): { pid: number | 'all' | 'any'; tid?: number } | undefined {
   const m = /^(?:p(-1|[0-9a-fA-F]+)(?:\.(-1|[0-9a-fA-F]+))?|(-1|[0-9a-fA-F]+))$/.exec(text);
   if (!m) return undefined;
   const id = m[1] ?? m[3]!;
   if (id === '-1') return { pid: 'all' };
   const n = parseInt(id, 16);
-  return { pid: n === 0 ? 'any' : n };
+  const tid = m[2] === undefined || m[2] === '-1' ? undefined : parseInt(m[2], 16);
+  return n === 0 ? { pid: 'any' } : tid === undefined || tid === 0 ? { pid: n } : { pid: n, tid };
 }
 
 /** The signal of `C sig[;addr]`, `vCont;Csig`: gdb's number on the wire, Linux's here (0 when Linux has none). */
@@ -46,7 +50,17 @@ interface ResumeAction {
   signal?: number;
 }
 
-const threadId = (pid: number): string => `p${pid.toString(16)}.${pid.toString(16)}`;
+const threadId = (pid: number, tid = pid): string => `p${pid.toString(16)}.${tid.toString(16)}`;
+
+/** The stop reply's part naming a fork, vfork, vfork-done or exec event. */
+function eventPart(reason: NonNullable<Stop['reason']>): string | undefined {
+  switch (reason.kind) {
+    case 'fork': case 'vfork': return `${reason.kind}:${threadId(reason.child)};`;
+    case 'vforkdone': return 'vforkdone:;';
+    case 'exec': return `exec:${textHex(reason.path)};`;
+    default: return undefined;
+  }
+}
 
 export class GdbSession {
   private readonly reader = new PacketReader();
@@ -75,8 +89,10 @@ export class GdbSession {
   ) {
     this.general = target.list()[0]?.pid ?? 1;
     this.attached.add(this.general);
-    this.hostIo = new HostIo(target.machine);
+    this.hostIo = new HostIo(target.machine, target.program);
     target.resetSession();
+    // A program's processes stop for gdb only while it debugs them (not once detached, e.g. after a fork).
+    if (target.program) target.program.control.debugged = (pid) => this.attached.has(pid);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('close', () => { this.closed = true; this.interruptRequested = true; this.hostIo.closeAll(); });
     socket.on('error', () => { this.closed = true; this.interruptRequested = true; });
@@ -153,7 +169,9 @@ export class GdbSession {
       case 'H': return this.setThread(text.slice(1));
       case 'T': {
         const t = parseThreadId(text.slice(1));
-        return t && typeof t.pid === 'number' && this.process(t.pid) ? 'OK' : ERROR;
+        const p = t && typeof t.pid === 'number' ? this.process(t.pid) : undefined;
+        if (!p) return ERROR;
+        return t!.tid === undefined || !(p instanceof ProgramProcess) || p.threads().some((x) => x.tid === t!.tid) ? 'OK' : ERROR;
       }
       case 'c': return this.resume([{ action: 'c', pid: this.general }]);
       case 's': return this.resume([{ action: 's', pid: this.general }]);
@@ -281,7 +299,9 @@ export class GdbSession {
     const t = parseThreadId(arg.slice(1));
     if (!t || (arg[0] !== 'g' && arg[0] !== 'c')) return ERROR;
     if (typeof t.pid === 'number') {
-      if (!this.process(t.pid)) return ERROR;
+      const p = this.process(t.pid);
+      if (!p) return ERROR;
+      if (t.tid !== undefined && p instanceof ProgramProcess && !p.selectThread(t.tid)) return ERROR;
       if (arg[0] === 'g') this.general = t.pid;
     }
     return 'OK';
@@ -306,6 +326,9 @@ export class GdbSession {
         const t = parseThreadId(tid);
         if (!t) return undefined;
         covered = t.pid === 'all' ? pids : t.pid === 'any' ? [this.general] : [t.pid];
+        // A step names one thread: that one is stepped.
+        const p = typeof t.pid === 'number' && t.tid !== undefined ? this.process(t.pid) : undefined;
+        if (action === 's' && p instanceof ProgramProcess) p.selectThread(t.tid!);
       }
       for (const pid of covered) if (pids.includes(pid) && !plan.has(pid)) plan.set(pid, { pid, action, signal });
     }
@@ -331,6 +354,8 @@ export class GdbSession {
       : await this.target.continue(plan.map((a) => a.pid), () => this.interruptRequested, signal);
     // gdb takes a stop reply's thread as the general thread from then on (and does not send Hg for it).
     this.general = stop.pid;
+    // A forked child is gdb's to keep or detach (it says which with D): it waits, stopped, until then.
+    if (stop.reason && (stop.reason.kind === 'fork' || stop.reason.kind === 'vfork')) this.attached.add(stop.reason.child);
     return this.stopReply(stop, true);
   }
 
@@ -341,8 +366,11 @@ export class GdbSession {
     if (stop.exit?.kind === 'signaled') return `X${gdbSignal(stop.exit.signal).toString(16).padStart(2, '0')}${pidPart}`;
     const sig = gdbSignal(stop.signal).toString(16).padStart(2, '0');
     let reason = '';
-    if (stop.reason) reason = 'address' in stop.reason ? `${stop.reason.kind}:${stop.reason.address.toString(16)};` : `${stop.reason.kind}:;`;
-    return `T${sig}thread:${threadId(stop.pid)};${reason}`;
+    if (stop.reason) {
+      const r = stop.reason;
+      reason = eventPart(r) ?? ('address' in r ? `${r.kind}:${r.address.toString(16)};` : `${r.kind}:;`);
+    }
+    return `T${sig}thread:${threadId(stop.pid, stop.tid)};${reason}`;
   }
 
   private detach(arg: string): string {
@@ -361,19 +389,32 @@ export class GdbSession {
   private query(text: string): string | Buffer {
     if (text.startsWith('qSupported')) {
       // A program's libraries gdb finds itself, as for a native process (ld.so's r_debug, through AT_BASE).
-      const libraries = this.target.program ? '' : 'qXfer:libraries-svr4:read+;';
-      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;${libraries}qXfer:exec-file:read+;qXfer:auxv:read+;vContSupported+;QThreadEvents+;QPassSignals+`;
+      const libraries = this.target.program ? 'qXfer:threads:read+;' : 'qXfer:libraries-svr4:read+;';
+      // A program's forks, vforks and execs are reported as events when gdb can take them.
+      const events = this.target.program ? ['fork-events', 'vfork-events', 'exec-events'].filter((e) => text.includes(`${e}+`)).map((e) => `${e}+;`).join('') : '';
+      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;${libraries}qXfer:exec-file:read+;qXfer:auxv:read+;${events}vContSupported+;QThreadEvents+;QPassSignals+`;
     }
     // A program the server started is killed when gdb quits (0), as gdbserver's; library processes are kept.
     if (text === 'qAttached' || text.startsWith('qAttached:')) return this.target.program ? '0' : '1';
-    if (text === 'qC') return `QC${threadId(this.general)}`;
-    if (text === 'qfThreadInfo') return this.attached.size ? 'm' + [...this.attached].map(threadId).join(',') : 'l';
+    if (text === 'qC') {
+      const p = this.process();
+      return `QC${threadId(this.general, p instanceof ProgramProcess ? p.task.tid : this.general)}`;
+    }
+    if (text === 'qfThreadInfo') {
+      const ids = [...this.attached].flatMap((pid) => {
+        const p = this.process(pid);
+        if (p instanceof ProgramProcess) return p.threads().map((t) => threadId(pid, t.tid));
+        return p ? [threadId(pid)] : [];
+      });
+      return ids.length ? 'm' + ids.join(',') : 'l';
+    }
     if (text === 'qsThreadInfo') return 'l';
     if (text === 'qOffsets') return this.options.calls ? 'Text=0;Data=0;Bss=0' : '';
     if (text.startsWith('qThreadExtraInfo,')) {
       const t = parseThreadId(text.slice('qThreadExtraInfo,'.length));
       const p = t && typeof t.pid === 'number' ? this.process(t.pid) : undefined;
       if (!p) return ERROR;
+      if (p instanceof ProgramProcess) return ''; // as gdbserver on Linux: gdb names a program's threads itself
       return textHex(p.activeCall ? `in ${p.activeCall.name}` : 'no call');
     }
     if (text.startsWith('qRcmd,')) {
@@ -409,6 +450,16 @@ export class GdbSession {
     return '';
   }
 
+  /** qXfer:threads: a program's threads with their names (comm), as gdbserver lists them. */
+  private threadsXml(): string {
+    const xml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const rows = [...this.attached].flatMap((pid) => {
+      const p = this.process(pid);
+      return p instanceof ProgramProcess ? p.threads().map((t) => `<thread id="${threadId(pid, t.tid)}" core="0" name="${xml(t.group.comm)}"/>\n`) : [];
+    });
+    return `<?xml version="1.0"?>\n<threads>\n${rows.join('')}</threads>\n`;
+  }
+
   /** qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH → `m` + part, or `l` + the last part. */
   private xfer(text: string): string | Buffer {
     const m = /^qXfer:([a-z0-9-]+):read:([^:]*):([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(text);
@@ -432,6 +483,9 @@ export class GdbSession {
         document = p instanceof ProgramProcess ? p.auxv() : p ? Buffer.alloc(0) : undefined;
         break;
       }
+      case 'threads':
+        document = this.target.program ? Buffer.from(this.threadsXml()) : undefined;
+        break;
       case 'exec-file': {
         const p = pidOf();
         document = p instanceof ProgramProcess ? Buffer.from(p.exe) : undefined; // no program in library mode
