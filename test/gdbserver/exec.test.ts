@@ -15,6 +15,9 @@ const SESSION = [
   section('steps'), 'stepi', 'p/x $pc', 'stepi', 'p/x $pc', 'stepi', 'p/x $pc', 'stepi', 'p/x $pc',
   section('inferiors'), 'info inferiors',
   section('main'), 'break main', 'continue', 'p/x $pc', 'p $rdi', 'x/s ((char**)$rsi)[1]',
+  // What pwndbg and gef read at every stop: the memory map (vFile of /proc/PID/maps), the thread pointer, the SSE
+  // and AVX state, strings on the stack.
+  section('pwndbg'), 'info proc mappings', 'p/x $fs_base', 'p/x $mxcsr', 'p $ymm0.v8_int32[7] == $ymm0.v8_int32[7]', 'x/s *(char**)($rsi+8)',
   section('end'), 'delete', 'continue',
 ];
 
@@ -56,6 +59,13 @@ describe.skipIf(!ready)('gdb: picemu gdbserver --exec and native gdbserver agree
     expect(picemu.s.rel('main')).toEqual(native.rel('main'));
     expect(picemu.s.rel('main').some((l) => l.startsWith('Breakpoint 1, main (argc=2, argv=STACK)'))).toBe(true);
     expect(picemu.s.rel('main')).toContain('STACK:\t"3"');
+  });
+
+  it('what pwndbg reads: info proc mappings, fs_base, mxcsr, ymm registers and x/s agree with the native process', () => {
+    // No address randomization on either side: the same mappings at the same addresses, the same TLS block.
+    const lines = (x: Session) => x.rel('pwndbg').filter((l) => !/^process N$/.test(l));
+    expect(lines(picemu.s).filter((l) => /\[stack\]|\[vdso\]|libc\.so\.6/.test(l)).length).toBeGreaterThan(4);
+    expect(lines(picemu.s)).toEqual(lines(native));
   });
 
   it('the exit status reaches gdb (W packet), and the program printed what it prints natively', () => {
