@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { CallError, Process } from '../index.ts';
 import { ProgramProcess } from './program.ts';
 import { librariesSvr4Xml } from './libraries.ts';
-import { runMonitor } from './monitor.ts';
+import { programMonitor, runMonitor } from './monitor.ts';
 import { bytesOfHex, escapeBinary, frame, hexOf, MAX_PACKET, PacketReader, parseHex, textHex, unescapeBinary, type Incoming } from './packets.ts';
 import { GDB_REGISTERS, gPacketBytes, registerHex, registerValue, writeGdbRegister } from './registers.ts';
 import { targetXml } from './target-description.ts';
@@ -422,7 +422,7 @@ export class GdbSession {
       const p = this.process();
       if (!command || !p) return ERROR;
       if (!(p instanceof Process)) {
-        this.console('picemu: monitor commands are not available for an exec\'ed program yet\n');
+        this.console(programMonitor(command.toString('utf8'), p));
         return 'OK';
       }
       const out = runMonitor(command.toString('utf8'), { machine: this.target.machine, current: p, calls: this.options.calls });

@@ -15,7 +15,7 @@ const SCENARIOS = {
   pass: ['usr1', [section('auxv'), 'info auxv', section('stop'), 'continue', 'bt', section('step'), 'stepi', 'p $pc', section('end'), 'continue']],
   nopass: ['usr1', ['handle SIGUSR1 stop print nopass', section('auxv'), 'info auxv', section('stop'), 'continue', section('end'), 'continue']],
   nostop: ['usr1', ['handle SIGUSR1 nostop noprint pass', section('auxv'), 'info auxv', section('end'), 'continue']],
-  segv: ['segv', [section('auxv'), 'info auxv', section('stop'), 'continue', 'x/i $pc', section('end'), 'continue']],
+  segv: ['segv', [section('auxv'), 'info auxv', section('stop'), 'continue', 'x/i $pc', section('maps'), 'info proc mappings', section('monitor'), 'monitor maps', section('end'), 'continue']],
 } as const;
 
 type Name = keyof typeof SCENARIOS;
@@ -73,6 +73,11 @@ describe.skipIf(!ready)('gdb: signal-delivery stops, picemu gdbserver --exec aga
     const insn = (s: Session) => first(s, 'stop', '=> ');
     expect(insn(mine)).toMatch(/<main\+\d+>:\s+movl\s+\$0x1,0x10$/);
     expect(insn(mine)).toBe(insn(theirs));
+    // monitor maps (picemu's own view) is the /proc/PID/maps gdb's info proc mappings tabulates.
+    const table = mine.parts.get('maps')!.map((l) => /^\s*0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+\S+\s+0x([0-9a-f]+)\s+(\S{4})/.exec(l)).filter(Boolean).map((m) => `${m![1]}-${m![2]} ${m![4]} ${m![3]!.padStart(8, '0')}`);
+    const maps = mine.parts.get('monitor')!.filter((l) => /^[0-9a-f]+-/.test(l)).map((l) => l.split(/\s+/).slice(0, 3).join(' '));
+    expect(maps.length).toBeGreaterThan(15);
+    expect(maps).toEqual(table);
     expect(first(mine, 'end', 'Program terminated')).toBe('Program terminated with signal SIGSEGV, Segmentation fault.');
     expect(first(mine, 'end', 'Program terminated')).toBe(first(theirs, 'end', 'Program terminated'));
   });
