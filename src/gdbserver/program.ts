@@ -7,7 +7,8 @@ import { gdbSignal } from './signals.ts';
 
 /** Where a thread stopped and why, or how a process ended; `budget`: nothing happened within the slice. */
 export type ProgramStop =
-  | { kind: 'stopped'; pid: number; tid: number; breakpoint: boolean }
+  /** `handler`: a step that delivered a signal ended at its handler's first instruction (nothing executed). */
+  | { kind: 'stopped'; pid: number; tid: number; breakpoint: boolean; handler?: boolean }
   /** A signal is about to be delivered (Linux's number); the next resume passes it on or drops it. */
   | { kind: 'signal'; pid: number; tid: number; signal: number }
   | { kind: 'fork' | 'vfork'; pid: number; tid: number; child: number }
@@ -225,7 +226,8 @@ export class ProgramControl {
     if (passedTo === task) {
       const rip = task.cpu.rip;
       deliverSignals(task);
-      if (task.cpu.rip !== rip || this.pending()) return stopped();
+      if (this.pending()) return stopped();
+      if (task.cpu.rip !== rip) return { kind: 'stopped', pid: task.pid, tid: task.tid, breakpoint: false, handler: true };
     }
     this.schedule((t) => t === task);
     this.kernel.run({ budget: 1, slice: 1, until: this.pending });

@@ -105,7 +105,9 @@ export class ExecedProcess {
     const before = this.registers();
     const bytes = this.task.space.peek(rip, MAX_INSN) ?? this.task.space.peek(rip, PAGE - (rip % PAGE)) ?? new Uint8Array();
     const insn = disassembleSync(bytes, rip, 1)[0];
-    const stop = this.program.step(this.takeSignal());
+    const signal = this.takeSignal();
+    const stop = this.program.step(signal);
+    if (stop.kind === 'stopped' && stop.handler) return { ended: `${signalText(signal!).split(',')[0]} delivered: at its handler`, live: true };
     const after = this.registers();
     const event: StepEvent = {
       pid: this.pid, call: 0, index: this.stepped++, rip, ...this.locate(rip),

@@ -285,6 +285,7 @@ export class ReplSession {
       if (r.event) this.print(formatStep(r.event, this.pal));
       this.showProgramOutput();
       this.print(r.ended);
+      if (r.live) this.afterStop();
       return true;
     }
     this.print(formatStep(r.event, this.pal));

@@ -97,4 +97,18 @@ describe.skipIf(!ready)('picemu repl: exec PROGRAM, against gdb and strace on th
     expect(repl.lines).toContain('twice(3) = 6');
     expect(repl.lines).toContain('[p2 exited with code 03]');
   });
+
+  it('a signal stops the program as in gdb; si steps into its handler, c goes on', async () => {
+    const signals = buildCSource(join(repoRoot, 'test/gdbserver/c/signals.c'));
+    const r = pipedRepl(['--procs', '1'], [`exec ${signals} usr1`, 'c', 'si', 'c'], 90_000);
+    const native = sections(await runGdb([`file ${signals}`, 'set startup-with-shell off', section('stop'), 'run usr1', 'p/x $pc', section('step'), 'stepi', 'p/x $pc', section('end'), 'continue'], 90_000));
+    expect(r.lines).toContain('Program received signal SIGUSR1, User defined signal 1.');
+    expect(native.get('stop')).toContain('Program received signal SIGUSR1, User defined signal 1.');
+    const at = r.lines.filter((l) => l.startsWith('=> ')).map((l) => l.split(' ')[1]);
+    // `=>` after exec, after the stop (in kill), after si (the handler's first instruction).
+    expect(at.slice(1, 3)).toEqual([...pcs(native.get('stop')!), ...pcs(native.get('step')!)]);
+    expect(r.lines).toContain('SIGUSR1 delivered: at its handler');
+    expect(r.lines.find((l) => l.startsWith('=> ') && l.includes('on_usr1'))).toBeDefined();
+    expect(r.lines.slice(-3)).toEqual(['handled 10', '[p2 exited normally]', '']);
+  }, 200_000);
 });
