@@ -14,7 +14,8 @@ export type ProgramStop =
   | { kind: 'fork' | 'vfork'; pid: number; tid: number; child: number }
   | { kind: 'vforkdone'; pid: number; tid: number }
   | { kind: 'exec'; pid: number; tid: number; path: string }
-  | { kind: 'budget' }
+  /** Nothing to report yet; `idle`: every task that may run is asleep with nothing to wake it (gdb waits). */
+  | { kind: 'budget'; idle?: boolean }
   | { kind: 'exited'; pid: number; code: number }
   | { kind: 'signaled'; pid: number; signal: number };
 
@@ -264,10 +265,11 @@ export class ProgramControl {
       }
       return false;
     };
-    this.kernel.run({ budget, deadlineMs, slice: watched ? 1 : undefined, until: () => this.pending() || (watched && atBreakpoint()) });
+    const ran = this.kernel.run({ budget, deadlineMs, slice: watched ? 1 : undefined, until: () => this.pending() || (watched && atBreakpoint()) });
     const stop = this.take();
     if (stop) return stop;
     const hit = found.hit;
-    return hit ? { kind: 'stopped', pid: hit.pid, tid: hit.tid, breakpoint: true } : { kind: 'budget' };
+    if (hit) return { kind: 'stopped', pid: hit.pid, tid: hit.tid, breakpoint: true };
+    return { kind: 'budget', idle: ran.kind === 'deadlock' || ran.kind === 'exited' };
   }
 }

@@ -38,8 +38,12 @@ function parseThreadId(text: string): { pid: number | 'all' | 'any'; tid?: numbe
   return n === 0 ? { pid: 'any' } : tid === undefined || tid === 0 ? { pid: n } : { pid: n, tid };
 }
 
-/** The signal of `C sig[;addr]`, `vCont;Csig`: gdb's number on the wire, Linux's here (0 when Linux has none). */
-function signalArg(text: string): number {
+/**
+ * The signal of `C sig[;addr]`, `vCont;Csig`: gdb's number on the wire (two hex digits), Linux's here (0 when Linux
+ * has none); undefined when malformed.
+ */
+function signalArg(text: string): number | undefined {
+  if (!/^[0-9a-fA-F]{2}(;|$)/.test(text)) return undefined;
   return hostSignal(parseInt(text.slice(0, 2), 16)) ?? 0;
 }
 
@@ -175,8 +179,10 @@ export class GdbSession {
       }
       case 'c': return this.resume([{ action: 'c', pid: this.general }]);
       case 's': return this.resume([{ action: 's', pid: this.general }]);
-      case 'C': return this.resume([{ action: 'c', pid: this.general, signal: signalArg(text.slice(1)) }]);
-      case 'S': return this.resume([{ action: 's', pid: this.general, signal: signalArg(text.slice(1)) }]);
+      case 'C': case 'S': {
+        const signal = signalArg(text.slice(1));
+        return signal === undefined ? ERROR : this.resume([{ action: text[0] === 'C' ? 'c' : 's', pid: this.general, signal }]);
+      }
       case 'D': return this.detach(text.slice(1));
       case 'k': {
         for (const inf of this.target.list()) inf.clearPoints();
@@ -320,6 +326,7 @@ export class GdbSession {
       }
       const action = a === 'c' || a === 'C' ? 'c' : 's';
       const signal = a === 'C' || a === 'S' ? signalArg(act!.slice(1)) : undefined;
+      if ((a === 'C' || a === 'S') && signal === undefined) return undefined;
       let covered: number[];
       if (tid === undefined) covered = pids;
       else {

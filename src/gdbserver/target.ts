@@ -146,7 +146,8 @@ export class DebugTarget {
     for (let first = true; ; first = false) {
       const stop = p.control.continue(breakpoints, SLICE, first ? signal : undefined, SLICE_MS);
       if (stop.kind !== 'budget') return this.recordProgram(stop);
-      await new Promise((resolve) => setImmediate(resolve));
+      // Nothing can run (a parent waits for a child gdb holds stopped): wait for gdb's Ctrl-C without spinning.
+      await new Promise((resolve) => (stop.idle ? setTimeout(resolve, 50) : setImmediate(resolve)));
       if (interrupted()) return this.record(infs[0]!, { pid: p.pid, tid: p.task.tid, signal: SIGINT });
     }
   }
