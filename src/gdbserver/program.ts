@@ -115,6 +115,11 @@ export class ProgramControl {
   readonly processes = new Map<number, ProgramProcess>();
   /** Whether gdb debugs process `pid` (the session says; a detached process runs on, unwatched). */
   debugged: (pid: number) => boolean = () => true;
+
+  /** Whether `pid` is one of the program's processes and debugged (a library Process's task never is). */
+  private watched(pid: number): boolean {
+    return this.processes.has(pid) && this.debugged(pid);
+  }
   passSignals = new Set<number>();
   /** The signal whose delivery stopped the run, until the thread is resumed. */
   private held: { task: Task; info: SigInfo } | undefined;
@@ -142,7 +147,7 @@ export class ProgramControl {
   }
 
   private onSignal(task: Task, info: SigInfo): boolean {
-    if (!this.debugged(task.pid) || this.passSignals.has(gdbSignal(info.signo))) return false;
+    if (!this.watched(task.pid) || this.passSignals.has(gdbSignal(info.signo))) return false;
     if (this.held || this.event) {
       // Another stop is already waiting to be reported: this one waits in the queue for the next resume.
       task.signals.pending.unshift(info);
@@ -153,13 +158,13 @@ export class ProgramControl {
   }
 
   private onClone(parent: Task, child: Task, kind: CloneKind): void {
-    if (kind === 'thread') return; // a new thread of its process: gdb finds it in qfThreadInfo
+    if (kind === 'thread' || !this.processes.has(parent.pid)) return; // a thread: gdb finds it in qfThreadInfo
     this.processes.set(child.pid, new ProgramProcess(this.kernel, child));
     this.note(parent, { kind, pid: parent.pid, tid: parent.tid, child: child.pid });
   }
 
   private note(task: Task, event: ProgramStop): void {
-    if (this.debugged(task.pid) && !this.event) this.event = event;
+    if (this.watched(task.pid) && !this.event) this.event = event;
   }
 
   /** The end of a debugged process not yet reported. */
@@ -245,7 +250,7 @@ export class ProgramControl {
     this.release(signal, this.processes.get([...breakpoints.keys()][0]!)!.task);
     const before = this.take();
     if (before) return before;
-    this.schedule((t) => breakpoints.has(t.pid) || !this.debugged(t.pid));
+    this.schedule((t) => breakpoints.has(t.pid) || !this.watched(t.pid));
     const watched = [...breakpoints].some(([, set]) => set.size > 0);
     // A thread standing on a breakpoint leaves it before that breakpoint counts again.
     const startedAt = new Map<Task, number>();

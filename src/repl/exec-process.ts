@@ -42,7 +42,14 @@ export class ExecedProcess {
   private stepped = 0;
   /** A signal whose delivery stopped the process: the next step or continue passes it on, as gdb's `pass`. */
   private signal: number | undefined;
+  /** gdb's lines for events a run went on past (a fork's child detached, an exec), shown after the command. */
+  private notes: string[] = [];
+
   constructor(readonly program: ProgramProcess) {}
+
+  takeNotes(): string[] {
+    return this.notes.splice(0);
+  }
 
   get pid(): number {
     return this.program.pid;
@@ -120,12 +127,24 @@ export class ExecedProcess {
     return ended ? { event, ...ended } : { event };
   }
 
-  /** Runs until a breakpoint, a signal, the process's end, or the slice's budget. */
+  /**
+   * Runs until a breakpoint, a signal, the process's end, or the slice's budget. As gdb without catchpoints, a run
+   * goes on past a fork (the child runs on its own, as with detach-on-fork), a vfork's end and an exec.
+   */
   run(slice: RunSlice): RunOutcome {
     if (!this.live) return { kind: 'ended', message: this.endText(), live: false };
     const rip = this.program.cpu.rip;
     if (slice.resumed && slice.breakpoints.has(rip)) return { kind: 'breakpoint', rip };
-    const stop = this.program.continue(slice.breakpoints, slice.budget, this.takeSignal());
+    const kernel = this.program.kernel;
+    const start = kernel.executed;
+    let stop = this.program.continue(slice.breakpoints, slice.budget, this.takeSignal());
+    while (stop.kind === 'fork' || stop.kind === 'vfork' || stop.kind === 'vforkdone' || stop.kind === 'exec') {
+      if (stop.kind === 'fork' || stop.kind === 'vfork') this.notes.push(`[Detaching after ${stop.kind} from child p${stop.child}]`);
+      if (stop.kind === 'exec') this.notes.push(`p${stop.pid} is executing new program: ${stop.path}`);
+      const left = slice.budget - (kernel.executed - start);
+      if (left <= 0) return { kind: 'budget', rip: this.program.cpu.rip };
+      stop = this.program.continue(slice.breakpoints, left);
+    }
     if (stop.kind === 'budget') return { kind: 'budget', rip: this.program.cpu.rip };
     if (stop.kind === 'stopped' && stop.breakpoint) return { kind: 'breakpoint', rip: this.program.cpu.rip };
     const ended = this.stopText(stop);

@@ -13,6 +13,9 @@ import { findProgram } from '../cli/exec.ts';
 
 const REGISTERS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags', 'fs_base'];
 
+/** gdb's numbers of the signals its default `handle` table passes without stopping (ALRM URG CHLD IO VTALRM PROF WINCH). */
+const GDB_NOSTOP_SIGNALS = new Set([14, 16, 20, 23, 26, 27, 28]);
+
 // STT_OBJECT, STT_FUNC, STT_GNU_IFUNC: what a user would type after call/b/x.
 const NAMED_TYPES = new Set([1, 2, 10]);
 
@@ -28,6 +31,7 @@ export class MachineBackend implements ReplBackend {
   /** Exec'ed programs' processes (forked ones join on first sight), and the programs' output. */
   private readonly execed = new Map<Pid, ExecedProcess>();
   private readonly outputs: ProgramOutput[] = [];
+  private readonly started = new Set<Pid>();
 
   constructor(readonly machine: Machine) {}
 
@@ -64,6 +68,10 @@ export class MachineBackend implements ReplBackend {
     this.outputs.push(new ProgramOutput(started));
     const p = new ExecedProcess(new ProgramProcess(this.machine.kernel, started.task));
     this.execed.set(p.pid, p);
+    // Stops are for the programs the user exec'ed; what they fork runs on its own (gdb's detach-on-fork).
+    this.started.add(p.pid);
+    p.program.control.debugged = (pid) => this.started.has(pid);
+    p.program.passSignals = GDB_NOSTOP_SIGNALS;
     return p.pid;
   }
 
@@ -72,7 +80,8 @@ export class MachineBackend implements ReplBackend {
   }
 
   takeOutput(): string {
-    return this.outputs.map((o) => o.take()).join('');
+    const notes = [...this.execed.values()].flatMap((e) => e.takeNotes()).map((n) => n + '\n');
+    return this.outputs.map((o) => o.take()).join('') + notes.join('');
   }
 
   spawn(): Pid {

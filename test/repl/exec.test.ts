@@ -111,4 +111,15 @@ describe.skipIf(!ready)('picemu repl: exec PROGRAM, against gdb and strace on th
     expect(r.lines.find((l) => l.startsWith('=> ') && l.includes('on_usr1'))).toBeDefined();
     expect(r.lines.slice(-3)).toEqual(['handled 10', '[p2 exited normally]', '']);
   }, 200_000);
+
+  it('a program that forks and execs (sh): the children run on their own, as gdb\'s detach-on-fork, SIGCHLD does not stop it', () => {
+    const script = '/bin/echo${IFS}a;/bin/echo${IFS}b';
+    const r = pipedRepl(['--procs', '1'], [`exec sh -c ${script}`, 'c'], 90_000);
+    const native = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+    const at = r.lines.indexOf('[p2 exited normally]');
+    expect(at).toBeGreaterThan(0);
+    expect(r.lines.filter((l) => l === 'a' || l === 'b').join('\n') + '\n').toBe(native.stdout);
+    expect(r.lines.some((l) => /^\[Detaching after v?fork from child p\d+\]$/.test(l))).toBe(true);
+    expect(r.lines.some((l) => l.startsWith('Program received signal'))).toBe(false);
+  }, 120_000);
 });
