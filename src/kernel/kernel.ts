@@ -1,7 +1,7 @@
 // The kernel: tasks and thread groups by id, the file view (Vfs), and the scheduler that runs tasks on their CPUs
 // in slices (round-robin, one host thread), hands each `syscall` instruction to the system-call table, puts tasks
 // to sleep and wakes them, and turns faults into signals.
-import { Cpu, type CpuProfile, SSE4_2_PROFILE, type GuestFault } from '../cpu/index.ts';
+import { Cpu, type CpuProfile, SSE4_2_PROFILE, type GuestFault, type RunOutcome } from '../cpu/index.ts';
 import { AddressSpace } from '../mm/address-space.ts';
 import { processLayout, randomBytesFrom, splitmix64 } from '../mm/layout.ts';
 import type { PageCache } from '../mm/page-cache.ts';
@@ -38,6 +38,8 @@ export interface KernelOptions {
   tracer?: SyscallTracer;
   /** Notes for a person (an -ENOSYS system call, once per process). */
   note?: (text: string) => void;
+  /** Makes the CPU of a task over an address space (default: picemu's Cpu on the space itself). */
+  cpuFactory?: (space: AddressSpace, profile: CpuProfile) => Cpu;
 }
 
 /** Why Kernel.run returned. */
@@ -55,6 +57,11 @@ export interface RunLimits {
   slice?: number;
   /** Stop as soon as this is true (checked between slices and system calls). */
   until?: () => boolean;
+  /**
+   * Executes one instruction of a task in place of its CPU's run loop (a traced run): the kernel calls it for each
+   * instruction of a slice; it returns what cpu.step() would.
+   */
+  stepper?: (task: Task) => RunOutcome;
 }
 
 const DEFAULT_SLICE = 100_000;
@@ -70,6 +77,7 @@ export class Kernel {
   tracer: SyscallTracer | undefined;
   note: (text: string) => void;
   private nextId = 1;
+  private readonly cpuFactory: (space: AddressSpace, profile: CpuProfile) => Cpu;
   private readonly random: () => bigint;
   private vdso: VdsoImage | undefined | null = null;
   /** Round-robin position among tasks. */
@@ -88,6 +96,7 @@ export class Kernel {
     mountProcfs(this);
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
+    this.cpuFactory = options.cpuFactory ?? ((space, profile) => new Cpu(space, { profile }));
     this.random = splitmix64((options.seed ?? 0x9e3779b9n) ^ 0x6b65726e656cn);
   }
 
@@ -111,7 +120,7 @@ export class Kernel {
     group.parent = options.parent;
     options.parent?.children.push(group);
     const mm = this.newMm(group.personality);
-    const task = new Task(this, id, group, new Cpu(mm.space, { profile: this.profile }), mm, new FdTable(), new FsContext(options.cwd), hostCredentials());
+    const task = new Task(this, id, group, this.newCpu(mm.space), mm, new FdTable(), new FsContext(options.cwd), hostCredentials());
     this.groups.set(id, group);
     this.tasks.set(id, task);
     return task;
@@ -161,6 +170,11 @@ export class Kernel {
     const randomize = this.seed !== undefined && (personality & ADDR_NO_RANDOMIZE) === 0;
     const layout = processLayout(randomize ? this.random() : undefined);
     return new MmContext(new AddressSpace({ physical: this.physical, pageCache: this.pageCache, mmapBase: layout.mmapBase }), layout.stackTop);
+  }
+
+  /** A fresh CPU (registers zero) for a task of address space `space`, with the kernel's CPU profile. */
+  newCpu(space: AddressSpace): Cpu {
+    return this.cpuFactory(space, this.profile);
   }
 
   /** The vDSO every process maps (the host's image, read once); undefined where the host shows none. */
@@ -213,7 +227,7 @@ export class Kernel {
       if (!deliverSignals(task)) continue;
       if (this.vdso) refreshVdsoTime(this.vdso);
       const n = Math.min(slice, budgetEnd - this.executed);
-      const out = task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
+      const out = limits.stepper ? stepSlice(task, n, deadline, limits.stepper) : task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
       this.executed += out.executed;
       switch (out.kind) {
         case 'syscall':
@@ -330,6 +344,18 @@ export class Kernel {
     if (group.leader.scheduled && !this.sharesMm(group.leader, group.leader.mm)) group.leader.space.destroy();
     onGroupExit(group);
   }
+}
+
+/** Up to `n` instructions of a task, one stepper call each, ending as cpu.run ends (a system call, a fault, a limit). */
+function stepSlice(task: Task, n: number, deadline: number, stepper: (task: Task) => RunOutcome): RunOutcome {
+  let executed = 0;
+  for (let k = 1; executed < n; k++) {
+    const out = stepper(task);
+    executed += out.executed;
+    if ((out.kind !== 'budget' && out.kind !== 'until') || out.executed === 0) return { ...out, executed };
+    if ((k & 1023) === 0 && Date.now() > deadline) return { kind: 'timeout', executed };
+  }
+  return { kind: 'budget', executed };
 }
 
 /** Blocks the host thread (the kernel is synchronous: all tasks sleep). */

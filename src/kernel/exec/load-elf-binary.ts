@@ -2,7 +2,7 @@
 // point of no return) a new address space with the stack, the program's PT_LOADs at ELF_ET_DYN_BASE (plus
 // randomization) or their own addresses, the brk after them, the interpreter top-down from mmap_base, the vDSO,
 // and the registers zeroed with rip at the interpreter's entry.
-import { Cpu, cpuid } from '../../cpu/index.ts';
+import { cpuid } from '../../cpu/index.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import type { OpenFile } from '../../mm/page-cache.ts';
 import { PAGE_SIZE, PROT_WRITE } from '../../mm/types.ts';
@@ -183,7 +183,7 @@ export function execve(task: Task, req: ExecRequest): number {
   group.sighand.resetForExec();
   const named = req.execfn ?? req.path;
   group.comm = named.slice(named.lastIndexOf('/') + 1).slice(0, 15);
-  const cpu = new Cpu(space, { profile });
+  const cpu = kernel.newCpu(space);
   cpu.rip = entry;
   cpu.setReg('rsp', stack.sp);
   cpu.rflags = 0x202;
