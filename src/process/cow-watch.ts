@@ -22,7 +22,6 @@ export class CowWatch implements GuestMemory {
     const before = this.space.frameAt(va);
     const bytes = this.space.frameFor(va, access);
     const after = this.space.frameAt(va);
-    // (A page never read before is in the page cache once the fault has read it: that is the frame it copied.)
     const from = before ? before.frame : this.pageCacheFrame(va);
     if (from !== undefined && after && from !== after.frame) this.breaks.set(va - (va % PAGE_SIZE), { from, to: after.frame });
     return bytes;
