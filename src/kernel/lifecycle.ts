@@ -70,6 +70,8 @@ export interface CloneRequest {
   tls: bigint;
   /** The signal the child sends at exit (clone's low byte). */
   exitSignal: number;
+  /** clone3's CLONE_CLEAR_SIGHAND: the child's caught signals go back to SIG_DFL (ignored ones stay ignored). */
+  clearSighand?: boolean;
 }
 
 /** copy_process: the new task, or -EAGAIN (RLIMIT_NPROC, or picemu's task cap). */
@@ -86,6 +88,7 @@ export function cloneTask(parent: Task, req: CloneRequest): Task | number {
     group = parent.group;
   } else {
     const sighand = flags & F.SIGHAND ? parent.group.sighand : parent.group.sighand.clone();
+    if (req.clearSighand) sighand.resetForExec();
     group = new ThreadGroup(tid, sighand, parent.group.rlimits);
     group.parent = flags & F.PARENT ? parent.group.parent : parent.group;
     group.parent?.children.push(group);
