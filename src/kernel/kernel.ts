@@ -18,6 +18,7 @@ import type { FaultSignal } from './fatal-signals.ts';
 import { onGroupExit, onThreadExit } from './lifecycle.ts';
 import { mountProcfs } from './procfs/mount.ts';
 import { deliverSignals, forceSigFault } from './signals/delivery.ts';
+import { isStopped } from './signals/job-control.ts';
 import { SignalHandlers } from './signal-state.ts';
 import { syscallDef, type SyscallArgs, type SyscallResult } from './syscall-table.ts';
 import { hostCredentials } from './credentials.ts';
@@ -223,8 +224,8 @@ export class Kernel {
         this.complete(task, nr, resume());
         continue;
       }
-      // Back to user mode: pending signals run their handlers (or end the process) first.
-      if (!deliverSignals(task)) continue;
+      // Back to user mode: pending signals run their handlers (or end or stop the process) first.
+      if (!deliverSignals(task) || isStopped(task.group)) continue;
       if (this.vdso) refreshVdsoTime(this.vdso);
       const n = Math.min(slice, budgetEnd - this.executed);
       const out = limits.stepper ? stepSlice(task, n, deadline, limits.stepper) : task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
@@ -257,12 +258,12 @@ export class Kernel {
     for (const t of live) if (t.state === 'blocked' && t.blockedIn?.untilMs !== undefined && t.blockedIn.untilMs <= now) t.wake();
     for (let k = 0; k < live.length; k++) {
       const t = live[(this.cursor + k) % live.length]!;
-      if (t.state === 'runnable') {
+      if (t.state === 'runnable' && !isStopped(t.group)) {
         this.cursor = (this.cursor + k + 1) % live.length;
         return t;
       }
     }
-    const timed = live.filter((t) => t.blockedIn?.untilMs !== undefined).sort((a, b) => a.blockedIn!.untilMs! - b.blockedIn!.untilMs!)[0];
+    const timed = live.filter((t) => t.blockedIn?.untilMs !== undefined && !isStopped(t.group)).sort((a, b) => a.blockedIn!.untilMs! - b.blockedIn!.untilMs!)[0];
     if (!timed) return undefined;
     sleepMs(Math.min(timed.blockedIn!.untilMs!, runDeadline) - now);
     if (timed.blockedIn!.untilMs! <= Date.now()) timed.wake();
