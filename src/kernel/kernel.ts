@@ -16,6 +16,7 @@ import { Vfs, type VfsOptions } from './files/vfs.ts';
 import { defaultRlimits } from './rlimits.ts';
 import type { FaultSignal } from './fatal-signals.ts';
 import { onGroupExit, onThreadExit } from './lifecycle.ts';
+import { exitRobustList } from './robust-list.ts';
 import { mountProcfs } from './procfs/mount.ts';
 import { deliverSignals, forceSigFault } from './signals/delivery.ts';
 import { isStopped } from './signals/job-control.ts';
@@ -320,6 +321,7 @@ export class Kernel {
 
   /** One thread ends (exit): the group ends with it when it was the last. */
   exitThread(task: Task, reason: NonNullable<ThreadGroup['exit']>): void {
+    exitRobustList(task);
     task.state = 'dead';
     task.blockedIn = undefined;
     onThreadExit(task);
@@ -329,6 +331,8 @@ export class Kernel {
 
   /** The whole thread group ends (exit_group, a fatal signal). */
   exitGroup(group: ThreadGroup, reason: NonNullable<ThreadGroup['exit']>): void {
+    // Each thread's robust locks are released while its memory is still there (locks in shared memory outlive it).
+    for (const t of group.threads) if (t.state !== 'dead') exitRobustList(t);
     for (const t of group.threads) {
       t.state = 'dead';
       t.blockedIn = undefined;

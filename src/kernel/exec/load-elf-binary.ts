@@ -3,6 +3,7 @@
 // randomization) or their own addresses, the brk after them, the interpreter top-down from mmap_base, the vDSO,
 // and the registers zeroed with rip at the interpreter's entry.
 import { cpuid } from '../../cpu/index.ts';
+import { exitRobustList } from '../robust-list.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import type { OpenFile } from '../../mm/page-cache.ts';
 import { PAGE_SIZE, PROT_WRITE } from '../../mm/types.ts';
@@ -177,6 +178,7 @@ export function execve(task: Task, req: ExecRequest): number {
 
   // 6. The new image replaces the old: close-on-exec files, caught signals reset, a fresh CPU at the entry.
   const old = task.mm;
+  exitRobustList(task); // exec_mm_release: the old image's robust locks, while its memory is there
   task.mm = mm;
   if (old.space !== space && !kernel.sharesMm(task, old)) old.space.destroy();
   task.files.closeOnExec();
@@ -189,7 +191,6 @@ export function execve(task: Task, req: ExecRequest): number {
   cpu.rflags = 0x202;
   task.cpu = cpu;
   task.clearChildTid = 0;
-  task.robustList = { head: 0, len: 0 };
   task.rseq = { addr: 0, len: 0, sig: 0 };
   return 0;
 }
