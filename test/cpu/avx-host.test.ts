@@ -106,4 +106,24 @@ describe.skipIf(!hasToolchain() || !hostHasV3)('AVX2 gathers against the host CP
   });
 });
 
+describe.skipIf(!hasToolchain() || !hostHasV3)('dot products with an exception unmasked', () => {
+  it('dpps/dppd and their VEX forms trap at the step (multiply, add) that raises it, keeping the earlier steps\' flags', async () => {
+    const { assemble } = await import('./host-exec.ts');
+    const lines = ['dpps xmm1, xmm2, 0xff', 'dpps xmm3, xmm4, 0x71', 'dppd xmm1, xmm2, 0x33', 'vdpps xmm1, xmm2, xmm3, 0xf1', 'vdpps ymm1, ymm2, ymm3, 0xff', 'vdppd xmm1, xmm2, xmm3, 0x31'];
+    const codes = assemble(lines);
+    const r = rng(77);
+    const cases = [];
+    for (let k = 0; k < 1200; k++) {
+      const s = makeYState(r(), k % 4);
+      // one exception unmasked, any rounding mode
+      s.mxcsr = (0x1f80 & ~(0x80 << (r() % 6))) | ((r() % 4) << 13);
+      cases.push({ code: codes[k % lines.length], state: s });
+    }
+    const host = runHostAvx(cases);
+    const bad = cases.map((c, i) => diffAvx(host[i], runPicemuAvx(c.code, c.state, undefined, i % 2 ? 'always' : 'off'), 0).map((d) => `${decodeAt(c.code).text} mxcsr ${c.state.mxcsr.toString(16)}: ${d}`)).flat();
+    expect(host.filter((h) => h.kind === 'sig').length).toBeGreaterThan(100);
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+});
+
 export { Code };
