@@ -59,3 +59,54 @@ describe('cpuid leaf 0xd and XCR0 agree with what XSAVE writes', () => {
     expect((cpuid(X86_64_V3, 1, 0)[2] >>> 27) & 3).toBe(3);
   });
 });
+
+const hostXgetbv1 = hostFlags.includes('xgetbv1');
+describe.skipIf(!hasToolchain() || !hostHas || !hostXgetbv1)('XINUSE (XGETBV with ECX = 1) and XSAVEC\'s XSTATE_BV vs the host CPU', () => {
+  // Each sequence starts from the initial state (XRSTOR of an all-zero header) unless marked `loaded`, then reads
+  // XINUSE into r8 and XSAVECs x87|SSE|AVX at [rdi]. (Not compared: an instruction other than a zeroing idiom that
+  // writes zeros, after which the host reports SSE in use: see xinuse() in avx-state.ts.)
+  const SEQUENCES: { ops: string[]; loaded?: boolean }[] = [
+    { ops: [] },
+    { ops: ['pxor xmm0, xmm0'] },
+    { ops: ['vpxor ymm0, ymm0, ymm0'] },
+    { ops: ['vpcmpeqd ymm0, ymm0, ymm0'] },
+    { ops: ['vpcmpeqd ymm0, ymm0, ymm0', 'vzeroupper'] },
+    { ops: ['vpcmpeqd ymm0, ymm0, ymm0', 'vzeroall'] },
+    { ops: ['vpcmpeqd ymm0, ymm0, ymm0', 'vzeroupper', 'vmovdqu ymm2, ymm1'] },
+    { ops: ['pcmpeqd xmm3, xmm3', 'pxor xmm3, xmm3'] },
+    { ops: ['vpcmpeqd ymm3, ymm3, ymm3', 'vpxor xmm3, xmm3, xmm3'] },
+    { ops: ['mov eax, 5', 'movd xmm1, eax'] },
+    { ops: ['mov dword ptr [rsp - 8], 0x1f80', 'ldmxcsr [rsp - 8]'] },
+    { ops: ['mov dword ptr [rsp - 8], 0x1f81', 'ldmxcsr [rsp - 8]'] },
+    { ops: ['fld1', 'fstp st(0)'] },
+    { ops: ['fldz', 'fninit'] },
+    { ops: ['fld1', 'fninit'] },
+    { ops: ['fnstcw [rsp - 8]'] },
+    { ops: [], loaded: true },
+    { ops: ['vzeroupper'], loaded: true },
+    { ops: ['vzeroall'], loaded: true },
+  ];
+  const INIT = ['mov eax, 7', 'xor edx, edx', 'xrstor [rsi]'];
+  const TAIL = ['mov ecx, 1', 'xgetbv', 'mov r8d, eax', 'mov eax, 7', 'xor edx, edx', 'xsavec [rdi]'];
+  it('after initialization, zeroing idioms, vzeroupper/vzeroall, ldmxcsr, x87 use, and from a loaded state', () => {
+    const codes = SEQUENCES.map((s) => assemble([[...(s.loaded ? [] : INIT), ...s.ops, ...TAIL].join('\n')])[0]);
+    const cases = codes.map((code, k) => {
+      const s = makeYState(3000 + k);
+      s.gpr[6] = BigInt(MEM_ADDR + AREA);
+      s.gpr[7] = BigInt(MEM_ADDR + 0x1000);
+      s.mem.fill(0, AREA, AREA + 832);
+      new DataView(s.mem.buffer).setUint32(AREA + 24, 0x1f80, true);
+      return { code, state: s };
+    });
+    const host = runHostAvx(cases);
+    // Components 0-2 (the host has AVX-512's too); x87 only after the initializing XRSTOR (the host process's own x87 use otherwise).
+    const report = (r: (typeof host)[number], k: number) => {
+      const mask = SEQUENCES[k].loaded ? 6 : 7;
+      const bv = new DataView(r.state.mem.buffer).getUint32(0x1000 + 512, true);
+      return `${r.kind} xinuse ${Number(r.state.gpr[8] & BigInt(mask))} xstate_bv ${bv & mask}`;
+    };
+    const got = cases.map((c, k) => `${SEQUENCES[k].ops.join('; ') || '(nothing)'}${SEQUENCES[k].loaded ? ' [loaded]' : ''}: ${report(runPicemuAvx(c.code, c.state, FULL), k)}`);
+    const want = cases.map((_, k) => `${SEQUENCES[k].ops.join('; ') || '(nothing)'}${SEQUENCES[k].loaded ? ' [loaded]' : ''}: ${report(host[k], k)}`);
+    expect(got).toEqual(want);
+  });
+});

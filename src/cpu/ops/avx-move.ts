@@ -5,6 +5,7 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import type { HandlerDef } from '../handler.ts';
 import { handlerFor } from '../table.ts';
+import { noteInitialized } from './avx-state.ts';
 import { Code } from 'iced-x86';
 import { effectiveAddress, getter, gprSetter, setter, widthOf } from '../operands.ts';
 import { memoryHooked } from './sse-common.ts';
@@ -199,12 +200,16 @@ function movmsk(bytes: 4 | 8) {
 }
 
 function vzeroupper(): (c: Cpu) => void {
-  return (c) => c.ymmHi8.fill(0, 0, 256);
+  return (c) => {
+    c.ymmHi8.fill(0, 0, 256);
+    noteInitialized(c, 4);
+  };
 }
 function vzeroall(): (c: Cpu) => void {
   return (c) => {
     c.ymmHi8.fill(0, 0, 256);
     c.xmm8.fill(0, 0, 256);
+    noteInitialized(c, 6);
   };
 }
 
