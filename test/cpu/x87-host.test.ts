@@ -3,7 +3,7 @@
 // last-bit differences (x87-transcendental-known.ts) are allowed, and the same cases run through compiled blocks.
 import { describe, expect, it } from 'vitest';
 import { requireOracle, hasCc } from '../helpers/oracles.ts';
-import { withinOneUlp } from './x87-transcendental-known.ts';
+import { AGREEMENT_FLOOR, TRANSCENDENTAL, withinOneUlp } from './x87-transcendental-known.ts';
 import { compareResults, describeInput, disassembly, drawCase, MEM_SIZE, runHost, runPicemu, Rng, x87Forms, X87_AND_MMX, WAIT_FORMS, type X87Case } from './x87-difftest.ts';
 
 const CASES = 6000;
@@ -79,4 +79,33 @@ describe.skipIf(!hasCc() || !isX86)('x87: an invalid operand pair takes preceden
     const bad = cases.map((c, i) => compareResults(host[i], runPicemu(c)).map((d) => `${c.text} ${describeInput(c)}: ${d}`)).flat();
     expect(bad).toEqual([]);
   });
+});
+
+describe.skipIf(!hasCc() || !requireOracle('an x86-64 host CPU (the oracle of the x87/MMX differential test)', isX86, 'run on x86-64'))('x87 transcendentals: agreement with the host CPU per instruction', () => {
+  it('1,000 random cases per transcendental: every difference within the last bit, each form at least as often equal as measured', () => {
+    const forms = x87Forms((n) => TRANSCENDENTAL.test(n));
+    const r = new Rng(SEED + 1);
+    const cases: X87Case[] = [];
+    for (let i = 0; cases.length < 1000 * forms.entries.length && i < 40000; i++) {
+      const c = drawCase(forms.entries[i % forms.entries.length], r);
+      if (c) cases.push(c);
+    }
+    const host = runHost(cases);
+    const tally = new Map<string, { n: number; equal: number }>();
+    const bad: string[] = [];
+    cases.forEach((c, i) => {
+      const t = tally.get(c.name) ?? { n: 0, equal: 0 };
+      tally.set(c.name, t);
+      t.n++;
+      const p = runPicemu(c);
+      const d = compareResults(host[i], p, 0xffff, 0xcd5, c.ignoreMem);
+      if (!d.length) t.equal++;
+      else if (!withinOneUlp(c, host[i], p)) bad.push(`${c.text}: ${d.join('; ')}\n  input: ${describeInput(c)}`);
+    });
+    const rates = [...tally].map(([name, t]) => ({ name, rate: t.equal / t.n, floor: AGREEMENT_FLOOR[name] }));
+    console.log(`x87 transcendentals equal to the host: ${rates.map((r) => `${r.name} ${(100 * r.rate).toFixed(1)}%`).join(', ')}`);
+    expect(bad).toEqual([]);
+    expect(rates.map((r) => r.name).sort()).toEqual(Object.keys(AGREEMENT_FLOOR).sort());
+    expect(rates.filter((r) => !(r.rate >= r.floor)).map((r) => `${r.name} ${(100 * r.rate).toFixed(2)}% < ${100 * r.floor}%`)).toEqual([]);
+  }, 120_000);
 });
