@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { requireOracle, hasCc } from '../helpers/oracles.ts';
 import { AGREEMENT_FLOOR, TRANSCENDENTAL, withinOneUlp } from './x87-transcendental-known.ts';
-import { compareResults, describeInput, disassembly, drawCase, MEM_SIZE, runHost, runPicemu, Rng, x87Forms, X87_AND_MMX, WAIT_FORMS, type X87Case } from './x87-difftest.ts';
+import { compareResults, describeInput, drawCase, runHost, stackCase, runPicemu, Rng, x87Forms, X87_AND_MMX, WAIT_FORMS, type X87Case } from './x87-difftest.ts';
 
 const CASES = 6000;
 const SEED = 20261205;
@@ -49,22 +49,6 @@ describe.skipIf(!hasCc() || !requireOracle('an x86-64 host CPU (the oracle of th
   }, 60_000);
 });
 
-/** A case with ST0 = x, ST1 = y (80-bit [se, m]) under `fcw`, the rest of the stack empty. */
-function twoOperandCase(name: string, bytes: number[], fcw: number, x: [number, bigint], y: [number, bigint]): X87Case {
-  const fx = new Uint8Array(416);
-  const dv = new DataView(fx.buffer);
-  dv.setUint16(0, fcw, true);
-  dv.setUint16(2, 7 << 11, true); // TOP = 7: ST0 is physical 7, ST1 physical 0
-  fx[4] = 0x81;
-  for (const [i, [se, m]] of [x, y].entries()) {
-    dv.setBigUint64(32 + 16 * i, m, true);
-    dv.setUint16(40 + 16 * i, se, true);
-  }
-  dv.setUint32(24, 0x1f80, true);
-  const code = Uint8Array.from(bytes);
-  return { name, bytes: code, text: disassembly(code), rflags: 0x202, gpr: Array.from({ length: 16 }, () => 0n), fx, mem: new Uint8Array(MEM_SIZE) };
-}
-
 describe.skipIf(!hasCc() || !isX86)('x87: an invalid operand pair takes precedence over a denormal one', () => {
   it('fyl2xp1, fyl2x, fpatan with ±∞, ±0 and a denormal, the denormal exception masked and unmasked', () => {
     const INF: [number, bigint] = [0x7fff, 1n << 63n], NEG_INF: [number, bigint] = [0xffff, 1n << 63n];
@@ -74,7 +58,7 @@ describe.skipIf(!hasCc() || !isX86)('x87: an invalid operand pair takes preceden
     const cases: X87Case[] = [];
     for (const [name, bytes] of [['Fyl2xp1', [0xd9, 0xf9]], ['Fyl2x', [0xd9, 0xf1]], ['Fpatan', [0xd9, 0xf3]]] as const)
       for (const fcw of [0x37f, 0x37d, 0xb7d])
-        for (const x of values) for (const y of values) if (x === DEN || x === NEG_DEN || y === DEN || y === NEG_DEN) cases.push(twoOperandCase(name, [...bytes], fcw, x, y));
+        for (const x of values) for (const y of values) if (x === DEN || x === NEG_DEN || y === DEN || y === NEG_DEN) cases.push(stackCase(name, [...bytes], fcw, [x, y]));
     const host = runHost(cases);
     const bad = cases.map((c, i) => compareResults(host[i], runPicemu(c)).map((d) => `${c.text} ${describeInput(c)}: ${d}`)).flat();
     expect(bad).toEqual([]);
