@@ -2,7 +2,7 @@
 // for those components only (glibc's _dl_runtime_resolve asks for SSE and AVX); and the sizes leaf 0xd reports.
 import { describe, expect, it } from 'vitest';
 import { cpuid, X86_64_V3, xcr0 } from '../../src/cpu/features.ts';
-import { assemble, hasToolchain, MEM_ADDR } from './host-exec.ts';
+import { assemble, CODE_ADDR, hasToolchain, MEM_ADDR } from './host-exec.ts';
 import { diffAvx, FULL, makeYState, runHostAvx, runPicemuAvx } from './avx-harness.ts';
 
 const hostFlags = (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(' ') ?? [];
@@ -57,6 +57,13 @@ describe('cpuid leaf 0xd and XCR0 agree with what XSAVE writes', () => {
     expect(cpuid(X86_64_V3, 0xd, 2)).toEqual([256, 576, 0, 0]);
     // OSXSAVE and AVX in leaf 1 ECX (bits 27, 28): glibc's test for usable AVX, with XCR0's bits 1 and 2.
     expect((cpuid(X86_64_V3, 1, 0)[2] >>> 27) & 3).toBe(3);
+  });
+
+  it.skipIf(!hasToolchain())('xgetbv with ECX = 1 is #GP where cpuid 0xd.1 does not advertise XGETBV1 (x86-64-v3, a Haswell)', () => {
+    expect(cpuid(X86_64_V3, 0xd, 1)[0] & 4).toBe(0);
+    const [code] = assemble(['mov ecx, 1\nxgetbv']);
+    const r = runPicemuAvx(code, makeYState(1), X86_64_V3);
+    expect(r.kind === 'sig' && [r.signo, r.code, r.rip]).toEqual([11, 0x80, CODE_ADDR + 5]);
   });
 });
 
