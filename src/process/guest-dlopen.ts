@@ -1,7 +1,7 @@
 // Libraries that need libc, opened as a program would open them: the guest libc's own dlopen(path, RTLD_NOW) runs
 // in an exec'ed process (exec-start.ts), so the real ld.so maps, relocates and initializes them; the modules the
 // Process knows are then read from ld.so's link map, and names are looked up with the guest's dlsym.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { lookupSymbol } from '../elf/index.ts';
 import { findLibrary, LoadError } from '../loader/index.ts';
@@ -32,11 +32,13 @@ export interface GuestLinkState {
 export function syncModules(process: Process, guest: GuestLinkState): ProcessModule[] {
   const added: ProcessModule[] = [];
   for (const entry of readLinkMap(process.space, guest.rDebug)) {
-    const path = entry.name === '' ? process.task.mm.exe : entry.name;
+    const named = entry.name === '' ? process.task.mm.exe : entry.name;
+    if (!named.startsWith('/') || !existsSync(named)) continue; // the vDSO (linux-vdso.so.1) has no file
+    // The file's own path, as maps shows it and picemu's loader records it; the name as ld.so was asked for it.
+    const path = realpathSync(named);
     if (process.modules.some((m) => m.base === entry.base && m.path === path)) continue;
-    if (!path.startsWith('/') || !existsSync(path)) continue; // the vDSO (linux-vdso.so.1) has no file
     const elf = elfOf(path);
-    const module: ProcessModule = { name: basename(path), path, base: entry.base, span: loadSpan(elf), elf, linkMap: entry.address };
+    const module: ProcessModule = { name: basename(named), path, base: entry.base, span: loadSpan(elf), elf, linkMap: entry.address };
     added.push(printable(module, (x) => `Module ${x.name} at 0x${x.base.toString(16)}-0x${(x.base + x.span).toString(16)} (${x.path})`));
   }
   process.modules.push(...added);

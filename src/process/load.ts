@@ -150,7 +150,7 @@ export function loadLibrary(process: Process, path: string, options: LoadOptions
 
 /** dlopen(path, RTLD_NOW) by the guest's libc, in the exec'ed process the Process becomes on its first such load. */
 function loadWithGuestDlopen(process: Process, path: string, options: LoadOptions): LoadResult {
-  const guest = process.enterHostProgram();
+  const { guest, modules: started } = process.enterHostProgram();
   const limits = { budget: options.initBudget ?? DEFAULT_BUDGET, deadlineMs: options.initDeadlineMs ?? DEFAULT_DEADLINE_MS };
   let opened;
   try {
@@ -160,7 +160,8 @@ function loadWithGuestDlopen(process: Process, path: string, options: LoadOption
     throw e;
   }
   const { root, added } = opened;
-  const modules = added.includes(root) ? [root, ...added.filter((m) => m !== root)] : added;
+  // The root first, then what this load brought in (the first load: the program, libc, ld.so as well).
+  const modules = [root, ...[...started, ...added].filter((m) => m !== root)];
   return printable({ module: root, modules, notes: [], skippedInitializers: [], initializers: [], loader: 'guest-dlopen' as const }, (r) =>
     [`opened ${r.module.name} at 0x${r.module.base.toString(16)} with the guest's dlopen`, ...r.modules.filter((x) => x !== r.module).map((x) => `  with ${x.name} at 0x${x.base.toString(16)}`)].join('\n'),
   );

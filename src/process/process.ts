@@ -175,8 +175,8 @@ export class Process {
    * ld.so (exec-start.ts): its address space, CPU and stack are the program's from now on. Only before any
    * library is loaded; Process.load does it for the first library that needs libc.
    */
-  enterHostProgram(env: readonly string[] = hostEnvironment()): GuestLinkState {
-    if (this.guest) return this.guest;
+  enterHostProgram(env: readonly string[] = hostEnvironment()): { guest: GuestLinkState; modules: ProcessModule[] } {
+    if (this.guest) return { guest: this.guest, modules: [] };
     if (this.modules.length > 0 || this.activeCall) throw new CallError(`process ${this.pid} already holds libraries mapped by picemu's loader: a library that needs libc must be loaded first`);
     const old = this.cpu;
     const { start, cpu } = execUntilEntry(this.task, () => this.machine.engineFactory({ memory: (this.memory = new CowWatch(this.task.space)), space: (this.space = this.task.space), profile: this.machine.cpu }), env);
@@ -189,8 +189,7 @@ export class Process {
     this.threadPointer = cpu.fsBase;
     const interpreter = elfOf(this.task.mm.exe).interp ?? '';
     this.guest = { entry: start.entry, rDebug: rDebugAddress(start.interpreterBase, interpreter), handles: new Map(), symbols: new Map(), startInstructions: start.executed };
-    syncModules(this, this.guest);
-    return this.guest;
+    return { guest: this.guest, modules: syncModules(this, this.guest) };
   }
 
   // ---- modules -----------------------------------------------------------------------------------
