@@ -35,11 +35,12 @@ export interface ExecStart {
 
 /**
  * exec's HOST_PROGRAM in `task` (replacing its address space) and runs `cpu` (made for the new space by
- * `makeEngine`) until AT_ENTRY. System calls go to the task's kernel as an exec'ed program's do.
+ * `makeEngine`) until AT_ENTRY. System calls go to the task's kernel as an exec'ed program's do. `layoutRandom`:
+ * the randomness of the new layout (the kernel's own when absent).
  */
-export function execUntilEntry(task: Task, makeEngine: () => ProcessEngine, env: readonly string[]): { start: ExecStart; cpu: ProcessEngine } {
+export function execUntilEntry(task: Task, makeEngine: () => ProcessEngine, env: readonly string[], layoutRandom?: () => bigint): { start: ExecStart; cpu: ProcessEngine } {
   const enc = (s: string) => Buffer.from(s, 'utf8');
-  const r = execve(task, { path: HOST_PROGRAM, argv: [enc(HOST_PROGRAM.slice(HOST_PROGRAM.lastIndexOf('/') + 1))], envp: env.map(enc) });
+  const r = execve(task, { path: HOST_PROGRAM, argv: [enc(HOST_PROGRAM.slice(HOST_PROGRAM.lastIndexOf('/') + 1))], envp: env.map(enc), ...(layoutRandom ? { layoutRandom } : {}) });
   if (r < 0) throw new LoadError(`cannot execute ${HOST_PROGRAM}: ${errnoName(-r)} (${strerror(-r)})`);
   const auxv = new Map(task.mm.auxv.map(([k, v]) => [Number(k), Number(v)]));
   const entry = auxv.get(AT_ENTRY)!;

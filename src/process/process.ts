@@ -173,13 +173,14 @@ export class Process {
   /**
    * Turns this new process into an exec'ed HOST_PROGRAM stopped at its entry, every initializer run by the real
    * ld.so (exec-start.ts): its address space, CPU and stack are the program's from now on. Only before any
-   * library is loaded; Process.load does it for the first library that needs libc.
+   * library is loaded; Process.load does it for the first library that needs libc. Its layout is randomized per
+   * pid from the machine's seed, as the process's own layout is (different bases per process, fixed for a seed).
    */
   enterHostProgram(env: readonly string[] = hostEnvironment()): { guest: GuestLinkState; modules: ProcessModule[] } {
     if (this.guest) return { guest: this.guest, modules: [] };
     if (this.modules.length > 0 || this.activeCall) throw new CallError(`process ${this.pid} already holds libraries mapped by picemu's loader: a library that needs libc must be loaded first`);
     const old = this.cpu;
-    const { start, cpu } = execUntilEntry(this.task, () => this.machine.engineFactory({ memory: (this.memory = new CowWatch(this.task.space)), space: (this.space = this.task.space), profile: this.machine.cpu }), env);
+    const { start, cpu } = execUntilEntry(this.task, () => this.machine.engineFactory({ memory: (this.memory = new CowWatch(this.task.space)), space: (this.space = this.task.space), profile: this.machine.cpu }), env, splitmix64(this.machine.layoutSeed(this.pid) ^ 0xe8ecn));
     old.dispose();
     this.cpu = cpu;
     this.argumentMemory = new ArgumentMemory(this.space, RUNTIME_NAME);
