@@ -1,4 +1,4 @@
-// Loading a library into a process. One that needs glibc (libc or ld.so in its DT_NEEDED closure) is opened by the
+// Loading a library into a process. One that needs libc (libc.so.6 in its DT_NEEDED closure) is opened by the
 // guest's own dlopen in an exec'ed process (guest-dlopen.ts), so the real ld.so initializes everything; a
 // self-contained one is mapped by picemu's loader (src/loader), and this adds what needs the process: ifunc
 // resolvers run on the CPU, static TLS (offsets, images, __tls_get_addr), and initializers.
@@ -67,14 +67,17 @@ export interface LoadResult {
   loader: 'guest-dlopen' | 'picemu';
 }
 
-/** glibc's objects: a library whose DT_NEEDED closure holds one is opened by the real ld.so. */
-const GLIBC_OBJECTS = new Set(['libc.so.6', 'ld-linux-x86-64.so.2']);
+/**
+ * A library whose DT_NEEDED closure holds libc is opened by the real ld.so. One that needs only ld.so (for
+ * __tls_get_addr) stays with picemu's loader: ld.so has no initializers, and picemu provides __tls_get_addr.
+ */
+const LIBC = 'libc.so.6';
 
 /**
- * Whether `path` needs glibc: it is, or depends (through DT_NEEDED, searched as ld.so searches) on, libc or ld.so.
+ * Whether `path` needs libc: it is, or depends (through DT_NEEDED, searched as ld.so searches) on, libc.so.6.
  * False when a file cannot be found or parsed: picemu's loader then reports that, as it always has.
  */
-export function needsGlibc(path: string): boolean {
+export function needsLibc(path: string): boolean {
   try {
     const rootPath = findLibrary(path, undefined);
     if (!rootPath) return false;
@@ -83,7 +86,7 @@ export function needsGlibc(path: string): boolean {
     while (queue.length) {
       const next = queue.shift()!;
       const file = next.path.slice(next.path.lastIndexOf('/') + 1);
-      if (GLIBC_OBJECTS.has(file) || GLIBC_OBJECTS.has(next.name)) return true;
+      if (file === LIBC || next.name === LIBC) return true;
       if (seen.has(next.path)) continue;
       seen.add(next.path);
       const elf = elfOf(next.path);
@@ -140,7 +143,7 @@ export function loadLibrary(process: Process, path: string, options: LoadOptions
     initDeadlineMs: options.initDeadlineMs ?? DEFAULT_INIT_DEADLINE_MS,
   });
   try {
-    if (process.guest || needsGlibc(path)) return loadWithGuestDlopen(process, path, options);
+    if (process.guest || needsLibc(path)) return loadWithGuestDlopen(process, path, options);
     return loadWithLimits(process, path);
   } finally {
     if (outer) activeLimits.set(process, outer);
@@ -202,7 +205,7 @@ function loadWithLimits(process: Process, path: string): LoadResult {
     process.installTls(byLoaded.get(m)!, m.tls.modid, m.tls.tpOffset!, image ?? new Uint8Array(m.tls.initSize));
   }
 
-  // Initializers: dependencies first (no glibc object is among them: those libraries go to the guest's dlopen).
+  // Initializers: dependencies first (libc is never among them: its users go to the guest's dlopen).
   const initializers: string[] = [];
   for (const m of result.initOrder) {
     if (m.initFunctions.length === 0) continue;
