@@ -9,6 +9,7 @@ import type { Task } from '../kernel/task.ts';
 import type { VirtAddr } from '../mm/types.ts';
 import type { ProcessEngine } from './engines/engine.ts';
 import { LoadError } from '../loader/index.ts';
+import { VdsoCopies } from './vdso-copies.ts';
 
 /** The program exec'ed to host library calls: present on every Debian system, linked against libc only. */
 export const HOST_PROGRAM = '/bin/true';
@@ -31,6 +32,8 @@ export interface ExecStart {
   entryRsp: VirtAddr;
   /** Instructions ld.so's start-up executed. */
   executed: number;
+  /** The vDSO's private copies, for an engine that cannot map the kernel's image (vdso-copies.ts). */
+  vdsoCopies?: VdsoCopies;
 }
 
 /**
@@ -49,6 +52,8 @@ export function execUntilEntry(task: Task, makeEngine: () => ProcessEngine, env:
   const cpu = makeEngine();
   cpu.copyUserStateFrom(task.cpu);
   task.cpu = cpu;
+  // unicorn maps only frames of its own heap: the vDSO's pages (windows into the kernel's image) are copied.
+  const vdsoCopies = cpu.name === 'unicorn' ? VdsoCopies.install(task.space) : undefined;
   const deadline = Date.now() + START_DEADLINE_MS;
   let executed = 0;
   for (;;) {
@@ -71,5 +76,5 @@ export function execUntilEntry(task: Task, makeEngine: () => ProcessEngine, env:
       default: continue;
     }
   }
-  return { start: { entry, interpreterBase, entryRsp: cpu.gprNumber(4), executed }, cpu };
+  return { start: { entry, interpreterBase, entryRsp: cpu.gprNumber(4), executed, ...(vdsoCopies ? { vdsoCopies } : {}) }, cpu };
 }

@@ -10,6 +10,7 @@ import { printable } from './inspect.ts';
 import { elfOf, loadSpan, readLinkMap } from './link-map.ts';
 import type { ProcessModule } from './modules.ts';
 import type { Process } from './process.ts';
+import type { VdsoCopies } from './vdso-copies.ts';
 
 /** <dlfcn.h> */
 export const RTLD_NOW = 2;
@@ -26,6 +27,8 @@ export interface GuestLinkState {
   symbols: Map<string, VirtAddr>;
   /** Instructions ld.so's start-up ran. */
   startInstructions: number;
+  /** The vDSO's private copies (an engine that cannot map the kernel's image), refreshed before each call. */
+  vdsoCopies?: VdsoCopies;
 }
 
 /** Adds the objects of ld.so's link map the process does not know yet to `process.modules`; returns them. */

@@ -92,7 +92,10 @@ export class Process {
       for (const [va, t] of parent.traps) this.traps.set(va, t);
       ({ stackTop: this.stackTop, stackBottom: this.stackBottom, runtimePage: this.runtimePage, threadPointer: this.threadPointer } = parent);
       this.tls = parent.tls;
-      if (parent.guest) this.guest = { ...parent.guest, handles: new Map(parent.guest.handles), symbols: new Map(parent.guest.symbols) };
+      if (parent.guest) {
+        const { vdsoCopies, ...guest } = parent.guest;
+        this.guest = { ...guest, handles: new Map(guest.handles), symbols: new Map(guest.symbols), ...(vdsoCopies ? { vdsoCopies: vdsoCopies.inSpace(this.space) } : {}) };
+      }
       const random = machine.randomWords(pid, 2);
       this.random = splitmix64(random[1]! ^ random[0]!);
       this.argumentMemory = new ArgumentMemory(this.space, parent.guest ? RUNTIME_NAME : undefined);
@@ -189,7 +192,7 @@ export class Process {
     this.stackBottom = this.stackTop - STACK_RLIMIT;
     this.threadPointer = cpu.fsBase;
     const interpreter = elfOf(this.task.mm.exe).interp ?? '';
-    this.guest = { entry: start.entry, rDebug: rDebugAddress(start.interpreterBase, interpreter), handles: new Map(), symbols: new Map(), startInstructions: start.executed };
+    this.guest = { entry: start.entry, rDebug: rDebugAddress(start.interpreterBase, interpreter), handles: new Map(), symbols: new Map(), startInstructions: start.executed, ...(start.vdsoCopies ? { vdsoCopies: start.vdsoCopies } : {}) };
     return { guest: this.guest, modules: syncModules(this, this.guest) };
   }
 
