@@ -187,6 +187,7 @@ export class Process {
     old.dispose();
     this.cpu = cpu;
     this.argumentMemory = new ArgumentMemory(this.space, RUNTIME_NAME);
+    this.argumentMemory.reserve();
     // Calls run below the program's argc/argv/envp/auxv (libc keeps pointers to them), on its [stack].
     this.stackTop = Math.floor((start.entryRsp - 256) / 16) * 16;
     this.stackBottom = this.stackTop - STACK_RLIMIT;
