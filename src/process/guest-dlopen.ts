@@ -2,7 +2,7 @@
 // in an exec'ed process (exec-start.ts), so the real ld.so maps, relocates and initializes them; the modules the
 // Process knows are then read from ld.so's link map, and names are looked up with the guest's dlsym.
 import { existsSync, realpathSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { lookupSymbol } from '../elf/index.ts';
 import { findLibrary, LoadError } from '../loader/index.ts';
 import type { VirtAddr } from '../mm/types.ts';
@@ -63,8 +63,9 @@ export interface GuestOpenLimits {
 
 /** dlopen(path, RTLD_NOW) in the guest: the handle and the objects it added; a failure is a LoadError with dlerror()'s text. */
 export function guestDlopen(process: Process, guest: GuestLinkState, path: string, limits: GuestOpenLimits): { handle: VirtAddr; root: ProcessModule; added: ProcessModule[] } {
-  // ld.so searches a bare name as DT_NEEDED; a name with a slash is a path. Give it the file picemu would open.
-  const file = path.includes('/') ? path : findLibrary(path, undefined) ?? path;
+  // ld.so searches a bare name as DT_NEEDED; a name with a slash is a path (made absolute: the guest's cwd is
+  // picemu's, and the link map then names the file as maps does). Give it the file picemu would open.
+  const file = path.includes('/') ? resolve(path) : findLibrary(path, undefined) ?? path;
   const out = process.call(libcFunction(process, 'dlopen'), [file, BigInt(RTLD_NOW)], { ret: 'ptr', internal: true, ...limits });
   const handle = out.result.type === 'ptr' ? Number(out.result.value) : 0;
   if (handle === 0) {

@@ -2,7 +2,7 @@
 // guest's own dlopen in an exec'ed process (guest-dlopen.ts), so the real ld.so initializes everything; a
 // self-contained one is mapped by picemu's loader (src/loader), and this adds what needs the process: ifunc
 // resolvers run on the CPU, static TLS (offsets, images, __tls_get_addr), and initializers.
-import { findLibrary, Linker, type LoadedModule, type Requester } from '../loader/index.ts';
+import { findLibrary, Linker, LoadError, type LoadedModule, type Requester } from '../loader/index.ts';
 import { PAGE_SIZE } from '../mm/types.ts';
 import { CallError, CallLimitError, InitializerError } from './errors.ts';
 import type { Process, ProcessModule } from './process.ts';
@@ -143,12 +143,31 @@ export function loadLibrary(process: Process, path: string, options: LoadOptions
     initDeadlineMs: options.initDeadlineMs ?? DEFAULT_INIT_DEADLINE_MS,
   });
   try {
-    if (process.guest || needsLibc(path)) return loadWithGuestDlopen(process, path, options);
-    return loadWithLimits(process, path);
+    const result = process.guest || needsLibc(path) ? (process.guest || process.modules.length === 0 ? loadWithGuestDlopen(process, path, options) : reopenOnRealLdSo(process, path, options)) : loadWithLimits(process, path);
+    process.libraries.push(path);
+    return result;
   } finally {
     if (outer) activeLimits.set(process, outer);
     else activeLimits.delete(process);
   }
+}
+
+/**
+ * The first library that needs libc, in a process where picemu's loader has mapped others: the process becomes the
+ * exec'ed program and the guest's dlopen opens the earlier libraries again, in order, then this one. Only while no
+ * call has run there (nothing a call changed is lost) and in a process that was not forked (its memory is its own).
+ */
+function reopenOnRealLdSo(process: Process, path: string, options: LoadOptions): LoadResult {
+  const earlier = [...process.libraries];
+  if (process.completedCalls > 0 || process.activeCall || process.forkedFrom !== undefined) {
+    throw new LoadError(`${path} needs libc, so the real ld.so must open it in an exec'ed program, but process ${process.pid} already ran code in libraries picemu's loader mapped (${earlier.join(', ')}): load ${path} first, or in a new process`);
+  }
+  process.forgetLoaderModules();
+  for (const lib of earlier) loadWithGuestDlopen(process, lib, options);
+  const result = loadWithGuestDlopen(process, path, options);
+  const reopened = process.modules.filter((m) => !result.modules.includes(m));
+  return printable({ ...result, modules: [...result.modules, ...reopened], notes: [`opened again with the guest's dlopen: ${earlier.join(', ')} (they were mapped by picemu's loader before)`] }, (r) =>
+    [`opened ${r.module.name} at 0x${r.module.base.toString(16)} with the guest's dlopen`, ...r.modules.filter((x) => x !== r.module).map((x) => `  with ${x.name} at 0x${x.base.toString(16)}`), ...r.notes.map((n) => `  note: ${n}`)].join('\n'));
 }
 
 /** dlopen(path, RTLD_NOW) by the guest's libc, in the exec'ed process the Process becomes on its first such load. */

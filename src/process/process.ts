@@ -63,6 +63,10 @@ export class Process {
   private readonly random: () => bigint;
   /** picemu's dynamic linker state of this address space (created on the first load of a self-contained library). */
   linker: Linker | undefined;
+  /** The paths given to load, in order (what a reopen on the real ld.so opens again). */
+  readonly libraries: string[] = [];
+  /** The pid this process was forked from, if it was. */
+  readonly forkedFrom: number | undefined;
   /** Set once the process runs on the real ld.so (an exec'ed program; libraries opened with the guest's dlopen). */
   guest: GuestLinkState | undefined;
   /** Guest memory for call arguments (strings and buffers passed by pointer). */
@@ -81,6 +85,8 @@ export class Process {
   ) {
     if (forkOf) {
       const parent = forkOf.parent;
+      this.forkedFrom = parent.pid;
+      this.libraries.push(...parent.libraries);
       this.task = forkOf.task;
       this.space = this.task.space;
       this.memory = new CowWatch(this.space);
@@ -179,6 +185,14 @@ export class Process {
    * library is loaded; Process.load does it for the first library that needs libc. Its layout is randomized per
    * pid from the machine's seed, as the process's own layout is (different bases per process, fixed for a seed).
    */
+  /** Forgets the libraries picemu's loader mapped (before a reopen on the real ld.so replaces the address space). */
+  forgetLoaderModules(): void {
+    this.modules.length = 0;
+    this.traps.clear();
+    this.ifuncs.clear();
+    this.linker = undefined;
+  }
+
   enterHostProgram(env: readonly string[] = hostEnvironment()): { guest: GuestLinkState; modules: ProcessModule[] } {
     if (this.guest) return { guest: this.guest, modules: [] };
     if (this.modules.length > 0 || this.activeCall) throw new CallError(`process ${this.pid} already holds libraries mapped by picemu's loader: a library that needs libc must be loaded first`);

@@ -64,4 +64,21 @@ describe.skipIf(!hasCc())('a process on the real ld.so', () => {
     expect(err).toBeInstanceOf(LoadError);
     expect(`error: ${(err as Error).message}`).toBe(native);
   });
+
+  it('a libc user loaded after a self-contained library: the earlier one is opened again by the real ld.so, unless it ran', async () => {
+    const m = await Machine.create();
+    const counter = `${repoRoot}/fixtures/libcounter.so`;
+    const p = m.spawn();
+    expect(p.load(counter).loader).toBe('picemu');
+    const r = p.load('libz.so.1');
+    expect(r.loader).toBe('guest-dlopen');
+    expect(r.notes.join()).toContain('opened again');
+    expect(p.modules.find((x) => x.name === 'libcounter.so')?.linkMap).toBeDefined();
+    expect(resultText(p.call('really_really_nonreentrant').result)).toBe('0');
+    expect(resultText(p.call('crc32', [0, 'hello', 5], { ret: 'ulong' }).result)).toBe('907060870'); // zlib.crc32(b'hello')
+    const q = m.spawn();
+    q.load(counter);
+    q.call('really_really_nonreentrant');
+    expect(() => q.load('libz.so.1')).toThrow(LoadError);
+  });
 });
