@@ -249,6 +249,7 @@ export class Process {
   /** Names of picemu's own code in the runtime page. */
   runtimeSymbol(va: VirtAddr): string | undefined {
     if (va === this.trampoline) return 'return trampoline';
+    if (this.guest) return undefined; // the runtime page went with the address space exec replaced
     const stub = va - this.tlsGetAddr;
     if (stub >= 0 && stub < TLS_GET_ADDR_TABLE) return stub === 0 ? '__tls_get_addr' : `__tls_get_addr+0x${stub.toString(16)}`;
     return undefined;
