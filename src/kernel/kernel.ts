@@ -167,10 +167,10 @@ export class Kernel {
     return exit.kind === 'exited' ? { kind: 'exited', code: exit.code } : { kind: 'signaled', signal: exit.signal };
   }
 
-  /** A fresh address space laid out as the kernel lays out a new mm (randomized unless ADDR_NO_RANDOMIZE or no seed). */
-  newMm(personality: number): MmContext {
-    const randomize = this.seed !== undefined && (personality & ADDR_NO_RANDOMIZE) === 0;
-    const layout = processLayout(randomize ? this.random() : undefined);
+  /** A fresh address space laid out as the kernel lays out a new mm (randomized unless ADDR_NO_RANDOMIZE or no seed; `random`: this mm's own randomness). */
+  newMm(personality: number, random?: () => bigint): MmContext {
+    const randomize = (this.seed !== undefined || random !== undefined) && (personality & ADDR_NO_RANDOMIZE) === 0;
+    const layout = processLayout(randomize ? (random ?? this.random)() : undefined);
     return new MmContext(new AddressSpace({ physical: this.physical, pageCache: this.pageCache, mmapBase: layout.mmapBase }), layout.stackTop);
   }
 

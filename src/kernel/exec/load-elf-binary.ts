@@ -36,6 +36,11 @@ export interface ExecRequest {
   execfn?: string;
   /** Scripts followed so far (the kernel allows 4 levels: more is ELOOP). */
   depth?: number;
+  /**
+   * The randomness of this exec's layout (mmap base, stack top, load bias, brk), instead of the kernel's: a Process
+   * hosting library calls gets its own layout per pid even on a machine without a seed (ADDR_NO_RANDOMIZE still wins).
+   */
+  layoutRandom?: () => bigint;
 }
 
 /** The kernel's limit on nested `#!` interpreters. */
@@ -99,12 +104,12 @@ export function execve(task: Task, req: ExecRequest): number {
 
   // The point of no return: a new mm; what fails after this kills the process (as the kernel sends SIGSEGV).
   const group = task.group;
-  const randomize = kernel.seed !== undefined && (group.personality & ADDR_NO_RANDOMIZE) === 0;
-  const mm = kernel.newMm(group.personality);
+  const randomize = (kernel.seed !== undefined || req.layoutRandom !== undefined) && (group.personality & ADDR_NO_RANDOMIZE) === 0;
+  const mm = kernel.newMm(group.personality, req.layoutRandom);
   const space = mm.space;
   const rand = (bits: number): number => {
-    const b = kernel.randomBytes(8);
-    return Number(new DataView(b.buffer).getBigUint64(0, true) & ((1n << BigInt(bits)) - 1n));
+    const word = req.layoutRandom ? req.layoutRandom() : new DataView(kernel.randomBytes(8).buffer).getBigUint64(0, true);
+    return Number(word & ((1n << BigInt(bits)) - 1n));
   };
 
   // 1. The program's segments.
