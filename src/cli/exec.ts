@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Machine, quote, signalName, Strace, strerror } from '../index.ts';
 import type { Command } from './command.ts';
 import { CPU_OPTION, parseCpuOption } from './cpu-option.ts';
+import { ENGINE_OPTION, parseEngineOption } from './engine-option.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 import { HelpRequest, type OptionSpec } from './options.ts';
 import type { ProfileName } from '../cpu/features.ts';
 import { UsageError } from './errors.ts';
@@ -21,6 +23,7 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   { name: '--budget', value: 'N', help: 'stop after N instructions (exit 1)' },
   { name: '--timeout', value: 'S', help: 'stop after S seconds (exit 1)' },
   CPU_OPTION,
+  ENGINE_OPTION,
 ];
 
 export interface ExecRequest {
@@ -33,9 +36,10 @@ export interface ExecRequest {
   budget?: number;
   timeoutMs?: number;
   cpu?: ProfileName;
+  engine?: EngineName;
 }
 
-const VALUE_OPTIONS = new Set(['--env', '--rw', '--seed', '--budget', '--timeout', '--cpu']);
+const VALUE_OPTIONS = new Set(['--env', '--rw', '--seed', '--budget', '--timeout', '--cpu', '--engine']);
 const FLAG_OPTIONS = new Set(['--env-clear', '--strace']);
 
 /** Options before PROGRAM, and exec's own options after it (not --help, which there is the program's); `--` ends them. */
@@ -70,6 +74,7 @@ export function parseExecArgs(argv: string[]): ExecRequest {
         sets.push([v.slice(0, eq), v.slice(eq + 1)]);
       } else if (a === '--rw') req.rw.push(v);
       else if (a === '--cpu') req.cpu = parseCpuOption(v);
+      else if (a === '--engine') req.engine = parseEngineOption(v);
       else {
         const n = parseInteger(v);
         if (n === undefined || n < 0n) throw new UsageError(`${a}: bad value '${v}'`);
@@ -113,7 +118,7 @@ export async function performExec(req: ExecRequest): Promise<number> {
     return 127;
   }
   // Machine.create loads capstone, so a fault's instruction prints as traces show it.
-  const machine = await Machine.create({ seed: req.seed, rw: req.rw, cpu: req.cpu });
+  const machine = await Machine.create({ seed: req.seed, rw: req.rw, cpu: req.cpu, engine: req.engine });
   const kernel = machine.kernel;
   kernel.note = (text) => process.stderr.write(`picemu: note: ${text}\n`);
   if (req.strace) kernel.tracer = new Strace((line) => process.stderr.write(line + '\n'));

@@ -38,7 +38,18 @@ export interface KernelOptions {
   tracer?: SyscallTracer;
   /** Notes for a person (an -ENOSYS system call, once per process). */
   note?: (text: string) => void;
+  /** Makes each task's CPU (exec, fork, clone): picemu's Cpu by default, or another engine (the Machine's). */
+  cpuFactory?: CpuFactory;
 }
+
+/** What executes a task's instructions: made for an address space and a CPU profile; `release` when replaced. */
+export interface CpuFactory {
+  create(space: AddressSpace, profile: CpuProfile): Cpu;
+  /** The CPU will never run again (exec replaced it): free what it holds outside the JS heap. */
+  release?(cpu: Cpu): void;
+}
+
+const PICEMU_CPUS: CpuFactory = { create: (space, profile) => new Cpu(space, { profile }) };
 
 /** Why Kernel.run returned. */
 export type KernelStop =
@@ -69,6 +80,7 @@ export class Kernel {
   readonly seed: bigint | undefined;
   tracer: SyscallTracer | undefined;
   note: (text: string) => void;
+  readonly cpuFactory: CpuFactory;
   private nextId = 1;
   private readonly random: () => bigint;
   private vdso: VdsoImage | undefined | null = null;
@@ -88,12 +100,18 @@ export class Kernel {
     mountProcfs(this);
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
+    this.cpuFactory = options.cpuFactory ?? PICEMU_CPUS;
     this.random = splitmix64((options.seed ?? 0x9e3779b9n) ^ 0x6b65726e656cn);
   }
 
   /** Random bytes (AT_RANDOM, getrandom): from the seed when there is one. */
   randomBytes(n: number): Uint8Array {
     return randomBytesFrom(this.random, n);
+  }
+
+  /** A CPU for a task's address space (the machine's engine), with the kernel's CPU profile. */
+  newCpu(space: AddressSpace): Cpu {
+    return this.cpuFactory.create(space, this.profile);
   }
 
   /** The next pid/tid. */
@@ -111,7 +129,7 @@ export class Kernel {
     group.parent = options.parent;
     options.parent?.children.push(group);
     const mm = this.newMm(group.personality);
-    const task = new Task(this, id, group, new Cpu(mm.space, { profile: this.profile }), mm, new FdTable(), new FsContext(options.cwd), hostCredentials());
+    const task = new Task(this, id, group, this.newCpu(mm.space), mm, new FdTable(), new FsContext(options.cwd), hostCredentials());
     this.groups.set(id, group);
     this.tasks.set(id, task);
     return task;

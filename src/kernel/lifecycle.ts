@@ -46,8 +46,8 @@ export function releaseVfork(child: Task): void {
 }
 
 /** A CPU for `space` with `from`'s registers (the child's copy of the parent's user context). */
-function copyCpu(from: Cpu, space: Task['mm']['space'], profile: Cpu['profile']): Cpu {
-  const cpu = new Cpu(space, { profile });
+function copyCpu(kernel: Task['kernel'], from: Cpu, space: Task['mm']['space']): Cpu {
+  const cpu = kernel.newCpu(space);
   cpu.copyUserStateFrom(from);
   return cpu;
 }
@@ -96,7 +96,7 @@ export function cloneTask(parent: Task, req: CloneRequest): Task | number {
     kernel.groups.set(tid, group);
   }
   const mm = flags & F.VM ? parent.mm : forkMm(parent.mm);
-  const cpu = copyCpu(parent.cpu, mm.space, parent.cpu.profile);
+  const cpu = copyCpu(kernel, parent.cpu, mm.space);
   cpu.r64[0] = 0n; // the child's fork() returns 0
   if (req.stack) cpu.r64[4] = req.stack;
   if (flags & F.SETTLS) cpu.fsBase = Number(req.tls);

@@ -183,7 +183,8 @@ export function execve(task: Task, req: ExecRequest): number {
   group.sighand.resetForExec();
   const named = req.execfn ?? req.path;
   group.comm = named.slice(named.lastIndexOf('/') + 1).slice(0, 15);
-  const cpu = new Cpu(space, { profile });
+  kernel.cpuFactory.release?.(task.cpu);
+  const cpu = kernel.newCpu(space);
   cpu.rip = entry;
   cpu.setReg('rsp', stack.sp);
   cpu.rflags = 0x202;
