@@ -1,5 +1,6 @@
-// npm run difftest -- --cases N --seed S [--filter REGEX]: the randomized single-instruction differential
-// test at any size; prints every disagreement not explained by test/cpu/unicorn-known-bugs.ts.
+// npm run difftest -- --cases N --seed S [--filter REGEX] [--reference native|wasm]: the randomized single-instruction
+// differential test at any size against native unicorn or the wasm build in wasm/; prints every disagreement not
+// explained by test/cpu/unicorn-known-bugs.ts (and any abort of the wasm module, as a skip with its reason).
 import { describeCase, runDifftest } from '../test/cpu/difftest-core.ts';
 import { judge } from '../test/cpu/difftest-host.ts';
 import { knownDifference } from '../test/cpu/unicorn-known-bugs.ts';
@@ -10,7 +11,12 @@ function option(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 
-const missing = nativeUnicornUnavailable();
+const reference = option('reference', 'native');
+if (reference !== 'native' && reference !== 'wasm') {
+  console.error(`difftest: --reference native or wasm, not '${reference}'`);
+  process.exit(2);
+}
+const missing = reference === 'native' ? nativeUnicornUnavailable() : undefined;
 if (missing) {
   console.error(`difftest: native unicorn-engine is needed: ${missing}`);
   process.exit(2);
@@ -19,7 +25,7 @@ const cases = Number(option('cases', '20000'));
 const seed = Number(option('seed', String(Date.now() % 1e9)));
 const filter = option('filter', '');
 const pattern = filter ? new RegExp(filter) : undefined;
-const run = runDifftest({ cases, seed, filter: pattern ? (n) => pattern.test(n) : undefined });
+const run = runDifftest({ cases, seed, filter: pattern ? (n) => pattern.test(n) : undefined, reference });
 const judged = judge(run.divergences);
 const known = new Map<string, number>();
 const unexplained = [];
@@ -34,6 +40,7 @@ for (const j of unexplained) {
 }
 console.log(`seed ${seed}: ${run.executed} cases over ${run.perForm.size} forms in ${run.seconds.toFixed(1)} s`);
 console.log(`forms not generated: ${run.notGenerated.join(' ') || 'none'}; skipped: ${run.skipped.length} (${[...new Set(run.skipped.map((s) => s.why))].join('; ')})`);
+for (const s of run.skipped.filter((s) => s.why.startsWith('wasm unicorn aborted'))) console.log(`skipped ${s.name}: ${s.why}`);
 console.log(`disagreements: ${run.divergences.length}; known unicorn differences: ${[...known].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
 const verdicts = new Map<string, number>();
 for (const j of unexplained) verdicts.set(j.verdict, (verdicts.get(j.verdict) ?? 0) + 1);
