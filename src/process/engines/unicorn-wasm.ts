@@ -9,7 +9,7 @@ import { decodeOne } from '../../cpu/decode.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_WRITE, type AccessKind, type GuestMemory, type VirtAddr } from '../../mm/types.ts';
 import type { Engine, EngineAccess, EngineFactory } from './engine.ts';
-import { unicornModule, type UnicornModule } from './unicorn-module.ts';
+import { moduleFailure, unicornModule, type UnicornModule } from './unicorn-module.ts';
 
 // unicorn.h values (the module's wrapper names some of them differently).
 const UC_ARCH_X86 = 4;
@@ -209,6 +209,7 @@ export class UnicornEngine extends Cpu implements Engine {
   }
 
   override run(options: RunOptions = {}): RunOutcome {
+    unicornModule(); // throws UnicornAbortError once the module has aborted
     if (this.disposed) throw new Error('unicorn engine: the process is gone');
     // Untraced runs go without the data hooks (they make every access call into JS).
     if (!this.onAccess && this.traceHooks.length) {
@@ -240,7 +241,14 @@ export class UnicornEngine extends Cpu implements Engine {
       this.lastInsn = -1;
       const before = this.executed;
       const count = max === Infinity ? 0 : max - this.executed;
-      const err = this.m._uc_emu_start(this.uc, BigInt(rip), BigInt(until), 0n, count);
+      let err: number;
+      try {
+        err = this.m._uc_emu_start(this.uc, BigInt(rip), BigInt(until), 0n, count);
+      } catch (e) {
+        this.disposed = true; // nothing in a dead module may be called again, not even uc_close
+        closer.unregister(this);
+        throw moduleFailure(e, this.lastInsn >= 0 ? this.lastInsn : rip);
+      }
       rip = this.readRip();
       const stop = this.stop as Stop | null;
       if (stop?.kind === 'remap') {
