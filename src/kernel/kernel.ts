@@ -325,6 +325,7 @@ export class Kernel {
   exitThread(task: Task, reason: NonNullable<ThreadGroup['exit']>): void {
     task.state = 'dead';
     task.blockedIn = undefined;
+    this.retireCpu(task);
     onThreadExit(task);
     const group = task.group;
     if (group.threads.every((t) => t.state === 'dead')) this.finishGroup(group, reason);
@@ -335,8 +336,14 @@ export class Kernel {
     for (const t of group.threads) {
       t.state = 'dead';
       t.blockedIn = undefined;
+      this.retireCpu(t);
     }
     this.finishGroup(group, reason);
+  }
+
+  /** A dead exec'ed task's CPU never runs again: its engine frees what it holds (its registers stay readable). */
+  private retireCpu(task: Task): void {
+    if (task.scheduled) this.cpuFactory.release?.(task.cpu);
   }
 
   private finishGroup(group: ThreadGroup, reason: NonNullable<ThreadGroup['exit']>): void {

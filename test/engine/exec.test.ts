@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Machine, Strace } from '../../src/index.ts';
 import { UnicornProfileError } from '../../src/process/engines/unicorn-profile.ts';
+import { unicornModule } from '../../src/process/engines/unicorn-module.ts';
 import type { EngineName } from '../../src/process/engines/engine.ts';
 import { ENV, nativeRun, PROGRAMS } from '../kernel/programs.ts';
 import { libcProgramsBlockedBy } from '../kernel/prerequisites.ts';
@@ -45,6 +46,16 @@ describe.skipIf(missing !== undefined)('exec --engine unicorn: programs print wh
     expect(names(theirs.strace)).toEqual(names(mine.strace));
     expect(theirs.strace.some((l) => l.startsWith('clone(') || l.startsWith('vfork(') || l.startsWith('clone3('))).toBe(true);
   }, 60_000);
+
+  it('a shell running /bin/true 20 times: every child exits, and dead tasks give their unicorn instances back', async () => {
+    const m = await Machine.create({ engine: 'unicorn' });
+    const s = m.exec('/bin/sh', { argv: ['sh', '-c', 'i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i+1)); done; echo done $i'], env: ENV, stdio: {} });
+    if (typeof s === 'number') throw new Error(`exec: ${s}`);
+    m.kernel.run({ deadlineMs: 120_000, until: () => s.task.group.exit !== undefined });
+    expect(Buffer.from(s.stdout!.bytes).toString()).toBe('done 20\n');
+    // 40 engines (a fork and an exec each time) with a 4 MiB translation buffer each would need 160 MiB and more.
+    expect(unicornModule().HEAPU8.length).toBeLessThan(100 << 20);
+  }, 120_000);
 
   it('/proc/self/maps of cat is the same on both engines (one kernel lays out both)', async () => {
     const argv = ['/bin/cat', '/proc/self/maps'];
