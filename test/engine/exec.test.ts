@@ -9,7 +9,9 @@ import { unicornModule } from '../../src/process/engines/unicorn-module.ts';
 import type { EngineName } from '../../src/process/engines/engine.ts';
 import { ENV, nativeRun, PROGRAMS } from '../kernel/programs.ts';
 import { libcProgramsBlockedBy } from '../kernel/prerequisites.ts';
-import { buildCHelper, buildCSource, hasCc, repoRoot } from '../helpers/oracles.ts';
+import { buildCHelper, buildCSource, hasCc, repoRoot, requireOracle } from '../helpers/oracles.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 interface Run { stdout: string; status: number | string; exit: unknown; strace: string[] }
@@ -71,6 +73,43 @@ describe.skipIf(missing !== undefined)('exec --engine unicorn: programs print wh
     expect(cpuLines(theirs.stdout).length).toBeGreaterThan(20);
     expect(cpuLines(theirs.stdout)).toEqual(cpuLines(mine.stdout));
     expect(theirs.stdout).toContain('x86.cpu_features.basic.model=0x1a\n');
+  }, 60_000);
+});
+
+const hasStrace = (): boolean => {
+  let ok = false;
+  try {
+    execFileSync('strace', ['-o', '/dev/null', 'true']);
+    ok = true;
+  } catch {
+    ok = false;
+  }
+  return requireOracle('strace (allowed to trace)', ok, 'apt-get install strace');
+};
+
+/** Calls the vDSO answers natively: picemu's vDSO sends them to the kernel (as test/kernel/exec-programs says). */
+const VDSO_CALLS = new Set(['clock_gettime', 'gettimeofday', 'time', 'getcpu']);
+
+describe.skipIf(missing !== undefined || !hasStrace())('exec --engine unicorn: system calls by name and in order equal strace -f of the native run', () => {
+  it.each([[['/bin/echo', 'hi']], [['/bin/cat', '/etc/hostname']], [['/usr/bin/head', '-3', '/etc/passwd']]])('%s', async (argv) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'picemu-strace-')), 'trace');
+    execFileSync('strace', ['-f', '-qq', '-o', out, 'env', '-i', ...ENV, ...argv], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const native = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.match(/^(\d+)\s+(.*)$/)!.slice(1) as [string, string]);
+    const start = native.findIndex(([, l]) => l.startsWith(`execve("${argv[0]}"`));
+    // Per process, in the order processes first appear. (Multi-process programs are compared with the picemu engine
+    // above: whether a child's SIGCHLD comes before or during the parent's wait4 depends on scheduling, natively too.)
+    const perProcess = (calls: [string, string][]) => {
+      const seqs = new Map<string, string[]>();
+      for (const [pid, line] of calls) {
+        const name = line.match(/^(\w+)\(/)?.[1];
+        if (!name || VDSO_CALLS.has(name)) continue;
+        seqs.set(pid, [...(seqs.get(pid) ?? []), name]);
+      }
+      return [...seqs.values()];
+    };
+    const got = await execOn('unicorn', argv);
+    const ours = got.strace.map((l) => (l.match(/^\[pid (\d+)\] (.*)$/)?.slice(1) as [string, string] | undefined) ?? ['first', l] as [string, string]);
+    expect(perProcess(ours)).toEqual(perProcess(native.slice(start + 1)));
   }, 60_000);
 });
 
