@@ -120,17 +120,31 @@ function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0]!.slice(0, 200);
 }
 
+/** A pool's malloc'd chunks go back to the module when the pool (its Machine, every frame in it) is collected. */
+const chunkReclaimer = new FinalizationRegistry<{ module: UnicornModule; chunks: number[] }>(({ module, chunks }) => {
+  UnicornFramePool.chunksHeld -= chunks.length;
+  if (aborted) return; // nothing in a dead module may be called
+  for (const raw of chunks) module._free(raw);
+});
+
 /** Pages of the module's heap for frames: malloc'd in chunks, aligned to 4 KiB, reused through a free list. */
 export class UnicornFramePool implements FramePool {
   private readonly freeList: number[] = [];
+  private readonly chunks: number[] = [];
   private static readonly CHUNK_PAGES = 64;
+  /** Chunks malloc'd by pools that are still alive, over all Machines (tests watch it). */
+  static chunksHeld = 0;
 
-  constructor(private readonly module: UnicornModule) {}
+  constructor(private readonly module: UnicornModule) {
+    chunkReclaimer.register(this, { module, chunks: this.chunks });
+  }
 
   allocate(): number {
     if (this.freeList.length === 0) {
       const raw = this.module._malloc((UnicornFramePool.CHUNK_PAGES + 1) * PAGE_SIZE);
       if (!raw) throw new RangeError('unicorn engine: out of WebAssembly memory for frames');
+      this.chunks.push(raw);
+      UnicornFramePool.chunksHeld++;
       const first = Math.ceil(raw / PAGE_SIZE) * PAGE_SIZE;
       for (let k = UnicornFramePool.CHUNK_PAGES - 1; k >= 0; k--) this.freeList.push(first + k * PAGE_SIZE);
     }

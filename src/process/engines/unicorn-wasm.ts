@@ -109,15 +109,30 @@ export class UnicornEngine extends Cpu implements Engine {
 
     this.ripId = m.HEAP32[(this.regIds >> 2) + RIP_SLOT]!;
     // The module's function table holds the hooks: through a WeakRef, so a process that is gone can be collected
-    // (and its unicorn instance closed by the finalizer below).
-    const self = new WeakRef(this);
-    this.addHook(UC_HOOK_CODE, 'vijii', (_uc: number, address: bigint) => self.deref()?.onCode(Number(address)));
-    this.addHook(UC_HOOK_MEM_INVALID, 'iiijiji', (_uc: number, type: number, address: bigint, size: number) => (self.deref()?.onInvalid(type, Number(address), size) ? 1 : 0));
-    this.addHook(UC_HOOK_INSN, 'vii', () => self.deref()?.onSyscall(), UC_X86_INS_SYSCALL);
-    this.addHook(UC_HOOK_INSN, 'iii', () => self.deref()?.onCpuid() ?? 0, UC_X86_INS_CPUID);
-    this.addHook(UC_HOOK_INTR, 'viii', (_uc: number, intno: number) => self.deref()?.onInterrupt(intno));
+    // (and its unicorn instance closed by the finalizer below). They are made in a static method: a closure made
+    // here would share this constructor's context, which holds `this`, and keep every process alive.
+    for (const [type, signature, fn, extra] of UnicornEngine.hooks(new WeakRef(this))) this.addHook(type, signature, fn, extra);
     this.resources = { module: m, uc: this.uc, callbacks: this.callbacks, blocks: [this.regIds, this.regPtrs, this.regSlots], shadows: new Map() };
     closer.register(this, this.resources, this);
+  }
+
+  /** The hooks every instance has, reaching it only through `self`. */
+  private static hooks(self: WeakRef<UnicornEngine>): [number, string, (...args: never[]) => unknown, number?][] {
+    return [
+      [UC_HOOK_CODE, 'vijii', (_uc: number, address: bigint) => self.deref()?.onCode(Number(address))],
+      [UC_HOOK_MEM_INVALID, 'iiijiji', (_uc: number, type: number, address: bigint, size: number) => (self.deref()?.onInvalid(type, Number(address), size) ? 1 : 0)],
+      [UC_HOOK_INSN, 'vii', () => self.deref()?.onSyscall(), UC_X86_INS_SYSCALL],
+      [UC_HOOK_INSN, 'iii', () => self.deref()?.onCpuid() ?? 0, UC_X86_INS_CPUID],
+      [UC_HOOK_INTR, 'viii', (_uc: number, intno: number) => self.deref()?.onInterrupt(intno)],
+    ];
+  }
+
+  /** The data hooks of traced steps. */
+  private static traceHooks(self: WeakRef<UnicornEngine>): [number, string, (...args: never[]) => unknown][] {
+    return [
+      [UC_HOOK_MEM_READ_AFTER, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('read', Number(address), size, value)],
+      [UC_HOOK_MEM_WRITE, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('write', Number(address), size, value)],
+    ];
   }
 
   // ---- registers
@@ -195,11 +210,7 @@ export class UnicornEngine extends Cpu implements Engine {
     const mem = decoded && 'insn' in decoded ? decoded.insn.mem : null;
     this.ripOperand = mem?.ripRelative ? { start: mem.absolute, end: mem.absolute + Math.max(mem.size, 1) } : null;
     if (this.traceHooks.length === 0) {
-      const self = new WeakRef(this);
-      this.traceHooks.push(
-        this.addHook(UC_HOOK_MEM_READ_AFTER, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('read', Number(address), size, value)),
-        this.addHook(UC_HOOK_MEM_WRITE, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('write', Number(address), size, value)),
-      );
+      for (const [type, signature, fn] of UnicornEngine.traceHooks(new WeakRef(this))) this.traceHooks.push(this.addHook(type, signature, fn));
     }
     try {
       return this.run({ maxInstructions: 1 });
