@@ -1,7 +1,7 @@
 // The kernel: tasks and thread groups by id, the file view (Vfs), and the scheduler that runs tasks on their CPUs
 // in slices (round-robin, one host thread), hands each `syscall` instruction to the system-call table, puts tasks
 // to sleep and wakes them, and turns faults into signals.
-import { Cpu, type CpuProfile, SSE4_2_PROFILE, type GuestFault } from '../cpu/index.ts';
+import { Cpu, type CpuProfile, SSE4_2_PROFILE, type GuestFault, type RunOutcome } from '../cpu/index.ts';
 import { AddressSpace } from '../mm/address-space.ts';
 import { processLayout, randomBytesFrom, splitmix64 } from '../mm/layout.ts';
 import type { PageCache } from '../mm/page-cache.ts';
@@ -16,8 +16,10 @@ import { Vfs, type VfsOptions } from './files/vfs.ts';
 import { defaultRlimits } from './rlimits.ts';
 import type { FaultSignal } from './fatal-signals.ts';
 import { onGroupExit, onThreadExit } from './lifecycle.ts';
+import { exitRobustList } from './robust-list.ts';
 import { mountProcfs } from './procfs/mount.ts';
 import { deliverSignals, forceSigFault } from './signals/delivery.ts';
+import { isStopped } from './signals/job-control.ts';
 import { SignalHandlers } from './signal-state.ts';
 import { syscallDef, type SyscallArgs, type SyscallResult } from './syscall-table.ts';
 import { hostCredentials } from './credentials.ts';
@@ -66,6 +68,11 @@ export interface RunLimits {
   slice?: number;
   /** Stop as soon as this is true (checked between slices and system calls). */
   until?: () => boolean;
+  /**
+   * Executes one instruction of a task in place of its CPU's run loop (a traced run): the kernel calls it for each
+   * instruction of a slice; it returns what cpu.step() would.
+   */
+  stepper?: (task: Task) => RunOutcome;
 }
 
 const DEFAULT_SLICE = 100_000;
@@ -109,7 +116,7 @@ export class Kernel {
     return randomBytesFrom(this.random, n);
   }
 
-  /** A CPU for a task's address space (the machine's engine), with the kernel's CPU profile. */
+  /** A fresh CPU (registers zero) for a task of address space `space` (the machine's engine), with the kernel's CPU profile. */
   newCpu(space: AddressSpace): Cpu {
     return this.cpuFactory.create(space, this.profile);
   }
@@ -174,10 +181,10 @@ export class Kernel {
     return exit.kind === 'exited' ? { kind: 'exited', code: exit.code } : { kind: 'signaled', signal: exit.signal };
   }
 
-  /** A fresh address space laid out as the kernel lays out a new mm (randomized unless ADDR_NO_RANDOMIZE or no seed). */
-  newMm(personality: number): MmContext {
-    const randomize = this.seed !== undefined && (personality & ADDR_NO_RANDOMIZE) === 0;
-    const layout = processLayout(randomize ? this.random() : undefined);
+  /** A fresh address space laid out as the kernel lays out a new mm (randomized unless ADDR_NO_RANDOMIZE or no seed; `random`: this mm's own randomness). */
+  newMm(personality: number, random?: () => bigint): MmContext {
+    const randomize = (this.seed !== undefined || random !== undefined) && (personality & ADDR_NO_RANDOMIZE) === 0;
+    const layout = processLayout(randomize ? (random ?? this.random)() : undefined);
     return new MmContext(new AddressSpace({ physical: this.physical, pageCache: this.pageCache, mmapBase: layout.mmapBase }), layout.stackTop);
   }
 
@@ -227,11 +234,11 @@ export class Kernel {
         this.complete(task, nr, resume());
         continue;
       }
-      // Back to user mode: pending signals run their handlers (or end the process) first.
-      if (!deliverSignals(task)) continue;
+      // Back to user mode: pending signals run their handlers (or end or stop the process) first.
+      if (!deliverSignals(task) || isStopped(task.group)) continue;
       if (this.vdso) refreshVdsoTime(this.vdso);
       const n = Math.min(slice, budgetEnd - this.executed);
-      const out = task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
+      const out = limits.stepper ? stepSlice(task, n, deadline, limits.stepper) : task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
       this.executed += out.executed;
       switch (out.kind) {
         case 'syscall':
@@ -261,12 +268,12 @@ export class Kernel {
     for (const t of live) if (t.state === 'blocked' && t.blockedIn?.untilMs !== undefined && t.blockedIn.untilMs <= now) t.wake();
     for (let k = 0; k < live.length; k++) {
       const t = live[(this.cursor + k) % live.length]!;
-      if (t.state === 'runnable') {
+      if (t.state === 'runnable' && !isStopped(t.group)) {
         this.cursor = (this.cursor + k + 1) % live.length;
         return t;
       }
     }
-    const timed = live.filter((t) => t.blockedIn?.untilMs !== undefined).sort((a, b) => a.blockedIn!.untilMs! - b.blockedIn!.untilMs!)[0];
+    const timed = live.filter((t) => t.blockedIn?.untilMs !== undefined && !isStopped(t.group)).sort((a, b) => a.blockedIn!.untilMs! - b.blockedIn!.untilMs!)[0];
     if (!timed) return undefined;
     sleepMs(Math.min(timed.blockedIn!.untilMs!, runDeadline) - now);
     if (timed.blockedIn!.untilMs! <= Date.now()) timed.wake();
@@ -323,6 +330,7 @@ export class Kernel {
 
   /** One thread ends (exit): the group ends with it when it was the last. */
   exitThread(task: Task, reason: NonNullable<ThreadGroup['exit']>): void {
+    exitRobustList(task);
     task.state = 'dead';
     task.blockedIn = undefined;
     this.retireCpu(task);
@@ -333,6 +341,8 @@ export class Kernel {
 
   /** The whole thread group ends (exit_group, a fatal signal). */
   exitGroup(group: ThreadGroup, reason: NonNullable<ThreadGroup['exit']>): void {
+    // Each thread's robust locks are released while its memory is still there (locks in shared memory outlive it).
+    for (const t of group.threads) if (t.state !== 'dead') exitRobustList(t);
     for (const t of group.threads) {
       t.state = 'dead';
       t.blockedIn = undefined;
@@ -355,6 +365,18 @@ export class Kernel {
     if (group.leader.scheduled && !this.sharesMm(group.leader, group.leader.mm)) group.leader.space.destroy();
     onGroupExit(group);
   }
+}
+
+/** Up to `n` instructions of a task, one stepper call each, ending as cpu.run ends (a system call, a fault, a limit). */
+function stepSlice(task: Task, n: number, deadline: number, stepper: (task: Task) => RunOutcome): RunOutcome {
+  let executed = 0;
+  for (let k = 1; executed < n; k++) {
+    const out = stepper(task);
+    executed += out.executed;
+    if ((out.kind !== 'budget' && out.kind !== 'until') || out.executed === 0) return { ...out, executed };
+    if ((k & 1023) === 0 && Date.now() > deadline) return { kind: 'timeout', executed };
+  }
+  return { kind: 'budget', executed };
 }
 
 /** Blocks the host thread (the kernel is synchronous: all tasks sleep). */

@@ -6,7 +6,6 @@ import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
 import type { EngineFactory, EngineName, ProcessEngine } from './engines/engine.ts';
-import type { AddressSpace } from '../mm/address-space.ts';
 import type { Cpu } from '../cpu/index.ts';
 import { picemuEngine } from './engines/picemu.ts';
 import { loadUnicornModule, unicornModule, UnicornFramePool } from './engines/unicorn-module.ts';
@@ -19,6 +18,8 @@ import { Process } from './process.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { spawnProgram, type SpawnOptions, type Spawned } from '../kernel/spawn.ts';
 import { vmaInfo } from './step-recorder.ts';
+import { CowWatch } from './cow-watch.ts';
+import type { AddressSpace } from '../mm/address-space.ts';
 
 export interface MachineOptions {
   /** Seeds every process's layout randomization (mmap base, stack top) and its canary. Default 0: fixed bases, different per process. */
@@ -56,10 +57,11 @@ export class Machine {
     this.pageCache = new PageCache(this.physical);
     // unicorn executes no AVX: its default is x86-64-v2, and a profile it cannot run is refused here.
     this.cpu = this.engine === 'unicorn' ? unicornProfile(unicornModule(), options.cpu) : cpuProfile(options.cpu);
-    // Exec'ed programs (and their forks and threads) run on the machine's engine too.
+    // Exec'ed programs (and their forks and threads) run on the machine's engine too, over a CowWatch, so their
+    // steps can be traced as a Process's are.
     const engineFactory = this.engineFactory;
     const cpuFactory = {
-      create: (space: AddressSpace, profile: CpuProfile) => engineFactory({ memory: space, space, profile }),
+      create: (space: AddressSpace, profile: CpuProfile) => engineFactory({ memory: new CowWatch(space), space, profile }),
       release: (cpu: Cpu) => (cpu as ProcessEngine).dispose(),
     };
     this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, profile: this.cpu, files: { rw: options.rw }, cpuFactory });
