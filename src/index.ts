@@ -28,7 +28,7 @@ export {
 export { scanReturnAddresses, followsCall, type StackFrame, type StackFrame as Frame, type StackView } from './process/backtrace.ts';
 export type { LoadResult } from './process/load.ts';
 export { CallError, CallFault, CallLimitError, UnresolvedSymbolError, UnsupportedSyscallError, InitializerError, ProcessExitError } from './process/errors.ts';
-export { Kernel, spawnProgram, Strace, quote, definedSyscalls, syscallName, errnoName, strerror, describeAddress, signalName, type KernelStop, type RunLimits, type SpawnOptions, type Spawned, type SyscallTracer, type Task, type ExitReason } from './kernel/index.ts';
+export { Kernel, spawnProgram, Strace, quote, definedSyscalls, syscallName, errnoName, strerror, describeAddress, signalName, passSignal, deliverSignals, type KernelDebugger, type CloneKind, type SigInfo, type KernelStop, type RunLimits, type SpawnOptions, type Spawned, type SyscallTracer, type Task, type ExitReason } from './kernel/index.ts';
 export { decodeResult, resultText, layoutArguments, parseCallArg, CallArgError, RETURN_TYPES, type CallArg, type CallResult, type ReturnKind, type PlacedArg } from './process/call-args.ts';
 export type { PageRow } from './process/page-table.ts';
 export type { StepEvent, MemoryAccess, Location, CowBreak, VmaInfo, RegisterChange, ModuleOffset, FrameNumber } from './trace/events.ts';

@@ -5,6 +5,8 @@ import { formatPages } from '../repl/format-pages.ts';
 import { formatSmaps } from '../repl/format-smaps.ts';
 import { plainPalette } from '../repl/palette.ts';
 import { hex, parseInteger } from '../util/numbers.ts';
+import { ExecedProcess } from '../repl/exec-process.ts';
+import type { ProgramProcess } from './program.ts';
 
 export const MONITOR_HELP = `picemu monitor commands:
   monitor maps                 the current process's /proc/PID/maps
@@ -16,6 +18,16 @@ export const MONITOR_HELP = `picemu monitor commands:
   monitor ps                   the processes and their calls
   monitor help                 this list
 `;
+
+/** `monitor maps|smaps|help` for an exec'ed program's process: its own /proc views. */
+export function programMonitor(line: string, p: ProgramProcess): string {
+  const [command, ...args] = line.trim().split(/\s+/).filter((w) => w !== '');
+  const view = new ExecedProcess(p);
+  if (args.length === 0 && command === 'maps') return view.maps();
+  if (args.length === 0 && command === 'smaps') return formatSmaps(view.smaps(), plainPalette) + '\n';
+  if (command === undefined || command === 'help') return 'picemu monitor commands for a program:\n  monitor maps    its /proc/PID/maps\n  monitor smaps   its smaps figures per mapping (kB)\n';
+  return `error: '${line.trim()}': a program's process has monitor maps, smaps and help (the others need library processes)\n`;
+}
 
 export interface MonitorContext {
   machine: Machine;

@@ -5,11 +5,12 @@ import type { Socket } from 'node:net';
 import { CallError, Process } from '../index.ts';
 import { ProgramProcess } from './program.ts';
 import { librariesSvr4Xml } from './libraries.ts';
-import { runMonitor } from './monitor.ts';
+import { programMonitor, runMonitor } from './monitor.ts';
 import { bytesOfHex, escapeBinary, frame, hexOf, MAX_PACKET, PacketReader, parseHex, textHex, unescapeBinary, type Incoming } from './packets.ts';
 import { GDB_REGISTERS, gPacketBytes, registerHex, registerValue, writeGdbRegister } from './registers.ts';
 import { targetXml } from './target-description.ts';
 import { HostIo } from './vfile.ts';
+import { gdbSignal, hostSignal } from './signals.ts';
 import type { DebugTarget, Stop, WatchKind } from './target.ts';
 
 export interface SessionOptions {
@@ -23,17 +24,47 @@ const PAGE = 4096;
 const ERROR = 'E01';
 const WATCH_KINDS: Record<string, WatchKind> = { '2': 'watch', '3': 'rwatch', '4': 'awatch' };
 
-/** A thread id as the client writes it: `pP.T`, `P`, `-1` (all) or `0` (any). */
-function parseThreadId(text: string): { pid: number | 'all' | 'any' } | undefined {
+/**
+ * A thread id as the client writes it: `pP.T`, `pP` (`pP.-1`: all its threads), `P`, `-1` (all) or `0` (any);
+ * `tid` is given only for one particular thread of a process.
+ */
+function parseThreadId(text: string): { pid: number | 'all' | 'any'; tid?: number } | undefined {
   const m = /^(?:p(-1|[0-9a-fA-F]+)(?:\.(-1|[0-9a-fA-F]+))?|(-1|[0-9a-fA-F]+))$/.exec(text);
   if (!m) return undefined;
   const id = m[1] ?? m[3]!;
   if (id === '-1') return { pid: 'all' };
   const n = parseInt(id, 16);
-  return { pid: n === 0 ? 'any' : n };
+  const tid = m[2] === undefined || m[2] === '-1' ? undefined : parseInt(m[2], 16);
+  return n === 0 ? { pid: 'any' } : tid === undefined || tid === 0 ? { pid: n } : { pid: n, tid };
 }
 
-const threadId = (pid: number): string => `p${pid.toString(16)}.${pid.toString(16)}`;
+/**
+ * The signal of `C sig[;addr]`, `vCont;Csig`: gdb's number on the wire (two hex digits), Linux's here (0 when Linux
+ * has none); undefined when malformed.
+ */
+function signalArg(text: string): number | undefined {
+  if (!/^[0-9a-fA-F]{2}(;|$)/.test(text)) return undefined;
+  return hostSignal(parseInt(text.slice(0, 2), 16)) ?? 0;
+}
+
+/** One process's part of a resume: continue or step, with the signal to deliver. */
+interface ResumeAction {
+  action: 'c' | 's';
+  pid: number;
+  signal?: number;
+}
+
+const threadId = (pid: number, tid = pid): string => `p${pid.toString(16)}.${tid.toString(16)}`;
+
+/** The stop reply's part naming a fork, vfork, vfork-done or exec event. */
+function eventPart(reason: NonNullable<Stop['reason']>): string | undefined {
+  switch (reason.kind) {
+    case 'fork': case 'vfork': return `${reason.kind}:${threadId(reason.child)};`;
+    case 'vforkdone': return 'vforkdone:;';
+    case 'exec': return `exec:${textHex(reason.path)};`;
+    default: return undefined;
+  }
+}
 
 export class GdbSession {
   private readonly reader = new PacketReader();
@@ -62,8 +93,10 @@ export class GdbSession {
   ) {
     this.general = target.list()[0]?.pid ?? 1;
     this.attached.add(this.general);
-    this.hostIo = new HostIo(target.machine);
+    this.hostIo = new HostIo(target.machine, target.program);
     target.resetSession();
+    // A program's processes stop for gdb only while it debugs them (not once detached, e.g. after a fork).
+    if (target.program) target.program.control.debugged = (pid) => this.attached.has(pid);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('close', () => { this.closed = true; this.interruptRequested = true; this.hostIo.closeAll(); });
     socket.on('error', () => { this.closed = true; this.interruptRequested = true; });
@@ -140,12 +173,16 @@ export class GdbSession {
       case 'H': return this.setThread(text.slice(1));
       case 'T': {
         const t = parseThreadId(text.slice(1));
-        return t && typeof t.pid === 'number' && this.process(t.pid) ? 'OK' : ERROR;
+        const p = t && typeof t.pid === 'number' ? this.process(t.pid) : undefined;
+        if (!p) return ERROR;
+        return t!.tid === undefined || !(p instanceof ProgramProcess) || p.threads().some((x) => x.tid === t!.tid) ? 'OK' : ERROR;
       }
       case 'c': return this.resume([{ action: 'c', pid: this.general }]);
       case 's': return this.resume([{ action: 's', pid: this.general }]);
-      case 'C': return this.resume([{ action: 'c', pid: this.general }]);
-      case 'S': return this.resume([{ action: 's', pid: this.general }]);
+      case 'C': case 'S': {
+        const signal = signalArg(text.slice(1));
+        return signal === undefined ? ERROR : this.resume([{ action: text[0] === 'C' ? 'c' : 's', pid: this.general, signal }]);
+      }
       case 'D': return this.detach(text.slice(1));
       case 'k': {
         for (const inf of this.target.list()) inf.clearPoints();
@@ -268,15 +305,17 @@ export class GdbSession {
     const t = parseThreadId(arg.slice(1));
     if (!t || (arg[0] !== 'g' && arg[0] !== 'c')) return ERROR;
     if (typeof t.pid === 'number') {
-      if (!this.process(t.pid)) return ERROR;
+      const p = this.process(t.pid);
+      if (!p) return ERROR;
+      if (t.tid !== undefined && p instanceof ProgramProcess && !p.selectThread(t.tid)) return ERROR;
       if (arg[0] === 'g') this.general = t.pid;
     }
     return 'OK';
   }
 
   /** `vCont;ACTION[:TID]…`: each process takes the first action whose thread id covers it. */
-  private parseVCont(text: string): { action: 'c' | 's'; pid: number }[] | undefined {
-    const plan = new Map<number, 'c' | 's'>();
+  private parseVCont(text: string): ResumeAction[] | undefined {
+    const plan = new Map<number, ResumeAction>();
     const pids = [...this.attached];
     for (const part of text.split(';').slice(1)) {
       const [act, tid] = part.split(':');
@@ -286,19 +325,24 @@ export class GdbSession {
         return undefined;
       }
       const action = a === 'c' || a === 'C' ? 'c' : 's';
+      const signal = a === 'C' || a === 'S' ? signalArg(act!.slice(1)) : undefined;
+      if ((a === 'C' || a === 'S') && signal === undefined) return undefined;
       let covered: number[];
       if (tid === undefined) covered = pids;
       else {
         const t = parseThreadId(tid);
         if (!t) return undefined;
         covered = t.pid === 'all' ? pids : t.pid === 'any' ? [this.general] : [t.pid];
+        // A step names one thread: that one is stepped.
+        const p = typeof t.pid === 'number' && t.tid !== undefined ? this.process(t.pid) : undefined;
+        if (action === 's' && p instanceof ProgramProcess) p.selectThread(t.tid!);
       }
-      for (const pid of covered) if (pids.includes(pid) && !plan.has(pid)) plan.set(pid, action);
+      for (const pid of covered) if (pids.includes(pid) && !plan.has(pid)) plan.set(pid, { pid, action, signal });
     }
-    return [...plan].map(([pid, action]) => ({ pid, action }));
+    return [...plan.values()];
   }
 
-  private async resume(plan: { action: 'c' | 's'; pid: number }[]): Promise<string> {
+  private async resume(plan: ResumeAction[]): Promise<string> {
     if (plan.length === 0) return ERROR;
     if (this.options.calls && !this.librariesReported.has(plan[0]!.pid)) {
       // gdb reads the library list (and their symbols) at a library event: with no program it does not on
@@ -311,11 +355,14 @@ export class GdbSession {
     this.interruptRequested = false;
     // A step is one instruction of one process (gdb never steps two at once); otherwise every 'c' runs.
     const stepper = plan.find((a) => a.action === 's');
+    const signal = plan.find((a) => a.signal)?.signal;
     const stop: Stop = stepper
-      ? this.target.step(stepper.pid)
-      : await this.target.continue(plan.map((a) => a.pid), () => this.interruptRequested);
+      ? this.target.step(stepper.pid, stepper.signal)
+      : await this.target.continue(plan.map((a) => a.pid), () => this.interruptRequested, signal);
     // gdb takes a stop reply's thread as the general thread from then on (and does not send Hg for it).
     this.general = stop.pid;
+    // A forked child is gdb's to keep or detach (it says which with D): it waits, stopped, until then.
+    if (stop.reason && (stop.reason.kind === 'fork' || stop.reason.kind === 'vfork')) this.attached.add(stop.reason.child);
     return this.stopReply(stop, true);
   }
 
@@ -323,11 +370,14 @@ export class GdbSession {
     if (fresh && stop.message) this.console(stop.message);
     const pidPart = `;process:${stop.pid.toString(16)}`;
     if (stop.exit?.kind === 'exited') return `W${(stop.exit.code & 0xff).toString(16).padStart(2, '0')}${pidPart}`;
-    if (stop.exit?.kind === 'signaled') return `X${stop.exit.signal.toString(16).padStart(2, '0')}${pidPart}`;
-    const sig = stop.signal.toString(16).padStart(2, '0');
+    if (stop.exit?.kind === 'signaled') return `X${gdbSignal(stop.exit.signal).toString(16).padStart(2, '0')}${pidPart}`;
+    const sig = gdbSignal(stop.signal).toString(16).padStart(2, '0');
     let reason = '';
-    if (stop.reason) reason = 'address' in stop.reason ? `${stop.reason.kind}:${stop.reason.address.toString(16)};` : `${stop.reason.kind}:;`;
-    return `T${sig}thread:${threadId(stop.pid)};${reason}`;
+    if (stop.reason) {
+      const r = stop.reason;
+      reason = eventPart(r) ?? ('address' in r ? `${r.kind}:${r.address.toString(16)};` : `${r.kind}:;`);
+    }
+    return `T${sig}thread:${threadId(stop.pid, stop.tid)};${reason}`;
   }
 
   private detach(arg: string): string {
@@ -346,19 +396,32 @@ export class GdbSession {
   private query(text: string): string | Buffer {
     if (text.startsWith('qSupported')) {
       // A program's libraries gdb finds itself, as for a native process (ld.so's r_debug, through AT_BASE).
-      const libraries = this.target.program ? '' : 'qXfer:libraries-svr4:read+;';
-      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;${libraries}qXfer:exec-file:read+;qXfer:auxv:read+;vContSupported+;QThreadEvents+`;
+      const libraries = this.target.program ? 'qXfer:threads:read+;' : 'qXfer:libraries-svr4:read+;';
+      // A program's forks, vforks and execs are reported as events when gdb can take them.
+      const events = this.target.program ? ['fork-events', 'vfork-events', 'exec-events'].filter((e) => text.includes(`${e}+`)).map((e) => `${e}+;`).join('') : '';
+      return `PacketSize=${MAX_PACKET.toString(16)};QStartNoAckMode+;multiprocess+;swbreak+;hwbreak+;qXfer:features:read+;${libraries}qXfer:exec-file:read+;qXfer:auxv:read+;${events}vContSupported+;QThreadEvents+;QPassSignals+`;
     }
     // A program the server started is killed when gdb quits (0), as gdbserver's; library processes are kept.
     if (text === 'qAttached' || text.startsWith('qAttached:')) return this.target.program ? '0' : '1';
-    if (text === 'qC') return `QC${threadId(this.general)}`;
-    if (text === 'qfThreadInfo') return this.attached.size ? 'm' + [...this.attached].map(threadId).join(',') : 'l';
+    if (text === 'qC') {
+      const p = this.process();
+      return `QC${threadId(this.general, p instanceof ProgramProcess ? p.task.tid : this.general)}`;
+    }
+    if (text === 'qfThreadInfo') {
+      const ids = [...this.attached].flatMap((pid) => {
+        const p = this.process(pid);
+        if (p instanceof ProgramProcess) return p.threads().map((t) => threadId(pid, t.tid));
+        return p ? [threadId(pid)] : [];
+      });
+      return ids.length ? 'm' + ids.join(',') : 'l';
+    }
     if (text === 'qsThreadInfo') return 'l';
     if (text === 'qOffsets') return this.options.calls ? 'Text=0;Data=0;Bss=0' : '';
     if (text.startsWith('qThreadExtraInfo,')) {
       const t = parseThreadId(text.slice('qThreadExtraInfo,'.length));
       const p = t && typeof t.pid === 'number' ? this.process(t.pid) : undefined;
       if (!p) return ERROR;
+      if (p instanceof ProgramProcess) return ''; // as gdbserver on Linux: gdb names a program's threads itself
       return textHex(p.activeCall ? `in ${p.activeCall.name}` : 'no call');
     }
     if (text.startsWith('qRcmd,')) {
@@ -366,7 +429,7 @@ export class GdbSession {
       const p = this.process();
       if (!command || !p) return ERROR;
       if (!(p instanceof Process)) {
-        this.console('picemu: monitor commands are not available for an exec\'ed program yet\n');
+        this.console(programMonitor(command.toString('utf8'), p));
         return 'OK';
       }
       const out = runMonitor(command.toString('utf8'), { machine: this.target.machine, current: p, calls: this.options.calls });
@@ -384,7 +447,24 @@ export class GdbSession {
       return 'OK';
     }
     if (text.startsWith('QThreadEvents:')) return 'OK';
+    if (text.startsWith('QPassSignals:')) {
+      // gdb's numbers, hex, `;`-separated: signals delivered without a stop (gdb's `handle SIG nostop pass`).
+      const numbers = text.slice('QPassSignals:'.length).split(';').filter(Boolean).map((n) => parseInt(n, 16));
+      if (numbers.some((n) => Number.isNaN(n))) return ERROR;
+      if (this.target.program) this.target.program.passSignals = new Set(numbers);
+      return 'OK';
+    }
     return '';
+  }
+
+  /** qXfer:threads: a program's threads with their names (comm), as gdbserver lists them. */
+  private threadsXml(): string {
+    const xml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const rows = [...this.attached].flatMap((pid) => {
+      const p = this.process(pid);
+      return p instanceof ProgramProcess ? p.threads().map((t) => `<thread id="${threadId(pid, t.tid)}" core="0" name="${xml(t.group.comm)}"/>\n`) : [];
+    });
+    return `<?xml version="1.0"?>\n<threads>\n${rows.join('')}</threads>\n`;
   }
 
   /** qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH → `m` + part, or `l` + the last part. */
@@ -410,6 +490,9 @@ export class GdbSession {
         document = p instanceof ProgramProcess ? p.auxv() : p ? Buffer.alloc(0) : undefined;
         break;
       }
+      case 'threads':
+        document = this.target.program ? Buffer.from(this.threadsXml()) : undefined;
+        break;
       case 'exec-file': {
         const p = pidOf();
         document = p instanceof ProgramProcess ? Buffer.from(p.exe) : undefined; // no program in library mode

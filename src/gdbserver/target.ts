@@ -15,9 +15,15 @@ interface Watchpoint {
 /** Why a resumed process stopped, as a stop reply says it. */
 export interface Stop {
   pid: number;
-  /** The signal gdb reports (5 SIGTRAP for breakpoints, steps and calls that end; the fault's signal). */
+  /** The thread (an exec'ed program's task); the process's own id when absent. */
+  tid?: number;
+  /** The signal gdb reports, Linux's number (5 SIGTRAP for breakpoints, steps and calls that end; the fault's signal). */
   signal: number;
-  reason?: { kind: 'swbreak' | 'hwbreak' } | { kind: WatchKind; address: number };
+  reason?:
+    | { kind: 'swbreak' | 'hwbreak' | 'vforkdone' }
+    | { kind: WatchKind; address: number }
+    | { kind: 'fork' | 'vfork'; child: number }
+    | { kind: 'exec'; path: string };
   /** Shown by gdb before the stop (sent as console output). */
   message?: string;
   /** The process is gone (a W or X stop reply): exited with a code, or killed by `signal`. */
@@ -67,23 +73,28 @@ export class Inferior {
 
 /** Instructions per slice of a continue; between slices the server reads the client (Ctrl-C, disconnect). */
 const SLICE = 100_000;
+/** A program's slice also ends after this long (one instruction a slice, with breakpoints, is slow). */
+const SLICE_MS = 50;
 
 export class DebugTarget {
   private readonly inferiors = new Map<number, Inferior>();
 
-  /** `program`: the exec'ed program gdb debugs (--exec), instead of the machine's library processes. */
+  /**
+   * `program`: the exec'ed program gdb debugs (--exec), and the processes it forks, instead of the machine's
+   * library processes.
+   */
   constructor(readonly machine: Machine, readonly program?: ProgramProcess) {}
 
   /** Every process of the machine, as an inferior (created on first sight: processes may be spawned later). */
   list(): Inferior[] {
-    if (this.program) return [this.inferior(this.program.pid)!];
+    if (this.program) return [...this.program.control.processes.keys()].map((pid) => this.inferior(pid)!);
     return this.machine.processes.map((p) => this.inferior(p.pid)!);
   }
 
   inferior(pid: number): Inferior | undefined {
     let inf = this.inferiors.get(pid);
     if (!inf) {
-      const p = this.program ? (this.program.pid === pid ? this.program : undefined) : this.machine.process(pid);
+      const p = this.program ? this.program.control.processes.get(pid) : this.machine.process(pid);
       if (!p) return undefined;
       inf = new Inferior(p);
       this.inferiors.set(pid, inf);
@@ -96,11 +107,11 @@ export class DebugTarget {
     for (const inf of this.inferiors.values()) inf.clearPoints();
   }
 
-  /** Executes one instruction of `pid`'s call. */
-  step(pid: number): Stop {
+  /** Executes one instruction of `pid`'s call or program (resumed with `signal`, Linux's number, if any). */
+  step(pid: number, signal?: number): Stop {
     const inf = this.inferior(pid)!;
     const p = inf.process;
-    if (p instanceof ProgramProcess) return this.record(inf, programStop(inf, p.step()));
+    if (p instanceof ProgramProcess) return this.recordProgram(p.step(signal));
     const call = p.activeCall;
     if (!call) return this.record(inf, idle(p));
     const { event, stop } = p.step();
@@ -114,10 +125,10 @@ export class DebugTarget {
    * Continues the processes in `pids`, round-robin by slices, until one stops: at a breakpoint (before the
    * instruction there runs), after an access a watchpoint covers, a fault, the end of its call, or `interrupted()`.
    */
-  async continue(pids: readonly number[], interrupted: () => boolean): Promise<Stop> {
+  async continue(pids: readonly number[], interrupted: () => boolean, signal?: number): Promise<Stop> {
     const infs = pids.map((pid) => this.inferior(pid)!).filter(Boolean);
     const program = infs[0]?.process;
-    if (program instanceof ProgramProcess) return this.record(infs[0]!, await this.continueProgram(infs[0]!, program, interrupted));
+    if (program instanceof ProgramProcess) return this.continueProgram(program, infs, interrupted, signal);
     const running = infs.filter((inf) => inf.process.activeCall);
     if (running.length === 0) return this.record(infs[0]!, idle(infs[0]!.process));
     for (;;) {
@@ -130,19 +141,28 @@ export class DebugTarget {
     }
   }
 
-  private async continueProgram(inf: Inferior, p: ProgramProcess, interrupted: () => boolean): Promise<Stop> {
-    const breakpoints = new Set([...inf.software, ...inf.hardware]);
-    for (;;) {
-      const stop = p.continue(breakpoints, SLICE);
-      if (stop.kind !== 'budget') return programStop(inf, stop);
-      await new Promise((resolve) => setImmediate(resolve));
-      if (interrupted()) return { pid: inf.pid, signal: SIGINT };
+  private async continueProgram(p: ProgramProcess, infs: Inferior[], interrupted: () => boolean, signal?: number): Promise<Stop> {
+    const breakpoints = new Map(infs.map((inf) => [inf.pid, new Set([...inf.software, ...inf.hardware])]));
+    for (let first = true; ; first = false) {
+      const stop = p.control.continue(breakpoints, SLICE, first ? signal : undefined, SLICE_MS);
+      if (stop.kind !== 'budget') return this.recordProgram(stop);
+      // Nothing can run (a parent waits for a child gdb holds stopped): wait for gdb's Ctrl-C without spinning.
+      await new Promise((resolve) => (stop.idle ? setTimeout(resolve, 50) : setImmediate(resolve)));
+      if (interrupted()) return this.record(infs[0]!, { pid: p.pid, tid: p.task.tid, signal: SIGINT });
     }
   }
 
   private record(inf: Inferior, stop: Stop): Stop {
     inf.lastStop = stop;
     return stop;
+  }
+
+  /** A program's stop as gdb hears it, recorded for its process (the thread it names becomes the selected one). */
+  private recordProgram(stop: ProgramStop): Stop {
+    if (stop.kind === 'budget') throw new Error('a step has no budget');
+    const inf = this.inferior(stop.pid)!;
+    if ('tid' in stop) (inf.process as ProgramProcess).selectThread(stop.tid);
+    return this.record(inf, programStop(inf, stop));
   }
 
   private slice(inf: Inferior): Stop | undefined {
@@ -171,16 +191,19 @@ export class DebugTarget {
   }
 }
 
-/** A program's stop as gdb hears it: SIGTRAP for a step or breakpoint, W/X once it is gone. */
-function programStop(inf: Inferior, stop: ProgramStop): Stop {
+/** A program's stop as gdb hears it: SIGTRAP for a step, breakpoint or event, the signal, W/X once it is gone. */
+function programStop(inf: Inferior, stop: Exclude<ProgramStop, { kind: 'budget' }>): Stop {
   switch (stop.kind) {
     case 'stopped': {
       const reason = stop.breakpoint ? inf.breakpointAt(inf.process.cpu.rip) : undefined;
-      return { pid: inf.pid, signal: SIGTRAP, ...(reason ? { reason } : {}) };
+      return { pid: stop.pid, tid: stop.tid, signal: SIGTRAP, ...(reason ? { reason } : {}) };
     }
-    case 'budget': return { pid: inf.pid, signal: SIGINT };
-    case 'exited': return { pid: inf.pid, signal: 0, exit: { kind: 'exited', code: stop.code } };
-    case 'signaled': return { pid: inf.pid, signal: stop.signal, exit: { kind: 'signaled', signal: stop.signal } };
+    case 'signal': return { pid: stop.pid, tid: stop.tid, signal: stop.signal };
+    case 'fork': case 'vfork': return { pid: stop.pid, tid: stop.tid, signal: SIGTRAP, reason: { kind: stop.kind, child: stop.child } };
+    case 'vforkdone': return { pid: stop.pid, tid: stop.tid, signal: SIGTRAP, reason: { kind: 'vforkdone' } };
+    case 'exec': return { pid: stop.pid, tid: stop.tid, signal: SIGTRAP, reason: { kind: 'exec', path: stop.path } };
+    case 'exited': return { pid: stop.pid, signal: 0, exit: { kind: 'exited', code: stop.code } };
+    case 'signaled': return { pid: stop.pid, signal: stop.signal, exit: { kind: 'signaled', signal: stop.signal } };
   }
 }
 

@@ -1,8 +1,9 @@
 // vFile (host I/O): gdb reads files "on the target" through it, e.g. the libraries it loads symbols from, and
 // /proc/PID/maps for `info proc mappings`. picemu's processes see the host's files read-only; /proc/PID/maps
-// and smaps come from picemu's own processes. Replies use gdb's File-I/O encoding (`F result[,errno][;data]`).
+// and smaps come from picemu's own processes (an exec'ed program's whole /proc/PID from the kernel's procfs). Replies use gdb's File-I/O encoding (`F result[,errno][;data]`).
 import { closeSync, fstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 import type { Machine } from '../index.ts';
+import type { ProgramProcess } from './program.ts';
 import { bytesOfHex, escapeBinary } from './packets.ts';
 
 // gdb's File-I/O errno values (not the host's).
@@ -34,7 +35,37 @@ export class HostIo {
   private readonly files = new Map<number, Open>();
   private nextFd = 3;
 
-  constructor(private readonly machine: Machine) {}
+  constructor(
+    private readonly machine: Machine,
+    /** With --exec: /proc/PID of the program's processes is what they see in their own /proc. */
+    private readonly program?: ProgramProcess,
+  ) {}
+
+  /** A program's process named by a /proc path, and the path as that process sees it. */
+  private programTask(path: string) {
+    const m = /^\/proc\/(\d+)(\/|$)/.exec(path);
+    const p = m ? this.program?.control.processes.get(Number(m[1])) : undefined;
+    return p && !p.task.group.exit ? p.task : undefined;
+  }
+
+  /** The contents of `path` read through the kernel's file view by `task`, or null when it cannot be read. */
+  private readAsGuest(task: NonNullable<ReturnType<HostIo['programTask']>>, path: string): Buffer | null {
+    const f = task.kernel.vfs.open(task, path, 0, 0);
+    if (typeof f === 'number') return null;
+    const parts: Uint8Array[] = [];
+    try {
+      for (let total = 0; total < 64 << 20; ) {
+        const r = f.read(65536);
+        if (!(r instanceof Uint8Array)) return null;
+        if (r.length === 0) break;
+        parts.push(r);
+        total += r.length;
+      }
+    } finally {
+      f.release();
+    }
+    return Buffer.concat(parts);
+  }
 
   /** Closes what a client left open. */
   closeAll(): void {
@@ -62,6 +93,8 @@ export class HostIo {
   /** A picemu process's /proc file; null for any other /proc/PID path (the host's processes are not the guest's). */
   private procFile(path: string): Buffer | undefined | null {
     if (!/^\/proc\/(\d+|self)(\/|$)/.test(path)) return undefined;
+    const task = this.programTask(path);
+    if (task) return this.readAsGuest(task, path);
     const m = /^\/proc\/(\d+)\/(maps|smaps)$/.exec(path);
     if (!m) return null;
     const p = this.machine.process(Number(m[1]));
@@ -138,6 +171,12 @@ export class HostIo {
   private readlink(args: string[]): string | Buffer {
     const name = args[0] === undefined ? undefined : bytesOfHex(args[0]);
     if (!name) return fail(FIO.EINVAL);
+    const task = this.programTask(name.toString('utf8'));
+    if (task) {
+      const target = task.kernel.vfs.readlink(task, name.toString('utf8'));
+      if (typeof target === 'number') return fail(FIO.ENOENT);
+      return Buffer.concat([Buffer.from(`F${Buffer.byteLength(target).toString(16)};`), escapeBinary(Buffer.from(target))]);
+    }
     if (this.procFile(name.toString('utf8')) !== undefined) return fail(FIO.ENOENT);
     try {
       const target = Buffer.from(readlinkSync(name.toString('utf8')));

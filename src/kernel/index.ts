@@ -8,3 +8,6 @@ export { errnoName, strerror } from './errno.ts';
 export { describeAddress } from './describe.ts';
 export type { Task, ThreadGroup, ExitReason } from './task.ts';
 export { signalName } from './signal-names.ts';
+export { passSignal, type KernelDebugger, type CloneKind } from './debug-hooks.ts';
+export { deliverSignals } from './signals/delivery.ts';
+export type { SigInfo } from './signals/siginfo.ts';

@@ -25,6 +25,7 @@ import { syscallDef, type SyscallArgs, type SyscallResult } from './syscall-tabl
 import { hostCredentials } from './credentials.ts';
 import { FsContext, MmContext, Task, ThreadGroup } from './task.ts';
 import type { SyscallTracer } from './strace.ts';
+import type { KernelDebugger } from './debug-hooks.ts';
 import './syscalls/index.ts';
 
 export interface KernelOptions {
@@ -86,6 +87,8 @@ export class Kernel {
   readonly pageCache: PageCache;
   readonly seed: bigint | undefined;
   tracer: SyscallTracer | undefined;
+  /** A debugger's hooks (gdbserver): signal stops, fork/clone/exec events. */
+  debugger: KernelDebugger | undefined;
   note: (text: string) => void;
   readonly cpuFactory: CpuFactory;
   private nextId = 1;

@@ -19,7 +19,9 @@ export type RunOutcome =
   /** This slice's instruction budget ran out; the call goes on (run it again with `resumed`). */
   | { kind: 'budget'; rip: number }
   /** Stopped by the user (Ctrl-C) between slices. */
-  | { kind: 'interrupted'; rip: number };
+  | { kind: 'interrupted'; rip: number }
+  /** An exec'ed process stopped for a signal, fork or exec (`live`), or ended: gdb's line for it. */
+  | { kind: 'ended'; message: string; live: boolean };
 
 /** One slice of a `c` or `finish`: runs stop after `budget` instructions so the REPL can notice Ctrl-C. */
 export interface RunSlice {
@@ -30,7 +32,12 @@ export interface RunSlice {
   resumed: boolean;
 }
 
-export type StepResult = { event: StepEvent; returned?: bigint } | { fault: FaultFacts } | { error: string };
+export type StepResult =
+  | { event: StepEvent; returned?: bigint }
+  | { fault: FaultFacts }
+  | { error: string }
+  /** An exec'ed process: the step ended in a signal stop, fork or exec (`live`), or the process's end. */
+  | { ended: string; live: boolean; event?: StepEvent };
 
 /** One VMA's smaps figures, in bytes. */
 export interface SmapsRow {
@@ -58,6 +65,12 @@ export interface ReplBackend {
   spawn(): Pid;
   /** Forks process `pid` (no call may be in progress); the child's pid. */
   fork(pid: Pid): Pid;
+  /** Exec's a program (argv[0] found on PATH) in a new process, stopped at its first instruction; its pid. */
+  exec(argv: string[]): Pid;
+  /** Prints every system call of exec'ed processes through `out` as strace does (undefined: stop). */
+  strace(out: ((line: string) => void) | undefined): void;
+  /** What exec'ed programs wrote since the last call. */
+  takeOutput(): string;
   /** Loads a library (and its dependencies) into every process; the module's name. */
   load(path: string): string;
   /** Names of loaded modules (in load order). */

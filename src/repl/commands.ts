@@ -43,6 +43,8 @@ export const COMMANDS: readonly CommandInfo[] = [
   { name: 'pages', args: '[MODULE]', help: 'one row per page: the frame in each process, `shared` where it is one frame', completes: 'module' },
   { name: 'load', args: 'LIB', help: 'load a library into every process', completes: 'library' },
   { name: 'spawn', args: '', help: 'start another process with the loaded libraries', completes: 'none' },
+  { name: 'exec', args: 'PROGRAM [ARG...]', help: 'run PROGRAM (found on PATH) in a new process, stopped at its first instruction (gdb: starti); si, c, b, x, info, maps work on it', completes: 'none' },
+  { name: 'strace', args: 'on|off', help: "print exec'ed processes' system calls as they make them, as strace (and picemu exec --strace) prints them", completes: 'none' },
   { name: 'fork', args: '', help: 'fork the current process (Process.fork): a child sharing every page until one writes it', completes: 'none' },
   { name: 'ps', args: '', help: 'list the processes', completes: 'none' },
   { name: 'process', aliases: ['inferior'], args: 'N', help: 'switch to process N (gdb: inferior N)', completes: 'none' },

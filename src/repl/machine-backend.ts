@@ -1,14 +1,20 @@
 // The REPL's backend over picemu's Machine and Process (src/process): translates each request into the
 // public API and its results into what the formatters print. No emulation logic of its own.
 import { realpathSync } from 'node:fs';
-import { CallFault, Machine, scanReturnAddresses, type ProfileName, type ActiveCall, type CallArg, type CallError, type CallStop, type EngineName, type Frame, type Process } from '../index.ts';
+import { CallFault, Machine, scanReturnAddresses, Strace, strerror, type ProfileName, type ActiveCall, type CallArg, type CallError, type CallStop, type EngineName, type Frame, type Process } from '../index.ts';
 import { GDB_REGISTERS } from '../gdbserver/registers.ts';
 import type { LibraryFacts, RegisterFacts } from './format-info.ts';
 import type { Pid, ProcessSummary, RegisterValue, ReplBackend, RunOutcome, RunSlice, SmapsRow, StepResult } from './backend.ts';
 import type { FaultFacts } from './format-fault.ts';
 import type { PageRowFacts } from './format-pages.ts';
+import { ExecedProcess, ProgramOutput } from './exec-process.ts';
+import { ProgramProcess } from '../gdbserver/program.ts';
+import { findProgram } from '../cli/exec.ts';
 
 const REGISTERS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags', 'fs_base'];
+
+/** gdb's numbers of the signals its default `handle` table passes without stopping (ALRM URG CHLD IO VTALRM PROF WINCH). */
+const GDB_NOSTOP_SIGNALS = new Set([14, 16, 20, 23, 26, 27, 28]);
 
 // STT_OBJECT, STT_FUNC, STT_GNU_IFUNC: what a user would type after call/b/x.
 const NAMED_TYPES = new Set([1, 2, 10]);
@@ -22,6 +28,11 @@ export class MachineBackend implements ReplBackend {
   /** The last call started in each process (after it ends: for the faulting frame). */
   private readonly lastCall = new Map<Pid, ActiveCall>();
 
+  /** Exec'ed programs' processes (forked ones join on first sight), and the programs' output. */
+  private readonly execed = new Map<Pid, ExecedProcess>();
+  private readonly outputs: ProgramOutput[] = [];
+  private readonly started = new Set<Pid>();
+
   constructor(readonly machine: Machine) {}
 
   private proc(pid: Pid): Process {
@@ -30,8 +41,47 @@ export class MachineBackend implements ReplBackend {
     return p;
   }
 
+  /** The exec'ed process `pid`, if it is one. */
+  private ex(pid: Pid): ExecedProcess | undefined {
+    const first = this.execed.values().next().value;
+    if (first && !this.execed.has(pid)) {
+      for (const [k, p] of first.program.control.processes) if (!this.execed.has(k)) this.execed.set(k, new ExecedProcess(p));
+    }
+    return this.execed.get(pid);
+  }
+
+  /** The registers' owner: an exec'ed process's CPU or a library process's engine (both answer reg()). */
+  private cpuOf(pid: Pid): ExecedProcess['program']['cpu'] | Process['cpu'] {
+    return this.ex(pid)?.program.cpu ?? this.proc(pid).cpu;
+  }
+
   pids(): Pid[] {
-    return this.machine.processes.map((p) => p.pid);
+    this.ex(0); // picks up processes the programs forked
+    return [...this.machine.processes.map((p) => p.pid), ...this.execed.keys()].sort((a, b) => a - b);
+  }
+
+  exec(argv: string[]): Pid {
+    const path = findProgram(argv[0]!, process.env.PATH);
+    const env = Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
+    const started = path === undefined ? -2 : this.machine.exec(path, { argv, env, stdio: {} });
+    if (typeof started === 'number') throw new Error(`cannot execute ${argv[0]}: ${strerror(-started)}`);
+    this.outputs.push(new ProgramOutput(started));
+    const p = new ExecedProcess(new ProgramProcess(this.machine.kernel, started.task));
+    this.execed.set(p.pid, p);
+    // Stops are for the programs the user exec'ed; what they fork runs on its own (gdb's detach-on-fork).
+    this.started.add(p.pid);
+    p.program.control.debugged = (pid) => this.started.has(pid);
+    p.program.passSignals = GDB_NOSTOP_SIGNALS;
+    return p.pid;
+  }
+
+  strace(out: ((line: string) => void) | undefined): void {
+    this.machine.kernel.tracer = out ? new Strace(out) : undefined;
+  }
+
+  takeOutput(): string {
+    const notes = [...this.execed.values()].flatMap((e) => e.takeNotes()).map((n) => n + '\n');
+    return this.outputs.map((o) => o.take()).join('') + notes.join('');
   }
 
   spawn(): Pid {
@@ -41,6 +91,7 @@ export class MachineBackend implements ReplBackend {
   }
 
   fork(pid: Pid): Pid {
+    if (this.ex(pid)) throw new Error(`p${pid} runs a program: it forks by itself (fork works on library processes)`);
     return this.proc(pid).fork().pid;
   }
 
@@ -58,16 +109,20 @@ export class MachineBackend implements ReplBackend {
   }
 
   describe(pid: Pid): ProcessSummary {
+    const e = this.ex(pid);
+    if (e) return { pid, calls: 0, ...(e.live ? { call: { symbol: e.name, rip: e.program.cpu.rip } } : {}) };
     const p = this.proc(pid);
     const call = p.activeCall;
     return { pid, calls: p.completedCalls, ...(call ? { call: { symbol: call.name, rip: p.cpu.rip } } : {}) };
   }
 
   locate(pid: Pid, va: number) {
-    return this.proc(pid).locate(va);
+    return this.ex(pid)?.locate(va) ?? this.proc(pid).locate(va);
   }
 
   resolve(pid: Pid, name: string): number | undefined {
+    const e = this.ex(pid);
+    if (e) return e.resolve(name);
     try {
       return this.proc(pid).resolve(name);
     } catch {
@@ -76,6 +131,8 @@ export class MachineBackend implements ReplBackend {
   }
 
   symbols(pid: Pid): { name: string; va: number }[] {
+    const e = this.ex(pid);
+    if (e) return e.symbols();
     const out: { name: string; va: number }[] = [];
     for (const m of this.proc(pid).modules) {
       for (const s of [...(m.elf.symtab ?? []), ...m.elf.dynamicSymbols]) {
@@ -86,10 +143,13 @@ export class MachineBackend implements ReplBackend {
   }
 
   startCall(pid: Pid, symbol: string, args: CallArg[]): void {
+    if (this.ex(pid)) throw new Error(`p${pid} runs a program: calls are made in library processes`);
     this.lastCall.set(pid, this.proc(pid).startCall(symbol, args));
   }
 
   inCall(pid: Pid): boolean {
+    const e = this.ex(pid);
+    if (e) return e.live;
     return this.proc(pid).activeCall !== undefined;
   }
 
@@ -111,6 +171,8 @@ export class MachineBackend implements ReplBackend {
   }
 
   step(pid: Pid): StepResult {
+    const e = this.ex(pid);
+    if (e) return e.step();
     const { event, stop } = this.proc(pid).step();
     if (!stop) return { event };
     const o = this.ended(pid, stop);
@@ -121,6 +183,8 @@ export class MachineBackend implements ReplBackend {
   }
 
   run(pid: Pid, slice: RunSlice): RunOutcome {
+    const e = this.ex(pid);
+    if (e) return e.run(slice);
     const p = this.proc(pid);
     // Process.run never stops at the rip it starts from; a resumed slice may start on a breakpoint.
     if (slice.resumed && slice.breakpoints.has(p.cpu.rip)) return { kind: 'breakpoint', rip: p.cpu.rip };
@@ -130,6 +194,7 @@ export class MachineBackend implements ReplBackend {
   }
 
   finish(pid: Pid, slice: RunSlice): RunOutcome {
+    if (this.ex(pid)) throw new Error(`p${pid} runs a program: finish works in library calls (use b and c)`);
     const p = this.proc(pid);
     const stop = p.finish({ breakpoints: slice.breakpoints, budget: slice.budget, trace: slice.onStep !== undefined, resume: slice.resumed });
     if (slice.onStep) for (const ev of stop.events) slice.onStep(ev);
@@ -137,12 +202,12 @@ export class MachineBackend implements ReplBackend {
   }
 
   registers(pid: Pid): RegisterValue[] {
-    const cpu = this.proc(pid).cpu;
+    const cpu = this.cpuOf(pid);
     return REGISTERS.map((name) => ({ name, value: cpu.reg(name) }));
   }
 
   register(pid: Pid, name: string): bigint | undefined {
-    const cpu = this.proc(pid).cpu;
+    const cpu = this.cpuOf(pid);
     if (name === 'eflags') name = 'rflags';
     try {
       return cpu.reg(name);
@@ -153,7 +218,7 @@ export class MachineBackend implements ReplBackend {
   }
 
   registerFile(pid: Pid): RegisterFacts[] {
-    const cpu = this.proc(pid).cpu;
+    const cpu = this.cpuOf(pid);
     return GDB_REGISTERS.filter((r) => r.name !== 'orig_rax').map((r) => ({
       name: r.name,
       value: BigInt.asUintN(r.bits, r.read(cpu)),
@@ -163,6 +228,7 @@ export class MachineBackend implements ReplBackend {
   }
 
   sharedLibraries(pid: Pid): LibraryFacts[] {
+    if (this.ex(pid)) return []; // the program's libraries are ld.so's, not picemu's modules
     return this.proc(pid).modules.map((m) => {
       const text = m.elf.sections.find((s) => s.name === '.text');
       let path = m.path;
@@ -176,6 +242,7 @@ export class MachineBackend implements ReplBackend {
   }
 
   faulted(pid: Pid): { fault: FaultFacts; frames: Frame[] } | undefined {
+    if (this.ex(pid)) return undefined;
     const p = this.proc(pid);
     const call = this.lastCall.get(pid);
     const end = call?.finished;
@@ -197,22 +264,26 @@ export class MachineBackend implements ReplBackend {
   }
 
   rip(pid: Pid): number {
-    return this.proc(pid).cpu.rip;
+    return this.cpuOf(pid).rip;
   }
 
   peek(pid: Pid, va: number, length: number): Uint8Array | null {
-    return this.proc(pid).space.peek(va, length);
+    return (this.ex(pid)?.program.space ?? this.proc(pid).space).peek(va, length);
   }
 
   backtrace(pid: Pid): Frame[] {
+    const e = this.ex(pid);
+    if (e) return [{ pc: e.program.cpu.rip, location: e.locate(e.program.cpu.rip) }];
     return this.proc(pid).backtrace();
   }
 
   maps(pid: Pid): string {
-    return this.proc(pid).maps();
+    return this.ex(pid)?.maps() ?? this.proc(pid).maps();
   }
 
   smaps(pid: Pid): SmapsRow[] {
+    const e = this.ex(pid);
+    if (e) return e.smaps();
     return this.proc(pid).smaps().map((e) => ({ header: e.header, figures: e.figures }));
   }
 

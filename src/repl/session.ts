@@ -104,6 +104,8 @@ export class ReplSession {
       process: (a) => this.switchProcess(a, 'process'),
       bt: (a) => this.backtrace(a),
       trace: (a) => this.setTrace(a),
+      exec: (a) => this.execProgram(a),
+      strace: (a) => this.setStrace(a),
       help: (a) => { this.print(helpText(a[0])); },
       q: () => 'quit',
     };
@@ -143,7 +145,15 @@ export class ReplSession {
     } catch (err) {
       this.error(err instanceof Error ? err.message : String(err));
       return true;
+    } finally {
+      this.showProgramOutput();
     }
+  }
+
+  /** What exec'ed programs wrote, shown before what the REPL says about the stop (as a terminal gdb shares). */
+  private showProgramOutput(): void {
+    const text = this.backend.takeOutput();
+    if (text) this.print(text.endsWith('\n') ? text.slice(0, -1) : text);
   }
 
   private repeatLine(command: CommandInfo, line: string): string | undefined {
@@ -271,6 +281,13 @@ export class ReplSession {
       this.error(r.error);
       return true;
     }
+    if ('ended' in r) {
+      if (r.event) this.print(formatStep(r.event, this.pal));
+      this.showProgramOutput();
+      this.print(r.ended);
+      if (r.live) this.afterStop();
+      return true;
+    }
     this.print(formatStep(r.event, this.pal));
     this.noteChanges(r.event);
     if (r.returned !== undefined) {
@@ -330,6 +347,7 @@ export class ReplSession {
         }
         // Deeper in a recursion: step off the address and go on.
         const r = this.backend.step(this.current);
+        if ('ended' in r) return { outcome: { kind: 'ended', message: r.ended, live: r.live }, before };
         if (!('event' in r) || r.returned !== undefined) return { outcome: 'fault' in r ? { kind: 'fault', fault: r.fault } : 'error' in r ? { kind: 'error', message: r.error } : { kind: 'returned', rax: r.returned! }, before };
         continue;
       }
@@ -414,6 +432,11 @@ export class ReplSession {
       case 'error':
         this.error(outcome.message);
         return;
+      case 'ended':
+        this.showProgramOutput();
+        this.print(outcome.message);
+        if (outcome.live) this.afterStop();
+        return;
     }
   }
 
@@ -448,6 +471,7 @@ export class ReplSession {
           const r = this.backend.step(this.current);
           if ('fault' in r) return { kind: 'fault', fault: r.fault };
           if ('error' in r) return { kind: 'error', message: r.error };
+          if ('ended' in r) return { kind: 'ended', message: r.ended, live: r.live };
           if (onStep) onStep(r.event);
           if (r.returned !== undefined) return { kind: 'returned', rax: r.returned };
           resumed = false;
@@ -788,6 +812,21 @@ export class ReplSession {
     }
     this.requireCall();
     this.print(formatBacktrace(this.backend.backtrace(this.current), this.pal));
+  }
+
+  /** exec PROGRAM [ARG...]: a new process runs it, stopped at its first instruction (gdb's starti); it is current. */
+  private execProgram(args: string[]): void {
+    if (args.length === 0) throw new ReplError('usage: exec PROGRAM [ARG...]');
+    this.current = this.backend.exec(args);
+    this.changed.clear();
+    this.print(`p${this.current}: ${args.join(' ')}, stopped at its first instruction`);
+    this.showNext();
+  }
+
+  private setStrace(args: string[]): void {
+    if (args.length !== 1 || (args[0] !== 'on' && args[0] !== 'off')) throw new ReplError('usage: strace on|off');
+    this.backend.strace(args[0] === 'on' ? (line) => this.print(line) : undefined);
+    this.print(`strace ${args[0]}`);
   }
 
   private setTrace(args: string[]): void {

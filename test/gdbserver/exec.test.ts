@@ -1,13 +1,11 @@
 // gdb against `picemu gdbserver --exec` (a program exec'ed in picemu, stopped at ld.so's entry) and against
 // Debian's native gdbserver running the same program: first stop, auxv, stepi pcs, a breakpoint at main, the
 // exit status (W) and death by a signal (X), with addresses relative to ld.so's base (AT_BASE).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { Machine } from '../../src/index.ts';
-import { startGdbServer, type RunningGdbServer } from '../../src/gdbserver/server.ts';
-import { ProgramProcess } from '../../src/gdbserver/program.ts';
 import { buildCSource, hasCc, repoRoot } from '../helpers/oracles.ts';
-import { hasGdb, hasGdbserver, relativeTo, runGdb, section, sections } from './gdb.ts';
+import { hasGdb, hasGdbserver, section } from './gdb.ts';
+import { auxvValue, nativeSession, picemuSession, type Session } from './program-sessions.ts';
 
 const ready = hasGdb() && hasGdbserver() && hasCc();
 
@@ -17,55 +15,11 @@ const SESSION = [
   section('steps'), 'stepi', 'p/x $pc', 'stepi', 'p/x $pc', 'stepi', 'p/x $pc', 'stepi', 'p/x $pc',
   section('inferiors'), 'info inferiors',
   section('main'), 'break main', 'continue', 'p/x $pc', 'p $rdi', 'x/s ((char**)$rsi)[1]',
+  // What pwndbg and gef read at every stop: the memory map (vFile of /proc/PID/maps), the thread pointer, the SSE
+  // and AVX state, strings on the stack.
+  section('pwndbg'), 'info proc mappings', 'p/x $fs_base', 'p/x $mxcsr', 'p $ymm0.v8_int32[7] == $ymm0.v8_int32[7]', 'x/s *(char**)($rsi+8)',
   section('end'), 'delete', 'continue',
 ];
-
-interface Session {
-  parts: Map<string, string[]>;
-  base: bigint;
-  entry: bigint;
-  raw: string;
-  rel(name: string): string[];
-}
-
-function auxvValue(lines: string[], name: string): bigint {
-  const line = lines.find((l) => l.split(/\s+/)[1] === name);
-  if (!line) throw new Error(`no ${name} in info auxv:\n${lines.join('\n')}`);
-  return BigInt(line.trim().split(/\s+/).at(-1)!); // hex or decimal (AT_PAGESZ)
-}
-
-function session(raw: string): Session {
-  const parts = sections(raw);
-  const auxv = parts.get('auxv') ?? [];
-  if (auxv.length === 0) throw new Error(`no auxv in gdb's output:\n${raw}`);
-  const base = auxvValue(auxv, 'AT_BASE');
-  const entry = auxvValue(auxv, 'AT_ENTRY');
-  const rel = (name: string) => (parts.get(name) ?? [])
-    .filter((l) => l.trim() !== '' && !/^warning:|^Reading |^\d+\s+in |No such file/.test(l))
-    .map((l) => relativeTo(relativeTo(l, base, 0x40000n).replace('BASE+', 'LDSO+'), entry - 0x2000n, 0x10000n)
-      .replace(/^\$\d+ = /, '$ = ').replace(/process \d+/g, 'process N')
-      // The stack holds the environment, which gdbserver's differs from picemu's by a few variables.
-      .replace(/0x7fffffff[0-9a-f]{4}\b/g, 'STACK'));
-  return { parts, base, entry, raw, rel };
-}
-
-/** Serves PROGRAM ARGS exec'ed in picemu (its output kept in a buffer) and runs gdb's session against it. */
-async function picemuSession(program: string, args: string[], commands: string[]): Promise<{ s: Session; stdout: string }> {
-  const machine = await Machine.create();
-  const started = machine.exec(program, { argv: [program, ...args], env: ['PATH=/usr/bin:/bin'], stdio: {} });
-  if (typeof started === 'number') throw new Error(`exec ${program}: ${started}`);
-  let server: RunningGdbServer | undefined;
-  try {
-    server = await startGdbServer(machine, { port: 0, calls: false, program: new ProgramProcess(machine.kernel, started.task) });
-    const raw = await runGdb([`target remote 127.0.0.1:${server.port}`, ...commands], 90_000);
-    return { s: session(raw), stdout: Buffer.from(started.stdout!.bytes).toString() };
-  } finally {
-    await server?.close();
-  }
-}
-
-const nativeSession = async (program: string, args: string[], commands: string[]): Promise<Session> =>
-  session(await runGdb([`target remote | env -i PATH=/usr/bin:/bin gdbserver - ${program} ${args.join(' ')}`, ...commands], 90_000));
 
 describe.skipIf(!ready)('gdb: picemu gdbserver --exec and native gdbserver agree on a program', () => {
   let program: string;
@@ -90,7 +44,6 @@ describe.skipIf(!ready)('gdb: picemu gdbserver --exec and native gdbserver agree
   });
 
   it('stepi ×4 goes through the same pcs', () => {
-    // From anywhere in a line: gdb's stderr (warnings) may interleave with its stdout under load.
     const pcs = (s: Session) => [...(s.parts.get('steps') ?? []).join('\n').matchAll(/\$\d+ = 0x([0-9a-f]+)/g)].map((m) => BigInt('0x' + m[1]!) - s.base);
     expect(pcs(picemu.s)).toHaveLength(4);
     expect(pcs(picemu.s)).toEqual(pcs(native));
@@ -108,6 +61,13 @@ describe.skipIf(!ready)('gdb: picemu gdbserver --exec and native gdbserver agree
     expect(picemu.s.rel('main')).toContain('STACK:\t"3"');
   });
 
+  it('what pwndbg reads: info proc mappings, fs_base, mxcsr, ymm registers and x/s agree with the native process', () => {
+    // No address randomization on either side: the same mappings at the same addresses, the same TLS block.
+    const lines = (x: Session) => x.rel('pwndbg').filter((l) => !/^process N$/.test(l));
+    expect(lines(picemu.s).filter((l) => /\[stack\]|\[vdso\]|libc\.so\.6/.test(l)).length).toBeGreaterThan(4);
+    expect(lines(picemu.s)).toEqual(lines(native));
+  });
+
   it('the exit status reaches gdb (W packet), and the program printed what it prints natively', () => {
     const exited = (s: Session) => s.rel('end').find((l) => l.startsWith('[Inferior'));
     expect(exited(picemu.s)).toBe('[Inferior 1 (process N) exited with code 03]');
@@ -116,15 +76,13 @@ describe.skipIf(!ready)('gdb: picemu gdbserver --exec and native gdbserver agree
     expect(native.raw).toContain('twice(3) = 6');
   });
 
-  it('a program killed by a signal: gdb says so (X packet)', async () => {
-    // Natively gdb first stops where the signal is delivered, then the next continue ends the program; picemu's
-    // kernel does not stop at signal delivery yet, so its first continue ends it.
-    const [mine, theirs] = await Promise.all([
-      picemuSession(program, ['0', '6'], [section('auxv'), 'info auxv', section('end'), 'continue']),
-      nativeSession(program, ['0', '6'], [section('auxv'), 'info auxv', section('end'), 'continue', 'continue']),
-    ]);
-    const terminated = (s: Session) => s.rel('end').find((l) => l.startsWith('Program terminated'));
-    expect(terminated(mine.s)).toBe('Program terminated with signal SIGABRT, Aborted.');
-    expect(terminated(mine.s)).toBe(terminated(theirs));
+  it('a program killed by a signal: gdb stops where it is delivered, then says how it ended (X packet)', async () => {
+    const script = [section('auxv'), 'info auxv', section('stop'), 'continue', section('end'), 'continue'];
+    const [mine, theirs] = await Promise.all([picemuSession(program, ['0', '6'], script), nativeSession(program, ['0', '6'], script)]);
+    const line = (s: Session, part: string, start: string) => s.rel(part).find((l) => l.startsWith(start));
+    expect(line(mine.s, 'stop', 'Program received')).toBe('Program received signal SIGABRT, Aborted.');
+    expect(line(mine.s, 'stop', 'Program received')).toBe(line(theirs, 'stop', 'Program received'));
+    expect(line(mine.s, 'end', 'Program terminated')).toBe('Program terminated with signal SIGABRT, Aborted.');
+    expect(line(mine.s, 'end', 'Program terminated')).toBe(line(theirs, 'end', 'Program terminated'));
   }, 120_000);
 });

@@ -21,18 +21,31 @@ export const section = (name: string): string => `echo @@${name}\\n`;
 /** Runs `gdb -nx -batch` with each command as an -ex; resolves to stdout+stderr (killed after `timeoutMs`). */
 export function runGdb(commands: string[], timeoutMs = 40_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set width 0', '-ex', 'set confirm off', ...commands.flatMap((c) => ['-ex', c])];
+    // remotetimeout: gdb waits 2 s for a reply, then resends and may pair later replies with the wrong packets; a
+    // picemu server sharing a test worker with other work on a loaded machine can take longer than that.
+    const args = ['-nx', '-batch', '-ex', 'set pagination off', '-ex', 'set width 0', '-ex', 'set confirm off', '-ex', 'set remotetimeout 20', ...commands.flatMap((c) => ['-ex', c])];
     const child = spawn('gdb', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // gdb writes a stdout line in fragments ("$", "4", " = ", "0x…\n"), and the reader may see a stderr line
+    // (a missing source file, gdbserver's messages) between two of them: merge the streams whole lines at a time.
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const partial = { stdout: '', stderr: '' };
+    const take = (stream: 'stdout' | 'stderr') => (d: string) => {
+      const text = partial[stream] + d;
+      const end = text.lastIndexOf('\n') + 1;
+      out += text.slice(0, end);
+      partial[stream] = text.slice(end);
+    };
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', take('stdout'));
+    child.stderr.on('data', take('stderr'));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`gdb did not finish in ${timeoutMs} ms; output so far:\n${out}`));
+      reject(new Error(`gdb did not finish in ${timeoutMs} ms; output so far:\n${out + partial.stdout + partial.stderr}`));
     }, timeoutMs);
     child.on('close', () => {
       clearTimeout(timer);
-      resolve(out);
+      resolve(out + partial.stdout + partial.stderr);
     });
   });
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Machine } from '../../src/index.ts';
 import { startGdbServer, type RunningGdbServer } from '../../src/gdbserver/server.ts';
 import { checksum } from '../../src/gdbserver/packets.ts';
+import { ProgramProcess } from '../../src/gdbserver/program.ts';
 import { repoRoot } from '../helpers/oracles.ts';
 
 const LIB = join(repoRoot, 'fixtures/libdemo.so');
@@ -188,5 +189,37 @@ describe('gdbserver protocol robustness', () => {
     } finally {
       a.close();
     }
+  });
+});
+
+describe('gdbserver --exec protocol: threads, signals and bad input', () => {
+  let server: RunningGdbServer;
+
+  beforeAll(async () => {
+    const machine = await Machine.create();
+    const started = machine.exec('/bin/true', { argv: ['true'], env: [], stdio: {} });
+    if (typeof started === 'number') throw new Error(`exec /bin/true: ${started}`);
+    server = await startGdbServer(machine, { port: 0, calls: false, program: new ProgramProcess(machine.kernel, started.task) });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers thread, signal and event packets; malformed ones get E01', async () => {
+    const c = await Client.open(server.port);
+    const pid = server.target.list()[0]!.pid.toString(16);
+    expect(await c.ask('qSupported:multiprocess+;fork-events+;vfork-events+;exec-events+')).toMatch(/fork-events\+;vfork-events\+;exec-events\+;/);
+    expect(await c.ask('qfThreadInfo')).toBe(`mp${pid}.${pid}`);
+    expect(await c.ask('qXfer:threads:read::0,fff')).toBe(`l<?xml version="1.0"?>\n<threads>\n<thread id="p${pid}.${pid}" core="0" name="true"/>\n</threads>\n`);
+    expect(await c.ask(`Tp${pid}.${pid}`)).toBe('OK');
+    expect(await c.ask(`Tp${pid}.99`)).toBe('E01');
+    expect(await c.ask(`Hgp${pid}.99`)).toBe('E01');
+    expect(await c.ask('QPassSignals:zz')).toBe('E01');
+    expect(await c.ask('QPassSignals:e;1e')).toBe('OK');
+    expect(await c.ask('Czz')).toBe('E01');
+    expect(await c.ask('vCont;Cq:p1.1')).toBe('E01');
+    // SIGUSR1 (gdb's 0x1e, Linux's 10) given to a program with no handler for it: killed by it, as natively.
+    expect(await c.ask(`vCont;C1e:p${pid}.${pid}`)).toBe(`X1e;process:${pid}`);
+    c.close();
   });
 });

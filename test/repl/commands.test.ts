@@ -71,7 +71,7 @@ describe('REPL completion', () => {
 
   it('completes command names with a trailing space', () => {
     expect(complete('ca')).toEqual([['call '], 'ca']);
-    expect(complete('s')[0]).toEqual(['s ', 'si ', 'smaps ', 'spawn ']);
+    expect(complete('s')[0]).toEqual(['s ', 'si ', 'smaps ', 'spawn ', 'strace ']);
   });
 
   it("completes a symbol for commands that take one, and nothing for those that don't", () => {

@@ -14,14 +14,14 @@ export interface PipedResult {
 }
 
 /** `picemu repl ARGS` with `commands` on stdin, one per line; colour off, a throwaway history file. */
-export function pipedRepl(args: string[], commands: string[]): PipedResult {
+export function pipedRepl(args: string[], commands: string[], timeoutMs = 25_000): PipedResult {
   const history = join(mkdtempSync(join(tmpdir(), 'picemu-repl-')), 'history');
   const r = spawnSync(process.execPath, ['bin/picemu.mjs', 'repl', ...args], {
     cwd: repoRoot,
     input: commands.join('\n') + '\n',
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', PICEMU_HISTORY: history },
-    timeout: 25_000,
+    timeout: timeoutMs,
   });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status, lines: r.stdout.split('\n') };
 }

@@ -9,6 +9,7 @@ import { describeAddress, instructionAt } from '../describe.ts';
 import type { FaultSignal } from '../fatal-signals.ts';
 import { RLIMIT_CORE } from '../rlimits.ts';
 import type { Task, ThreadGroup } from '../task.ts';
+import { askDebugger } from '../debug-hooks.ts';
 import {
   defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_SIGINFO, SI_KERNEL, SI_USER, sigbit, SIGFPE, SIGILL, SIGKILL, SIGPIPE, SIGSEGV,
   SIG_DFL, SIG_IGN, SS_AUTODISARM, SS_DISABLE, SYNCHRONOUS, UNBLOCKABLE,
@@ -147,7 +148,8 @@ function dieOf(task: Task, info: SigInfo & { fault?: FaultSignal }) {
 
 /**
  * On the way back to user mode: delivers every pending, unblocked signal (each handler's frame on top of the
- * last, as the kernel's exit-to-user loop does). Returns false when the thread group died of one.
+ * last, as the kernel's exit-to-user loop does). Returns false when the thread group died of one, or when a
+ * debugger holds one (ptrace's signal-delivery stop: the task does not go back to user mode yet).
  */
 export function deliverSignals(task: Task): boolean {
   for (;;) {
@@ -164,6 +166,7 @@ export function deliverSignals(task: Task): boolean {
       return true;
     }
     const sig = info.signo;
+    if (askDebugger(info) && task.kernel.debugger?.signal?.(task, info)) return false;
     const action = actionOf(task, sig);
     if (action.handler === SIG_IGN) continue;
     if (action.handler === SIG_DFL) {

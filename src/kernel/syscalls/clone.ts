@@ -36,9 +36,14 @@ export function doClone(task: Task, flags: bigint, stack: bigint, parentTid: big
   if (flags & F.PARENT_SETTID && putUser(task, parentTid, tidBytes) < 0) return -EFAULT;
   if (flags & F.CHILD_SETTID && putUser(child, childTid, tidBytes) < 0) return -EFAULT;
   if (flags & F.CHILD_CLEARTID) child.clearChildTid = ulong(childTid);
+  task.kernel.debugger?.cloned?.(task, child, flags & F.THREAD ? 'thread' : flags & F.VFORK ? 'vfork' : 'fork');
   if (flags & F.VFORK) {
     const done = vforkDone(child);
-    return { kind: 'block', queue: done.queue, resume: function wait(): SyscallResult { return done.released ? child.tid : { kind: 'block', queue: done.queue, resume: wait }; } };
+    return { kind: 'block', queue: done.queue, resume: function wait(): SyscallResult {
+      if (!done.released) return { kind: 'block', queue: done.queue, resume: wait };
+      task.kernel.debugger?.vforkDone?.(task);
+      return child.tid;
+    } };
   }
   return child.tid;
 }

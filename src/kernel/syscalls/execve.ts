@@ -53,6 +53,7 @@ export function doExecve(task: Task, path: string, argvPtr: bigint, envpPtr: big
   Object.assign(task.signals.altStack, { sp: 0n, size: 0n });
   releaseVfork(task);
   forkedNoExec.delete(task.group);
+  task.kernel.debugger?.exec?.(task);
   return { kind: 'registers-set' };
 }
 
