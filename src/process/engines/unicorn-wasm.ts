@@ -66,6 +66,7 @@ export class UnicornEngine extends Cpu implements Engine {
   private readonly ripId: number;
   private traceHooks: number[] = [];
   private onAccess: ((access: EngineAccess) => void) | null = null;
+  private attemptAccesses: EngineAccess[] = [];
   private ripOperand: { start: number; end: number } | null = null;
   // State of the run in progress.
   private executed = 0;
@@ -262,6 +263,11 @@ export class UnicornEngine extends Cpu implements Engine {
       }
       rip = this.readRip();
       const stop = this.stop as Stop | null;
+      const accesses = this.attemptAccesses;
+      this.attemptAccesses = [];
+      // A data access that needed a mapping runs its instruction again; a fetch that did (the next instruction's
+      // page) comes after the last instruction completed, whose accesses stand.
+      if (!(stop?.kind === 'remap' && stop.counted)) for (const a of accesses) this.onAccess?.(a);
       if (stop?.kind === 'remap') {
         if (stop.counted) this.executed--;
         this.applyRemaps();
@@ -358,7 +364,8 @@ export class UnicornEngine extends Cpu implements Engine {
   private onData(kind: 'read' | 'write', va: number, size: number, value: bigint): void {
     const v = BigInt.asUintN(64, value);
     const ripRelative = this.ripOperand !== null && va >= this.ripOperand.start && va < this.ripOperand.end;
-    this.onAccess?.({ kind, va, size, lo: Number(v & 0xffffffffn), hi: Number(v >> 32n), ripRelative });
+    // Held until the attempt ends: an instruction whose data access needs a remap runs again and reports them again.
+    if (this.onAccess) this.attemptAccesses.push({ kind, va, size, lo: Number(v & 0xffffffffn), hi: Number(v >> 32n), ripRelative });
   }
 
   /** unicorn could not access [va, va+size): page it in through the address space; false ends the run. */
