@@ -50,6 +50,8 @@ export interface MmapOptions {
   noReserve?: boolean;
   /** MAP_GROWSDOWN. */
   growsDown?: boolean;
+  /** MAP_STACK, which this kernel turns into VM_NOHUGEPAGE. */
+  stack?: boolean;
   /** A name shown in maps instead of a path ([stack], [heap]). */
   name?: string;
 }
@@ -299,6 +301,7 @@ export class AddressSpace implements GuestMemory {
       mayWrite,
       account,
       growsDown: o.growsDown ?? false,
+      ...(o.stack ? { noHugePage: true } : {}),
       file,
       backing,
       pgoff: anonymous ? addr / PAGE_SIZE : pgoff,

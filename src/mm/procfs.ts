@@ -173,6 +173,7 @@ function vmFlags(vma: Readonly<Vma>): string {
   if (vma.shared) f.push('ms');
   if (vma.growsDown) f.push('gd');
   if (vma.account) f.push('ac');
+  if (vma.noHugePage) f.push('nh');
   return f.map((x) => x + ' ').join('');
 }
 

@@ -18,6 +18,8 @@ export interface Vma {
   account: boolean;
   /** VM_GROWSDOWN ([stack]). */
   growsDown: boolean;
+  /** VM_NOHUGEPAGE (`nh`): MAP_STACK sets it (since Linux 6.7), so a thread stack never merges with plain memory. */
+  noHugePage?: boolean;
   /** The open file mapped (the kernel's vm_file), or null. Merging requires the same open file. */
   file: OpenFile | null;
   /** A caller's buffer behind the mapping (unicorn's mem_map_ptr), or null. */
@@ -69,6 +71,7 @@ export function anonVmaCompatible(a: Readonly<Vma>, b: Readonly<Vma>): boolean {
     a.mayWrite === b.mayWrite &&
     a.account === b.account &&
     a.growsDown === b.growsDown &&
+    (a.noHugePage ?? false) === (b.noHugePage ?? false) &&
     a.file === b.file &&
     a.backing === b.backing &&
     b.pgoff === a.pgoff + (a.end - a.start) / PAGE_SIZE

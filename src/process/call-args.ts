@@ -8,7 +8,6 @@ export type PlacedArg = { kind: 'int'; value: bigint } | { kind: 'f64'; value: n
 
 /** Integer/pointer argument registers, in order (GPR encoding numbers: rdi, rsi, rdx, rcx, r8, r9). */
 export const INT_ARG_REGS = [7, 6, 2, 1, 8, 9] as const;
-export const INT_ARG_NAMES = ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'] as const;
 /** Doubles go in xmm0-xmm7. */
 export const VECTOR_ARG_COUNT = 8;
 

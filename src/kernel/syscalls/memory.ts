@@ -14,7 +14,7 @@ import { int, ulong } from './helpers.ts';
 
 const MM_ERRNO: Record<MmErrno, number> = { EPERM, ENOMEM, EACCES, EEXIST, EINVAL };
 const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0f;
-const MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x100, MAP_NORESERVE = 0x4000, MAP_FIXED_NOREPLACE = 0x100000;
+const MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x100, MAP_NORESERVE = 0x4000, MAP_STACK = 0x20000, MAP_FIXED_NOREPLACE = 0x100000;
 const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 
 const pageUp = (v: number): number => Math.ceil(v / PAGE_SIZE) * PAGE_SIZE;
@@ -88,6 +88,7 @@ function mmap(task: Task, a: readonly bigint[]): SyscallResult {
       addr: addr || undefined, length, prot, file, offset: file ? Number(offset) : undefined, anonymous: !file, shared: type !== MAP_PRIVATE,
       fixed: (flags & MAP_FIXED) !== 0, noReplace: (flags & MAP_FIXED_NOREPLACE) !== 0 && !(flags & MAP_FIXED),
       noReserve: (flags & MAP_NORESERVE) !== 0, growsDown: (flags & MAP_GROWSDOWN) !== 0,
+      stack: (flags & MAP_STACK) !== 0,
     }),
   );
 }
@@ -169,9 +170,9 @@ defineSyscalls([
         for (const v of [...t.space.mappings()]) {
           const s = Math.max(v.start, addr), e = Math.min(v.end, end);
           if (s >= e || v.shared || v.file || v.backing) continue;
-          const keep = { prot: v.prot, name: v.name ?? undefined, growsDown: v.growsDown };
+          const keep = { prot: v.prot, name: v.name ?? undefined, growsDown: v.growsDown, stack: v.noHugePage ?? false };
           const r = mm(() => {
-            t.space.mmap({ addr: s, length: e - s, prot: keep.prot, fixed: true, anonymous: true, name: keep.name, growsDown: keep.growsDown });
+            t.space.mmap({ addr: s, length: e - s, prot: keep.prot, fixed: true, anonymous: true, name: keep.name, growsDown: keep.growsDown, stack: keep.stack });
           });
           if (r < 0) return r;
         }
