@@ -3,6 +3,7 @@
 // frames fork left shared (copy-on-write) and which the writes made private.
 import type { ProfileName } from '../cpu/features.ts';
 import { Machine } from '../process/machine.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 import type { PageRow } from '../process/page-table.ts';
 import { resultText } from '../process/call-args.ts';
 import { moduleSymbols } from '../trace/symbolize.ts';
@@ -22,8 +23,8 @@ export interface ForkDemoRun {
   afterWrites: PageRow[];
 }
 
-export async function runForkDemo(cpu?: ProfileName): Promise<ForkDemoRun> {
-  const machine = await Machine.create({ seed: 0, cpu });
+export async function runForkDemo(cpu?: ProfileName, engine?: EngineName): Promise<ForkDemoRun> {
+  const machine = await Machine.create({ seed: 0, cpu, engine });
   const parent = machine.spawn();
   machine.load(parent, DEMO_LIBRARY);
   const before = [0, 1].map(() => resultText(parent.call(DEMO_SYMBOL).result));

@@ -151,9 +151,8 @@ export const command: Command = {
     if (parsed.positional.length) throw new UsageError(`demo takes no arguments (got '${parsed.positional[0]}')`);
     const engine = engineOption(parsed);
     if (parsed.values.has('--fork')) {
-      if (engine === 'unicorn') throw new UsageError('demo --fork runs on picemu\'s CPU only (fork copies a CPU the kernel owns)');
       const { forkDemoText, runForkDemo } = await import('./demo-fork.ts');
-      process.stdout.write(forkDemoText(await runForkDemo(cpuOption(parsed))) + '\n');
+      process.stdout.write(forkDemoText(await runForkDemo(cpuOption(parsed), engine)) + '\n');
       return 0;
     }
     const run = await runDemo(cpuOption(parsed), engine);

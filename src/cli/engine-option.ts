@@ -8,7 +8,8 @@ export const ENGINE_OPTION: OptionSpec = {
   value: 'NAME',
   help:
     `what executes the code: ${ENGINE_NAMES.join(' or ')}. Default picemu (picemu's own CPU); unicorn is ` +
-    'unicorn-engine 2.1.4 built to WebAssembly (wasm/, GPL-2.0), with the same loader, kernel and page cache',
+    'unicorn-engine 2.1.4 built to WebAssembly (wasm/, GPL-2.0), with the same loader, kernel and page cache; ' +
+    'unicorn has no AVX, so its CPU profile is x86-64-v2 (the default with it; a profile beyond is refused)',
 };
 
 /** Parses the value of `--engine`; a bad name is a usage error. */

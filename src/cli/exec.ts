@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Machine, quote, signalName, stepText, stepToJson, Strace, strerror, type ExitReason, type Task } from '../index.ts';
 import type { Command } from './command.ts';
 import { CPU_OPTION, parseCpuOption } from './cpu-option.ts';
+import { ENGINE_OPTION, parseEngineOption } from './engine-option.ts';
+import type { EngineName } from '../process/engines/engine.ts';
 import { HelpRequest, type OptionSpec } from './options.ts';
 import type { ProfileName } from '../cpu/features.ts';
 import { UsageError } from './errors.ts';
@@ -34,6 +36,7 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   { name: '--trace-first', value: 'N', help: 'keep the first N traced steps (then run untraced, at full speed)' },
   { name: '--trace-last', value: 'N', help: 'keep only the last N traced steps' },
   CPU_OPTION,
+  ENGINE_OPTION,
 ];
 
 export interface ExecRequest {
@@ -52,11 +55,12 @@ export interface ExecRequest {
   output?: 'json' | 'ndjson';
   /** --trace-*: which steps the trace keeps. */
   traceFilter?: TraceFilter;
+  engine?: EngineName;
 }
 
 const TRACE_VALUE_OPTIONS = ['--trace-module', '--trace-range', '--trace-first', '--trace-last'];
 const TRACE_FLAG_OPTIONS = ['--trace', '--trace-memory', '--trace-rip-relative'];
-const VALUE_OPTIONS = new Set(['--env', '--rw', '--seed', '--budget', '--timeout', '--cpu', ...TRACE_VALUE_OPTIONS]);
+const VALUE_OPTIONS = new Set(['--env', '--rw', '--seed', '--budget', '--timeout', '--cpu', '--engine', ...TRACE_VALUE_OPTIONS]);
 const FLAG_OPTIONS = new Set(['--env-clear', '--strace', '--json', '--ndjson', ...TRACE_FLAG_OPTIONS]);
 
 /** Options before PROGRAM, and exec's own options after it (not --help, which there is the program's); `--` ends them. */
@@ -97,6 +101,7 @@ export function parseExecArgs(argv: string[]): ExecRequest {
         sets.push([v.slice(0, eq), v.slice(eq + 1)]);
       } else if (a === '--rw') req.rw.push(v);
       else if (a === '--cpu') req.cpu = parseCpuOption(v);
+      else if (a === '--engine') req.engine = parseEngineOption(v);
       else {
         const n = parseInteger(v);
         if (n === undefined || n < 0n) throw new UsageError(`${a}: bad value '${v}'`);
@@ -145,7 +150,7 @@ export async function performExec(req: ExecRequest): Promise<number> {
     return 127;
   }
   // Machine.create loads capstone, so a fault's instruction prints as traces show it.
-  const machine = await Machine.create({ seed: req.seed, rw: req.rw, cpu: req.cpu });
+  const machine = await Machine.create({ seed: req.seed, rw: req.rw, cpu: req.cpu, engine: req.engine });
   const kernel = machine.kernel;
   kernel.note = (text) => process.stderr.write(`picemu: note: ${text}\n`);
   if (req.strace) kernel.tracer = new Strace((line) => process.stderr.write(line + '\n'));

@@ -41,9 +41,18 @@ export interface KernelOptions {
   tracer?: SyscallTracer;
   /** Notes for a person (an -ENOSYS system call, once per process). */
   note?: (text: string) => void;
-  /** Makes the CPU of a task over an address space (default: picemu's Cpu on the space itself). */
-  cpuFactory?: (space: AddressSpace, profile: CpuProfile) => Cpu;
+  /** Makes each task's CPU (exec, fork, clone): picemu's Cpu by default, or another engine (the Machine's). */
+  cpuFactory?: CpuFactory;
 }
+
+/** What executes a task's instructions: made for an address space and a CPU profile; `release` when replaced. */
+export interface CpuFactory {
+  create(space: AddressSpace, profile: CpuProfile): Cpu;
+  /** The CPU will never run again (exec replaced it): free what it holds outside the JS heap. */
+  release?(cpu: Cpu): void;
+}
+
+const PICEMU_CPUS: CpuFactory = { create: (space, profile) => new Cpu(space, { profile }) };
 
 /** Why Kernel.run returned. */
 export type KernelStop =
@@ -81,8 +90,8 @@ export class Kernel {
   /** A debugger's hooks (gdbserver): signal stops, fork/clone/exec events. */
   debugger: KernelDebugger | undefined;
   note: (text: string) => void;
+  readonly cpuFactory: CpuFactory;
   private nextId = 1;
-  private readonly cpuFactory: (space: AddressSpace, profile: CpuProfile) => Cpu;
   private readonly random: () => bigint;
   private vdso: VdsoImage | undefined | null = null;
   /** Round-robin position among tasks. */
@@ -101,13 +110,18 @@ export class Kernel {
     mountProcfs(this);
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
-    this.cpuFactory = options.cpuFactory ?? ((space, profile) => new Cpu(space, { profile }));
+    this.cpuFactory = options.cpuFactory ?? PICEMU_CPUS;
     this.random = splitmix64((options.seed ?? 0x9e3779b9n) ^ 0x6b65726e656cn);
   }
 
   /** Random bytes (AT_RANDOM, getrandom): from the seed when there is one. */
   randomBytes(n: number): Uint8Array {
     return randomBytesFrom(this.random, n);
+  }
+
+  /** A fresh CPU (registers zero) for a task of address space `space` (the machine's engine), with the kernel's CPU profile. */
+  newCpu(space: AddressSpace): Cpu {
+    return this.cpuFactory.create(space, this.profile);
   }
 
   /** The next pid/tid. */
@@ -175,11 +189,6 @@ export class Kernel {
     const randomize = (this.seed !== undefined || random !== undefined) && (personality & ADDR_NO_RANDOMIZE) === 0;
     const layout = processLayout(randomize ? (random ?? this.random)() : undefined);
     return new MmContext(new AddressSpace({ physical: this.physical, pageCache: this.pageCache, mmapBase: layout.mmapBase }), layout.stackTop);
-  }
-
-  /** A fresh CPU (registers zero) for a task of address space `space`, with the kernel's CPU profile. */
-  newCpu(space: AddressSpace): Cpu {
-    return this.cpuFactory(space, this.profile);
   }
 
   /** The vDSO every process maps (the host's image, read once); undefined where the host shows none. */
@@ -327,6 +336,7 @@ export class Kernel {
     exitRobustList(task);
     task.state = 'dead';
     task.blockedIn = undefined;
+    this.retireCpu(task);
     onThreadExit(task);
     const group = task.group;
     if (group.threads.every((t) => t.state === 'dead')) this.finishGroup(group, reason);
@@ -339,8 +349,14 @@ export class Kernel {
     for (const t of group.threads) {
       t.state = 'dead';
       t.blockedIn = undefined;
+      this.retireCpu(t);
     }
     this.finishGroup(group, reason);
+  }
+
+  /** A dead exec'ed task's CPU never runs again: its engine frees what it holds (its registers stay readable). */
+  private retireCpu(task: Task): void {
+    if (task.scheduled) this.cpuFactory.release?.(task.cpu);
   }
 
   private finishGroup(group: ThreadGroup, reason: NonNullable<ThreadGroup['exit']>): void {

@@ -5,10 +5,12 @@ import { cpuProfile, type CpuProfile, type ProfileName } from '../cpu/features.t
 import { splitmix64 } from '../mm/layout.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { PhysicalMemory } from '../mm/physical.ts';
-import type { EngineFactory, EngineName } from './engines/engine.ts';
+import type { EngineFactory, EngineName, ProcessEngine } from './engines/engine.ts';
+import type { Cpu } from '../cpu/index.ts';
 import { picemuEngine } from './engines/picemu.ts';
 import { loadUnicornModule, unicornModule, UnicornFramePool } from './engines/unicorn-module.ts';
 import { unicornEngine } from './engines/unicorn-wasm.ts';
+import { unicornProfile } from './engines/unicorn-profile.ts';
 import { ensureDisassembler } from '../trace/disassemble.ts';
 import { loadLibrary, type LoadOptions, type LoadResult } from './load.ts';
 import { pageTable, type PageRow } from './page-table.ts';
@@ -53,9 +55,15 @@ export class Machine {
     this.physical = this.engine === 'unicorn' ? new PhysicalMemory(new UnicornFramePool(unicornModule())) : new PhysicalMemory();
     this.engineFactory = this.engine === 'unicorn' ? unicornEngine : picemuEngine;
     this.pageCache = new PageCache(this.physical);
-    this.cpu = cpuProfile(options.cpu);
-    // An exec'ed task's CPU is picemu's engine over a CowWatch, so its steps can be traced as a Process's are.
-    const cpuFactory = (space: AddressSpace, profile: CpuProfile) => picemuEngine({ memory: new CowWatch(space), space, profile });
+    // unicorn executes no AVX: its default is x86-64-v2, and a profile it cannot run is refused here.
+    this.cpu = this.engine === 'unicorn' ? unicornProfile(unicornModule(), options.cpu) : cpuProfile(options.cpu);
+    // Exec'ed programs (and their forks and threads) run on the machine's engine too, over a CowWatch, so their
+    // steps can be traced as a Process's are.
+    const engineFactory = this.engineFactory;
+    const cpuFactory = {
+      create: (space: AddressSpace, profile: CpuProfile) => engineFactory({ memory: new CowWatch(space), space, profile }),
+      release: (cpu: Cpu) => (cpu as ProcessEngine).dispose(),
+    };
     this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, profile: this.cpu, files: { rw: options.rw }, cpuFactory });
   }
 

@@ -141,6 +141,14 @@ export const UNICORN_KNOWN_BUGS: readonly KnownDifference[] = [
     host: '#GP: SIGSEGV SI_KERNEL; #SS (SIGBUS SI_KERNEL) when the address is rbp/rsp-based',
   },
   {
+    id: 'non-canonical-wraps-to-mapped-page',
+    kind: 'unicorn-bug',
+    forms: /^(Bt|Bts|Btr|Btc)_/,
+    when: (j) => (j.host.startsWith('SIG 11 128') || j.host.startsWith('SIG 7 128')) && unicornEnd(j) === 'ok',
+    unicorn: 'drops the bits of a non-canonical address above bit 47 (bt with a large register bit offset): the access lands on whatever is mapped there (seen with the wasm build of 2.1.4)',
+    host: '#GP: SIGSEGV SI_KERNEL; #SS (SIGBUS SI_KERNEL) when the address is rbp/rsp-based',
+  },
+  {
     id: 'cmpxchg32-dest-zero-extended',
     kind: 'unicorn-bug',
     forms: /^Cmpxchg_rm32_r32$/,

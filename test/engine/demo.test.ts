@@ -32,3 +32,15 @@ describe('demo on the unicorn engine', () => {
     expect(reads[0]!.frame).not.toBe(reads[1]!.frame);
   });
 });
+
+describe('demo --fork on the unicorn engine', () => {
+  it('fork on unicorn: the same results and the same frames left shared and made private as on picemu', async () => {
+    const { runForkDemo } = await import('../../src/cli/demo-fork.ts');
+    const [mine, theirs] = [await runForkDemo(undefined, 'picemu'), await runForkDemo(undefined, 'unicorn')];
+    expect(theirs.before).toEqual(['0', '1']);
+    expect(theirs.after).toEqual([{ parent: '2', child: '2' }, { parent: '3', child: '3' }]);
+    const shape = (rows: typeof mine.atFork) => rows.map((r) => ({ offset: r.offset, perms: r.perms, shared: r.shared, present: r.frames.map((f) => f !== null) }));
+    expect(shape(theirs.atFork)).toEqual(shape(mine.atFork));
+    expect(shape(theirs.afterWrites)).toEqual(shape(mine.afterWrites));
+  });
+});

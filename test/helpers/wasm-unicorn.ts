@@ -1,5 +1,6 @@
 // unicorn-engine 2.1.4 built to WebAssembly (wasm/unicorn-x86.cjs) behind the few methods lockstep's reference
 // side calls on native unicorn (native-unicorn.ts): a unicorn that needs no system package.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { UNICORN_WASM_PATH } from '../../src/process/engines/unicorn-module.ts';
 import { x86RegisterBytes } from './native-unicorn.ts';
@@ -7,11 +8,54 @@ import { x86RegisterBytes } from './native-unicorn.ts';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Module = any;
 
-let module: Module | undefined;
+/** WebAssembly's JS API (the project's TypeScript lib has no types for it). */
+const Wasm = (globalThis as unknown as { WebAssembly: any }).WebAssembly;
 
-/** Instantiates the module once (top-level await in the test files that use it). */
+let module: Module | undefined;
+let compiled: unknown;
+/** What the module printed on stderr lately (an abort says why there: "TODO tci.c:601 ..."). */
+let stderrLines: string[] = [];
+
+/**
+ * The module aborted inside unicorn (QEMU's interpreter stopped on an operation it lacks): that module is dead,
+ * the next WasmUnicorn gets a fresh one. `what` is what it printed.
+ */
+export class WasmUnicornAborted extends Error {
+  constructor(readonly what: string) {
+    super(`wasm unicorn aborted: ${what}`);
+    this.name = 'WasmUnicornAborted';
+  }
+}
+
+/**
+ * Instantiates the module synchronously (so a harness can replace an aborted one mid-run): the wasm embedded in the
+ * .cjs is compiled once, each instance gets its own memory through emscripten's `instantiateWasm` hook.
+ */
+function instantiate(): Module {
+  if (!compiled) {
+    const text = readFileSync(UNICORN_WASM_PATH, 'latin1');
+    const b64 = /wasmBinaryFile="data:application\/octet-stream;base64,([^"]+)"/.exec(text)?.[1];
+    if (!b64) throw new Error(`${UNICORN_WASM_PATH}: no embedded wasm found`);
+    compiled = new Wasm.Module(Buffer.from(b64, 'base64'));
+  }
+  const wasm = compiled;
+  const arg: Module = {
+    printErr: (line: string) => void (stderrLines = [...stderrLines.slice(-4), line]),
+    instantiateWasm: (imports: unknown, done: (instance: any, module: unknown) => void) => {
+      const instance = new Wasm.Instance(wasm, imports);
+      done(instance, wasm);
+      return instance.exports;
+    },
+  };
+  const ready = (createRequire(import.meta.url)(UNICORN_WASM_PATH) as (m: Module) => Promise<Module>)(arg);
+  void ready.catch(() => {}); // an abort later rejects it too; the abort is reported where it happens
+  if (typeof arg.Unicorn !== 'function' || typeof arg._uc_open !== 'function') throw new Error(`${UNICORN_WASM_PATH}: the module did not initialize synchronously`);
+  return arg;
+}
+
+/** The module (loaded once; a test file's top-level await keeps working). */
 export async function loadWasmUnicorn(): Promise<Module> {
-  module ??= await (createRequire(import.meta.url)(UNICORN_WASM_PATH) as () => Promise<Module>)();
+  module ??= instantiate();
   return module;
 }
 
@@ -26,8 +70,7 @@ export class WasmUnicorn {
   private batchCount = 0;
 
   constructor(arch: number, mode: number) {
-    if (!module) throw new Error('wasm unicorn: call loadWasmUnicorn() first');
-    this.m = module;
+    this.m = module ??= instantiate();
     this.e = new this.m.Unicorn(arch, mode);
     this.handle = this.m.getValue(this.e.handle_ptr, '*');
     this.scratch = this.m._malloc(64);
@@ -109,7 +152,24 @@ export class WasmUnicorn {
 
   /** emu_start returning the uc_err code instead of throwing. */
   emu_start_code(begin: number | bigint, until: number | bigint, timeout: number | bigint = 0, count = 0): number {
-    return this.m._uc_emu_start(this.handle, BigInt(begin), BigInt(until), BigInt(timeout), count);
+    this.alive();
+    try {
+      return this.m._uc_emu_start(this.handle, BigInt(begin), BigInt(until), BigInt(timeout), count);
+    } catch (e) {
+      if (!(e instanceof Wasm.RuntimeError)) throw e;
+      // The module is gone with every instance in it: later WasmUnicorns get a fresh one.
+      this.dead = true;
+      if (module === this.m) module = undefined;
+      const said = stderrLines.filter((l) => !l.startsWith('Aborted(')).pop() ?? String((e as Error).message);
+      stderrLines = [];
+      throw new WasmUnicornAborted(said.trim());
+    }
+  }
+
+  private dead = false;
+
+  private alive(): void {
+    if (this.dead) throw new WasmUnicornAborted('this instance\'s module aborted earlier');
   }
 
   emu_stop(): void {
@@ -121,6 +181,7 @@ export class WasmUnicorn {
   }
 
   close(): void {
+    if (this.dead) return;
     this.e.close();
     for (const p of [this.scratch, this.batchIds, this.batchPtrs]) this.m._free(p);
   }

@@ -190,6 +190,7 @@ export function execve(task: Task, req: ExecRequest): number {
   group.sighand.resetForExec();
   const named = req.execfn ?? req.path;
   group.comm = named.slice(named.lastIndexOf('/') + 1).slice(0, 15);
+  kernel.cpuFactory.release?.(task.cpu);
   const cpu = kernel.newCpu(space);
   cpu.rip = entry;
   cpu.setReg('rsp', stack.sp);

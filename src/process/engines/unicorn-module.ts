@@ -49,8 +49,31 @@ export class UnicornWasmError extends Error {
   }
 }
 
+/**
+ * unicorn-engine aborted inside the module (QEMU's interpreter met an operation it lacks): the module, and with it
+ * every frame of every process on it, is unusable for the rest of this host process.
+ */
+export class UnicornAbortError extends Error {
+  constructor(readonly what: string, rip?: number) {
+    super(`unicorn engine: unicorn-engine aborted${rip !== undefined ? ` at RIP 0x${rip.toString(16)}` : ''} (${what}); its WebAssembly module cannot run again in this process`);
+    this.name = 'UnicornAbortError';
+  }
+}
+
 let loading: Promise<UnicornModule> | undefined;
 let loaded: UnicornModule | undefined;
+let aborted: UnicornAbortError | undefined;
+/** The module's last lines on stderr (an abort says why there). */
+let stderrLines: string[] = [];
+
+/** Turns an exception out of the module into UnicornAbortError when the module aborted (it is dead from then on). */
+export function moduleFailure(e: unknown, rip?: number): unknown {
+  const isAbort = e instanceof Error && e.name === 'RuntimeError' && /Aborted|unreachable|out of bounds/.test(e.message);
+  if (!isAbort) return e;
+  const said = stderrLines.filter((l) => !l.startsWith('Aborted(')).pop()?.trim() || (e as Error).message.split('.')[0]!;
+  aborted = new UnicornAbortError(said, rip);
+  return aborted;
+}
 
 /** The module, instantiated once (checks the file against its committed sha256 first). */
 export function loadUnicornModule(): Promise<UnicornModule> {
@@ -66,6 +89,7 @@ export function loadUnicornModule(): Promise<UnicornModule> {
 
 /** The module if loadUnicornModule has finished (engines are made synchronously, after Machine.create). */
 export function unicornModule(): UnicornModule {
+  if (aborted) throw aborted;
   if (!loaded) throw new UnicornWasmError('is not loaded (make the Machine with Machine.create({ engine: "unicorn" }))');
   return loaded;
 }
@@ -85,7 +109,8 @@ async function instantiate(): Promise<UnicornModule> {
   }
   if (typeof factory !== 'function') throw new UnicornWasmError('does not export the MUnicorn factory');
   try {
-    return (await (factory as () => Promise<UnicornModule>)()) as UnicornModule;
+    const printErr = (line: string) => void (stderrLines = [...stderrLines.slice(-4), String(line)]);
+    return (await (factory as (arg: object) => Promise<UnicornModule>)({ printErr })) as UnicornModule;
   } catch (e) {
     throw new UnicornWasmError(`cannot be instantiated (${firstLine(e)})`);
   }
@@ -95,17 +120,31 @@ function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0]!.slice(0, 200);
 }
 
+/** A pool's malloc'd chunks go back to the module when the pool (its Machine, every frame in it) is collected. */
+const chunkReclaimer = new FinalizationRegistry<{ module: UnicornModule; chunks: number[] }>(({ module, chunks }) => {
+  UnicornFramePool.chunksHeld -= chunks.length;
+  if (aborted) return; // nothing in a dead module may be called
+  for (const raw of chunks) module._free(raw);
+});
+
 /** Pages of the module's heap for frames: malloc'd in chunks, aligned to 4 KiB, reused through a free list. */
 export class UnicornFramePool implements FramePool {
   private readonly freeList: number[] = [];
+  private readonly chunks: number[] = [];
   private static readonly CHUNK_PAGES = 64;
+  /** Chunks malloc'd by pools that are still alive, over all Machines (tests watch it). */
+  static chunksHeld = 0;
 
-  constructor(private readonly module: UnicornModule) {}
+  constructor(private readonly module: UnicornModule) {
+    chunkReclaimer.register(this, { module, chunks: this.chunks });
+  }
 
   allocate(): number {
     if (this.freeList.length === 0) {
       const raw = this.module._malloc((UnicornFramePool.CHUNK_PAGES + 1) * PAGE_SIZE);
       if (!raw) throw new RangeError('unicorn engine: out of WebAssembly memory for frames');
+      this.chunks.push(raw);
+      UnicornFramePool.chunksHeld++;
       const first = Math.ceil(raw / PAGE_SIZE) * PAGE_SIZE;
       for (let k = UnicornFramePool.CHUNK_PAGES - 1; k >= 0; k--) this.freeList.push(first + k * PAGE_SIZE);
     }

@@ -4,12 +4,12 @@
 // pages it in or breaks COW) and ends the run; the mapping is made or redone outside emulation (mapping inside a
 // hook corrupts unicorn's memory when the hook runs during translation) and the instruction runs again.
 // System calls stop the run at the syscall hook.
-import { Cpu, GuestFault, type CpuProfile, type FaultKind, type RunOptions, type RunOutcome } from '../../cpu/index.ts';
+import { Cpu, cpuid, GuestFault, type CpuProfile, type FaultKind, type RunOptions, type RunOutcome } from '../../cpu/index.ts';
 import { decodeOne } from '../../cpu/decode.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_WRITE, type AccessKind, type GuestMemory, type VirtAddr } from '../../mm/types.ts';
 import type { Engine, EngineAccess, EngineFactory } from './engine.ts';
-import { unicornModule, type UnicornModule } from './unicorn-module.ts';
+import { moduleFailure, unicornModule, type UnicornModule } from './unicorn-module.ts';
 
 // unicorn.h values (the module's wrapper names some of them differently).
 const UC_ARCH_X86 = 4;
@@ -18,16 +18,19 @@ const UC_HOOK_INTR = 1, UC_HOOK_INSN = 2, UC_HOOK_CODE = 4, UC_HOOK_MEM_INVALID 
 const UC_MEM_WRITE = 17, UC_MEM_READ_UNMAPPED = 19, UC_MEM_WRITE_UNMAPPED = 20, UC_MEM_FETCH_UNMAPPED = 21, UC_MEM_WRITE_PROT = 22, UC_MEM_READ_PROT = 23;
 const UC_PROT_READ = 1, UC_PROT_WRITE = 2, UC_PROT_EXEC = 4;
 const UC_ERR_OK = 0, UC_ERR_INSN_INVALID = 10;
-const UC_X86_INS_SYSCALL = 699;
+const UC_X86_INS_SYSCALL = 699, UC_X86_INS_CPUID = 113;
 const UC_CTL_TB_REMOVE_CACHE = 9, UC_CTL_TB_FLUSH = 10, UC_CTL_TCG_BUFFER_SIZE = 13;
 const TCG_BUFFER_SIZE = 4 << 20;
 const UC_CTL_IO_WRITE = 1;
 const ucCtl = (type: number, args: number) => (type | (args << 26) | (UC_CTL_IO_WRITE << 30)) >>> 0;
 
 const GPR_IDS = ['RAX', 'RCX', 'RDX', 'RBX', 'RSP', 'RBP', 'RSI', 'RDI', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'];
-/** Registers synced with unicorn at each run: GPRs, RIP, RFLAGS, FS base, MXCSR, then XMM0-15 (16-byte slots). */
-const SYNCED = [...GPR_IDS, 'RIP', 'EFLAGS', 'FS_BASE', 'MXCSR', ...Array.from({ length: 16 }, (_, k) => `XMM${k}`)];
-const RIP_SLOT = 16, FLAGS_SLOT = 17, FS_SLOT = 18, MXCSR_SLOT = 19, XMM_SLOT = 20;
+/**
+ * Registers synced with unicorn at each run (16-byte slots): GPRs, RIP, RFLAGS, FS base, MXCSR, XMM0-15, and the
+ * x87 state the kernel's signal frames and fork carry (control, status with TOP, tag word, physical R0-R7).
+ */
+const SYNCED = [...GPR_IDS, 'RIP', 'EFLAGS', 'FS_BASE', 'MXCSR', ...Array.from({ length: 16 }, (_, k) => `XMM${k}`), 'FPCW', 'FPSW', 'FPTAG', ...Array.from({ length: 8 }, (_, k) => `FP${k}`)];
+const RIP_SLOT = 16, FLAGS_SLOT = 17, FS_SLOT = 18, MXCSR_SLOT = 19, XMM_SLOT = 20, FPCW_SLOT = 36, FPSW_SLOT = 37, FPTAG_SLOT = 38, FP_SLOT = 39;
 /** Instructions between deadline checks in the code hook. */
 const CHECK_EVERY = 4096;
 
@@ -63,6 +66,7 @@ export class UnicornEngine extends Cpu implements Engine {
   private readonly ripId: number;
   private traceHooks: number[] = [];
   private onAccess: ((access: EngineAccess) => void) | null = null;
+  private attemptAccesses: EngineAccess[] = [];
   private ripOperand: { start: number; end: number } | null = null;
   // State of the run in progress.
   private executed = 0;
@@ -89,8 +93,10 @@ export class UnicornEngine extends Cpu implements Engine {
     // unicorn's default translation buffer (32 MiB on a 32-bit host) per process would exhaust the module's heap
     // after a few dozen processes; a full buffer is flushed and refilled, so a smaller one only costs retranslation.
     this.ctl(UC_CTL_TCG_BUFFER_SIZE, [TCG_BUFFER_SIZE]);
-    // unicorn's default x86-64 model (SSE4.2, POPCNT, BMI1/2, no AVX): choosing another with UC_CTL_CPU_MODEL
-    // leaves CR4.OSFXSR clear in 2.1.4, so every SSE instruction would raise #UD.
+    // unicorn's default x86-64 model executes up to SSE4.2, POPCNT, BMI1/2, MOVBE, XSAVE (no AVX; choosing another
+    // with UC_CTL_CPU_MODEL leaves CR4.OSFXSR clear in 2.1.4, so every SSE instruction would raise #UD). Its cpuid
+    // answers from the process's profile instead (the hook below), as AT_HWCAP and /proc/cpuinfo do, so glibc picks
+    // the variants the profile names; unicorn-profile.ts keeps profiles to those unicorn executes.
 
     this.regIds = m._malloc(SYNCED.length * 4);
     this.regPtrs = m._malloc(SYNCED.length * 4);
@@ -104,14 +110,30 @@ export class UnicornEngine extends Cpu implements Engine {
 
     this.ripId = m.HEAP32[(this.regIds >> 2) + RIP_SLOT]!;
     // The module's function table holds the hooks: through a WeakRef, so a process that is gone can be collected
-    // (and its unicorn instance closed by the finalizer below).
-    const self = new WeakRef(this);
-    this.addHook(UC_HOOK_CODE, 'vijii', (_uc: number, address: bigint) => self.deref()?.onCode(Number(address)));
-    this.addHook(UC_HOOK_MEM_INVALID, 'iiijiji', (_uc: number, type: number, address: bigint, size: number) => (self.deref()?.onInvalid(type, Number(address), size) ? 1 : 0));
-    this.addHook(UC_HOOK_INSN, 'vii', () => self.deref()?.onSyscall(), UC_X86_INS_SYSCALL);
-    this.addHook(UC_HOOK_INTR, 'viii', (_uc: number, intno: number) => self.deref()?.onInterrupt(intno));
-    this.resources = { module: m, uc: this.uc, callbacks: this.callbacks, blocks: [this.regIds, this.regPtrs, this.regSlots] };
+    // (and its unicorn instance closed by the finalizer below). They are made in a static method: a closure made
+    // here would share this constructor's context, which holds `this`, and keep every process alive.
+    for (const [type, signature, fn, extra] of UnicornEngine.hooks(new WeakRef(this))) this.addHook(type, signature, fn, extra);
+    this.resources = { module: m, uc: this.uc, callbacks: this.callbacks, blocks: [this.regIds, this.regPtrs, this.regSlots], shadows: new Map() };
     closer.register(this, this.resources, this);
+  }
+
+  /** The hooks every instance has, reaching it only through `self`. */
+  private static hooks(self: WeakRef<UnicornEngine>): [number, string, (...args: never[]) => unknown, number?][] {
+    return [
+      [UC_HOOK_CODE, 'vijii', (_uc: number, address: bigint) => self.deref()?.onCode(Number(address))],
+      [UC_HOOK_MEM_INVALID, 'iiijiji', (_uc: number, type: number, address: bigint, size: number) => (self.deref()?.onInvalid(type, Number(address), size) ? 1 : 0)],
+      [UC_HOOK_INSN, 'vii', () => self.deref()?.onSyscall(), UC_X86_INS_SYSCALL],
+      [UC_HOOK_INSN, 'iii', () => self.deref()?.onCpuid() ?? 0, UC_X86_INS_CPUID],
+      [UC_HOOK_INTR, 'viii', (_uc: number, intno: number) => self.deref()?.onInterrupt(intno)],
+    ];
+  }
+
+  /** The data hooks of traced steps. */
+  private static traceHooks(self: WeakRef<UnicornEngine>): [number, string, (...args: never[]) => unknown][] {
+    return [
+      [UC_HOOK_MEM_READ_AFTER, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('read', Number(address), size, value)],
+      [UC_HOOK_MEM_WRITE, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('write', Number(address), size, value)],
+    ];
   }
 
   // ---- registers
@@ -128,6 +150,17 @@ export class UnicornEngine extends Cpu implements Engine {
     for (let x = 0; x < 16; x++) {
       h[slot + 2 * (XMM_SLOT + x)] = this.xmm64[2 * x]!;
       h[slot + 2 * (XMM_SLOT + x) + 1] = this.xmm64[2 * x + 1]!;
+    }
+    const x87 = this.x87;
+    h[slot + 2 * FPCW_SLOT] = BigInt(x87.fcw);
+    h[slot + 2 * FPSW_SLOT] = BigInt(x87.status);
+    // The full tag word: unicorn keeps only empty (11) or not; picemu's abridged tags are one bit per register.
+    let tags = 0;
+    for (let i = 0; i < 8; i++) if (!((x87.valid >> i) & 1)) tags |= 3 << (2 * i);
+    h[slot + 2 * FPTAG_SLOT] = BigInt(tags);
+    for (let i = 0; i < 8; i++) {
+      h[slot + 2 * (FP_SLOT + i)] = x87.mant[i]!;
+      h[slot + 2 * (FP_SLOT + i) + 1] = BigInt(x87.se[i]!);
     }
     check(m, m._uc_reg_write_batch(this.uc, this.regIds, this.regPtrs, SYNCED.length), 'uc_reg_write_batch');
   }
@@ -146,6 +179,17 @@ export class UnicornEngine extends Cpu implements Engine {
       this.xmm64[2 * x] = h[slot + 2 * (XMM_SLOT + x)]!;
       this.xmm64[2 * x + 1] = h[slot + 2 * (XMM_SLOT + x) + 1]!;
     }
+    const x87 = this.x87;
+    x87.fcw = Number(h[slot + 2 * FPCW_SLOT]! & 0xffffn);
+    x87.status = Number(h[slot + 2 * FPSW_SLOT]! & 0xffffn);
+    const tags = Number(h[slot + 2 * FPTAG_SLOT]! & 0xffffn);
+    let valid = 0;
+    for (let i = 0; i < 8; i++) {
+      if (((tags >> (2 * i)) & 3) !== 3) valid |= 1 << i;
+      x87.mant[i] = h[slot + 2 * (FP_SLOT + i)]!;
+      x87.se[i] = Number(h[slot + 2 * (FP_SLOT + i) + 1]! & 0xffffn);
+    }
+    x87.valid = valid;
   }
 
   private readRip(): number {
@@ -167,11 +211,7 @@ export class UnicornEngine extends Cpu implements Engine {
     const mem = decoded && 'insn' in decoded ? decoded.insn.mem : null;
     this.ripOperand = mem?.ripRelative ? { start: mem.absolute, end: mem.absolute + Math.max(mem.size, 1) } : null;
     if (this.traceHooks.length === 0) {
-      const self = new WeakRef(this);
-      this.traceHooks.push(
-        this.addHook(UC_HOOK_MEM_READ_AFTER, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('read', Number(address), size, value)),
-        this.addHook(UC_HOOK_MEM_WRITE, 'viijiji', (_uc: number, _type: number, address: bigint, size: number, value: bigint) => self.deref()?.onData('write', Number(address), size, value)),
-      );
+      for (const [type, signature, fn] of UnicornEngine.traceHooks(new WeakRef(this))) this.traceHooks.push(this.addHook(type, signature, fn));
     }
     try {
       return this.run({ maxInstructions: 1 });
@@ -181,6 +221,7 @@ export class UnicornEngine extends Cpu implements Engine {
   }
 
   override run(options: RunOptions = {}): RunOutcome {
+    unicornModule(); // throws UnicornAbortError once the module has aborted
     if (this.disposed) throw new Error('unicorn engine: the process is gone');
     // Untraced runs go without the data hooks (they make every access call into JS).
     if (!this.onAccess && this.traceHooks.length) {
@@ -188,6 +229,7 @@ export class UnicornEngine extends Cpu implements Engine {
       this.traceHooks = [];
     }
     this.syncMappings();
+    this.refreshShadows();
     this.syncIn();
     const max = options.maxInstructions ?? Infinity;
     const until = options.until ?? 0;
@@ -211,9 +253,21 @@ export class UnicornEngine extends Cpu implements Engine {
       this.lastInsn = -1;
       const before = this.executed;
       const count = max === Infinity ? 0 : max - this.executed;
-      const err = this.m._uc_emu_start(this.uc, BigInt(rip), BigInt(until), 0n, count);
+      let err: number;
+      try {
+        err = this.m._uc_emu_start(this.uc, BigInt(rip), BigInt(until), 0n, count);
+      } catch (e) {
+        this.disposed = true; // nothing in a dead module may be called again, not even uc_close
+        closer.unregister(this);
+        throw moduleFailure(e, this.lastInsn >= 0 ? this.lastInsn : rip);
+      }
       rip = this.readRip();
       const stop = this.stop as Stop | null;
+      const accesses = this.attemptAccesses;
+      this.attemptAccesses = [];
+      // A data access that needed a mapping runs its instruction again; a fetch that did (the next instruction's
+      // page) comes after the last instruction completed, whose accesses stand.
+      if (!(stop?.kind === 'remap' && stop.counted)) for (const a of accesses) this.onAccess?.(a);
       if (stop?.kind === 'remap') {
         if (stop.counted) this.executed--;
         this.applyRemaps();
@@ -281,6 +335,24 @@ export class UnicornEngine extends Cpu implements Engine {
     this.m._uc_emu_stop(this.uc);
   }
 
+  /** cpuid: the profile's answer (features.ts), not unicorn's model; 1 tells unicorn the instruction is done. */
+  private onCpuid(): number {
+    const m = this.m;
+    const ids = this.regIds >> 2;
+    const at = this.regSlots >> 3;
+    const read = (slot: number) => {
+      check(m, m._uc_reg_read(this.uc, m.HEAP32[ids + slot]!, this.regSlots), 'uc_reg_read');
+      return Number(m.HEAPU64[at]! & 0xffffffffn);
+    };
+    const answer = cpuid(this.profile, read(0), read(1));
+    // eax, ebx, ecx, edx: GPR slots 0, 3, 1, 2 (writes of 32-bit results clear the upper halves).
+    [0, 3, 1, 2].forEach((slot, k) => {
+      m.HEAPU64[at] = BigInt(answer[k]! >>> 0);
+      check(m, m._uc_reg_write(this.uc, m.HEAP32[ids + slot]!, this.regSlots), 'uc_reg_write');
+    });
+    return 1;
+  }
+
   private onInterrupt(intno: number): void {
     const kind = VECTORS[intno] ?? 'privileged';
     // int3/int1 complete (RIP after them, counted); the others fault on the instruction.
@@ -292,7 +364,8 @@ export class UnicornEngine extends Cpu implements Engine {
   private onData(kind: 'read' | 'write', va: number, size: number, value: bigint): void {
     const v = BigInt.asUintN(64, value);
     const ripRelative = this.ripOperand !== null && va >= this.ripOperand.start && va < this.ripOperand.end;
-    this.onAccess?.({ kind, va, size, lo: Number(v & 0xffffffffn), hi: Number(v >> 32n), ripRelative });
+    // Held until the attempt ends: an instruction whose data access needs a remap runs again and reports them again.
+    if (this.onAccess) this.attemptAccesses.push({ kind, va, size, lo: Number(v & 0xffffffffn), hi: Number(v >> 32n), ripRelative });
   }
 
   /** unicorn could not access [va, va+size): page it in through the address space; false ends the run. */
@@ -342,14 +415,38 @@ export class UnicornEngine extends Cpu implements Engine {
 
   private mapPage(page: number, want: Mapped): void {
     const frame = this.space.physical.get(want.frame);
-    if (frame?.hostAddress === undefined) throw new Error(`unicorn engine: frame ${want.frame} is not in the module's heap (make the Machine with engine: 'unicorn')`);
-    check(this.m, this.m._uc_mem_map_ptr(this.uc, BigInt(page * PAGE_SIZE), BigInt(PAGE_SIZE), want.perms, frame.hostAddress), 'uc_mem_map_ptr');
+    if (!frame) throw new Error(`unicorn engine: frame ${want.frame} is gone`);
+    let host = frame.hostAddress;
+    if (host === undefined) {
+      // A frame outside the module's heap (a caller's buffer: the [vvar] and [vdso] pages) is mapped as a copy in the
+      // heap, refreshed before every run; it must be read-only for the guest, or its writes would be lost.
+      if (want.perms & UC_PROT_WRITE) throw new Error(`unicorn engine: frame ${want.frame} is writable but not in the module's heap (make the Machine with engine: 'unicorn')`);
+      const raw = this.m._malloc(2 * PAGE_SIZE);
+      if (!raw) throw new RangeError('unicorn engine: out of WebAssembly memory for a page copy');
+      host = Math.ceil(raw / PAGE_SIZE) * PAGE_SIZE;
+      this.resources.shadows.set(page, { raw, host, frame: want.frame });
+      this.m.HEAPU8.set(frame.bytes, host);
+    }
+    check(this.m, this.m._uc_mem_map_ptr(this.uc, BigInt(page * PAGE_SIZE), BigInt(PAGE_SIZE), want.perms, host), 'uc_mem_map_ptr');
     this.mapped.set(page, want);
   }
 
   private unmapPage(page: number): void {
     check(this.m, this.m._uc_mem_unmap(this.uc, BigInt(page * PAGE_SIZE), BigInt(PAGE_SIZE)), 'uc_mem_unmap');
     this.mapped.delete(page);
+    const shadow = this.resources.shadows.get(page);
+    if (shadow) {
+      this.m._free(shadow.raw);
+      this.resources.shadows.delete(page);
+    }
+  }
+
+  /** Copies frames outside the module's heap into their copies (the kernel updates [vvar]'s time between runs). */
+  private refreshShadows(): void {
+    for (const shadow of this.resources.shadows.values()) {
+      const frame = this.space.physical.get(shadow.frame);
+      if (frame) this.m.HEAPU8.set(frame.bytes, shadow.host);
+    }
   }
 
   /** Makes or redoes the mappings a hook asked for (outside emulation: unicorn cannot remap under a running access). */
@@ -424,12 +521,16 @@ interface Resources {
   uc: number;
   callbacks: number[];
   blocks: number[];
+  /** Heap copies of frames outside the heap, by page: malloc'd block, its aligned page, the frame copied. */
+  shadows: Map<number, { raw: number; host: number; frame: number }>;
 }
 
 function release(r: Resources): void {
   r.module._uc_close(r.uc);
   for (const cb of r.callbacks) r.module.removeFunction(cb);
   for (const p of r.blocks) r.module._free(p);
+  for (const shadow of r.shadows.values()) r.module._free(shadow.raw);
+  r.shadows.clear();
 }
 
 const closer = new FinalizationRegistry<Resources>(release);
