@@ -4,6 +4,9 @@ import { decodeOne, decodeRun, type Insn } from './decode.ts';
 import { fault, GuestFault } from './faults.ts';
 import { SSE2_PROFILE, type CpuProfile } from './features.ts';
 import { compileBlock, type BlockFn } from './jit.ts';
+import { RegionContext } from './compile/context.ts';
+import { compileRegion, compiles, type Region } from './compile/region.ts';
+import { FlowControl as Flow } from 'iced-x86';
 import { CpuMemory, type CpuHooks } from './memory-access.ts';
 import { readRegister, writeRegister } from './registers.ts';
 import type { Exec } from './handler.ts';
@@ -66,6 +69,8 @@ class Block {
   jit: BlockFn | null = null;
   jitHelpers: unknown[] = [];
   prefixes: Map<number, { fn: BlockFn; helpers: unknown[] }> | null = null;
+  /** WebAssembly regions by length run (null: nothing to compile there). */
+  regions: Map<number, Region | null> | null = null;
   epoch: number;
   link: Block | null = null;
   linkAddr = -1;
@@ -107,6 +112,8 @@ export class Cpu extends CpuMemory {
   extraRetired = 0;
   /** Index of the instruction a compiled block was running when it threw. */
   jitIndex = 0;
+  /** The context compiled regions run in (created with the first region; null when the frame heap is full). */
+  private regionCtx: RegionContext | null | undefined;
 
   constructor(memory: GuestMemory, options: CpuOptions = {}) {
     super(memory);
@@ -162,6 +169,47 @@ export class Cpu extends CpuMemory {
     this.blocks.clear();
     this.blocksByPage.clear();
     this.codePages.clear();
+  }
+
+  override flushTlb(): void {
+    super.flushTlb();
+    this.regionCtx?.flush();
+  }
+
+  /** The interpreter's translations also fill the compiled regions' TLB (frames in the frame heap only). */
+  override translate(va: number, access: 'read' | 'write' | 'fetch', size = 1, lo = 0, hi = 0): Uint8Array {
+    const frame = super.translate(va, access, size, lo, hi);
+    const ctx = this.regionCtx;
+    if (ctx && !this.memHooked && access !== 'fetch') {
+      const page = Math.floor(va / 4096);
+      if (access === 'read') ctx.fill(page, frame, false);
+      else if (!this.codePages.has(page)) ctx.fill(page, frame, true);
+    }
+    return frame;
+  }
+
+  /** The compiled region for the first `n` instructions of `b` (compiling it on first use), or null. */
+  private regionFor(b: Block, n: number): Region | null {
+    const known = b.regions?.get(n);
+    if (known !== undefined) return known;
+    let region: Region | null = null;
+    let length = 0;
+    while (length < n && compiles(b.insns[length])) length++;
+    const last = b.insns[b.n - 1];
+    const loops = length === b.n && n === b.n && last.flow !== Flow.Next && last.ops[0]?.kind === 'branch' && last.ops[0].target === b.addr;
+    // 'auto' compiles loops only (a straight block gains little over the JS compiler); 'always' any prefix.
+    if (length > 0 && (loops || this.jitMode === 'always')) {
+      if (this.regionCtx === undefined) {
+        try {
+          this.regionCtx = new RegionContext(this);
+        } catch {
+          this.regionCtx = null;
+        }
+      }
+      if (this.regionCtx) region = compileRegion(b.insns, length, loops, this.regionCtx.heap.memory, this.regionCtx.at);
+    }
+    (b.regions ??= new Map()).set(n, region);
+    return region;
   }
 
   protected override codeWrite(page: number): void {
@@ -247,6 +295,7 @@ export class Cpu extends CpuMemory {
       set.add(b);
       this.codePages.add(p);
       this.unWritable(p);
+      this.regionCtx?.unWritable(p);
     }
     return b;
   }
@@ -345,7 +394,23 @@ export class Cpu extends CpuMemory {
       const execs = b.execs;
       let fn: BlockFn | null = null;
       let helpers: unknown[] = b.jitHelpers;
-      if (n === b.n) {
+      let i = 0;
+      const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > this.jitThreshold ? this.regionFor(b, n) : null;
+      if (region !== null) {
+        // Loops inside the region: as many back-edges as the budget, the stop address and the deadline poll allow.
+        const ctx = this.regionCtx!;
+        const room = Math.min(budget - executed - n, CHECK_EVERY) / n;
+        const maxLoops = region.loops && until !== b.addr && room >= 1 ? Math.floor(room) : 0;
+        ctx.enter(this);
+        i = region.run(maxLoops);
+        const loops = ctx.leave(this);
+        if (loops > 0) {
+          executed += loops * n;
+          this.icount += loops * n;
+          this.blockIcount = this.icount;
+        }
+        if (i === n && b.insns[n - 1].flow !== Flow.Next) this.rip = ctx.rip;
+      } else if (n === b.n) {
         fn = b.jit;
         if (fn === null && this.jitMode !== 'off' && ++b.hot > this.jitThreshold) {
           const compiled = compileBlock(b.insns, n);
@@ -358,7 +423,6 @@ export class Cpu extends CpuMemory {
         fn = p.fn;
         helpers = p.helpers;
       }
-      let i = 0;
       try {
         if (fn !== null) {
           i = fn(this, execs, helpers);

@@ -1,7 +1,8 @@
 // Physical memory: 4 KiB frames numbered from 1, with the map counts smaps needs (Shared vs Private, Pss).
 // A frame's bytes are a view: usually a buffer of its own, but possibly a window into a caller's
 // Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes. With a FramePool
-// (an engine that maps frames itself, e.g. unicorn in WebAssembly), frames are pages of the pool's heap.
+// (an engine that maps frames itself, e.g. unicorn in WebAssembly), frames are pages of the pool's heap. Without
+// one, frames are slots of the frame heap: one WebAssembly.Memory that compiled code (cpu/compile) reads directly.
 import { type FrameNumber, PAGE_SIZE } from './types.ts';
 
 export type { FrameNumber };
@@ -33,7 +34,7 @@ export interface Frame {
 
 /** Page-sized, page-aligned blocks of another heap (a WebAssembly memory) that frames live in. */
 export interface FramePool {
-  /** A zero-filled page; returns its address in the heap. */
+  /** A zero-filled page; returns its address in the heap (-1 when the heap is full: the frame gets a buffer of its own). */
   allocate(): number;
   free(address: number): void;
   /** The heap's current bytes (a growing WebAssembly memory replaces its buffer, so views are re-made). */
@@ -71,6 +72,51 @@ class PooledFrame implements Frame {
     void this.bytes;
     return this.cachedView!;
   }
+}
+
+/**
+ * The frame heap: one fixed-size WebAssembly.Memory (it never grows, so views of it stay valid) whose 4 KiB slots
+ * hold frames. Compiled code imports it and reaches a frame by its byte address. Freed slots are zeroed and reused.
+ */
+export class FrameHeap implements FramePool {
+  readonly memory: WebAssembly.Memory;
+  private readonly bytes: Uint8Array;
+  private next: number;
+  private readonly freed: number[] = [];
+  /** `pages`: size in 64 KiB WebAssembly pages; the first `reserved` bytes are left to the compiler's own use. */
+  constructor(pages: number, readonly reserved = 0) {
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.bytes = new Uint8Array(this.memory.buffer);
+    this.next = reserved;
+  }
+  allocate(): number {
+    const a = this.freed.pop();
+    if (a !== undefined) {
+      this.bytes.fill(0, a, a + PAGE_SIZE);
+      return a;
+    }
+    if (this.next + PAGE_SIZE > this.bytes.length) return -1;
+    this.next += PAGE_SIZE;
+    return this.next - PAGE_SIZE;
+  }
+  free(address: number): void {
+    this.freed.push(address);
+  }
+  heap(): Uint8Array {
+    return this.bytes;
+  }
+  /** Whether `bytes` is a view into this heap. */
+  holds(bytes: Uint8Array): boolean {
+    return bytes.buffer === this.memory.buffer;
+  }
+}
+
+/** Frame heap size: 512 MiB of address space (untouched slots cost no memory). */
+const FRAME_HEAP_PAGES = 8192;
+let sharedHeap: FrameHeap | undefined;
+/** The process-wide frame heap (created on first use) that physical memories without a pool allocate from. */
+export function frameHeap(): FrameHeap {
+  return (sharedHeap ??= new FrameHeap(FRAME_HEAP_PAGES));
 }
 
 interface BackingPages {
@@ -170,10 +216,19 @@ export class PhysicalMemory {
     if (frame instanceof PooledFrame) this.pool!.free(frame.hostAddress);
   }
 
-  /** A zero-filled frame: a page of the pool when there is one, else a buffer of its own. */
+  /** A zero-filled frame: a page of the pool when there is one, else a slot of the frame heap (or, when it is full, a buffer of its own). */
   private fresh(kind: FrameKind): Frame {
-    if (!this.pool) return this.register(kind, new Uint8Array(PAGE_SIZE));
-    const frame = new PooledFrame(this.nextNumber++, kind, this.pool.allocate(), this.pool);
+    if (!this.pool) {
+      const heap = frameHeap();
+      const at = heap.allocate();
+      if (at < 0) return this.register(kind, new Uint8Array(PAGE_SIZE));
+      const frame = this.register(kind, new Uint8Array(heap.memory.buffer, at, PAGE_SIZE));
+      (frame as FrameWithRelease).onFree = () => heap.free(at);
+      return frame;
+    }
+    const address = this.pool.allocate();
+    if (address < 0) return this.register(kind, new Uint8Array(PAGE_SIZE));
+    const frame = new PooledFrame(this.nextNumber++, kind, address, this.pool);
     this.live.set(frame.number, frame);
     this.allocated++;
     return frame;

@@ -1,0 +1,613 @@
+// The region compiler: a basic block (looping on itself when it ends with a branch back to its start) compiled to
+// one WebAssembly function. Guest registers live in i64 locals for the whole region, flags are computed only where a
+// later instruction or an exit reads them, memory goes through an inline software TLB into the frame heap, and every
+// exit (TLB miss, page crossing, budget, the block's end) leaves exact state in the context for the interpreter.
+import { ConditionCode, Mnemonic } from 'iced-x86';
+import type { GprOperand, Insn, MemRef, Operand } from '../decode.ts';
+import { FunctionBuilder, ModuleBuilder, Op, ValType } from './wasm-emitter.ts';
+import { CTX, TLB_ENTRIES } from './context.ts';
+
+const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
+const ALL = CF | PF | AF | ZF | SF | OF;
+
+/** A compiled region: `run(maxLoops)` returns the index of the first instruction not executed (n: all ran). */
+export interface Region {
+  run: (maxLoops: number) => number;
+  /** Instructions covered (a prefix of the block). */
+  length: number;
+  /** Whether the region loops on itself (the block's last instruction branches back to its start). */
+  loops: boolean;
+}
+
+type AluKind = 'add' | 'adc' | 'sub' | 'sbb' | 'cmp' | 'and' | 'or' | 'xor' | 'test';
+const ALU: Partial<Record<Mnemonic, AluKind>> = {
+  [Mnemonic.Add]: 'add',
+  [Mnemonic.Adc]: 'adc',
+  [Mnemonic.Sub]: 'sub',
+  [Mnemonic.Sbb]: 'sbb',
+  [Mnemonic.Cmp]: 'cmp',
+  [Mnemonic.And]: 'and',
+  [Mnemonic.Or]: 'or',
+  [Mnemonic.Xor]: 'xor',
+  [Mnemonic.Test]: 'test',
+};
+
+const MNEMONIC = Mnemonic as unknown as Record<string, Mnemonic>;
+const CONDITION_NAMES = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
+const SETCC = new Set(CONDITION_NAMES.map((c) => MNEMONIC[`Set${c}`]));
+const CMOVCC = new Set(CONDITION_NAMES.map((c) => MNEMONIC[`Cmov${c}`]));
+
+function isLoopLike(m: Mnemonic): boolean {
+  return m === Mnemonic.Loop || m === Mnemonic.Loope || m === Mnemonic.Loopne || m === Mnemonic.Jrcxz || m === Mnemonic.Jecxz || m === Mnemonic.Jcxz;
+}
+
+const WIDTH_OF_SIZE: Record<number, number> = { 1: 8, 2: 16, 4: 32, 8: 64 };
+
+function opWidth(op: Operand): number {
+  if (op.kind === 'gpr') return op.width;
+  if (op.kind === 'mem') return WIDTH_OF_SIZE[op.size] ?? 0;
+  return 0;
+}
+
+function memOk(m: MemRef | null): boolean {
+  return !!m && !m.seg && (m.ripRelative ? !Number.isNaN(m.absolute) : true);
+}
+
+function gprOk(op: Operand): boolean {
+  return op.kind === 'gpr' && !op.high8;
+}
+
+/** Whether the region compiler handles this instruction (the rest of the block then runs in the interpreter). */
+export function compiles(insn: Insn): boolean {
+  if (insn.bitness !== 64 || insn.lock || insn.rep !== 0) return false;
+  const m = insn.mnemonic;
+  const ops = insn.ops;
+  if (ops.some((o) => o.kind === 'mem') && !memOk(insn.mem)) return false;
+  const kind = ALU[m];
+  if (kind) {
+    const [d, s] = ops;
+    const w = opWidth(d);
+    if (!w || (d.kind === 'gpr' && d.high8)) return false;
+    if (d.kind === 'mem' && kind !== 'cmp' && kind !== 'test') return false;
+    if (s.kind === 'imm') return true;
+    return gprOk(s) || (s.kind === 'mem' && d.kind === 'gpr');
+  }
+  switch (m) {
+    case Mnemonic.Nop:
+    case Mnemonic.Endbr64:
+      return true;
+    case Mnemonic.Mov: {
+      const [d, s] = ops;
+      if (d.kind === 'gpr') return !d.high8 && (gprOk(s) || s.kind === 'imm' || (s.kind === 'mem' && !!opWidth(s)));
+      if (d.kind === 'mem') return !!opWidth(d) && (gprOk(s) || s.kind === 'imm');
+      return false;
+    }
+    case Mnemonic.Movzx:
+    case Mnemonic.Movsx:
+    case Mnemonic.Movsxd: {
+      const [d, s] = ops;
+      return gprOk(d) && (gprOk(s) || (s.kind === 'mem' && !!opWidth(s)));
+    }
+    case Mnemonic.Lea:
+      return gprOk(ops[0]) && opWidth(ops[0]) >= 32 && memOk(insn.mem);
+    case Mnemonic.Inc:
+    case Mnemonic.Dec:
+    case Mnemonic.Neg:
+    case Mnemonic.Not:
+      return gprOk(ops[0]);
+    case Mnemonic.Shl:
+    case Mnemonic.Sal:
+    case Mnemonic.Shr:
+    case Mnemonic.Sar:
+      return gprOk(ops[0]) && opWidth(ops[0]) >= 32 && (ops[1] === undefined || ops[1].kind === 'imm');
+    case Mnemonic.Jmp:
+      return ops[0]?.kind === 'branch' && ops[0].target >= 0;
+  }
+  // (A branch to a non-canonical target, NaN, faults when taken: the interpreter runs it.)
+  if (insn.flow === 3 /* ConditionalBranch */) return ops[0]?.kind === 'branch' && ops[0].target >= 0 && !isLoopLike(m);
+  if (SETCC.has(m)) return gprOk(ops[0]) && opWidth(ops[0]) === 8;
+  if (CMOVCC.has(m)) return gprOk(ops[0]) && gprOk(ops[1]) && opWidth(ops[0]) >= 32;
+  return false;
+}
+
+/** Flags an instruction needs computed, given the flags live after it. */
+function needsAllBefore(insn: Insn): boolean {
+  // An instruction that may leave the region (memory access: a TLB miss exits before it) needs exact flags before it.
+  return insn.ops.some((o) => o.kind === 'mem') && insn.mnemonic !== Mnemonic.Lea && insn.mnemonic !== Mnemonic.Nop;
+}
+
+class Emitter {
+  readonly f: FunctionBuilder;
+  readonly r: number[] = [];
+  readonly cf: number;
+  readonly of: number;
+  readonly zr: number;
+  readonly sr: number;
+  readonly pr: number;
+  readonly ar: number;
+  readonly ea: number;
+  readonly host: number;
+  readonly a: number;
+  readonly b: number;
+  readonly v: number;
+  readonly t: number;
+  readonly loops: number;
+  readonly exitAt: number;
+  readonly maxLoops = 0;
+  /** Nesting depth of the instruction being emitted below the exit block. */
+  depth = 0;
+  constructor(
+    mod: ModuleBuilder,
+    readonly ctx: number,
+  ) {
+    this.f = mod.function([ValType.i32], [ValType.i32]);
+    for (let i = 0; i < 16; i++) this.r.push(this.f.local(ValType.i64));
+    this.cf = this.f.local(ValType.i32);
+    this.of = this.f.local(ValType.i32);
+    this.zr = this.f.local(ValType.i32);
+    this.sr = this.f.local(ValType.i32);
+    this.pr = this.f.local(ValType.i32);
+    this.ar = this.f.local(ValType.i32);
+    this.host = this.f.local(ValType.i32);
+    this.loops = this.f.local(ValType.i32);
+    this.exitAt = this.f.local(ValType.i32);
+    this.ea = this.f.local(ValType.i64);
+    this.a = this.f.local(ValType.i64);
+    this.b = this.f.local(ValType.i64);
+    this.v = this.f.local(ValType.i64);
+    this.t = this.f.local(ValType.i64);
+  }
+
+  /** Leaves the region with instruction k next (state is exact: nothing of k has been committed). */
+  exit(k: number): void {
+    this.f.i32(k).set(this.exitAt).br(this.depth);
+  }
+  /** Sets the exit RIP (the block's last instruction chose where to go). */
+  setRip(rip: number): void {
+    this.f.i32(this.ctx).i64(rip).mem(Op.i64_store, CTX.rip, 3);
+  }
+
+  // ---- registers (values as i64, zero-extended to their width)
+
+  readGpr(g: GprOperand): void {
+    const f = this.f;
+    f.get(this.r[g.reg]);
+    if (g.width === 32) f.i64(0xffffffff).op(Op.i64_and);
+    else if (g.width === 16) f.i64(0xffff).op(Op.i64_and);
+    else if (g.width === 8) f.i64(0xff).op(Op.i64_and);
+  }
+  /** Writes local `src` (zero-extended value of the width) to a register: 32-bit zero-extends, 8/16 merge. */
+  writeGpr(g: GprOperand, src: number): void {
+    const f = this.f;
+    const r = this.r[g.reg];
+    if (g.width === 64) f.get(src).set(r);
+    else if (g.width === 32) f.get(src).i64(0xffffffff).op(Op.i64_and).set(r);
+    else {
+      const m = g.width === 16 ? 0xffff : 0xff;
+      f.get(r).i64(~BigInt(m)).op(Op.i64_and).get(src).i64(m).op(Op.i64_and).op(Op.i64_or).set(r);
+    }
+  }
+
+  // ---- memory
+
+  /** The effective address into local `ea`. */
+  address(m: MemRef): void {
+    const f = this.f;
+    if (m.ripRelative) {
+      f.i64(m.absolute).set(this.ea);
+      return;
+    }
+    f.i64((BigInt(m.dispHi) << 32n) | BigInt(m.dispLo));
+    if (m.base >= 0) f.get(this.r[m.base]).op(Op.i64_add);
+    if (m.index >= 0) {
+      f.get(this.r[m.index]);
+      if (m.scale > 1) f.i64(m.scale).op(Op.i64_mul);
+      f.op(Op.i64_add);
+    }
+    if (m.addrSize === 32) f.i64(0xffffffff).op(Op.i64_and);
+    f.set(this.ea);
+  }
+  /** Looks `ea` up in the read or write TLB: leaves the host address in local `host`, or exits at instruction k. */
+  translate(size: number, write: boolean, k: number): void {
+    const f = this.f;
+    const tags = write ? CTX.tagW : CTX.tagR;
+    const hosts = write ? CTX.hostW : CTX.hostR;
+    // idx = (ea >> 12) & (N-1); hit = tag[idx] == ea >> 12 && (ea & 4095) <= 4096 - size
+    f.get(this.ea).i64(12).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(TLB_ENTRIES - 1).op(Op.i32_and).set(this.host);
+    f.get(this.host).i32(3).op(Op.i32_shl).mem(Op.i64_load, this.ctx + tags, 3);
+    f.get(this.ea).i64(12).op(Op.i64_shr_u).op(Op.i64_ne);
+    f.get(this.ea).op(Op.i32_wrap_i64).i32(4095).op(Op.i32_and).i32(4096 - size).op(Op.i32_gt_u).op(Op.i32_or);
+    f.if();
+    this.depth++;
+    this.exit(k);
+    this.depth--;
+    f.end();
+    f.get(this.host).i32(2).op(Op.i32_shl).mem(Op.i32_load, this.ctx + hosts, 2);
+    f.get(this.ea).op(Op.i32_wrap_i64).i32(4095).op(Op.i32_and).op(Op.i32_add).set(this.host);
+  }
+  /** Loads `size` bytes at `ea` (zero-extended i64) onto the stack. */
+  load(size: number, k: number): void {
+    this.translate(size, false, k);
+    this.f.get(this.host);
+    this.f.mem(size === 1 ? Op.i64_load8_u : size === 2 ? Op.i64_load16_u : size === 4 ? Op.i64_load32_u : Op.i64_load);
+  }
+  /** Stores local `src`'s low `size` bytes at `ea`. */
+  store(size: number, src: number, k: number): void {
+    this.translate(size, true, k);
+    this.f.get(this.host).get(src);
+    this.f.mem(size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store);
+  }
+
+  /** A source operand's value (zero-extended to i64) onto the stack; immediates masked to `width`. */
+  source(insn: Insn, op: Operand, width: number, k: number): void {
+    const f = this.f;
+    if (op.kind === 'gpr') this.readGpr(op);
+    else if (op.kind === 'imm') {
+      const v = (BigInt(op.hi >>> 0) << 32n) | BigInt(op.lo >>> 0);
+      f.i64(BigInt.asUintN(width, v));
+    } else if (op.kind === 'mem') {
+      this.address(insn.mem!);
+      this.load(op.size, k);
+    } else throw new Error('unsupported source');
+  }
+
+  // ---- flags (the interpreter's representation: cf/of 0-1, ZF iff zr = 0, SF iff sr < 0, PF from pr, AF bit 4 of ar)
+
+  /** Sets ZF/SF/PF from local `v` (a `width`-bit result). */
+  resultFlags(width: number, live: number): void {
+    const f = this.f;
+    if (live & ZF) f.get(this.v).i64(0).op(Op.i64_ne).set(this.zr);
+    if (live & SF) {
+      if (width === 64) f.get(this.v).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64).set(this.sr);
+      else {
+        f.get(this.v).op(Op.i32_wrap_i64);
+        if (width < 32) f.i32(32 - width).op(Op.i32_shl);
+        f.set(this.sr);
+      }
+    }
+    if (live & PF) f.get(this.v).op(Op.i32_wrap_i64).set(this.pr);
+  }
+  /** The sign bit of local `x` for a `width`-bit value, as i32 0/1. */
+  topBit(x: number, width: number): void {
+    this.f.get(x).i64(width - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
+  }
+
+  /** A condition (iced ConditionCode) as i32 0/1. */
+  condition(cc: ConditionCode): void {
+    const f = this.f;
+    switch (cc) {
+      case ConditionCode.o:
+        f.get(this.of);
+        return;
+      case ConditionCode.no:
+        f.get(this.of).op(Op.i32_eqz);
+        return;
+      case ConditionCode.b:
+        f.get(this.cf);
+        return;
+      case ConditionCode.ae:
+        f.get(this.cf).op(Op.i32_eqz);
+        return;
+      case ConditionCode.e:
+        f.get(this.zr).op(Op.i32_eqz);
+        return;
+      case ConditionCode.ne:
+        f.get(this.zr).i32(0).op(Op.i32_ne);
+        return;
+      case ConditionCode.be:
+        f.get(this.cf).get(this.zr).op(Op.i32_eqz).op(Op.i32_or);
+        return;
+      case ConditionCode.a:
+        f.get(this.cf).get(this.zr).op(Op.i32_eqz).op(Op.i32_or).op(Op.i32_eqz);
+        return;
+      case ConditionCode.s:
+        f.get(this.sr).i32(0).op(Op.i32_lt_s);
+        return;
+      case ConditionCode.ns:
+        f.get(this.sr).i32(0).op(Op.i32_ge_s);
+        return;
+      case ConditionCode.p:
+        f.get(this.pr).i32(0xff).op(Op.i32_and).op(Op.i32_popcnt).i32(1).op(Op.i32_and).op(Op.i32_eqz);
+        return;
+      case ConditionCode.np:
+        f.get(this.pr).i32(0xff).op(Op.i32_and).op(Op.i32_popcnt).i32(1).op(Op.i32_and);
+        return;
+      case ConditionCode.l:
+        f.get(this.sr).i32(0).op(Op.i32_lt_s).get(this.of).op(Op.i32_ne);
+        return;
+      case ConditionCode.ge:
+        f.get(this.sr).i32(0).op(Op.i32_lt_s).get(this.of).op(Op.i32_eq);
+        return;
+      case ConditionCode.le:
+        f.get(this.zr).op(Op.i32_eqz).get(this.sr).i32(0).op(Op.i32_lt_s).get(this.of).op(Op.i32_ne).op(Op.i32_or);
+        return;
+      case ConditionCode.g:
+        f.get(this.zr).op(Op.i32_eqz).get(this.sr).i32(0).op(Op.i32_lt_s).get(this.of).op(Op.i32_ne).op(Op.i32_or).op(Op.i32_eqz);
+        return;
+    }
+    throw new Error(`no condition ${cc}`);
+  }
+
+  // ---- instructions
+
+  alu(insn: Insn, kind: AluKind, live: number, k: number): void {
+    const f = this.f;
+    const [d, s] = insn.ops;
+    const w = opWidth(d);
+    const mask = BigInt.asUintN(64, (1n << BigInt(w)) - 1n);
+    // Operands: a (destination's value), b (source), both zero-extended.
+    if (d.kind === 'mem') {
+      this.source(insn, s, w, k); // an immediate or a register: no exit
+      f.set(this.b);
+      this.address(insn.mem!);
+      this.load(d.size, k);
+      f.set(this.a);
+    } else {
+      this.source(insn, s, w, k);
+      f.set(this.b);
+      this.readGpr(d as GprOperand);
+      f.set(this.a);
+    }
+    const arith = kind === 'add' || kind === 'adc' || kind === 'sub' || kind === 'sbb' || kind === 'cmp';
+    const adds = kind === 'add' || kind === 'adc';
+    const carryIn = kind === 'adc' || kind === 'sbb';
+    if (arith) {
+      f.get(this.a).get(this.b).op(adds ? Op.i64_add : Op.i64_sub);
+      if (carryIn) f.get(this.cf).op(Op.i64_extend_i32_u).op(adds ? Op.i64_add : Op.i64_sub);
+      if (w < 64) f.i64(mask).op(Op.i64_and);
+      f.set(this.v);
+      if (live & CF) {
+        if (w < 64) {
+          // The carry/borrow out of bit w: recompute unmasked (w <= 32: no 64-bit overflow).
+          f.get(this.a).get(this.b).op(adds ? Op.i64_add : Op.i64_sub);
+          if (carryIn) f.get(this.cf).op(Op.i64_extend_i32_u).op(adds ? Op.i64_add : Op.i64_sub);
+          f.i64(w).op(Op.i64_shr_u).i64(0).op(Op.i64_ne).set(this.cf);
+        } else if (adds) {
+          // carry = v < a, or (carry in and v == a)
+          f.get(this.v).get(this.a).op(Op.i64_lt_u);
+          if (carryIn) f.get(this.cf).get(this.v).get(this.a).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
+          f.set(this.cf);
+        } else {
+          // borrow = a < b, or (borrow in and a == b)
+          f.get(this.a).get(this.b).op(Op.i64_lt_u);
+          if (carryIn) f.get(this.cf).get(this.a).get(this.b).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
+          f.set(this.cf);
+        }
+      }
+      if (live & OF) {
+        if (adds) f.get(this.a).get(this.v).op(Op.i64_xor).get(this.b).get(this.v).op(Op.i64_xor).op(Op.i64_and);
+        else f.get(this.a).get(this.b).op(Op.i64_xor).get(this.a).get(this.v).op(Op.i64_xor).op(Op.i64_and);
+        f.set(this.t);
+        this.topBit(this.t, w);
+        f.set(this.of);
+      }
+      if (live & AF) f.get(this.a).get(this.b).op(Op.i64_xor).get(this.v).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
+    } else {
+      f.get(this.a).get(this.b).op(kind === 'or' ? Op.i64_or : kind === 'xor' ? Op.i64_xor : Op.i64_and).set(this.v);
+      if (live & CF) f.i32(0).set(this.cf);
+      if (live & OF) f.i32(0).set(this.of);
+      if (live & AF) f.i32(0).set(this.ar);
+    }
+    this.resultFlags(w, live);
+    if (kind !== 'cmp' && kind !== 'test') this.writeGpr(d as GprOperand, this.v);
+  }
+
+  unary(insn: Insn, live: number): void {
+    const f = this.f;
+    const d = insn.ops[0] as GprOperand;
+    const w = d.width;
+    const mask = BigInt.asUintN(64, (1n << BigInt(w)) - 1n);
+    const m = insn.mnemonic;
+    this.readGpr(d);
+    f.set(this.a);
+    if (m === Mnemonic.Not) {
+      f.get(this.a).i64(mask).op(Op.i64_xor).set(this.v);
+      this.writeGpr(d, this.v);
+      return;
+    }
+    if (m === Mnemonic.Neg) {
+      // 0 - a: CF = a != 0; OF, AF as a subtraction from 0.
+      f.i64(0).get(this.a).op(Op.i64_sub).i64(mask).op(Op.i64_and).set(this.v);
+      if (live & CF) f.get(this.a).i64(0).op(Op.i64_ne).set(this.cf);
+      if (live & OF) {
+        f.get(this.a).get(this.v).op(Op.i64_and).set(this.t);
+        this.topBit(this.t, w);
+        f.set(this.of);
+      }
+      if (live & AF) f.get(this.a).get(this.v).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
+    } else {
+      const inc = m === Mnemonic.Inc;
+      f.get(this.a).i64(1).op(inc ? Op.i64_add : Op.i64_sub).i64(mask).op(Op.i64_and).set(this.v);
+      // CF is untouched; OF: inc overflows into the sign (v = 100..0), dec out of it (a = 100..0).
+      if (live & OF) {
+        f.get(inc ? this.v : this.a).i64(BigInt.asUintN(64, 1n << BigInt(w - 1))).op(Op.i64_eq).set(this.of);
+      }
+      if (live & AF) f.get(this.a).get(this.v).op(Op.i64_xor).i64(1).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
+    }
+    this.resultFlags(w, live);
+    this.writeGpr(d, this.v);
+  }
+
+  shift(insn: Insn, live: number): void {
+    const f = this.f;
+    const d = insn.ops[0] as GprOperand;
+    const w = d.width;
+    const s = insn.ops[1];
+    const n = (s === undefined ? 1 : (s as { lo: number }).lo) & (w === 64 ? 63 : 31);
+    if (n === 0) {
+      // A zero count changes nothing but the 32-bit zero extension.
+      if (w === 32) f.get(this.r[d.reg]).i64(0xffffffff).op(Op.i64_and).set(this.r[d.reg]);
+      return;
+    }
+    const m = insn.mnemonic;
+    this.readGpr(d);
+    f.set(this.a);
+    if (m === Mnemonic.Shl || m === Mnemonic.Sal) {
+      f.get(this.a).i64(n).op(Op.i64_shl);
+      if (w === 32) f.i64(0xffffffff).op(Op.i64_and);
+      f.set(this.v);
+      if (live & (CF | OF)) f.get(this.a).i64(w - n).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(this.cf);
+      if (live & OF) {
+        this.topBit(this.v, w);
+        f.get(this.cf).op(Op.i32_xor).set(this.of);
+      }
+    } else if (m === Mnemonic.Shr) {
+      f.get(this.a).i64(n).op(Op.i64_shr_u).set(this.v);
+      if (live & CF) f.get(this.a).i64(n - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(this.cf);
+      if (live & OF) {
+        if (n === 1) this.topBit(this.a, w);
+        else f.i32(0);
+        f.set(this.of);
+      }
+    } else {
+      // sar: sign-extend the w-bit value to 64 bits first.
+      f.get(this.a);
+      if (w === 32) f.op(Op.i64_extend32_s);
+      f.set(this.t);
+      f.get(this.t).i64(n).op(Op.i64_shr_s);
+      if (w === 32) f.i64(0xffffffff).op(Op.i64_and);
+      f.set(this.v);
+      if (live & CF) f.get(this.t).i64(n - 1).op(Op.i64_shr_s).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(this.cf);
+      if (live & OF) f.i32(0).set(this.of);
+    }
+    if (live & AF) f.i32(0).set(this.ar);
+    this.resultFlags(w, live);
+    this.writeGpr(d, this.v);
+  }
+
+  mov(insn: Insn, k: number): void {
+    const f = this.f;
+    const [d, s] = insn.ops;
+    if (d.kind === 'mem') {
+      this.source(insn, s, opWidth(d), k);
+      f.set(this.v);
+      this.address(insn.mem!);
+      this.store(d.size, this.v, k);
+      return;
+    }
+    const dg = d as GprOperand;
+    this.source(insn, s, dg.width, k);
+    f.set(this.v);
+    this.writeGpr(dg, this.v);
+  }
+
+  movx(insn: Insn, k: number): void {
+    const f = this.f;
+    const [d, s] = insn.ops;
+    const sw = opWidth(s);
+    this.source(insn, s, sw, k);
+    if (insn.mnemonic !== Mnemonic.Movzx) {
+      if (sw === 8) f.op(Op.i64_extend8_s);
+      else if (sw === 16) f.op(Op.i64_extend16_s);
+      else if (sw === 32) f.op(Op.i64_extend32_s);
+    }
+    f.set(this.v);
+    this.writeGpr(d as GprOperand, this.v);
+  }
+
+  lea(insn: Insn): void {
+    const m = insn.mem!;
+    const f = this.f;
+    const d = insn.ops[0] as GprOperand;
+    if (m.ripRelative) f.i64((BigInt(m.dispHi) << 32n) | BigInt(m.dispLo)).set(this.v);
+    else {
+      this.address(m);
+      f.get(this.ea).set(this.v);
+    }
+    this.writeGpr(d, this.v);
+  }
+
+  setcc(insn: Insn): void {
+    this.condition(insn.cc);
+    this.f.op(Op.i64_extend_i32_u).set(this.v);
+    this.writeGpr(insn.ops[0] as GprOperand, this.v);
+  }
+
+  cmov(insn: Insn): void {
+    const f = this.f;
+    const [d, s] = insn.ops as GprOperand[];
+    // A 32-bit cmov zero-extends the destination even when the condition is false.
+    this.readGpr(s);
+    this.readGpr(d);
+    this.condition(insn.cc);
+    f.op(Op.select).set(this.v);
+    this.writeGpr(d, this.v);
+  }
+}
+
+/** Compiles the first `length` instructions of a block (all must satisfy `compiles`); `loops` when it branches back to `insns[0]`. */
+export function compileRegion(insns: Insn[], length: number, loops: boolean, memory: WebAssembly.Memory, ctx: number): Region {
+  const mod = new ModuleBuilder();
+  mod.importMemory('m', 'memory', memory.buffer.byteLength / 65536, memory.buffer.byteLength / 65536);
+  const e = new Emitter(mod, ctx);
+  const f = e.f;
+
+  // Flag liveness, backwards: everything is live at every exit (the end, and before any instruction that may exit).
+  const liveAfter = new Array<number>(length);
+  let live = ALL;
+  for (let i = length - 1; i >= 0; i--) {
+    liveAfter[i] = live;
+    const insn = insns[i];
+    live = (live & ~insn.flagsWritten) | insn.flagsRead;
+    if (needsAllBefore(insn)) live = ALL;
+  }
+  // Budget/exit at the top of a loop: every flag is live there too.
+
+  // Prologue: registers and flags from the context.
+  for (let i = 0; i < 16; i++) f.i32(ctx).mem(Op.i64_load, CTX.regs + 8 * i, 3).set(e.r[i]);
+  const flagLocals = [e.cf, e.of, e.zr, e.sr, e.pr, e.ar];
+  flagLocals.forEach((l, i) => f.i32(ctx).mem(Op.i32_load, CTX.flags + 4 * i, 2).set(l));
+  f.i32(length).set(e.exitAt);
+
+  f.block(); // exit target
+  f.loop(); // loop top (a plain fall-through for straight regions)
+  e.depth = 1;
+  for (let k = 0; k < length; k++) {
+    const insn = insns[k];
+    const m = insn.mnemonic;
+    const lv = liveAfter[k] & insn.flagsWritten;
+    const aluKind = ALU[m];
+    if (aluKind) e.alu(insn, aluKind, lv, k);
+    else if (m === Mnemonic.Nop || m === Mnemonic.Endbr64) continue;
+    else if (m === Mnemonic.Mov) e.mov(insn, k);
+    else if (m === Mnemonic.Movzx || m === Mnemonic.Movsx || m === Mnemonic.Movsxd) e.movx(insn, k);
+    else if (m === Mnemonic.Lea) e.lea(insn);
+    else if (m === Mnemonic.Inc || m === Mnemonic.Dec || m === Mnemonic.Neg || m === Mnemonic.Not) e.unary(insn, lv);
+    else if (m === Mnemonic.Shl || m === Mnemonic.Sal || m === Mnemonic.Shr || m === Mnemonic.Sar) e.shift(insn, lv);
+    else if (m === Mnemonic.Jmp || insn.flow === 3) {
+      const target = (insn.ops[0] as { target: number }).target;
+      const back = loops && k === length - 1 && target === insns[0].addr;
+      if (m !== Mnemonic.Jmp) {
+        e.condition(insn.cc);
+        f.if();
+        e.depth++;
+      }
+      if (back) {
+        // Taken back-edge: loop again while the budget allows, else leave with RIP at the top.
+        f.get(e.loops).get(0).op(Op.i32_lt_u);
+        f.if();
+        f.get(e.loops).i32(1).op(Op.i32_add).set(e.loops).br(e.depth); // to the loop top (depth counts the if)
+        f.end();
+      }
+      e.setRip(target);
+      f.i32(k + 1).set(e.exitAt).br(e.depth);
+      if (m !== Mnemonic.Jmp) {
+        e.depth--;
+        f.end();
+        e.setRip(insn.next);
+      }
+    } else if (SETCC.has(m)) e.setcc(insn);
+    else if (CMOVCC.has(m)) e.cmov(insn);
+    else throw new Error(`region compiler: ${insn.text} is not compiled`);
+  }
+  f.end(); // loop
+  f.end(); // block
+  // Epilogue: exact state back to the context.
+  for (let i = 0; i < 16; i++) f.i32(ctx).get(e.r[i]).mem(Op.i64_store, CTX.regs + 8 * i, 3);
+  flagLocals.forEach((l, i) => f.i32(ctx).get(l).mem(Op.i32_store, CTX.flags + 4 * i, 2));
+  f.i32(ctx).get(e.loops).mem(Op.i32_store, CTX.loops, 2);
+  f.get(e.exitAt);
+  mod.export('run', f);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory } });
+  return { run: instance.exports.run as (maxLoops: number) => number, length, loops };
+}
