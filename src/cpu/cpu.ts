@@ -114,6 +114,8 @@ export class Cpu extends CpuMemory {
   jitIndex = 0;
   /** The context compiled regions run in (created with the first region; null when the frame heap is full). */
   private regionCtx: RegionContext | null | undefined;
+  /** WebAssembly regions compiled so far, and runs of them (for tests and benchmarks). */
+  readonly regionStats = { compiled: 0, runs: 0 };
 
   constructor(memory: GuestMemory, options: CpuOptions = {}) {
     super(memory);
@@ -206,7 +208,10 @@ export class Cpu extends CpuMemory {
           this.regionCtx = null;
         }
       }
-      if (this.regionCtx) region = compileRegion(b.insns, length, loops, this.regionCtx.heap.memory, this.regionCtx.at);
+      if (this.regionCtx) {
+        region = compileRegion(b.insns, length, loops, this.regionCtx.heap.memory, this.regionCtx.at);
+        this.regionStats.compiled++;
+      }
     }
     (b.regions ??= new Map()).set(n, region);
     return region;
@@ -402,6 +407,7 @@ export class Cpu extends CpuMemory {
         const room = Math.min(budget - executed - n, CHECK_EVERY) / n;
         const maxLoops = region.loops && until !== b.addr && room >= 1 ? Math.floor(room) : 0;
         ctx.enter(this);
+        this.regionStats.runs++;
         i = region.run(maxLoops);
         const loops = ctx.leave(this);
         if (loops > 0) {
