@@ -6,7 +6,6 @@ import { SSE2_PROFILE, type CpuProfile } from './features.ts';
 import { compileBlock, type BlockFn } from './jit.ts';
 import { RegionContext } from './compile/context.ts';
 import { compileRegion, compiles, type Region } from './compile/region.ts';
-import { FlowControl as Flow } from 'iced-x86';
 import { CpuMemory, type CpuHooks } from './memory-access.ts';
 import { readRegister, writeRegister } from './registers.ts';
 import type { Exec } from './handler.ts';
@@ -62,6 +61,13 @@ const REP_CHUNK = 1 << 16;
 /** How many instructions run between deadline/stop polls in the fast loop. */
 const CHECK_EVERY = 1 << 16;
 
+/** Most blocks in one compiled region, and how far (bytes) from its entry they may lie. */
+const MAX_REGION_BLOCKS = 16;
+const REGION_SPAN = 4096;
+
+/** A region with the blocks it was compiled from and the code generation it was checked against. */
+type CompiledRegion = Region & { gen: number; blocks: Block[] };
+
 class Block {
   valid = true;
   /** Executions so far (for the compile threshold) and the compiled forms: whole block, and prefixes. */
@@ -69,8 +75,8 @@ class Block {
   jit: BlockFn | null = null;
   jitHelpers: unknown[] = [];
   prefixes: Map<number, { fn: BlockFn; helpers: unknown[] }> | null = null;
-  /** WebAssembly regions by length run (null: nothing to compile there). */
-  regions: Map<number, Region | null> | null = null;
+  /** WebAssembly regions entered here, by length run (null: nothing to compile there). */
+  regions: Map<number, CompiledRegion | null> | null = null;
   epoch: number;
   link: Block | null = null;
   linkAddr = -1;
@@ -114,6 +120,8 @@ export class Cpu extends CpuMemory {
   jitIndex = 0;
   /** The context compiled regions run in (created with the first region; null when the frame heap is full). */
   private regionCtx: RegionContext | null | undefined;
+  /** Bumped whenever decoded blocks are dropped (regions then recheck their members). */
+  private codeGen = 0;
   /** WebAssembly regions compiled so far, and runs of them (for tests and benchmarks). */
   readonly regionStats = { compiled: 0, runs: 0 };
 
@@ -167,6 +175,7 @@ export class Cpu extends CpuMemory {
   }
   /** Forgets all decoded code. */
   flushCode(): void {
+    this.codeGen++;
     for (const b of this.blocks.values()) b.valid = false;
     this.blocks.clear();
     this.blocksByPage.clear();
@@ -190,16 +199,62 @@ export class Cpu extends CpuMemory {
     return frame;
   }
 
-  /** The compiled region for the first `n` instructions of `b` (compiling it on first use), or null. */
+  /** How many of a block's instructions the region compiler handles (a prefix). */
+  private compilable(b: Block): number {
+    let length = 0;
+    while (length < b.n && compiles(b.insns[length])) length++;
+    return length;
+  }
+
+  /**
+   * The compiled region entered at `b` running its first `n` instructions (compiling it on first use), or null.
+   * A whole block also takes in the fully compilable blocks its branches reach (up to MAX_REGION_BLOCKS, within
+   * REGION_SPAN bytes: loops of one function); 'auto' compiles only regions with a loop, 'always' any prefix.
+   */
   private regionFor(b: Block, n: number): Region | null {
     const known = b.regions?.get(n);
-    if (known !== undefined) return known;
-    let region: Region | null = null;
-    let length = 0;
-    while (length < n && compiles(b.insns[length])) length++;
-    const last = b.insns[b.n - 1];
-    const loops = length === b.n && n === b.n && last.flow !== Flow.Next && last.ops[0]?.kind === 'branch' && last.ops[0].target === b.addr;
-    // 'auto' compiles loops only (a straight block gains little over the JS compiler); 'always' any prefix.
+    if (known !== undefined) {
+      if (known === null || known.gen === this.codeGen) return known;
+      // Code changed somewhere since: the region holds only while every member is still the decoded block there.
+      if (known.blocks.every((m) => m.valid && this.blocks.get(m.addr) === m && m.epoch === this.epoch)) {
+        known.gen = this.codeGen;
+        return known;
+      }
+      b.regions!.delete(n);
+    }
+    let result: CompiledRegion | null = null;
+    const length = this.compilable(b);
+    const members: Block[] = [];
+    let loops = false;
+    if (length === b.n && n === b.n) {
+      members.push(b);
+      const seen = new Set([b.addr]);
+      for (let q = 0; q < members.length && members.length < MAX_REGION_BLOCKS; q++) {
+        const last = members[q].insns[members[q].n - 1];
+        const targets = last.flow === FlowControl.Next ? [last.next] : last.flow === FlowControl.ConditionalBranch ? [(last.ops[0] as { target: number }).target, last.next] : [(last.ops[0] as { target: number }).target];
+        for (const t of targets) {
+          if (t === b.addr) loops = true;
+          if (seen.has(t) || Math.abs(t - b.addr) > REGION_SPAN || members.length >= MAX_REGION_BLOCKS) continue;
+          seen.add(t);
+          let next: Block;
+          try {
+            next = this.blockAt(t);
+          } catch {
+            continue;
+          }
+          if (this.compilable(next) !== next.n) continue;
+          members.push(next);
+          const l = next.insns[next.n - 1];
+          if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch' && seen.has((l.ops[0] as { target: number }).target)) loops = true;
+        }
+      }
+      // Internal edges other than back to the entry make a loop too.
+      for (const m of members) {
+        const l = m.insns[m.n - 1];
+        if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch' && seen.has((l.ops[0] as { target: number }).target)) loops = true;
+        if (l.flow === FlowControl.Next || l.flow === FlowControl.ConditionalBranch) if (seen.has(l.next)) loops = true;
+      }
+    }
     if (length > 0 && (loops || this.jitMode === 'always')) {
       if (this.regionCtx === undefined) {
         try {
@@ -209,17 +264,20 @@ export class Cpu extends CpuMemory {
         }
       }
       if (this.regionCtx) {
-        region = compileRegion(b.insns, length, loops, this.regionCtx.heap.memory, this.regionCtx.at);
+        const list = members.length ? members.map((m) => ({ addr: m.addr, insns: m.insns, length: m.n })) : [{ addr: b.addr, insns: b.insns, length: Math.min(length, n) }];
+        const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at);
+        result = Object.assign(region, { gen: this.codeGen, blocks: members.length ? members : [b] });
         this.regionStats.compiled++;
       }
     }
-    (b.regions ??= new Map()).set(n, region);
-    return region;
+    (b.regions ??= new Map()).set(n, result);
+    return result;
   }
 
   protected override codeWrite(page: number): void {
     const set = this.blocksByPage.get(page);
     if (!set) return;
+    this.codeGen++;
     for (const b of set) {
       b.valid = false;
       if (this.blocks.get(b.addr) === b) this.blocks.delete(b.addr);
@@ -318,6 +376,7 @@ export class Cpu extends CpuMemory {
       }
       b.valid = false;
       this.blocks.delete(addr);
+      this.codeGen++;
     }
     return this.decodeBlock(addr);
   }
@@ -401,22 +460,28 @@ export class Cpu extends CpuMemory {
       let helpers: unknown[] = b.jitHelpers;
       let i = 0;
       const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > this.jitThreshold ? this.regionFor(b, n) : null;
-      if (region !== null) {
-        // Loops inside the region: as many back-edges as the budget, the stop address and the deadline poll allow.
+      if (region !== null && (until < 0 || !region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) {
         const ctx = this.regionCtx!;
-        const room = Math.min(budget - executed - n, CHECK_EVERY) / n;
-        const maxLoops = region.loops && until !== b.addr && room >= 1 ? Math.floor(room) : 0;
         ctx.enter(this);
         this.regionStats.runs++;
-        i = region.run(maxLoops);
-        const loops = ctx.leave(this);
-        if (loops > 0) {
-          executed += loops * n;
-          this.icount += loops * n;
-          this.blockIcount = this.icount;
+        const done = region.run(Math.min(budget - executed, CHECK_EVERY));
+        ctx.leave(this);
+        if (done > 0) {
+          executed += done;
+          this.icount += done;
+          this.rip = ctx.rip;
+          this.current = null;
+          prev = null;
+          if (executed >= nextCheck) {
+            nextCheck = executed + CHECK_EVERY;
+            if (Date.now() > deadline) return { kind: 'timeout', executed };
+            if (poll?.()) return { kind: 'stopped', executed };
+          }
+          continue;
         }
-        if (i === n && b.insns[n - 1].flow !== Flow.Next) this.rip = ctx.rip;
-      } else if (n === b.n) {
+        // Nothing ran (the first instruction missed the TLB or crosses a page): the interpreter runs the block.
+      }
+      if (n === b.n) {
         fn = b.jit;
         if (fn === null && this.jitMode !== 'off' && ++b.hot > this.jitThreshold) {
           const compiled = compileBlock(b.insns, n);

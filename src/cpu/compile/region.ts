@@ -4,19 +4,27 @@
 // exit (TLB miss, page crossing, budget, the block's end) leaves exact state in the context for the interpreter.
 import { ConditionCode, Mnemonic } from 'iced-x86';
 import type { GprOperand, Insn, MemRef, Operand } from '../decode.ts';
-import { FunctionBuilder, ModuleBuilder, Op, ValType } from './wasm-emitter.ts';
+import { FunctionBuilder, ModuleBuilder, Op, uleb, ValType } from './wasm-emitter.ts';
 import { CTX, TLB_ENTRIES } from './context.ts';
 
 const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 const ALL = CF | PF | AF | ZF | SF | OF;
 
-/** A compiled region: `run(maxLoops)` returns the index of the first instruction not executed (n: all ran). */
-export interface Region {
-  run: (maxLoops: number) => number;
-  /** Instructions covered (a prefix of the block). */
+/** One block of a region: its instructions and how many of them the region runs (all, except a prefix entry). */
+export interface Member {
+  addr: number;
+  insns: Insn[];
   length: number;
-  /** Whether the region loops on itself (the block's last instruction branches back to its start). */
-  loops: boolean;
+}
+
+/**
+ * A compiled region. `run(budget)` executes at most `budget` instructions (at least the entry block's), returns how
+ * many it executed, and leaves the registers, flags and the next RIP in the context.
+ */
+export interface Region {
+  run: (budget: number) => number;
+  /** The blocks, entry first (their addresses: where a stop address must not fall). */
+  members: Member[];
 }
 
 type AluKind = 'add' | 'adc' | 'sub' | 'sbb' | 'cmp' | 'and' | 'or' | 'xor' | 'test';
@@ -131,11 +139,12 @@ class Emitter {
   readonly b: number;
   readonly v: number;
   readonly t: number;
-  readonly loops: number;
-  readonly exitAt: number;
-  readonly maxLoops = 0;
+  readonly count: number;
+  readonly pc: number;
   /** Nesting depth of the instruction being emitted below the exit block. */
   depth = 0;
+  /** The member being emitted. */
+  insns: Insn[] = [];
   constructor(
     mod: ModuleBuilder,
     readonly ctx: number,
@@ -149,8 +158,8 @@ class Emitter {
     this.pr = this.f.local(ValType.i32);
     this.ar = this.f.local(ValType.i32);
     this.host = this.f.local(ValType.i32);
-    this.loops = this.f.local(ValType.i32);
-    this.exitAt = this.f.local(ValType.i32);
+    this.count = this.f.local(ValType.i32);
+    this.pc = this.f.local(ValType.i32);
     this.ea = this.f.local(ValType.i64);
     this.a = this.f.local(ValType.i64);
     this.b = this.f.local(ValType.i64);
@@ -158,11 +167,16 @@ class Emitter {
     this.t = this.f.local(ValType.i64);
   }
 
-  /** Leaves the region with instruction k next (state is exact: nothing of k has been committed). */
+  /** Leaves the region with the member's instruction k next (state is exact: nothing of k has been committed). */
   exit(k: number): void {
-    this.f.i32(k).set(this.exitAt).br(this.depth);
+    if (k > 0) this.addCount(k);
+    this.setRip(this.insns[k].addr);
+    this.f.br(this.depth);
   }
-  /** Sets the exit RIP (the block's last instruction chose where to go). */
+  addCount(n: number): void {
+    this.f.get(this.count).i32(n).op(Op.i32_add).set(this.count);
+  }
+  /** Sets the RIP the interpreter resumes at. */
   setRip(rip: number): void {
     this.f.i32(this.ctx).i64(rip).mem(Op.i64_store, CTX.rip, 3);
   }
@@ -535,14 +549,8 @@ class Emitter {
   }
 }
 
-/** Compiles the first `length` instructions of a block (all must satisfy `compiles`); `loops` when it branches back to `insns[0]`. */
-export function compileRegion(insns: Insn[], length: number, loops: boolean, memory: WebAssembly.Memory, ctx: number): Region {
-  const mod = new ModuleBuilder();
-  mod.importMemory('m', 'memory', memory.buffer.byteLength / 65536, memory.buffer.byteLength / 65536);
-  const e = new Emitter(mod, ctx);
-  const f = e.f;
-
-  // Flag liveness, backwards: everything is live at every exit (the end, and before any instruction that may exit).
+/** Flags live after each instruction of a member: everything is live at every exit and block boundary. */
+function liveness(insns: Insn[], length: number): number[] {
   const liveAfter = new Array<number>(length);
   let live = ALL;
   for (let i = length - 1; i >= 0; i--) {
@@ -551,63 +559,93 @@ export function compileRegion(insns: Insn[], length: number, loops: boolean, mem
     live = (live & ~insn.flagsWritten) | insn.flagsRead;
     if (needsAllBefore(insn)) live = ALL;
   }
-  // Budget/exit at the top of a loop: every flag is live there too.
+  return liveAfter;
+}
+
+/**
+ * Compiles a region: member 0 is the entry; a member's final branch (or fall-through) to another member's start
+ * continues there inside the function (a loop over a br_table), anything else leaves with RIP set.
+ */
+export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number): Region {
+  const mod = new ModuleBuilder();
+  mod.importMemory('m', 'memory', memory.buffer.byteLength / 65536, memory.buffer.byteLength / 65536);
+  const e = new Emitter(mod, ctx);
+  const f = e.f;
+  const M = members.length;
+  const index = new Map(members.map((m, i) => [m.addr, i]));
 
   // Prologue: registers and flags from the context.
   for (let i = 0; i < 16; i++) f.i32(ctx).mem(Op.i64_load, CTX.regs + 8 * i, 3).set(e.r[i]);
   const flagLocals = [e.cf, e.of, e.zr, e.sr, e.pr, e.ar];
   flagLocals.forEach((l, i) => f.i32(ctx).mem(Op.i32_load, CTX.flags + 4 * i, 2).set(l));
-  f.i32(length).set(e.exitAt);
 
-  f.block(); // exit target
-  f.loop(); // loop top (a plain fall-through for straight regions)
-  e.depth = 1;
-  for (let k = 0; k < length; k++) {
-    const insn = insns[k];
-    const m = insn.mnemonic;
-    const lv = liveAfter[k] & insn.flagsWritten;
-    const aluKind = ALU[m];
-    if (aluKind) e.alu(insn, aluKind, lv, k);
-    else if (m === Mnemonic.Nop || m === Mnemonic.Endbr64) continue;
-    else if (m === Mnemonic.Mov) e.mov(insn, k);
-    else if (m === Mnemonic.Movzx || m === Mnemonic.Movsx || m === Mnemonic.Movsxd) e.movx(insn, k);
-    else if (m === Mnemonic.Lea) e.lea(insn);
-    else if (m === Mnemonic.Inc || m === Mnemonic.Dec || m === Mnemonic.Neg || m === Mnemonic.Not) e.unary(insn, lv);
-    else if (m === Mnemonic.Shl || m === Mnemonic.Sal || m === Mnemonic.Shr || m === Mnemonic.Sar) e.shift(insn, lv);
-    else if (m === Mnemonic.Jmp || insn.flow === 3) {
-      const target = (insn.ops[0] as { target: number }).target;
-      const back = loops && k === length - 1 && target === insns[0].addr;
-      if (m !== Mnemonic.Jmp) {
-        e.condition(insn.cc);
-        f.if();
-        e.depth++;
-      }
-      if (back) {
-        // Taken back-edge: loop again while the budget allows, else leave with RIP at the top.
-        f.get(e.loops).get(0).op(Op.i32_lt_u);
-        f.if();
-        f.get(e.loops).i32(1).op(Op.i32_add).set(e.loops).br(e.depth); // to the loop top (depth counts the if)
-        f.end();
-      }
-      e.setRip(target);
-      f.i32(k + 1).set(e.exitAt).br(e.depth);
-      if (m !== Mnemonic.Jmp) {
-        e.depth--;
-        f.end();
-        e.setRip(insn.next);
-      }
-    } else if (SETCC.has(m)) e.setcc(insn);
-    else if (CMOVCC.has(m)) e.cmov(insn);
-    else throw new Error(`region compiler: ${insn.text} is not compiled`);
+  f.block(); // exit
+  f.loop(); // dispatch
+  for (let i = 0; i < M; i++) f.block();
+  f.get(e.pc).op(Op.br_table);
+  const table: number[] = [];
+  uleb(table, M - 1);
+  for (let i = 0; i < M - 1; i++) uleb(table, i);
+  uleb(table, M - 1);
+  f.op(...table);
+
+  for (let mi = 0; mi < M; mi++) {
+    f.end(); // member mi's block: its code follows
+    const { insns, length } = members[mi];
+    e.insns = insns;
+    e.depth = M - mi; // br depth of the exit block at instruction level (dispatch is one less)
+    const liveAfter = liveness(insns, length);
+    let ended = false;
+    for (let k = 0; k < length; k++) {
+      const insn = insns[k];
+      const m = insn.mnemonic;
+      const lv = liveAfter[k] & insn.flagsWritten;
+      const aluKind = ALU[m];
+      if (aluKind) e.alu(insn, aluKind, lv, k);
+      else if (m === Mnemonic.Nop || m === Mnemonic.Endbr64) continue;
+      else if (m === Mnemonic.Mov) e.mov(insn, k);
+      else if (m === Mnemonic.Movzx || m === Mnemonic.Movsx || m === Mnemonic.Movsxd) e.movx(insn, k);
+      else if (m === Mnemonic.Lea) e.lea(insn);
+      else if (m === Mnemonic.Inc || m === Mnemonic.Dec || m === Mnemonic.Neg || m === Mnemonic.Not) e.unary(insn, lv);
+      else if (m === Mnemonic.Shl || m === Mnemonic.Sal || m === Mnemonic.Shr || m === Mnemonic.Sar) e.shift(insn, lv);
+      else if (m === Mnemonic.Jmp || insn.flow === 3) {
+        const target = (insn.ops[0] as { target: number }).target;
+        if (m !== Mnemonic.Jmp) {
+          e.condition(insn.cc);
+          f.if();
+          e.depth++;
+          transferAt(target, k + 1);
+          e.depth--;
+          f.end();
+          transferAt(insn.next, k + 1);
+        } else transferAt(target, k + 1);
+        ended = true;
+      } else if (SETCC.has(m)) e.setcc(insn);
+      else if (CMOVCC.has(m)) e.cmov(insn);
+      else throw new Error(`region compiler: ${insn.text} is not compiled`);
+    }
+    // A block cut short (a prefix, or one that ends without a branch): on to the next instruction.
+    if (!ended) transferAt(length < insns.length ? insns[length].addr : insns[length - 1].next, length);
   }
-  f.end(); // loop
-  f.end(); // block
+  function transferAt(target: number, done: number): void {
+    e.addCount(done);
+    const j = index.get(target);
+    if (j !== undefined) {
+      f.get(e.count).i32(members[j].length).op(Op.i32_add).get(0).op(Op.i32_le_u);
+      f.if();
+      f.i32(j).set(e.pc).br(e.depth); // inside the if: depth e.depth reaches the dispatch loop
+      f.end();
+    }
+    e.setRip(target);
+    f.br(e.depth);
+  }
+  f.end(); // dispatch loop
+  f.end(); // exit block
   // Epilogue: exact state back to the context.
   for (let i = 0; i < 16; i++) f.i32(ctx).get(e.r[i]).mem(Op.i64_store, CTX.regs + 8 * i, 3);
   flagLocals.forEach((l, i) => f.i32(ctx).get(l).mem(Op.i32_store, CTX.flags + 4 * i, 2));
-  f.i32(ctx).get(e.loops).mem(Op.i32_store, CTX.loops, 2);
-  f.get(e.exitAt);
+  f.get(e.count);
   mod.export('run', f);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory } });
-  return { run: instance.exports.run as (maxLoops: number) => number, length, loops };
+  return { run: instance.exports.run as (budget: number) => number, members };
 }
