@@ -66,7 +66,10 @@ const MAX_REGION_BLOCKS = 16;
 const REGION_SPAN = 4096;
 
 /** A region with the blocks it was compiled from and the code generation it was checked against. */
-type CompiledRegion = Region & { gen: number; blocks: Block[] };
+type CompiledRegion = Region & { gen: number; blocks: Block[]; entries: number; done: number };
+/** 'auto' drops a region that runs fewer instructions per entry than this over its first REGION_TRIAL entries (entering costs more than it gains). */
+const REGION_MIN_RUN = 48;
+const REGION_TRIAL = 64;
 
 class Block {
   valid = true;
@@ -211,7 +214,7 @@ export class Cpu extends CpuMemory {
    * A whole block also takes in the fully compilable blocks its branches reach (up to MAX_REGION_BLOCKS, within
    * REGION_SPAN bytes: loops of one function); 'auto' compiles only regions with a loop, 'always' any prefix.
    */
-  private regionFor(b: Block, n: number): Region | null {
+  private regionFor(b: Block, n: number): CompiledRegion | null {
     const known = b.regions?.get(n);
     if (known !== undefined) {
       if (known === null || known.gen === this.codeGen) return known;
@@ -233,7 +236,6 @@ export class Cpu extends CpuMemory {
         const last = members[q].insns[members[q].n - 1];
         const targets = last.flow === FlowControl.Next ? [last.next] : last.flow === FlowControl.ConditionalBranch ? [(last.ops[0] as { target: number }).target, last.next] : [(last.ops[0] as { target: number }).target];
         for (const t of targets) {
-          if (t === b.addr) loops = true;
           if (seen.has(t) || Math.abs(t - b.addr) > REGION_SPAN || members.length >= MAX_REGION_BLOCKS) continue;
           seen.add(t);
           let next: Block;
@@ -242,17 +244,21 @@ export class Cpu extends CpuMemory {
           } catch {
             continue;
           }
-          if (this.compilable(next) !== next.n) continue;
+          if (this.compilable(next) !== next.n) {
+            seen.delete(t);
+            continue;
+          }
           members.push(next);
-          const l = next.insns[next.n - 1];
-          if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch' && seen.has((l.ops[0] as { target: number }).target)) loops = true;
         }
       }
-      // Internal edges other than back to the entry make a loop too.
+      // A loop: a branch from a member back to a member at or before it (what compiled loops look like).
+      const inside = new Set(members.map((m) => m.addr));
       for (const m of members) {
         const l = m.insns[m.n - 1];
-        if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch' && seen.has((l.ops[0] as { target: number }).target)) loops = true;
-        if (l.flow === FlowControl.Next || l.flow === FlowControl.ConditionalBranch) if (seen.has(l.next)) loops = true;
+        if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch') {
+          const t = (l.ops[0] as { target: number }).target;
+          if (inside.has(t) && t <= m.addr) loops = true;
+        }
       }
     }
     if (length > 0 && (loops || this.jitMode === 'always')) {
@@ -266,7 +272,7 @@ export class Cpu extends CpuMemory {
       if (this.regionCtx) {
         const list = members.length ? members.map((m) => ({ addr: m.addr, insns: m.insns, length: m.n })) : [{ addr: b.addr, insns: b.insns, length: Math.min(length, n) }];
         const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at);
-        result = Object.assign(region, { gen: this.codeGen, blocks: members.length ? members : [b] });
+        result = Object.assign(region, { gen: this.codeGen, blocks: members.length ? members : [b], entries: 0, done: 0 });
         this.regionStats.compiled++;
       }
     }
@@ -466,6 +472,10 @@ export class Cpu extends CpuMemory {
         this.regionStats.runs++;
         const done = region.run(Math.min(budget - executed, CHECK_EVERY));
         ctx.leave(this);
+        if (region.entries < REGION_TRIAL && this.jitMode === 'auto') {
+          region.done += done;
+          if (++region.entries === REGION_TRIAL && region.done < REGION_TRIAL * REGION_MIN_RUN) b.regions!.set(n, null);
+        }
         if (done > 0) {
           executed += done;
           this.icount += done;

@@ -119,6 +119,31 @@ export function frameHeap(): FrameHeap {
   return (sharedHeap ??= new FrameHeap(FRAME_HEAP_PAGES));
 }
 
+const heapPagesOwned = new FinalizationRegistry<Set<number>>((slots) => {
+  for (const at of slots) frameHeap().free(at);
+});
+
+/**
+ * Zeroed pages in the frame heap for a memory that keeps its own page map (unicorn's, tests'): given back on
+ * release, or all at once when the owner is collected. A full heap gives pages of their own (still correct, slower).
+ */
+export class HeapPages {
+  private readonly slots = new Set<number>();
+  constructor(owner: object) {
+    heapPagesOwned.register(owner, this.slots);
+  }
+  allocate(): Uint8Array {
+    const heap = frameHeap();
+    const at = heap.allocate();
+    if (at < 0) return new Uint8Array(PAGE_SIZE);
+    this.slots.add(at);
+    return new Uint8Array(heap.memory.buffer, at, PAGE_SIZE);
+  }
+  release(bytes: Uint8Array): void {
+    if (bytes.buffer === frameHeap().memory.buffer && this.slots.delete(bytes.byteOffset)) frameHeap().free(bytes.byteOffset);
+  }
+}
+
 interface BackingPages {
   frames: Map<number, Frame>; // byte offset in the ArrayBuffer -> frame
 }

@@ -1,27 +1,11 @@
 // A test-only GuestMemory: pages in a Map, with protections and an epoch, enough to run the CPU in tests.
 // Pages are slots of the frame heap, as PhysicalMemory's frames are, so compiled regions reach them inline.
-import { frameHeap } from '../../src/mm/physical.ts';
+import { HeapPages } from '../../src/mm/physical.ts';
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_READ, PROT_WRITE, type AccessKind, type GuestMemory } from '../../src/mm/types.ts';
-
-const heapSlots = new FinalizationRegistry<Set<number>>((slots) => {
-  for (const at of slots) frameHeap().free(at);
-});
-
-/** A zeroed page: a frame-heap slot when one is free (recorded in `slots`), else a buffer of its own. */
-function page(slots: Set<number>): Uint8Array {
-  const heap = frameHeap();
-  const at = heap.allocate();
-  if (at < 0) return new Uint8Array(PAGE_SIZE);
-  slots.add(at);
-  return new Uint8Array(heap.memory.buffer, at, PAGE_SIZE);
-}
 
 export class FlatMemory implements GuestMemory {
   epoch = 0;
-  private readonly slots = new Set<number>();
-  constructor() {
-    heapSlots.register(this, this.slots);
-  }
+  private readonly heapPages = new HeapPages(this);
   private pages = new Map<number, { bytes: Uint8Array; prot: number; frame: number }>();
   private nextFrame = 1;
   private last = 0;
@@ -29,7 +13,7 @@ export class FlatMemory implements GuestMemory {
   map(va: number, length: number, prot = PROT_READ | PROT_WRITE | PROT_EXEC): void {
     for (let a = Math.floor(va / PAGE_SIZE) * PAGE_SIZE; a < va + length; a += PAGE_SIZE) {
       this.release(a / PAGE_SIZE);
-      this.pages.set(a / PAGE_SIZE, { bytes: page(this.slots), prot, frame: this.nextFrame++ });
+      this.pages.set(a / PAGE_SIZE, { bytes: this.heapPages.allocate(), prot, frame: this.nextFrame++ });
     }
     this.epoch++;
   }
@@ -45,7 +29,7 @@ export class FlatMemory implements GuestMemory {
     const p = this.pages.get(pageNumber);
     if (!p) return;
     this.pages.delete(pageNumber);
-    if (p.bytes.buffer === frameHeap().memory.buffer && this.slots.delete(p.bytes.byteOffset)) frameHeap().free(p.bytes.byteOffset);
+    this.heapPages.release(p.bytes);
   }
   frameFor(va: number, access: AccessKind): Uint8Array {
     const p = this.pages.get(Math.floor(va / PAGE_SIZE));
