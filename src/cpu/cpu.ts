@@ -472,6 +472,15 @@ export class Cpu extends CpuMemory {
         this.regionStats.runs++;
         const done = region.run(Math.min(budget - executed, CHECK_EVERY));
         ctx.leave(this);
+        const miss = ctx.takeMiss();
+        if (miss !== null) {
+          // Fill the TLB for the access that missed (a fault is left for the interpreter to raise, at its instruction).
+          try {
+            this.translate(miss.va, miss.write ? 'write' : 'read');
+          } catch (e) {
+            if (!(e instanceof GuestFault)) throw e;
+          }
+        }
         if (region.entries < REGION_TRIAL && this.jitMode === 'auto') {
           region.done += done;
           if (++region.entries === REGION_TRIAL && region.done < REGION_TRIAL * REGION_MIN_RUN) b.regions!.set(n, null);

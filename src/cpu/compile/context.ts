@@ -9,7 +9,8 @@ export const CTX = {
   regs: 0, // 16 × i64
   flags: 128, // cf, of, zr, sr, pr, ar: 6 × i32
   rip: 152, // i64: where the region's final branch went
-  loops: 160, // i32: back-edges taken
+  missVa: 168, // i64: the address whose TLB lookup missed (the exit's cause)
+  missKind: 176, // i32: 0 none, 1 read, 2 write
   tagR: 256, // TLB_ENTRIES × i64 page numbers (-1: empty)
   hostR: 256 + 8 * TLB_ENTRIES, // TLB_ENTRIES × i32 frame addresses
   tagW: 256 + 12 * TLB_ENTRIES,
@@ -66,8 +67,8 @@ export class RegionContext {
     i32[f + 4] = c.pr;
     i32[f + 5] = c.ar;
   }
-  /** Registers and flags back out; returns the loop count. */
-  leave(c: CpuState): number {
+  /** Registers and flags back out. */
+  leave(c: CpuState): void {
     const i32 = this.i32;
     c.r32.set(this.u32.subarray(0, 32));
     const f = CTX.flags / 4;
@@ -77,7 +78,18 @@ export class RegionContext {
     c.sr = i32[f + 3];
     c.pr = i32[f + 4];
     c.ar = i32[f + 5];
-    return this.u32[CTX.loops / 4];
+  }
+  /** The access whose TLB miss ended the last run (clearing it), or null. */
+  takeMiss(): { va: number; write: boolean } | null {
+    const k = CTX.missKind / 4;
+    const kind = this.u32[k];
+    if (kind === 0) return null;
+    this.u32[k] = 0;
+    const lo = this.u32[CTX.missVa / 4];
+    const hi = this.u32[CTX.missVa / 4 + 1];
+    // A non-canonical address (hi above the user range) is left to the interpreter's fault.
+    if (hi >= 0x8000) return null;
+    return { va: hi * 4294967296 + lo, write: kind === 2 };
   }
   /** The RIP the region's final branch chose. */
   get rip(): number {

@@ -233,6 +233,9 @@ class Emitter {
     f.get(this.ea).op(Op.i32_wrap_i64).i32(4095).op(Op.i32_and).i32(4096 - size).op(Op.i32_gt_u).op(Op.i32_or);
     f.if();
     this.depth++;
+    // Record the miss: the CPU translates it (filling the TLB) before the interpreter takes over.
+    f.i32(this.ctx).get(this.ea).mem(Op.i64_store, CTX.missVa, 3);
+    f.i32(this.ctx).i32(write ? 2 : 1).mem(Op.i32_store, CTX.missKind, 2);
     this.exit(k);
     this.depth--;
     f.end();
