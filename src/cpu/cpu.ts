@@ -468,10 +468,10 @@ export class Cpu extends CpuMemory {
       const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > this.jitThreshold ? this.regionFor(b, n) : null;
       if (region !== null && (until < 0 || !region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) {
         const ctx = this.regionCtx!;
-        ctx.enter(this);
+        ctx.enter(this, region.xmm);
         this.regionStats.runs++;
         const done = region.run(Math.min(budget - executed, CHECK_EVERY));
-        ctx.leave(this);
+        ctx.leave(this, region.xmm);
         const miss = ctx.takeMiss();
         if (miss !== null) {
           // Fill the TLB for the access that missed (a fault is left for the interpreter to raise, at its instruction).

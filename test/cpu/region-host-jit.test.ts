@@ -26,6 +26,14 @@ const SEQUENCES: { asm: string; undef: number }[] = [
     asm: 'mov esi, 0x20000000; mov ecx, 64; 1: cmp dword ptr [rsi + rcx * 4], 0x80000000; setl al; movzx eax, al; add r10, rax; test byte ptr [rsi + rcx], 1; cmovne r11, rcx; dec ecx; jns 1b',
     undef: AF,
   },
+  // SSE2 integer loops: XMM registers in v128 locals, 16-byte loads and stores through the TLB.
+  {
+    asm: 'mov esi, 0x20000000; xor ecx, ecx; pxor xmm0, xmm0; 1: movdqu xmm2, xmmword ptr [rsi + rcx + 3]; paddd xmm0, xmm2; psubq xmm1, xmm2; paddb xmm3, xmm2; paddw xmm4, xmm0; pxor xmm5, xmm2; por xmm6, xmm1; pand xmm7, xmm5; movdqu xmmword ptr [rsi + rcx + 2048], xmm0; add ecx, 16; cmp ecx, 1024; jne 1b',
+    undef: 0,
+  },
+  { asm: 'mov esi, 0x20000000; mov ecx, 512; 1: movdqa xmm1, xmmword ptr [rsi + rcx]; paddq xmm1, xmmword ptr [rsi + rcx + 1024]; movaps xmmword ptr [rsi + rcx + 2048], xmm1; movups xmm8, xmm1; psubw xmm8, xmm9; psubb xmm10, xmm8; psubd xmm11, xmm10; sub ecx, 16; jnz 1b', undef: 0 },
+  // A misaligned movdqa inside a loop: #GP (SIGSEGV) at that instruction, with the loop's registers.
+  { asm: 'mov esi, 0x20000000; mov ecx, 40; 1: movdqa xmm1, xmmword ptr [rsi + rcx * 4]; paddd xmm0, xmm1; dec ecx; jns 1b', undef: 0 },
   // Runs off the end of the memory area inside the loop: SIGSEGV at the load, with the registers of that iteration.
   { asm: 'mov esi, 0x20000000; xor ecx, ecx; 1: movzx eax, byte ptr [rsi + rcx]; add edx, eax; add rcx, 1; jmp 1b', undef: CF | PF | AF | OF | 0xc0 },
 ];

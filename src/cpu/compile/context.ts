@@ -15,6 +15,7 @@ export const CTX = {
   hostR: 256 + 8 * TLB_ENTRIES, // TLB_ENTRIES × i32 frame addresses
   tagW: 256 + 12 * TLB_ENTRIES,
   hostW: 256 + 20 * TLB_ENTRIES,
+  xmm: 256 + 24 * TLB_ENTRIES, // XMM0-15: 16 × 16 bytes (copied only for regions that use them)
 } as const;
 
 const freeSlot = new FinalizationRegistry<{ heap: FrameHeap; at: number }>(({ heap, at }) => heap.free(at));
@@ -55,9 +56,10 @@ export class RegionContext {
     if (this.u32[tag] === page >>> 0 && this.u32[tag + 1] === Math.floor(page / 4294967296)) this.u32[tag] = this.u32[tag + 1] = 0xffffffff;
   }
 
-  /** Registers and flags into the context. */
-  enter(c: CpuState): void {
+  /** Registers and flags into the context (and XMM0-15 when the region uses them). */
+  enter(c: CpuState, xmm: boolean): void {
     const i32 = this.i32;
+    if (xmm) this.u32.set(c.xmm32.subarray(0, 64), CTX.xmm / 4);
     this.u32.set(c.r32, 0);
     const f = CTX.flags / 4;
     i32[f] = c.cf;
@@ -68,8 +70,9 @@ export class RegionContext {
     i32[f + 5] = c.ar;
   }
   /** Registers and flags back out. */
-  leave(c: CpuState): void {
+  leave(c: CpuState, xmm: boolean): void {
     const i32 = this.i32;
+    if (xmm) c.xmm32.set(this.u32.subarray(CTX.xmm / 4, CTX.xmm / 4 + 64));
     c.r32.set(this.u32.subarray(0, 32));
     const f = CTX.flags / 4;
     c.cf = i32[f];

@@ -4,7 +4,7 @@
 // exit (TLB miss, page crossing, budget, the block's end) leaves exact state in the context for the interpreter.
 import { ConditionCode, Mnemonic } from 'iced-x86';
 import type { GprOperand, Insn, MemRef, Operand } from '../decode.ts';
-import { FunctionBuilder, ModuleBuilder, Op, uleb, ValType } from './wasm-emitter.ts';
+import { FunctionBuilder, ModuleBuilder, Op, Simd, uleb, ValType } from './wasm-emitter.ts';
 import { CTX, TLB_ENTRIES } from './context.ts';
 
 const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
@@ -25,6 +25,38 @@ export interface Region {
   run: (budget: number) => number;
   /** The blocks, entry first (their addresses: where a stop address must not fall). */
   members: Member[];
+  /** Whether it uses XMM registers (the CPU then copies them in and out). */
+  xmm: boolean;
+}
+
+/** SSE integer forms on XMM registers: the WebAssembly SIMD operation each one is. */
+const SSE_BINARY: Partial<Record<Mnemonic, number>> = {
+  [Mnemonic.Paddb]: Simd.i8x16_add,
+  [Mnemonic.Paddw]: Simd.i16x8_add,
+  [Mnemonic.Paddd]: Simd.i32x4_add,
+  [Mnemonic.Paddq]: Simd.i64x2_add,
+  [Mnemonic.Psubb]: Simd.i8x16_sub,
+  [Mnemonic.Psubw]: Simd.i16x8_sub,
+  [Mnemonic.Psubd]: Simd.i32x4_sub,
+  [Mnemonic.Psubq]: Simd.i64x2_sub,
+  [Mnemonic.Pand]: Simd.v128_and,
+  [Mnemonic.Por]: Simd.v128_or,
+  [Mnemonic.Pxor]: Simd.v128_xor,
+};
+/** 128-bit moves: the aligned ones fault (#GP) on a misaligned address, which the interpreter raises. */
+const SSE_MOVES = new Map<Mnemonic, boolean>([
+  [Mnemonic.Movdqu, false],
+  [Mnemonic.Movups, false],
+  [Mnemonic.Movdqa, true],
+  [Mnemonic.Movaps, true],
+]);
+
+function xmmOk(op: Operand | undefined): boolean {
+  return !!op && op.kind === 'xmm' && !op.ymm;
+}
+/** Whether an instruction touches XMM registers. */
+export function usesXmm(insn: Insn): boolean {
+  return insn.ops.some((o) => o.kind === 'xmm');
 }
 
 type AluKind = 'add' | 'adc' | 'sub' | 'sbb' | 'cmp' | 'and' | 'or' | 'xor' | 'test';
@@ -65,57 +97,74 @@ function gprOk(op: Operand): boolean {
   return op.kind === 'gpr' && !op.high8;
 }
 
-/** Whether the region compiler handles this instruction (the rest of the block then runs in the interpreter). */
-export function compiles(insn: Insn): boolean {
-  if (insn.bitness !== 64 || insn.lock || insn.rep !== 0) return false;
+/** How one instruction is compiled: the emitter call (given the flags live after it and its index), or a branch. */
+type Rule = { branch: true } | { branch: false; emit: (e: Emitter, live: number, k: number) => void };
+const BRANCH: Rule = { branch: true };
+const emits = (emit: (e: Emitter, live: number, k: number) => void): Rule => ({ branch: false, emit });
+
+/** The one place that decides what the region compiler handles and how; null: the interpreter runs it (it ends the region). */
+export function ruleFor(insn: Insn): Rule | null {
+  if (insn.bitness !== 64 || insn.lock || insn.rep !== 0) return null;
   const m = insn.mnemonic;
   const ops = insn.ops;
-  if (ops.some((o) => o.kind === 'mem') && !memOk(insn.mem)) return false;
+  if (ops.some((o) => o.kind === 'mem') && !memOk(insn.mem)) return null;
   const kind = ALU[m];
   if (kind) {
     const [d, s] = ops;
     const w = opWidth(d);
-    if (!w || (d.kind === 'gpr' && d.high8)) return false;
-    if (d.kind === 'mem' && kind !== 'cmp' && kind !== 'test') return false;
-    if (s.kind === 'imm') return true;
-    return gprOk(s) || (s.kind === 'mem' && d.kind === 'gpr');
+    if (!w || (d.kind === 'gpr' && d.high8)) return null;
+    if (d.kind === 'mem' && kind !== 'cmp' && kind !== 'test') return null;
+    if (!(s.kind === 'imm' || gprOk(s) || (s.kind === 'mem' && d.kind === 'gpr'))) return null;
+    return emits((e, live, k) => e.alu(insn, kind, live, k));
+  }
+  const sse = SSE_BINARY[m];
+  if (sse !== undefined) return xmmOk(ops[0]) && (xmmOk(ops[1]) || (ops[1]?.kind === 'mem' && ops[1].size === 16)) ? emits((e, _, k) => e.sseBinary(insn, sse, k)) : null;
+  const aligned = SSE_MOVES.get(m);
+  if (aligned !== undefined) {
+    const [d, s] = ops;
+    const ok = (xmmOk(d) && (xmmOk(s) || (s.kind === 'mem' && s.size === 16))) || (d.kind === 'mem' && d.size === 16 && xmmOk(s));
+    return ok ? emits((e, _, k) => e.sseMove(insn, aligned, k)) : null;
   }
   switch (m) {
     case Mnemonic.Nop:
     case Mnemonic.Endbr64:
-      return true;
+      return emits(() => {});
     case Mnemonic.Mov: {
       const [d, s] = ops;
-      if (d.kind === 'gpr') return !d.high8 && (gprOk(s) || s.kind === 'imm' || (s.kind === 'mem' && !!opWidth(s)));
-      if (d.kind === 'mem') return !!opWidth(d) && (gprOk(s) || s.kind === 'imm');
-      return false;
+      const ok = d.kind === 'gpr' ? !d.high8 && (gprOk(s) || s.kind === 'imm' || (s.kind === 'mem' && !!opWidth(s))) : d.kind === 'mem' && !!opWidth(d) && (gprOk(s) || s.kind === 'imm');
+      return ok ? emits((e, _, k) => e.mov(insn, k)) : null;
     }
     case Mnemonic.Movzx:
     case Mnemonic.Movsx:
     case Mnemonic.Movsxd: {
       const [d, s] = ops;
-      return gprOk(d) && (gprOk(s) || (s.kind === 'mem' && !!opWidth(s)));
+      return gprOk(d) && (gprOk(s) || (s.kind === 'mem' && !!opWidth(s))) ? emits((e, _, k) => e.movx(insn, k)) : null;
     }
     case Mnemonic.Lea:
-      return gprOk(ops[0]) && opWidth(ops[0]) >= 32 && memOk(insn.mem);
+      return gprOk(ops[0]) && opWidth(ops[0]) >= 32 ? emits((e) => e.lea(insn)) : null;
     case Mnemonic.Inc:
     case Mnemonic.Dec:
     case Mnemonic.Neg:
     case Mnemonic.Not:
-      return gprOk(ops[0]);
+      return gprOk(ops[0]) ? emits((e, live) => e.unary(insn, live)) : null;
     case Mnemonic.Shl:
     case Mnemonic.Sal:
     case Mnemonic.Shr:
     case Mnemonic.Sar:
-      return gprOk(ops[0]) && opWidth(ops[0]) >= 32 && (ops[1] === undefined || ops[1].kind === 'imm');
+      return gprOk(ops[0]) && opWidth(ops[0]) >= 32 && (ops[1] === undefined || ops[1].kind === 'imm') ? emits((e, live) => e.shift(insn, live)) : null;
     case Mnemonic.Jmp:
-      return ops[0]?.kind === 'branch' && ops[0].target >= 0;
+      return ops[0]?.kind === 'branch' && ops[0].target >= 0 ? BRANCH : null;
   }
   // (A branch to a non-canonical target, NaN, faults when taken: the interpreter runs it.)
-  if (insn.flow === 3 /* ConditionalBranch */) return ops[0]?.kind === 'branch' && ops[0].target >= 0 && !isLoopLike(m);
-  if (SETCC.has(m)) return gprOk(ops[0]) && opWidth(ops[0]) === 8;
-  if (CMOVCC.has(m)) return gprOk(ops[0]) && gprOk(ops[1]) && opWidth(ops[0]) >= 32;
-  return false;
+  if (insn.flow === 3 /* ConditionalBranch */) return ops[0]?.kind === 'branch' && ops[0].target >= 0 && !isLoopLike(m) ? BRANCH : null;
+  if (SETCC.has(m)) return gprOk(ops[0]) && opWidth(ops[0]) === 8 ? emits((e) => e.setcc(insn)) : null;
+  if (CMOVCC.has(m)) return gprOk(ops[0]) && gprOk(ops[1]) && opWidth(ops[0]) >= 32 ? emits((e) => e.cmov(insn)) : null;
+  return null;
+}
+
+/** Whether the region compiler handles this instruction (the rest of the block then runs in the interpreter). */
+export function compiles(insn: Insn): boolean {
+  return ruleFor(insn) !== null;
 }
 
 /** Flags an instruction needs computed, given the flags live after it. */
@@ -145,6 +194,8 @@ class Emitter {
   depth = 0;
   /** The member being emitted. */
   insns: Insn[] = [];
+  /** XMM0-15 as v128 locals (declared when the region uses XMM). */
+  readonly x: number[] = [];
   constructor(
     mod: ModuleBuilder,
     readonly ctx: number,
@@ -165,6 +216,49 @@ class Emitter {
     this.b = this.f.local(ValType.i64);
     this.v = this.f.local(ValType.i64);
     this.t = this.f.local(ValType.i64);
+  }
+
+  declareXmm(): void {
+    for (let i = 0; i < 16; i++) this.x.push(this.f.local(ValType.v128));
+  }
+
+  /** A 16-byte access at `ea` (faulting forms exit unless aligned): leaves the host address in `host`. */
+  private xmmAddress(insn: Insn, aligned: boolean, write: boolean, k: number): void {
+    this.address(insn.mem!);
+    if (aligned) {
+      this.f.get(this.ea).op(Op.i32_wrap_i64).i32(15).op(Op.i32_and);
+      this.f.if();
+      this.depth++;
+      this.exit(k);
+      this.depth--;
+      this.f.end();
+    }
+    this.translate(16, write, k);
+  }
+  /** An XMM source (register or 16 bytes of memory) onto the stack. */
+  private xmmSource(insn: Insn, op: Operand, aligned: boolean, k: number): void {
+    if (op.kind === 'xmm') this.f.get(this.x[op.reg]);
+    else {
+      this.xmmAddress(insn, aligned, false, k);
+      this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
+    }
+  }
+  sseBinary(insn: Insn, op: number, k: number): void {
+    const d = insn.ops[0] as { reg: number };
+    // Legacy SSE memory operands must be 16-byte aligned (#GP otherwise).
+    this.f.get(this.x[d.reg]);
+    this.xmmSource(insn, insn.ops[1], true, k);
+    this.f.simd(op).set(this.x[d.reg]);
+  }
+  sseMove(insn: Insn, aligned: boolean, k: number): void {
+    const [d, s] = insn.ops;
+    if (d.kind === 'xmm') {
+      this.xmmSource(insn, s, aligned, k);
+      this.f.set(this.x[d.reg]);
+      return;
+    }
+    this.xmmAddress(insn, aligned, true, k);
+    this.f.get(this.host).get(this.x[(s as { reg: number }).reg]).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
   }
 
   /** Leaves the region with the member's instruction k next (state is exact: nothing of k has been committed). */
@@ -576,6 +670,11 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   const f = e.f;
   const M = members.length;
   const index = new Map(members.map((m, i) => [m.addr, i]));
+  const xmm = members.some((m) => m.insns.slice(0, m.length).some(usesXmm));
+  if (xmm) {
+    e.declareXmm();
+    for (let i = 0; i < 16; i++) f.i32(ctx).simd(Simd.v128_load, { offset: CTX.xmm + 16 * i, alignLog2: 4 }).set(e.x[i]);
+  }
 
   // Prologue: registers and flags from the context.
   for (let i = 0; i < 16; i++) f.i32(ctx).mem(Op.i64_load, CTX.regs + 8 * i, 3).set(e.r[i]);
@@ -603,29 +702,23 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
       const insn = insns[k];
       const m = insn.mnemonic;
       const lv = liveAfter[k] & insn.flagsWritten;
-      const aluKind = ALU[m];
-      if (aluKind) e.alu(insn, aluKind, lv, k);
-      else if (m === Mnemonic.Nop || m === Mnemonic.Endbr64) continue;
-      else if (m === Mnemonic.Mov) e.mov(insn, k);
-      else if (m === Mnemonic.Movzx || m === Mnemonic.Movsx || m === Mnemonic.Movsxd) e.movx(insn, k);
-      else if (m === Mnemonic.Lea) e.lea(insn);
-      else if (m === Mnemonic.Inc || m === Mnemonic.Dec || m === Mnemonic.Neg || m === Mnemonic.Not) e.unary(insn, lv);
-      else if (m === Mnemonic.Shl || m === Mnemonic.Sal || m === Mnemonic.Shr || m === Mnemonic.Sar) e.shift(insn, lv);
-      else if (m === Mnemonic.Jmp || insn.flow === 3) {
-        const target = (insn.ops[0] as { target: number }).target;
-        if (m !== Mnemonic.Jmp) {
-          e.condition(insn.cc);
-          f.if();
-          e.depth++;
-          transferAt(target, k + 1);
-          e.depth--;
-          f.end();
-          transferAt(insn.next, k + 1);
-        } else transferAt(target, k + 1);
-        ended = true;
-      } else if (SETCC.has(m)) e.setcc(insn);
-      else if (CMOVCC.has(m)) e.cmov(insn);
-      else throw new Error(`region compiler: ${insn.text} is not compiled`);
+      const rule = ruleFor(insn);
+      if (rule === null) throw new Error(`region compiler: ${insn.text} is not compiled`);
+      if (!rule.branch) {
+        rule.emit(e, lv, k);
+        continue;
+      }
+      const target = (insn.ops[0] as { target: number }).target;
+      if (m !== Mnemonic.Jmp) {
+        e.condition(insn.cc);
+        f.if();
+        e.depth++;
+        transferAt(target, k + 1);
+        e.depth--;
+        f.end();
+        transferAt(insn.next, k + 1);
+      } else transferAt(target, k + 1);
+      ended = true;
     }
     // A block cut short (a prefix, or one that ends without a branch): on to the next instruction.
     if (!ended) transferAt(length < insns.length ? insns[length].addr : insns[length - 1].next, length);
@@ -647,8 +740,9 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   // Epilogue: exact state back to the context.
   for (let i = 0; i < 16; i++) f.i32(ctx).get(e.r[i]).mem(Op.i64_store, CTX.regs + 8 * i, 3);
   flagLocals.forEach((l, i) => f.i32(ctx).get(l).mem(Op.i32_store, CTX.flags + 4 * i, 2));
+  if (xmm) for (let i = 0; i < 16; i++) f.i32(ctx).get(e.x[i]).simd(Simd.v128_store, { offset: CTX.xmm + 16 * i, alignLog2: 4 });
   f.get(e.count);
   mod.export('run', f);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory } });
-  return { run: instance.exports.run as (budget: number) => number, members };
+  return { run: instance.exports.run as (budget: number) => number, members, xmm };
 }

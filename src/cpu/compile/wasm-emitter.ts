@@ -1,7 +1,7 @@
 // A small WebAssembly binary emitter (written here, no dependency): LEB128, a module with function types,
 // imports (a memory and functions), functions with i32/i64 locals, exports, and the opcodes the region compiler uses.
 
-export const ValType = { i32: 0x7f, i64: 0x7e } as const;
+export const ValType = { i32: 0x7f, i64: 0x7e, v128: 0x7b } as const;
 export type ValType = (typeof ValType)[keyof typeof ValType];
 
 /** Opcodes (WebAssembly core spec 1.0 plus sign extension). */
@@ -98,6 +98,23 @@ export const Op = {
   i64_extend32_s: 0xc4,
 } as const;
 
+/** SIMD opcodes (after the 0xfd prefix; fixed-width SIMD proposal, in V8 since 9.1). */
+export const Simd = {
+  v128_load: 0x00,
+  v128_store: 0x0b,
+  v128_and: 0x4e,
+  v128_or: 0x50,
+  v128_xor: 0x51,
+  i8x16_add: 0x6e,
+  i8x16_sub: 0x71,
+  i16x8_add: 0x8e,
+  i16x8_sub: 0x91,
+  i32x4_add: 0xae,
+  i32x4_sub: 0xb1,
+  i64x2_add: 0xce,
+  i64x2_sub: 0xd1,
+} as const;
+
 /** The empty block type (a block, loop or if with no result). */
 export const VOID_BLOCK = 0x40;
 
@@ -173,6 +190,16 @@ export class FunctionBuilder {
     this.code.push(op);
     uleb(this.code, alignLog2);
     uleb(this.code, offset);
+    return this;
+  }
+  /** A SIMD instruction (0xfd prefix, LEB128 opcode); loads and stores take a memarg. */
+  simd(op: number, memarg?: { offset: number; alignLog2: number }): this {
+    this.code.push(0xfd);
+    uleb(this.code, op);
+    if (memarg) {
+      uleb(this.code, memarg.alignLog2);
+      uleb(this.code, memarg.offset);
+    }
     return this;
   }
   block(): this {
