@@ -158,9 +158,3 @@ export function parseDynamic(r: Reader, dyn: ProgramHeader, loads: readonly Prog
   };
   return { info, strtab };
 }
-
-/** The offset of a dynamic entry's d_val for tag (for messages), or the PT_DYNAMIC header's offset. */
-export function dynamicValueOffset(info: DynamicInfo, tag: number, fallback: number): number {
-  const e = info.entries.find((x) => x.tag === tag);
-  return e ? e.entryOffset + 8 : fallback;
-}
