@@ -123,6 +123,22 @@ describe.skipIf(!hasToolchain())('region compiler vs native and the interpreter'
         expect(r.cpu.regionStats.compiled, mode).toBeGreaterThan(0);
       }
 
+      // Stopped by the instruction budget inside compiled loops: the interpreter's registers and flags at every stop.
+      const stops = (jit: 'off' | 'auto' | 'always') => {
+        const { cpu, mem } = machine(image, undefined, jit);
+        mem.load(DATA_ADDR, new Uint8Array(N).map((_, i) => fill(i)));
+        const states: string[] = [];
+        for (const budget of [5000, 777, 12345, 1, 64, 100003]) {
+          call(cpu, sym('crc32_bitwise'), [DATA_ADDR, 3000]); // warm (and compiled, in auto)
+          const r = call(cpu, sym('crc32_bitwise'), [DATA_ADDR, 3000], budget);
+          states.push(`${r.out.kind} ${r.out.executed} rip=${cpu.rip.toString(16)} rflags=${cpu.rflags.toString(16)} ${[...cpu.r64].map((v) => v.toString(16)).join(',')}`);
+        }
+        return states;
+      };
+      const stopsOff = stops('off');
+      expect(stopsOff.every((x) => x.startsWith('budget'))).toBe(true);
+      for (const mode of ['auto', 'always'] as const) expect(stops(mode), mode).toEqual(stopsOff);
+
       // A load that runs off the end of the data area inside a hot compiled loop: the interpreter's fault, state and count.
       const fault = (jit: 'off' | 'auto' | 'always') => {
         const { cpu, mem } = machine(image, undefined, jit);

@@ -194,6 +194,12 @@ class Emitter {
   depth = 0;
   /** The member being emitted. */
   insns: Insn[] = [];
+  /**
+   * Set by compileRegion for the flag writer just before a block's final branch: it computes only what the branch
+   * reads; each edge then computes what that edge needs (its successor's live flags, or all on the way out).
+   */
+  deferNext = false;
+  deferred: { written: number; done: number; emit: (need: number) => void } | null = null;
   /** XMM0-15 as v128 locals (declared when the region uses XMM). */
   readonly x: number[] = [];
   constructor(
@@ -259,6 +265,24 @@ class Emitter {
     }
     this.xmmAddress(insn, aligned, true, k);
     this.f.get(this.host).get(this.x[(s as { reg: number }).reg]).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
+  }
+
+  /** Computes an instruction's flags now (`live`), or, when deferred, what the branch reads and the rest per edge. */
+  flagsFrom(insn: Insn, live: number, emit: (need: number) => void): void {
+    if (!this.deferNext) {
+      emit(live);
+      return;
+    }
+    this.deferNext = false;
+    emit(live);
+    this.deferred = { written: insn.flagsWritten, done: live, emit };
+  }
+  /** On an edge: the deferred flags `need` asks for that were not computed at the writer. */
+  flushDeferred(need: number): void {
+    const d = this.deferred;
+    if (!d) return;
+    const rest = need & d.written & ~d.done;
+    if (rest) d.emit(rest);
   }
 
   /** Leaves the region with the member's instruction k next (state is exact: nothing of k has been committed). */
@@ -467,6 +491,18 @@ class Emitter {
       if (carryIn) f.get(this.cf).op(Op.i64_extend_i32_u).op(adds ? Op.i64_add : Op.i64_sub);
       if (w < 64) f.i64(mask).op(Op.i64_and);
       f.set(this.v);
+    } else f.get(this.a).get(this.b).op(kind === 'or' ? Op.i64_or : kind === 'xor' ? Op.i64_xor : Op.i64_and).set(this.v);
+    this.flagsFrom(insn, live, (need) => this.aluFlags(kind, w, need));
+    if (kind !== 'cmp' && kind !== 'test') this.writeGpr(d as GprOperand, this.v);
+  }
+
+  /** Flags of an ALU operation from locals a, b, v (and the carry in, still in cf). */
+  private aluFlags(kind: AluKind, w: number, live: number): void {
+    const f = this.f;
+    const arith = kind === 'add' || kind === 'adc' || kind === 'sub' || kind === 'sbb' || kind === 'cmp';
+    const adds = kind === 'add' || kind === 'adc';
+    const carryIn = kind === 'adc' || kind === 'sbb';
+    if (arith) {
       if (live & CF) {
         if (w < 64) {
           // The carry/borrow out of bit w: recompute unmasked (w <= 32: no 64-bit overflow).
@@ -494,13 +530,11 @@ class Emitter {
       }
       if (live & AF) f.get(this.a).get(this.b).op(Op.i64_xor).get(this.v).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
     } else {
-      f.get(this.a).get(this.b).op(kind === 'or' ? Op.i64_or : kind === 'xor' ? Op.i64_xor : Op.i64_and).set(this.v);
       if (live & CF) f.i32(0).set(this.cf);
       if (live & OF) f.i32(0).set(this.of);
       if (live & AF) f.i32(0).set(this.ar);
     }
     this.resultFlags(w, live);
-    if (kind !== 'cmp' && kind !== 'test') this.writeGpr(d as GprOperand, this.v);
   }
 
   unary(insn: Insn, live: number): void {
@@ -516,9 +550,17 @@ class Emitter {
       this.writeGpr(d, this.v);
       return;
     }
+    if (m === Mnemonic.Neg) f.i64(0).get(this.a).op(Op.i64_sub).i64(mask).op(Op.i64_and).set(this.v);
+    else f.get(this.a).i64(1).op(m === Mnemonic.Inc ? Op.i64_add : Op.i64_sub).i64(mask).op(Op.i64_and).set(this.v);
+    this.flagsFrom(insn, live, (need) => this.unaryFlags(m, w, need));
+    this.writeGpr(d, this.v);
+  }
+
+  /** Flags of neg/inc/dec from locals a and v. */
+  private unaryFlags(m: Mnemonic, w: number, live: number): void {
+    const f = this.f;
     if (m === Mnemonic.Neg) {
       // 0 - a: CF = a != 0; OF, AF as a subtraction from 0.
-      f.i64(0).get(this.a).op(Op.i64_sub).i64(mask).op(Op.i64_and).set(this.v);
       if (live & CF) f.get(this.a).i64(0).op(Op.i64_ne).set(this.cf);
       if (live & OF) {
         f.get(this.a).get(this.v).op(Op.i64_and).set(this.t);
@@ -528,7 +570,6 @@ class Emitter {
       if (live & AF) f.get(this.a).get(this.v).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
     } else {
       const inc = m === Mnemonic.Inc;
-      f.get(this.a).i64(1).op(inc ? Op.i64_add : Op.i64_sub).i64(mask).op(Op.i64_and).set(this.v);
       // CF is untouched; OF: inc overflows into the sign (v = 100..0), dec out of it (a = 100..0).
       if (live & OF) {
         f.get(inc ? this.v : this.a).i64(BigInt.asUintN(64, 1n << BigInt(w - 1))).op(Op.i64_eq).set(this.of);
@@ -536,7 +577,6 @@ class Emitter {
       if (live & AF) f.get(this.a).get(this.v).op(Op.i64_xor).i64(1).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
     }
     this.resultFlags(w, live);
-    this.writeGpr(d, this.v);
   }
 
   shift(insn: Insn, live: number): void {
@@ -646,16 +686,30 @@ class Emitter {
   }
 }
 
-/** Flags live after each instruction of a member: everything is live at every exit and block boundary. */
-function liveness(insns: Insn[], length: number): number[] {
-  const liveAfter = new Array<number>(length);
+/** Which instruction's flags are deferred to the edges: the flag writer right before a block's final branch (or -1). */
+function deferredWriter(insns: Insn[], length: number): number {
+  if (length < 2 || length !== insns.length) return -1;
+  const branch = ruleFor(insns[length - 1]);
+  if (!branch?.branch) return -1;
+  const w = insns[length - 2];
+  const m = w.mnemonic;
+  return ALU[m] !== undefined || m === Mnemonic.Inc || m === Mnemonic.Dec || m === Mnemonic.Neg ? length - 2 : -1;
+}
+
+/**
+ * Flags live after each instruction of a member: everything is live at every exit and block boundary, except after
+ * a deferred writer, which computes only what the branch reads (the edges compute the rest).
+ */
+function liveness(insns: Insn[], length: number, deferred: number): number[] {
+  const liveAfter = new Array<number>(length + 1);
   let live = ALL;
   for (let i = length - 1; i >= 0; i--) {
-    liveAfter[i] = live;
     const insn = insns[i];
-    live = (live & ~insn.flagsWritten) | insn.flagsRead;
+    liveAfter[i] = i === deferred ? insns[i + 1].flagsRead | (ALL & ~insn.flagsWritten) : live;
+    live = (liveAfter[i] & ~insn.flagsWritten) | insn.flagsRead;
     if (needsAllBefore(insn)) live = ALL;
   }
+  liveAfter[length] = live; // (live at the start, kept at the end of the array)
   return liveAfter;
 }
 
@@ -691,12 +745,16 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   uleb(table, M - 1);
   f.op(...table);
 
+  const defer = members.map((m) => deferredWriter(m.insns, m.length));
+  const lives = members.map((m, i) => liveness(m.insns, m.length, defer[i]));
+  const liveIn = lives.map((l, i) => l[members[i].length]);
   for (let mi = 0; mi < M; mi++) {
     f.end(); // member mi's block: its code follows
     const { insns, length } = members[mi];
     e.insns = insns;
     e.depth = M - mi; // br depth of the exit block at instruction level (dispatch is one less)
-    const liveAfter = liveness(insns, length);
+    e.deferred = null;
+    const liveAfter = lives[mi];
     let ended = false;
     for (let k = 0; k < length; k++) {
       const insn = insns[k];
@@ -705,7 +763,9 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
       const rule = ruleFor(insn);
       if (rule === null) throw new Error(`region compiler: ${insn.text} is not compiled`);
       if (!rule.branch) {
+        e.deferNext = k === defer[mi];
         rule.emit(e, lv, k);
+        e.deferNext = false;
         continue;
       }
       const target = (insn.ops[0] as { target: number }).target;
@@ -729,9 +789,11 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
     if (j !== undefined) {
       f.get(e.count).i32(members[j].length).op(Op.i32_add).get(0).op(Op.i32_le_u);
       f.if();
+      e.flushDeferred(liveIn[j]);
       f.i32(j).set(e.pc).br(e.depth); // inside the if: depth e.depth reaches the dispatch loop
       f.end();
     }
+    e.flushDeferred(ALL);
     e.setRip(target);
     f.br(e.depth);
   }
