@@ -3,6 +3,7 @@
 // Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes. With a FramePool
 // (an engine that maps frames itself, e.g. unicorn in WebAssembly), frames are pages of the pool's heap. Without
 // one, frames are slots of the frame heap: one WebAssembly.Memory that compiled code (cpu/compile) reads directly.
+import { frameHeap } from './frame-heap.ts';
 import { type FrameNumber, PAGE_SIZE } from './types.ts';
 
 export type { FrameNumber };
@@ -71,76 +72,6 @@ class PooledFrame implements Frame {
   get view(): DataView {
     void this.bytes;
     return this.cachedView!;
-  }
-}
-
-/**
- * The frame heap: one fixed-size WebAssembly.Memory (it never grows, so views of it stay valid) whose 4 KiB slots
- * hold frames. Compiled code imports it and reaches a frame by its byte address. Freed slots are zeroed and reused.
- */
-export class FrameHeap implements FramePool {
-  readonly memory: WebAssembly.Memory;
-  private readonly bytes: Uint8Array;
-  private next: number;
-  private readonly freed: number[] = [];
-  /** `pages`: size in 64 KiB WebAssembly pages; the first `reserved` bytes are left to the compiler's own use. */
-  constructor(pages: number, readonly reserved = 0) {
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    this.bytes = new Uint8Array(this.memory.buffer);
-    this.next = reserved;
-  }
-  allocate(): number {
-    const a = this.freed.pop();
-    if (a !== undefined) {
-      this.bytes.fill(0, a, a + PAGE_SIZE);
-      return a;
-    }
-    if (this.next + PAGE_SIZE > this.bytes.length) return -1;
-    this.next += PAGE_SIZE;
-    return this.next - PAGE_SIZE;
-  }
-  free(address: number): void {
-    this.freed.push(address);
-  }
-  heap(): Uint8Array {
-    return this.bytes;
-  }
-  /** Whether `bytes` is a view into this heap. */
-  holds(bytes: Uint8Array): boolean {
-    return bytes.buffer === this.memory.buffer;
-  }
-}
-
-/** Frame heap size: 512 MiB of address space (untouched slots cost no memory). */
-const FRAME_HEAP_PAGES = 8192;
-let sharedHeap: FrameHeap | undefined;
-/** The process-wide frame heap (created on first use) that physical memories without a pool allocate from. */
-export function frameHeap(): FrameHeap {
-  return (sharedHeap ??= new FrameHeap(FRAME_HEAP_PAGES));
-}
-
-const heapPagesOwned = new FinalizationRegistry<Set<number>>((slots) => {
-  for (const at of slots) frameHeap().free(at);
-});
-
-/**
- * Zeroed pages in the frame heap for a memory that keeps its own page map (unicorn's, tests'): given back on
- * release, or all at once when the owner is collected. A full heap gives pages of their own (still correct, slower).
- */
-export class HeapPages {
-  private readonly slots = new Set<number>();
-  constructor(owner: object) {
-    heapPagesOwned.register(owner, this.slots);
-  }
-  allocate(): Uint8Array {
-    const heap = frameHeap();
-    const at = heap.allocate();
-    if (at < 0) return new Uint8Array(PAGE_SIZE);
-    this.slots.add(at);
-    return new Uint8Array(heap.memory.buffer, at, PAGE_SIZE);
-  }
-  release(bytes: Uint8Array): void {
-    if (bytes.buffer === frameHeap().memory.buffer && this.slots.delete(bytes.byteOffset)) frameHeap().free(bytes.byteOffset);
   }
 }
 

@@ -3,7 +3,7 @@
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_READ, PROT_WRITE } from '../mm/types.ts';
 import type { AccessKind, GuestMemory, VirtAddr } from '../mm/types.ts';
 import { UcError } from './errors.ts';
-import { HeapPages } from '../mm/physical.ts';
+import { HeapPages } from '../mm/frame-heap.ts';
 
 const ERR_NOMEM = 1;
 const ERR_READ_UNMAPPED = 6;

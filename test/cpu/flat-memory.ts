@@ -1,6 +1,6 @@
 // A test-only GuestMemory: pages in a Map, with protections and an epoch, enough to run the CPU in tests.
 // Pages are slots of the frame heap, as PhysicalMemory's frames are, so compiled regions reach them inline.
-import { HeapPages } from '../../src/mm/physical.ts';
+import { HeapPages } from '../../src/mm/frame-heap.ts';
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_READ, PROT_WRITE, type AccessKind, type GuestMemory } from '../../src/mm/types.ts';
 
 export class FlatMemory implements GuestMemory {

@@ -1,6 +1,6 @@
 // A CPU's context in the frame heap for compiled regions: the register file and flags handed across the call,
 // the exit RIP and loop count, and the inline software TLB (read and write: page tag → frame address in the heap).
-import { frameHeap, type FrameHeap } from '../../mm/physical.ts';
+import { frameHeap, type FrameHeap } from '../../mm/frame-heap.ts';
 import type { CpuState } from '../state.ts';
 
 export const TLB_ENTRIES = 128;
