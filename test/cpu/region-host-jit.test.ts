@@ -1,5 +1,6 @@
 // Multi-instruction sequences on the host CPU and in picemu with the region compiler on from the first execution:
-// flag liveness across instructions, carry chains, loops over memory (inline TLB) and a fault inside a loop.
+// flag liveness across instructions, carry chains, loops over memory (inline TLB), self-modifying code and a fault
+// inside a loop.
 import { describe, expect, it } from 'vitest';
 import { assemble, diff, hasToolchain, makeState, MEM_ADDR, runHost, runPicemu, type State } from './host-exec.ts';
 
@@ -34,6 +35,8 @@ const SEQUENCES: { asm: string; undef: number }[] = [
   { asm: 'mov esi, 0x20000000; mov ecx, 512; 1: movdqa xmm1, xmmword ptr [rsi + rcx]; paddq xmm1, xmmword ptr [rsi + rcx + 1024]; movaps xmmword ptr [rsi + rcx + 2048], xmm1; movups xmm8, xmm1; psubw xmm8, xmm9; psubb xmm10, xmm8; psubd xmm11, xmm10; sub ecx, 16; jnz 1b', undef: 0 },
   // A misaligned movdqa inside a loop: #GP (SIGSEGV) at that instruction, with the loop's registers.
   { asm: 'mov esi, 0x20000000; mov ecx, 40; 1: movdqa xmm1, xmmword ptr [rsi + rcx * 4]; paddd xmm0, xmm1; dec ecx; jns 1b', undef: 0 },
+  // Self-modifying code inside a compiled loop: each pass patches the immediate of the add it runs next time.
+  { asm: 'xor eax, eax; mov ecx, 10; lea rsi, [rip + 2f + 2]; 1: 2: add eax, 1; mov byte ptr [rsi], cl; dec ecx; jnz 1b; add eax, 0', undef: 0 },
   // Runs off the end of the memory area inside the loop: SIGSEGV at the load, with the registers of that iteration.
   { asm: 'mov esi, 0x20000000; xor ecx, ecx; 1: movzx eax, byte ptr [rsi + rcx]; add edx, eax; add rcx, 1; jmp 1b', undef: CF | PF | AF | OF | 0xc0 },
 ];
