@@ -52,7 +52,7 @@ const heapPagesOwned = new FinalizationRegistry<Set<number>>((slots) => {
 });
 
 /**
- * Zeroed pages in the frame heap for a memory that keeps its own page map (unicorn's, tests'): given back on
+ * Zeroed pages in the frame heap for one owner (PhysicalMemory, unicorn's memory, tests' memories): given back on
  * release, or all at once when the owner is collected. A full heap gives pages of their own (still correct, slower).
  */
 export class HeapPages {

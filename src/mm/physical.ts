@@ -3,7 +3,7 @@
 // Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes. With a FramePool
 // (an engine that maps frames itself, e.g. unicorn in WebAssembly), frames are pages of the pool's heap. Without
 // one, frames are slots of the frame heap: one WebAssembly.Memory that compiled code (cpu/compile) reads directly.
-import { frameHeap } from './frame-heap.ts';
+import { HeapPages } from './frame-heap.ts';
 import { type FrameNumber, PAGE_SIZE } from './types.ts';
 
 export type { FrameNumber };
@@ -86,6 +86,9 @@ export class PhysicalMemory {
   private zero: Frame | undefined;
   /** Frames ever allocated (for benchmarks and tests). */
   allocated = 0;
+
+  /** Frame-heap slots of this memory's frames (all given back if the memory is collected with frames still live). */
+  private readonly heapPages = new HeapPages(this);
 
   constructor(private readonly pool?: FramePool) {}
 
@@ -175,11 +178,9 @@ export class PhysicalMemory {
   /** A zero-filled frame: a page of the pool when there is one, else a slot of the frame heap (or, when it is full, a buffer of its own). */
   private fresh(kind: FrameKind): Frame {
     if (!this.pool) {
-      const heap = frameHeap();
-      const at = heap.allocate();
-      if (at < 0) return this.register(kind, new Uint8Array(PAGE_SIZE));
-      const frame = this.register(kind, new Uint8Array(heap.memory.buffer, at, PAGE_SIZE));
-      (frame as FrameWithRelease).onFree = () => heap.free(at);
+      const bytes = this.heapPages.allocate();
+      const frame = this.register(kind, bytes);
+      (frame as FrameWithRelease).onFree = () => this.heapPages.release(bytes);
       return frame;
     }
     const address = this.pool.allocate();

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleBuilder, Op, sleb, uleb, ValType } from '../../src/cpu/compile/wasm-emitter.ts';
 import type { Cpu } from '../../src/cpu/cpu.ts';
+import { FrameHeap, frameHeap } from '../../src/mm/frame-heap.ts';
+import { PhysicalMemory } from '../../src/mm/physical.ts';
 import { hasToolchain } from './host-exec.ts';
 import { call, compileImage, DATA_ADDR, machine, runNative } from './compiled-c.ts';
 
@@ -51,6 +53,37 @@ describe('wasm emitter', () => {
       expect(new BigInt64Array(memory.buffer, 8, 1)[0]).toBe(want);
     }
     expect(ex.sum(1000)).toBe(500500n);
+  });
+});
+
+describe('frame heap', () => {
+  it('hands out zeroed 4 KiB slots, reuses freed ones zeroed, and reports when full', () => {
+    const heap = new FrameHeap(1); // 64 KiB: 16 slots
+    const slots = Array.from({ length: 16 }, () => heap.allocate());
+    expect(new Set(slots).size).toBe(16);
+    expect(slots.every((a) => a % 4096 === 0 && a >= 0 && a < 65536)).toBe(true);
+    expect(heap.allocate()).toBe(-1);
+    heap.heap().fill(0xab, slots[3], slots[3] + 4096);
+    heap.free(slots[3]);
+    const again = heap.allocate();
+    expect(again).toBe(slots[3]);
+    expect(heap.heap().subarray(again, again + 4096).every((b) => b === 0)).toBe(true);
+  });
+
+  it('holds PhysicalMemory frames, and takes a slot back when its frame is freed', () => {
+    const physical = new PhysicalMemory();
+    const frame = physical.allocate();
+    expect(frame.bytes.buffer).toBe(frameHeap().memory.buffer);
+    frame.bytes[5] = 7;
+    physical.retain(frame);
+    const copy = physical.copyOf(frame);
+    expect(copy.bytes[5]).toBe(7);
+    expect(copy.bytes.byteOffset).not.toBe(frame.bytes.byteOffset);
+    const at = frame.bytes.byteOffset;
+    physical.release(frame); // mapped nowhere: freed, its slot back in the heap
+    const next = physical.allocate();
+    expect(next.bytes.byteOffset).toBe(at);
+    expect(next.bytes[5]).toBe(0);
   });
 });
 
