@@ -154,6 +154,7 @@ describe.skipIf(!hasToolchain())('region compiler vs native and the interpreter'
         expect(r.results, mode).toEqual(expected);
         expect(r.counts, mode).toEqual(off.counts);
         expect(r.cpu.regionStats.compiled, mode).toBeGreaterThan(0);
+        expect(r.cpu.regionStats.failed, mode).toBe(0);
       }
 
       // Stopped by the instruction budget inside compiled loops: the interpreter's registers and flags at every stop.
