@@ -1,5 +1,5 @@
-// The region compiler: a basic block (looping on itself when it ends with a branch back to its start) compiled to
-// one WebAssembly function. Guest registers live in i64 locals for the whole region, flags are computed only where a
+// The region compiler: a hot block and the compilable blocks its branches reach (its loops) compiled to one
+// WebAssembly function (a br_table dispatch loop over the blocks). Guest registers live in i64 locals for the whole region, flags are computed only where a
 // later instruction or an exit reads them, memory goes through an inline software TLB into the frame heap, and every
 // exit (TLB miss, page crossing, budget, the block's end) leaves exact state in the context for the interpreter.
 import { ConditionCode, Mnemonic } from 'iced-x86';
