@@ -1,5 +1,10 @@
 // npm run difftest:x87 -- --cases N --seed S [--filter REGEX]: the x87/MMX host-CPU differential test at any
 // size; prints every disagreement (grouped by form, a few inputs each) and the totals.
+// Long runs (2026-12-05, AMD EPYC host): seed 20261205, 100,000 cases over all 256 x87/MMX forms: 15 transcendental
+// last-bit differences, 0 unexplained. The transcendentals alone (--filter '^(Fsin|Fcos|Fsincos|Fptan|Fpatan|F2xm1|
+// Fyl2x|Fyl2xp1)$' --cases 80000 --seed 7): 362 last-bit differences (rates per form and why in
+// test/cpu/x87-transcendental-known.ts) and 1 unexplained, fyl2xp1 of (−∞, −denormal) with the denormal exception
+// unmasked: the host reports the invalid operation and no DE (fixed; now in x87-host.test.ts).
 import { compareResults, describeInput, drawCase, runHost, runPicemu, Rng, WAIT_FORMS, X87_AND_MMX, x87Forms, type Result, type X87Case } from '../test/cpu/x87-difftest.ts';
 import { UNDEFINED, undefinedFor } from '../test/cpu/x87-undefined.ts';
 import { withinOneUlp } from '../test/cpu/x87-transcendental-known.ts';

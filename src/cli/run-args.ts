@@ -60,7 +60,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** The --trace-* options as a TraceFilter (undefined when none is given). */
-function traceFilterOption(p: ParsedOptions): TraceFilter | undefined {
+export function traceFilterOption(p: ParsedOptions): TraceFilter | undefined {
   const filter: TraceFilter = {};
   const modules = p.values.get('--trace-module');
   if (modules) filter.modules = modules;

@@ -60,6 +60,8 @@ export interface MemRef {
   /** Address size in bits (64, or 32 with the 0x67 prefix or in 32-bit mode). */
   addrSize: 32 | 64;
   size: number;
+  /** A VSIB operand (the AVX2 gathers): the XMM/YMM register whose elements are the indices, else -1 (`index` is then -1). */
+  vsib: number;
 }
 
 /** A decoded instruction, as handlers see it at build time. Handlers must not read `cpu.rip`: use `next`. */
@@ -198,6 +200,7 @@ export function convert(ins: Instruction, bytes: Uint8Array, bitness: 32 | 64): 
         mem = {
           base: ripRelative ? -1 : (gprInfo.get(baseReg)?.reg ?? -1),
           index: gprInfo.get(ins.memoryIndex)?.reg ?? -1,
+          vsib: xmmInfo.get(ins.memoryIndex) ?? ymmInfo.get(ins.memoryIndex) ?? -1,
           scale: ins.memoryIndexScale,
           dispLo: Number(d & 0xffffffffn),
           dispHi: Number(d >> 32n),

@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 /** Optional extensions. SSE and SSE2 are always present (x86-64 baseline). */
 export type Feature =
   | 'sse3' | 'ssse3' | 'sse4.1' | 'sse4.2' | 'popcnt' | 'cx16'
-  | 'lzcnt' | 'bmi1' | 'bmi2' | 'movbe' | 'avx' | 'avx2' | 'fma' | 'f16c' | 'xsave' | 'xsaveopt' | 'xsavec' | 'erms';
+  | 'lzcnt' | 'bmi1' | 'bmi2' | 'movbe' | 'avx' | 'avx2' | 'fma' | 'f16c' | 'xsave' | 'xsaveopt' | 'xsavec' | 'xgetbv1' | 'erms';
 
 export const ALL_FEATURES: readonly Feature[] = [
   'sse3', 'ssse3', 'sse4.1', 'sse4.2', 'popcnt', 'cx16',
-  'lzcnt', 'bmi1', 'bmi2', 'movbe', 'avx', 'avx2', 'fma', 'f16c', 'xsave', 'xsaveopt', 'xsavec', 'erms',
+  'lzcnt', 'bmi1', 'bmi2', 'movbe', 'avx', 'avx2', 'fma', 'f16c', 'xsave', 'xsaveopt', 'xsavec', 'xgetbv1', 'erms',
 ];
 
 export interface CpuProfile {
@@ -35,7 +35,7 @@ export const SSE4_2_PROFILE: CpuProfile = {
 };
 
 // The x86-64 psABI micro-architecture levels (x86-64-psABI, "Micro-architecture levels"), as a CPU of that era:
-// v2 ~ Nehalem, v3 ~ Haswell (which also has ERMS and XSAVEOPT; XSAVEC came with Skylake).
+// v2 ~ Nehalem, v3 ~ Haswell (which also has ERMS and XSAVEOPT; XSAVEC and XGETBV with ECX = 1 came with Skylake).
 const V2: Feature[] = ['cx16', 'popcnt', 'sse3', 'sse4.1', 'sse4.2', 'ssse3'];
 const V3: Feature[] = [...V2, 'avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'lzcnt', 'movbe', 'xsave', 'xsaveopt', 'erms'];
 
@@ -61,7 +61,7 @@ export const X86_64_V3: CpuProfile = {
 const CPUINFO_FLAG: Record<Feature, string> = {
   sse3: 'pni', ssse3: 'ssse3', 'sse4.1': 'sse4_1', 'sse4.2': 'sse4_2', popcnt: 'popcnt', cx16: 'cx16',
   lzcnt: 'abm', bmi1: 'bmi1', bmi2: 'bmi2', movbe: 'movbe', avx: 'avx', avx2: 'avx2', fma: 'fma', f16c: 'f16c',
-  xsave: 'xsave', xsaveopt: 'xsaveopt', xsavec: 'xsavec', erms: 'erms',
+  xsave: 'xsave', xsaveopt: 'xsaveopt', xsavec: 'xsavec', xgetbv1: 'xgetbv1', erms: 'erms',
 };
 
 /** The /proc/cpuinfo flags a profile's features give (baseline flags are the kernel's business). */
@@ -186,7 +186,7 @@ export function cpuid(profile: CpuProfile, leaf: number, subleaf: number): [numb
         case 0:
           return [xcr0(profile), size, size, 0];
         case 1:
-          return [bit(has('xsaveopt'), 0) | bit(has('xsavec'), 1), has('xsavec') ? size : 0, 0, 0];
+          return [bit(has('xsaveopt'), 0) | bit(has('xsavec'), 1) | bit(has('xgetbv1'), 2), has('xsavec') ? size : 0, 0, 0];
         case 2:
           return has('avx') ? [XSAVE_AVX_SIZE, XSAVE_AVX_OFFSET, 0, 0] : [0, 0, 0, 0];
         default:

@@ -57,8 +57,15 @@ export function leaHalves(m: MemRef): (c: Cpu) => void {
 
 function slowAddress(c: Cpu, m: MemRef): number {
   exactAddress(c, m);
-  let lo = c.ea;
-  let hi = m.addrSize === 32 ? 0 : c.hi;
+  return guestAddress(c, m, c.ea, c.hi);
+}
+
+/**
+ * An address computed in 64-bit halves (`lo`, `hi`, before the segment base) as the guest address number: the
+ * segment base added, truncated for a 32-bit address size; a non-canonical one is #GP (#SS through RSP/RBP).
+ */
+export function guestAddress(c: Cpu, m: MemRef, lo: number, hi: number): number {
+  if (m.addrSize === 32) hi = 0;
   if (m.seg) {
     const s = segBase(c, m);
     const sum = lo + (s % TWO32);

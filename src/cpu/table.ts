@@ -64,6 +64,7 @@ export function register(file: string, defs: HandlerDef[]): void {
 
 // ---- OPS: one import and one entry per ops file (keep sorted) ----
 import * as avxF16c from './ops/avx-f16c.ts';
+import * as avxGather from './ops/avx-gather.ts';
 import * as avxInt from './ops/avx-int.ts';
 import * as avxLegacy from './ops/avx-legacy.ts';
 import * as avxMove from './ops/avx-move.ts';
@@ -84,6 +85,7 @@ import * as system from './ops/system.ts';
 import * as x87 from './ops/x87-all.ts';
 const OPS: Record<string, { handlers: HandlerDef[] }> = {
   'avx-f16c.ts': avxF16c,
+  'avx-gather.ts': avxGather,
   'avx-int.ts': avxInt,
   'avx-legacy.ts': avxLegacy,
   'avx-move.ts': avxMove,

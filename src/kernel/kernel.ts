@@ -1,7 +1,7 @@
 // The kernel: tasks and thread groups by id, the file view (Vfs), and the scheduler that runs tasks on their CPUs
 // in slices (round-robin, one host thread), hands each `syscall` instruction to the system-call table, puts tasks
 // to sleep and wakes them, and turns faults into signals.
-import { Cpu, type CpuProfile, SSE4_2_PROFILE, type GuestFault } from '../cpu/index.ts';
+import { Cpu, type CpuProfile, SSE4_2_PROFILE, type GuestFault, type RunOutcome } from '../cpu/index.ts';
 import { AddressSpace } from '../mm/address-space.ts';
 import { processLayout, randomBytesFrom, splitmix64 } from '../mm/layout.ts';
 import type { PageCache } from '../mm/page-cache.ts';
@@ -16,8 +16,10 @@ import { Vfs, type VfsOptions } from './files/vfs.ts';
 import { defaultRlimits } from './rlimits.ts';
 import type { FaultSignal } from './fatal-signals.ts';
 import { onGroupExit, onThreadExit } from './lifecycle.ts';
+import { exitRobustList } from './robust-list.ts';
 import { mountProcfs } from './procfs/mount.ts';
 import { deliverSignals, forceSigFault } from './signals/delivery.ts';
+import { isStopped } from './signals/job-control.ts';
 import { SignalHandlers } from './signal-state.ts';
 import { syscallDef, type SyscallArgs, type SyscallResult } from './syscall-table.ts';
 import { hostCredentials } from './credentials.ts';
@@ -38,6 +40,8 @@ export interface KernelOptions {
   tracer?: SyscallTracer;
   /** Notes for a person (an -ENOSYS system call, once per process). */
   note?: (text: string) => void;
+  /** Makes the CPU of a task over an address space (default: picemu's Cpu on the space itself). */
+  cpuFactory?: (space: AddressSpace, profile: CpuProfile) => Cpu;
 }
 
 /** Why Kernel.run returned. */
@@ -55,6 +59,11 @@ export interface RunLimits {
   slice?: number;
   /** Stop as soon as this is true (checked between slices and system calls). */
   until?: () => boolean;
+  /**
+   * Executes one instruction of a task in place of its CPU's run loop (a traced run): the kernel calls it for each
+   * instruction of a slice; it returns what cpu.step() would.
+   */
+  stepper?: (task: Task) => RunOutcome;
 }
 
 const DEFAULT_SLICE = 100_000;
@@ -70,6 +79,7 @@ export class Kernel {
   tracer: SyscallTracer | undefined;
   note: (text: string) => void;
   private nextId = 1;
+  private readonly cpuFactory: (space: AddressSpace, profile: CpuProfile) => Cpu;
   private readonly random: () => bigint;
   private vdso: VdsoImage | undefined | null = null;
   /** Round-robin position among tasks. */
@@ -88,6 +98,7 @@ export class Kernel {
     mountProcfs(this);
     this.tracer = options.tracer;
     this.note = options.note ?? (() => {});
+    this.cpuFactory = options.cpuFactory ?? ((space, profile) => new Cpu(space, { profile }));
     this.random = splitmix64((options.seed ?? 0x9e3779b9n) ^ 0x6b65726e656cn);
   }
 
@@ -111,7 +122,7 @@ export class Kernel {
     group.parent = options.parent;
     options.parent?.children.push(group);
     const mm = this.newMm(group.personality);
-    const task = new Task(this, id, group, new Cpu(mm.space, { profile: this.profile }), mm, new FdTable(), new FsContext(options.cwd), hostCredentials());
+    const task = new Task(this, id, group, this.newCpu(mm.space), mm, new FdTable(), new FsContext(options.cwd), hostCredentials());
     this.groups.set(id, group);
     this.tasks.set(id, task);
     return task;
@@ -156,11 +167,16 @@ export class Kernel {
     return exit.kind === 'exited' ? { kind: 'exited', code: exit.code } : { kind: 'signaled', signal: exit.signal };
   }
 
-  /** A fresh address space laid out as the kernel lays out a new mm (randomized unless ADDR_NO_RANDOMIZE or no seed). */
-  newMm(personality: number): MmContext {
-    const randomize = this.seed !== undefined && (personality & ADDR_NO_RANDOMIZE) === 0;
-    const layout = processLayout(randomize ? this.random() : undefined);
+  /** A fresh address space laid out as the kernel lays out a new mm (randomized unless ADDR_NO_RANDOMIZE or no seed; `random`: this mm's own randomness). */
+  newMm(personality: number, random?: () => bigint): MmContext {
+    const randomize = (this.seed !== undefined || random !== undefined) && (personality & ADDR_NO_RANDOMIZE) === 0;
+    const layout = processLayout(randomize ? (random ?? this.random)() : undefined);
     return new MmContext(new AddressSpace({ physical: this.physical, pageCache: this.pageCache, mmapBase: layout.mmapBase }), layout.stackTop);
+  }
+
+  /** A fresh CPU (registers zero) for a task of address space `space`, with the kernel's CPU profile. */
+  newCpu(space: AddressSpace): Cpu {
+    return this.cpuFactory(space, this.profile);
   }
 
   /** The vDSO every process maps (the host's image, read once); undefined where the host shows none. */
@@ -209,11 +225,11 @@ export class Kernel {
         this.complete(task, nr, resume());
         continue;
       }
-      // Back to user mode: pending signals run their handlers (or end the process) first.
-      if (!deliverSignals(task)) continue;
+      // Back to user mode: pending signals run their handlers (or end or stop the process) first.
+      if (!deliverSignals(task) || isStopped(task.group)) continue;
       if (this.vdso) refreshVdsoTime(this.vdso);
       const n = Math.min(slice, budgetEnd - this.executed);
-      const out = task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
+      const out = limits.stepper ? stepSlice(task, n, deadline, limits.stepper) : task.cpu.run({ maxInstructions: n, deadlineMs: deadline === Infinity ? undefined : Math.max(0, deadline - Date.now()) });
       this.executed += out.executed;
       switch (out.kind) {
         case 'syscall':
@@ -243,12 +259,12 @@ export class Kernel {
     for (const t of live) if (t.state === 'blocked' && t.blockedIn?.untilMs !== undefined && t.blockedIn.untilMs <= now) t.wake();
     for (let k = 0; k < live.length; k++) {
       const t = live[(this.cursor + k) % live.length]!;
-      if (t.state === 'runnable') {
+      if (t.state === 'runnable' && !isStopped(t.group)) {
         this.cursor = (this.cursor + k + 1) % live.length;
         return t;
       }
     }
-    const timed = live.filter((t) => t.blockedIn?.untilMs !== undefined).sort((a, b) => a.blockedIn!.untilMs! - b.blockedIn!.untilMs!)[0];
+    const timed = live.filter((t) => t.blockedIn?.untilMs !== undefined && !isStopped(t.group)).sort((a, b) => a.blockedIn!.untilMs! - b.blockedIn!.untilMs!)[0];
     if (!timed) return undefined;
     sleepMs(Math.min(timed.blockedIn!.untilMs!, runDeadline) - now);
     if (timed.blockedIn!.untilMs! <= Date.now()) timed.wake();
@@ -305,6 +321,7 @@ export class Kernel {
 
   /** One thread ends (exit): the group ends with it when it was the last. */
   exitThread(task: Task, reason: NonNullable<ThreadGroup['exit']>): void {
+    exitRobustList(task);
     task.state = 'dead';
     task.blockedIn = undefined;
     onThreadExit(task);
@@ -314,6 +331,8 @@ export class Kernel {
 
   /** The whole thread group ends (exit_group, a fatal signal). */
   exitGroup(group: ThreadGroup, reason: NonNullable<ThreadGroup['exit']>): void {
+    // Each thread's robust locks are released while its memory is still there (locks in shared memory outlive it).
+    for (const t of group.threads) if (t.state !== 'dead') exitRobustList(t);
     for (const t of group.threads) {
       t.state = 'dead';
       t.blockedIn = undefined;
@@ -330,6 +349,18 @@ export class Kernel {
     if (group.leader.scheduled && !this.sharesMm(group.leader, group.leader.mm)) group.leader.space.destroy();
     onGroupExit(group);
   }
+}
+
+/** Up to `n` instructions of a task, one stepper call each, ending as cpu.run ends (a system call, a fault, a limit). */
+function stepSlice(task: Task, n: number, deadline: number, stepper: (task: Task) => RunOutcome): RunOutcome {
+  let executed = 0;
+  for (let k = 1; executed < n; k++) {
+    const out = stepper(task);
+    executed += out.executed;
+    if ((out.kind !== 'budget' && out.kind !== 'until') || out.executed === 0) return { ...out, executed };
+    if ((k & 1023) === 0 && Date.now() > deadline) return { kind: 'timeout', executed };
+  }
+  return { kind: 'budget', executed };
 }
 
 /** Blocks the host thread (the kernel is synchronous: all tasks sleep). */

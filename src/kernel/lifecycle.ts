@@ -2,7 +2,7 @@
 // it copies), RLIMIT_NPROC, the vfork completion, and what an exit does to the family — children reparented,
 // the parent told with its exit signal (SIGCHLD) or the child reaped at once when the parent ignores SIGCHLD,
 // and zombies released by wait.
-import { Cpu } from '../cpu/index.ts';
+import type { Cpu } from '../cpu/index.ts';
 import { EAGAIN } from './errno.ts';
 import { RLIMIT_NPROC } from './rlimits.ts';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN, SIGCHLD } from './signals/constants.ts';
@@ -46,8 +46,8 @@ export function releaseVfork(child: Task): void {
 }
 
 /** A CPU for `space` with `from`'s registers (the child's copy of the parent's user context). */
-function copyCpu(from: Cpu, space: Task['mm']['space'], profile: Cpu['profile']): Cpu {
-  const cpu = new Cpu(space, { profile });
+function copyCpu(kernel: Task['kernel'], from: Cpu, space: Task['mm']['space']): Cpu {
+  const cpu = kernel.newCpu(space);
   cpu.copyUserStateFrom(from);
   return cpu;
 }
@@ -70,6 +70,8 @@ export interface CloneRequest {
   tls: bigint;
   /** The signal the child sends at exit (clone's low byte). */
   exitSignal: number;
+  /** clone3's CLONE_CLEAR_SIGHAND: the child's caught signals go back to SIG_DFL (ignored ones stay ignored). */
+  clearSighand?: boolean;
 }
 
 /** copy_process: the new task, or -EAGAIN (RLIMIT_NPROC, or picemu's task cap). */
@@ -86,6 +88,7 @@ export function cloneTask(parent: Task, req: CloneRequest): Task | number {
     group = parent.group;
   } else {
     const sighand = flags & F.SIGHAND ? parent.group.sighand : parent.group.sighand.clone();
+    if (req.clearSighand) sighand.resetForExec();
     group = new ThreadGroup(tid, sighand, parent.group.rlimits);
     group.parent = flags & F.PARENT ? parent.group.parent : parent.group;
     group.parent?.children.push(group);
@@ -96,7 +99,7 @@ export function cloneTask(parent: Task, req: CloneRequest): Task | number {
     kernel.groups.set(tid, group);
   }
   const mm = flags & F.VM ? parent.mm : forkMm(parent.mm);
-  const cpu = copyCpu(parent.cpu, mm.space, parent.cpu.profile);
+  const cpu = copyCpu(parent.kernel, parent.cpu, mm.space);
   cpu.r64[0] = 0n; // the child's fork() returns 0
   if (req.stack) cpu.r64[4] = req.stack;
   if (flags & F.SETTLS) cpu.fsBase = Number(req.tls);

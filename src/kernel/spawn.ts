@@ -1,6 +1,7 @@
 // Starting a program in a new emulated process, as a shell's fork + execve would: a process with stdin, stdout
 // and stderr (picemu's own descriptors, or buffers), the environment given, then execve.
 import { bufferConsole, hostConsole, type BufferStreamFile } from './files/console.ts';
+import type { StreamFile } from './files/file.ts';
 import { execve } from './exec/index.ts';
 import type { Kernel } from './kernel.ts';
 import type { Task } from './task.ts';
@@ -11,8 +12,11 @@ export interface SpawnOptions {
   /** The environment, as K=V strings. */
   env: string[];
   cwd?: string;
-  /** 'host': picemu's own stdin/stdout/stderr (the CLI); otherwise buffers, stdin holding `stdin`. */
-  stdio?: 'host' | { stdin?: Uint8Array };
+  /**
+   * 'host': picemu's own stdin/stdout/stderr (the CLI); otherwise stdout and stderr are buffers and stdin holds
+   * `stdin` (or is picemu's own stdin, 'host': a CLI whose stdout carries something else, such as a JSON trace).
+   */
+  stdio?: 'host' | { stdin?: Uint8Array | 'host' };
 }
 
 export interface Spawned {
@@ -26,7 +30,8 @@ export interface Spawned {
 export function spawnProgram(kernel: Kernel, path: string, options: SpawnOptions): Spawned | number {
   const task = kernel.createProcess({ cwd: options.cwd ?? process.cwd() });
   const stdio = options.stdio ?? {};
-  const files = stdio === 'host' ? hostConsole() : bufferConsole(stdio.stdin);
+  const files: StreamFile[] = stdio === 'host' ? hostConsole() : bufferConsole(stdio.stdin === 'host' ? undefined : stdio.stdin);
+  if (stdio !== 'host' && stdio.stdin === 'host') files[0] = hostConsole()[0];
   for (const f of files) task.files.install(f, false);
   const enc = (s: string) => Buffer.from(s, 'utf8');
   const r = execve(task, { path, argv: options.argv.map(enc), envp: options.env.map(enc) });

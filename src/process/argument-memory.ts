@@ -10,14 +10,20 @@ const SCRATCH_SIZE = 0x40000;
 export class ArgumentMemory {
   private scratch: { start: VirtAddr; used: number; size: number } | undefined;
 
-  constructor(private readonly space: AddressSpace) {}
+  /** `name`: how the area shows in maps (in an exec'ed process, so it never merges with a mapping ld.so made). */
+  constructor(private readonly space: AddressSpace, private readonly name?: string) {}
+
+  /** Maps the scratch area now (an exec'ed process: before ld.so places libraries, so it never takes their place). */
+  reserve(): void {
+    if (!this.scratch) this.scratch = { start: this.space.mmap({ length: SCRATCH_SIZE, prot: PROT_READ | PROT_WRITE, anonymous: true, ...(this.name ? { name: this.name } : {}) }), used: 0, size: SCRATCH_SIZE };
+  }
 
   /** Copies bytes into the process's scratch memory (8-byte aligned) and returns their mapped address. */
   place(bytes: Uint8Array): VirtAddr {
     const need = Math.ceil(Math.max(bytes.length, 1) / 16) * 16;
     if (!this.scratch || this.scratch.used + need > this.scratch.size) {
       const size = Math.max(SCRATCH_SIZE, Math.ceil(need / PAGE_SIZE) * PAGE_SIZE);
-      this.scratch = { start: this.space.mmap({ length: size, prot: PROT_READ | PROT_WRITE, anonymous: true }), used: 0, size };
+      this.scratch = { start: this.space.mmap({ length: size, prot: PROT_READ | PROT_WRITE, anonymous: true, ...(this.name ? { name: this.name } : {}) }), used: 0, size };
     }
     const va = this.scratch.start + this.scratch.used;
     this.space.write(va, bytes);

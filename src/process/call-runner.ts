@@ -5,6 +5,7 @@ import type { VirtAddr } from '../mm/types.ts';
 import type { StepEvent } from '../trace/events.ts';
 import { checkTraceFilter, TraceFilterSink } from '../trace/filter.ts';
 import { syscallName } from '../kernel/syscall-table.ts';
+import { refreshVdsoTime } from '../kernel/exec/vdso.ts';
 import { decodeResult, entryStackPointer, layoutArguments, type ReturnKind } from './call-args.ts';
 import { scanReturnAddresses, type StackFrame } from './backtrace.ts';
 import { ActiveCall, DEFAULT_BUDGET, DEFAULT_DEADLINE_MS, type CallArgument, type CallOptions, type CallOutcome, type CallStop, type FinishOptions, type RunUntilOptions } from './call-types.ts';
@@ -25,6 +26,12 @@ export class CallRunner {
   /** Sets up a System V call of `target` (not yet executed): registers, stack, return trampoline. */
   startCall(target: string | VirtAddr, args: readonly CallArgument[] = [], options: { ret?: ReturnKind; internal?: boolean } = {}): ActiveCall {
     const entry = this.process.resolve(target);
+    if (this.process.guest) {
+      // The vDSO's time data page, as the kernel keeps it current (time() and clock_gettime read it without a system call).
+      const image = this.process.machine.kernel.vdsoImage();
+      if (image) refreshVdsoTime(image);
+      this.process.guest.vdsoCopies?.refresh();
+    }
     const placed = args.map((a) => this.process.argumentMemory.placeArg(a));
     const layout = layoutArguments(placed);
     const cpu = this.process.cpu;

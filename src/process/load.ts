@@ -1,10 +1,15 @@
-// Loading a library into a process: the loader (src/loader) maps and relocates; this adds what needs the
-// process: ifunc resolvers run on the CPU, static TLS (offsets, images, __tls_get_addr), and initializers.
-import { Linker, type LoadedModule } from '../loader/index.ts';
+// Loading a library into a process. One that needs libc (libc.so.6 in its DT_NEEDED closure) is opened by the
+// guest's own dlopen in an exec'ed process (guest-dlopen.ts), so the real ld.so initializes everything; a
+// self-contained one is mapped by picemu's loader (src/loader), and this adds what needs the process: ifunc
+// resolvers run on the CPU, static TLS (offsets, images, __tls_get_addr), and initializers.
+import { findLibrary, Linker, LoadError, type LoadedModule, type Requester } from '../loader/index.ts';
 import { PAGE_SIZE } from '../mm/types.ts';
 import { CallError, CallLimitError, InitializerError } from './errors.ts';
 import type { Process, ProcessModule } from './process.ts';
 import { printable } from './inspect.ts';
+import { guestDlopen } from './guest-dlopen.ts';
+import { elfOf } from './link-map.ts';
+import { DEFAULT_BUDGET, DEFAULT_DEADLINE_MS } from './call-types.ts';
 
 /**
  * Limits on the code a load runs on the CPU (DT_INIT / DT_INIT_ARRAY functions and ifunc resolvers), each
@@ -12,9 +17,12 @@ import { printable } from './inspect.ts';
  * module, the function and the limit (never a silent stop).
  */
 export interface LoadOptions {
-  /** Instructions one initializer or resolver may execute (default 20 million, DEFAULT_INIT_BUDGET). */
+  /**
+   * Instructions one initializer or resolver may execute (default 20 million, DEFAULT_INIT_BUDGET); for a library
+   * opened with the guest's dlopen, the whole dlopen (default 200 million, as a call).
+   */
   initBudget?: number;
-  /** Wall-clock ms one initializer or resolver may run (default 500, DEFAULT_INIT_DEADLINE_MS); Infinity for none. */
+  /** Wall-clock ms one initializer or resolver may run (default 500, DEFAULT_INIT_DEADLINE_MS), or the guest's whole dlopen (default 30 000); Infinity for none. */
   initDeadlineMs?: number;
 }
 
@@ -49,16 +57,51 @@ export interface LoadResult {
   module: ProcessModule;
   /** Modules this load mapped, in load order (the root and new dependencies). */
   modules: ProcessModule[];
-  /** What a person should know: skipped initializers, unsupported relocation types. */
+  /** What a person should know: unsupported relocation types. */
   notes: string[];
-  /** Modules whose initializers were not run, with why. */
+  /** Modules whose initializers were not run (none: kept for existing users). */
   skippedInitializers: string[];
-  /** Initializers that ran, as `module:symbol`, in order. */
+  /** Initializers picemu ran, as `module:symbol`, in order (none when the guest's ld.so ran them). */
   initializers: string[];
+  /** Who mapped and initialized the library: the real ld.so through the guest's dlopen, or picemu's loader. */
+  loader: 'guest-dlopen' | 'picemu';
 }
 
-/** Modules whose initializers need ld.so's internal state (_rtld_global, the link map), which picemu does not build. */
-const NEEDS_LD_SO_STATE = new Set(['libc.so.6', 'ld-linux-x86-64.so.2']);
+/**
+ * A library whose DT_NEEDED closure holds libc is opened by the real ld.so. One that needs only ld.so (for
+ * __tls_get_addr) stays with picemu's loader: ld.so has no initializers, and picemu provides __tls_get_addr.
+ */
+const LIBC = 'libc.so.6';
+
+/**
+ * Whether `path` needs libc: it is, or depends (through DT_NEEDED, searched as ld.so searches) on, libc.so.6.
+ * False when a file cannot be found or parsed: picemu's loader then reports that, as it always has.
+ */
+export function needsLibc(path: string): boolean {
+  try {
+    const rootPath = findLibrary(path, undefined);
+    if (!rootPath) return false;
+    const seen = new Set<string>();
+    const queue: { name: string; path: string; requester?: Requester }[] = [{ name: path, path: rootPath }];
+    while (queue.length) {
+      const next = queue.shift()!;
+      const file = next.path.slice(next.path.lastIndexOf('/') + 1);
+      if (file === LIBC || next.name === LIBC) return true;
+      if (seen.has(next.path)) continue;
+      seen.add(next.path);
+      const elf = elfOf(next.path);
+      const requester: Requester = { openedAs: next.path, rpath: elf.dynamic?.rpath, runpath: elf.dynamic?.runpath, requestedBy: next.requester };
+      for (const needed of elf.dynamic?.needed ?? []) {
+        const found = findLibrary(needed, requester);
+        if (!found) return false;
+        queue.push({ name: needed, path: found, requester });
+      }
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
 
 /** Functions ld.so defines that picemu provides itself (ld.so's own need its uninitialized state). */
 function providedFunctions(process: Process): Map<string, number> {
@@ -100,11 +143,50 @@ export function loadLibrary(process: Process, path: string, options: LoadOptions
     initDeadlineMs: options.initDeadlineMs ?? DEFAULT_INIT_DEADLINE_MS,
   });
   try {
-    return loadWithLimits(process, path);
+    const result = process.guest || needsLibc(path) ? (process.guest || process.modules.length === 0 ? loadWithGuestDlopen(process, path, options) : reopenOnRealLdSo(process, path, options)) : loadWithLimits(process, path);
+    process.libraries.push(path);
+    return result;
   } finally {
     if (outer) activeLimits.set(process, outer);
     else activeLimits.delete(process);
   }
+}
+
+/**
+ * The first library that needs libc, in a process where picemu's loader has mapped others: the process becomes the
+ * exec'ed program and the guest's dlopen opens the earlier libraries again, in order, then this one. Only while no
+ * call has run there (nothing a call changed is lost) and in a process that was not forked (its memory is its own).
+ */
+function reopenOnRealLdSo(process: Process, path: string, options: LoadOptions): LoadResult {
+  const earlier = [...process.libraries];
+  if (process.completedCalls > 0 || process.activeCall || process.forkedFrom !== undefined) {
+    throw new LoadError(`${path} needs libc, so the real ld.so must open it in an exec'ed program, but process ${process.pid} already ran code in libraries picemu's loader mapped (${earlier.join(', ')}): load ${path} first, or in a new process`);
+  }
+  process.forgetLoaderModules();
+  for (const lib of earlier) loadWithGuestDlopen(process, lib, options);
+  const result = loadWithGuestDlopen(process, path, options);
+  const reopened = process.modules.filter((m) => !result.modules.includes(m));
+  return printable({ ...result, modules: [...result.modules, ...reopened], notes: [`opened again with the guest's dlopen: ${earlier.join(', ')} (they were mapped by picemu's loader before)`] }, (r) =>
+    [`opened ${r.module.name} at 0x${r.module.base.toString(16)} with the guest's dlopen`, ...r.modules.filter((x) => x !== r.module).map((x) => `  with ${x.name} at 0x${x.base.toString(16)}`), ...r.notes.map((n) => `  note: ${n}`)].join('\n'));
+}
+
+/** dlopen(path, RTLD_NOW) by the guest's libc, in the exec'ed process the Process becomes on its first such load. */
+function loadWithGuestDlopen(process: Process, path: string, options: LoadOptions): LoadResult {
+  const { guest, modules: started } = process.enterHostProgram();
+  const limits = { budget: options.initBudget ?? DEFAULT_BUDGET, deadlineMs: options.initDeadlineMs ?? DEFAULT_DEADLINE_MS };
+  let opened;
+  try {
+    opened = guestDlopen(process, guest, path, limits);
+  } catch (e) {
+    if (e instanceof CallError) throw new InitializerError(path.slice(path.lastIndexOf('/') + 1), 'dlopen', e, e instanceof CallLimitError ? e.limit : undefined, e instanceof CallLimitError ? (e.limit === 'budget' ? `instruction budget of ${limits.budget} (load option initBudget)` : `deadline of ${limits.deadlineMs} ms (load option initDeadlineMs)`) : undefined);
+    throw e;
+  }
+  const { root, added } = opened;
+  // The root first, then what this load brought in (the first load: the program, libc, ld.so as well).
+  const modules = [root, ...[...started, ...added].filter((m) => m !== root)];
+  return printable({ module: root, modules, notes: [], skippedInitializers: [], initializers: [], loader: 'guest-dlopen' as const }, (r) =>
+    [`opened ${r.module.name} at 0x${r.module.base.toString(16)} with the guest's dlopen`, ...r.modules.filter((x) => x !== r.module).map((x) => `  with ${x.name} at 0x${x.base.toString(16)}`)].join('\n'),
+  );
 }
 
 function loadWithLimits(process: Process, path: string): LoadResult {
@@ -142,16 +224,10 @@ function loadWithLimits(process: Process, path: string): LoadResult {
     process.installTls(byLoaded.get(m)!, m.tls.modid, m.tls.tpOffset!, image ?? new Uint8Array(m.tls.initSize));
   }
 
-  // Initializers: dependencies first; libc's and ld.so's need ld.so's internal state and are skipped.
-  const skippedInitializers: string[] = [];
+  // Initializers: dependencies first (libc is never among them: its users go to the guest's dlopen).
   const initializers: string[] = [];
   for (const m of result.initOrder) {
     if (m.initFunctions.length === 0) continue;
-    if (NEEDS_LD_SO_STATE.has(m.name)) {
-      skippedInitializers.push(m.name);
-      notes.push(`skipped initializers of ${m.name} (needs ld.so state)`);
-      continue;
-    }
     for (const fn of m.initFunctions) {
       const what = describe(process, fn);
       // ld.so calls DT_INIT and DT_INIT_ARRAY entries as (argc, argv, envp).
@@ -160,7 +236,7 @@ function loadWithLimits(process: Process, path: string): LoadResult {
       initializers.push(`${m.name}:${what}`);
     }
   }
-  return printable({ module: root, modules, notes, skippedInitializers, initializers }, (r) =>
+  return printable({ module: root, modules, notes, skippedInitializers: [], initializers, loader: 'picemu' as const }, (r) =>
     [`loaded ${r.module.name} at 0x${r.module.base.toString(16)}`, ...r.modules.filter((x) => x !== r.module).map((x) => `  with ${x.name} at 0x${x.base.toString(16)}`), ...r.initializers.map((i) => `  ran ${i}`), ...r.notes.map((n) => `  note: ${n}`)].join('\n'),
   );
 }

@@ -16,6 +16,8 @@ import { Process } from './process.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { spawnProgram, type SpawnOptions, type Spawned } from '../kernel/spawn.ts';
 import { vmaInfo } from './step-recorder.ts';
+import { CowWatch } from './cow-watch.ts';
+import type { AddressSpace } from '../mm/address-space.ts';
 
 export interface MachineOptions {
   /** Seeds every process's layout randomization (mmap base, stack top) and its canary. Default 0: fixed bases, different per process. */
@@ -52,7 +54,9 @@ export class Machine {
     this.engineFactory = this.engine === 'unicorn' ? unicornEngine : picemuEngine;
     this.pageCache = new PageCache(this.physical);
     this.cpu = cpuProfile(options.cpu);
-    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, profile: this.cpu, files: { rw: options.rw } });
+    // An exec'ed task's CPU is picemu's engine over a CowWatch, so its steps can be traced as a Process's are.
+    const cpuFactory = (space: AddressSpace, profile: CpuProfile) => picemuEngine({ memory: new CowWatch(space), space, profile });
+    this.kernel = new Kernel({ physical: this.physical, pageCache: this.pageCache, seed: options.seed === undefined ? undefined : this.seed, profile: this.cpu, files: { rw: options.rw }, cpuFactory });
   }
 
   /** A machine whose tracing is ready (capstone's wasm loaded), and its engine (the unicorn module, when chosen). */

@@ -5,6 +5,7 @@ import type { LoadedModule } from '../loader/index.ts';
 import { PAGE_SIZE, type VirtAddr } from '../mm/types.ts';
 import type { SymbolizableModule } from '../trace/symbolize.ts';
 import { CallError } from './errors.ts';
+import { guestDlsym } from './guest-dlopen.ts';
 import type { Process } from './process.ts';
 import { TLS_GET_ADDR_TABLE } from './tls.ts';
 
@@ -14,8 +15,10 @@ export interface ProcessModule extends SymbolizableModule {
   path: string;
   /** Its static TLS block, when it has PT_TLS: module ID and distance below the thread pointer. */
   tls?: { moduleId: number; tpOffset: number };
-  /** The loader's record (relocations applied, dependencies, init/fini functions). */
-  loaded: LoadedModule;
+  /** picemu's loader's record (relocations applied, dependencies, init/fini functions), when picemu's loader mapped it. */
+  loaded?: LoadedModule;
+  /** Its `struct link_map` in the guest, when the real ld.so mapped it (the handle dlopen returned for it). */
+  linkMap?: VirtAddr;
 }
 
 /** Module IDs for __tls_get_addr's table (up to this many modules with TLS). */
@@ -39,6 +42,9 @@ export function installModuleTls(process: Process, module: ProcessModule, module
 export function resolveSymbol(process: Process, target: string, ifuncs: Map<VirtAddr, VirtAddr>): VirtAddr {
   const colon = target.indexOf(':');
   const [module, name] = colon > 0 ? [target.slice(0, colon), target.slice(colon + 1)] : [undefined, target];
+  // Modules the real ld.so opened: the guest's own dlsym finds the name (ifuncs resolved as it resolves them).
+  const guestSymbol = module === undefined && process.guest ? guestDlsym(process, process.guest, name) : undefined;
+  if (guestSymbol !== undefined) return guestSymbol;
   const global = module === undefined ? process.linker?.lookup(name) : undefined;
   if (global) {
     if (global.symbol.type !== STT_GNU_IFUNC) return global.address;

@@ -25,6 +25,9 @@ import { ArgumentMemory } from './argument-memory.ts';
 import { CallRunner } from './call-runner.ts';
 import type { ActiveCall, CallArgument, CallOptions, CallOutcome, CallStop, FinishOptions, RunUntilOptions } from './call-types.ts';
 import { installModuleTls, resolveSymbol, type ProcessModule } from './modules.ts';
+import { execUntilEntry, hostEnvironment } from './exec-start.ts';
+import { syncModules, type GuestLinkState } from './guest-dlopen.ts';
+import { elfOf, rDebugAddress } from './link-map.ts';
 
 export { ActiveCall, DEFAULT_BUDGET, DEFAULT_DEADLINE_MS, type CallArgument, type CallOptions, type CallOutcome, type CallStop, type FinishOptions, type RunUntilOptions } from './call-types.ts';
 export { describeLocation } from './fault-report.ts';
@@ -38,18 +41,18 @@ const HEAP_START = 0x555555559000;
 const RUNTIME_TLS_GET_ADDR = 0x40;
 
 export class Process {
-  readonly space: AddressSpace;
-  readonly memory: CowWatch;
+  space: AddressSpace;
+  memory: CowWatch;
   /** What executes this process's instructions (picemu's CPU or unicorn-engine: Machine's `engine` option). */
-  readonly cpu: ProcessEngine;
+  cpu: ProcessEngine;
   readonly symbolizer: Symbolizer;
   /** Modules in load order. */
   readonly modules: ProcessModule[] = [];
   /** [stack]: mapped address range. */
-  readonly stackTop: VirtAddr;
-  readonly stackBottom: VirtAddr;
+  stackTop: VirtAddr;
+  stackBottom: VirtAddr;
   /** The thread pointer (fs base): the TCB's address. */
-  readonly threadPointer: VirtAddr;
+  threadPointer: VirtAddr;
   readonly tls: StaticTlsLayout;
   /** A page of picemu's own code: the return trampoline and __tls_get_addr. */
   readonly runtimePage: VirtAddr;
@@ -58,10 +61,16 @@ export class Process {
   /** The kernel's side of this process: its system calls run against this task (files, brk, ids). */
   readonly task: Task;
   private readonly random: () => bigint;
-  /** The dynamic linker state of this address space (created on first load). */
+  /** picemu's dynamic linker state of this address space (created on the first load of a self-contained library). */
   linker: Linker | undefined;
+  /** The paths given to load, in order (what a reopen on the real ld.so opens again). */
+  readonly libraries: string[] = [];
+  /** The pid this process was forked from, if it was. */
+  readonly forkedFrom: number | undefined;
+  /** Set once the process runs on the real ld.so (an exec'ed program; libraries opened with the guest's dlopen). */
+  guest: GuestLinkState | undefined;
   /** Guest memory for call arguments (strings and buffers passed by pointer). */
-  readonly argumentMemory: ArgumentMemory;
+  argumentMemory: ArgumentMemory;
   /** The calls of this process (the one in progress, counts). */
   private readonly calls: CallRunner;
   /** ifunc resolver address → the implementation it picked (dlsym runs a resolver once per lookup; picemu caches). */
@@ -76,6 +85,8 @@ export class Process {
   ) {
     if (forkOf) {
       const parent = forkOf.parent;
+      this.forkedFrom = parent.pid;
+      this.libraries.push(...parent.libraries);
       this.task = forkOf.task;
       this.space = this.task.space;
       this.memory = new CowWatch(this.space);
@@ -87,9 +98,13 @@ export class Process {
       for (const [va, t] of parent.traps) this.traps.set(va, t);
       ({ stackTop: this.stackTop, stackBottom: this.stackBottom, runtimePage: this.runtimePage, threadPointer: this.threadPointer } = parent);
       this.tls = parent.tls;
+      if (parent.guest) {
+        const { vdsoCopies, ...guest } = parent.guest;
+        this.guest = { ...guest, handles: new Map(guest.handles), symbols: new Map(guest.symbols), ...(vdsoCopies ? { vdsoCopies: vdsoCopies.inSpace(this.space) } : {}) };
+      }
       const random = machine.randomWords(pid, 2);
       this.random = splitmix64(random[1]! ^ random[0]!);
-      this.argumentMemory = new ArgumentMemory(this.space);
+      this.argumentMemory = new ArgumentMemory(this.space, parent.guest ? RUNTIME_NAME : undefined);
       this.calls = new CallRunner(this);
       return;
     }
@@ -159,9 +174,41 @@ export class Process {
     return this.runtimePage + RUNTIME_TLS_GET_ADDR;
   }
 
-  /** The return address every call starts with; reaching it ends the call. */
+  /** The return address every call starts with; reaching it ends the call (the exec'ed program's entry, once there is one). */
   get trampoline(): VirtAddr {
-    return this.runtimePage + RUNTIME_TRAMPOLINE;
+    return this.guest ? this.guest.entry : this.runtimePage + RUNTIME_TRAMPOLINE;
+  }
+
+  /**
+   * Turns this new process into an exec'ed HOST_PROGRAM stopped at its entry, every initializer run by the real
+   * ld.so (exec-start.ts): its address space, CPU and stack are the program's from now on. Only before any
+   * library is loaded; Process.load does it for the first library that needs libc. Its layout is randomized per
+   * pid from the machine's seed, as the process's own layout is (different bases per process, fixed for a seed).
+   */
+  /** Forgets the libraries picemu's loader mapped (before a reopen on the real ld.so replaces the address space). */
+  forgetLoaderModules(): void {
+    this.modules.length = 0;
+    this.traps.clear();
+    this.ifuncs.clear();
+    this.linker = undefined;
+  }
+
+  enterHostProgram(env: readonly string[] = hostEnvironment()): { guest: GuestLinkState; modules: ProcessModule[] } {
+    if (this.guest) return { guest: this.guest, modules: [] };
+    if (this.modules.length > 0 || this.activeCall) throw new CallError(`process ${this.pid} already holds libraries mapped by picemu's loader: a library that needs libc must be loaded first`);
+    const old = this.cpu;
+    const { start, cpu } = execUntilEntry(this.task, () => this.machine.engineFactory({ memory: (this.memory = new CowWatch(this.task.space)), space: (this.space = this.task.space), profile: this.machine.cpu }), env, splitmix64(this.machine.layoutSeed(this.pid) ^ 0xe8ecn));
+    old.dispose();
+    this.cpu = cpu;
+    this.argumentMemory = new ArgumentMemory(this.space, RUNTIME_NAME);
+    this.argumentMemory.reserve();
+    // Calls run below the program's argc/argv/envp/auxv (libc keeps pointers to them), on its [stack].
+    this.stackTop = Math.floor((start.entryRsp - 256) / 16) * 16;
+    this.stackBottom = this.stackTop - STACK_RLIMIT;
+    this.threadPointer = cpu.fsBase;
+    const interpreter = elfOf(this.task.mm.exe).interp ?? '';
+    this.guest = { entry: start.entry, rDebug: rDebugAddress(start.interpreterBase, interpreter), handles: new Map(), symbols: new Map(), startInstructions: start.executed, ...(start.vdsoCopies ? { vdsoCopies: start.vdsoCopies } : {}) };
+    return { guest: this.guest, modules: syncModules(this, this.guest) };
   }
 
   // ---- modules -----------------------------------------------------------------------------------
@@ -202,6 +249,7 @@ export class Process {
   /** Names of picemu's own code in the runtime page. */
   runtimeSymbol(va: VirtAddr): string | undefined {
     if (va === this.trampoline) return 'return trampoline';
+    if (this.guest) return undefined; // the runtime page went with the address space exec replaced
     const stub = va - this.tlsGetAddr;
     if (stub >= 0 && stub < TLS_GET_ADDR_TABLE) return stub === 0 ? '__tls_get_addr' : `__tls_get_addr+0x${stub.toString(16)}`;
     return undefined;

@@ -124,13 +124,20 @@ export function makeYState(seed: number, variant = 0): YState {
   return { rflags: r() & FLAG_MASK & ~0x400, mxcsr: 0x1f80, gpr, ymm, mem };
 }
 
+/** An encoding to vary: register or memory form; `vsib`: the memory operand is a VSIB (gathers). */
+export interface VexTemplate {
+  bytes: Uint8Array;
+  mem: boolean;
+  vsib?: boolean;
+}
+
 /**
  * Encodings of the given iced Codes: every VEX3 byte pattern (map 0F/0F38/0F3A, pp, L, W, opcode) is decoded
  * with a register ModRM and with `[rsi + disp8]`, and the first that decodes to a wanted Code is kept as a
  * template; `variants` then draws register numbers, vvvv, displacement and imm8 at random for it.
  */
-export function vexTemplates(wanted: ReadonlySet<Code>): Map<Code, { bytes: Uint8Array; mem: boolean }[]> {
-  const found = new Map<Code, { bytes: Uint8Array; mem: boolean }[]>();
+export function vexTemplates(wanted: ReadonlySet<Code>): Map<Code, VexTemplate[]> {
+  const found = new Map<Code, VexTemplate[]>();
   for (const map of [1, 2, 3])
     for (let pp = 0; pp < 4; pp++)
       for (let L = 0; L < 2; L++)
@@ -140,11 +147,18 @@ export function vexTemplates(wanted: ReadonlySet<Code>): Map<Code, { bytes: Uint
               // modrm: register form reg=1 rm=2; memory form reg=1, [rsi + disp8]; vvvv 1100 or (forms that require it) 1111.
               for (const [reg, vvvv] of [1, 0, 2, 3, 4, 5, 6, 7].flatMap((g) => [[g, 0xc], [g, 0xf]])) {
                 const modrm = mem ? 0x46 | (reg << 3) : 0xc2 | (reg << 3);
-                const bytes = Uint8Array.from([0xc4, 0xe0 | map, (W << 7) | (vvvv << 3) | (L << 2) | pp, op, modrm, 0x10, 0x22, 0x00, 0x00]);
-                const ins = decodeOne(bytes);
+                let bytes = Uint8Array.from([0xc4, 0xe0 | map, (W << 7) | (vvvv << 3) | (L << 2) | pp, op, modrm, 0x10, 0x22, 0x00, 0x00]);
+                let ins = decodeOne(bytes);
+                let vsib = false;
+                // The gathers' memory operand needs a SIB byte (VSIB): [rsi + xmm3·1 + disp8].
+                if (ins === undefined && mem && map === 2) {
+                  bytes = Uint8Array.from([0xc4, 0xe0 | map, (W << 7) | (vvvv << 3) | (L << 2) | pp, op, 0x44 | (reg << 3), 0x1e, 0x10, 0x00, 0x00]);
+                  ins = decodeOne(bytes);
+                  vsib = true;
+                }
                 if (ins === undefined || !wanted.has(ins.code)) continue;
                 const list = found.get(ins.code) ?? [];
-                if (!list.some((t) => t.mem === mem)) list.push({ bytes: bytes.slice(0, ins.len), mem });
+                if (!list.some((t) => t.mem === mem)) list.push({ bytes: bytes.slice(0, ins.len), mem, ...(vsib ? { vsib } : {}) });
                 found.set(ins.code, list);
               }
             }
@@ -164,7 +178,8 @@ function decodeOne(bytes: Uint8Array): { code: Code; len: number } | undefined {
 }
 
 /** A variant of a template: random reg/rm (register form) or reg (memory form), vvvv, disp8 and imm8. */
-export function variant(t: { bytes: Uint8Array; mem: boolean }, r: () => number): Uint8Array {
+export function variant(t: VexTemplate, r: () => number): Uint8Array {
+  if (t.vsib) return vsibVariant(t, r);
   const b = t.bytes.slice();
   // R̄, B̄ (register form only: in the memory form B̄ stays 1 so the base is rsi) and vvvv.
   const rbar = r() & 1, bbar = t.mem ? 1 : r() & 1;
@@ -184,3 +199,41 @@ export function variant(t: { bytes: Uint8Array; mem: boolean }, r: () => number)
 }
 
 export { decodeAt };
+
+/** A gather variant: random destination (ModRM.reg, R̄), mask (vvvv), index register (SIB.index, X̄), scale and disp8; base rsi. */
+function vsibVariant(t: VexTemplate, r: () => number): Uint8Array {
+  const b = t.bytes.slice();
+  b[1] = (b[1] & 0x1f) | ((r() & 1) << 7) | ((r() & 1) << 6) | 0x20;
+  b[2] = (b[2] & 0x87) | ((r() & 0xf) << 3);
+  b[4] = 0x44 | ((r() & 7) << 3);
+  b[5] = ((r() & 3) << 6) | ((r() & 7) << 3) | 6;
+  b[6] = r() % 0x60;
+  return b;
+}
+
+/**
+ * A state for a gather: the index register's elements chosen so that base + index·scale + disp lands in the data
+ * pages, except, in one case of four, one element that points past them (an unmapped page: the gather faults
+ * there, having loaded the elements before it); one case in eight keeps its random indices.
+ */
+export function gatherState(code: Uint8Array, state: YState, r: () => number): YState {
+  const b = code;
+  const index = ((b[5] >> 3) & 7) | (b[1] & 0x40 ? 0 : 8);
+  const scale = 1 << (b[5] >> 6);
+  const qwordIndex = b[3] === 0x91 || b[3] === 0x93;
+  const base = Number(state.gpr[6]) + b[6];
+  const ymm = state.ymm.map((y) => y.slice());
+  const dv = new DataView(ymm[index].buffer);
+  const count = qwordIndex ? 4 : 8;
+  // One case in eight keeps the random index (far addresses: unmapped, kernel-half, non-canonical).
+  if (r() % 8 === 0) return state;
+  const wild = r() % 4 === 0 ? r() % count : -1;
+  for (let e = 0; e < count; e++) {
+    // Any alignment; the element read stays inside the data pages (the index rounds the address up by < scale).
+    const target = e === wild ? MEM_ADDR + AVX_MEM_SIZE + (r() % 64) : MEM_ADDR + (r() % (AVX_MEM_SIZE - 16));
+    const idx = Math.ceil((target - base) / scale);
+    if (qwordIndex) dv.setBigInt64(8 * e, BigInt(idx), true);
+    else dv.setInt32(4 * e, idx, true);
+  }
+  return { ...state, ymm };
+}

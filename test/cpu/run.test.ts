@@ -373,7 +373,7 @@ describe.skipIf(!hasToolchain())('the cpuid profile', () => {
       sse3: [1, 0, 2, 0], ssse3: [1, 0, 2, 9], fma: [1, 0, 2, 12], cx16: [1, 0, 2, 13], 'sse4.1': [1, 0, 2, 19], 'sse4.2': [1, 0, 2, 20],
       movbe: [1, 0, 2, 22], popcnt: [1, 0, 2, 23], xsave: [1, 0, 2, 26], avx: [1, 0, 2, 28], f16c: [1, 0, 2, 29],
       bmi1: [7, 0, 1, 3], avx2: [7, 0, 1, 5], bmi2: [7, 0, 1, 8], erms: [7, 0, 1, 9], lzcnt: [0x80000001, 0, 2, 5],
-      xsaveopt: [0xd, 1, 0, 0], xsavec: [0xd, 1, 0, 1],
+      xsaveopt: [0xd, 1, 0, 0], xsavec: [0xd, 1, 0, 1], xgetbv1: [0xd, 1, 0, 2],
     };
     for (const f of ALL_FEATURES) {
       for (const on of [true, false]) {

@@ -399,3 +399,21 @@ export function x87Forms(filter: (name: string) => boolean): Forms {
   return new Forms(filter, true);
 }
 export { Rng };
+
+/** A case running `bytes` with ST0, ST1, … = `stack` (80-bit [se, m]) under `fcw`, the rest of the stack empty. */
+export function stackCase(name: string, bytes: number[], fcw: number, stack: [number, bigint][]): X87Case {
+  const fx = new Uint8Array(FX_SIZE);
+  const dv = new DataView(fx.buffer);
+  const top = (8 - stack.length) & 7;
+  dv.setUint16(0, fcw, true);
+  dv.setUint16(2, top << 11, true);
+  // the abridged tag word: one bit per physical register, ST(i) is physical (top + i) mod 8
+  stack.forEach(([se, m], i) => {
+    fx[4] |= 1 << ((top + i) & 7);
+    dv.setBigUint64(32 + 16 * i, m, true);
+    dv.setUint16(40 + 16 * i, se, true);
+  });
+  dv.setUint32(24, 0x1f80, true);
+  const code = Uint8Array.from(bytes);
+  return { name, bytes: code, text: disassembly(code), rflags: 0x202, gpr: Array.from({ length: 16 }, () => 0n), fx, mem: new Uint8Array(MEM_SIZE) };
+}

@@ -2,7 +2,7 @@
 // for those components only (glibc's _dl_runtime_resolve asks for SSE and AVX); and the sizes leaf 0xd reports.
 import { describe, expect, it } from 'vitest';
 import { cpuid, X86_64_V3, xcr0 } from '../../src/cpu/features.ts';
-import { assemble, hasToolchain, MEM_ADDR } from './host-exec.ts';
+import { assemble, CODE_ADDR, hasToolchain, MEM_ADDR } from './host-exec.ts';
 import { diffAvx, FULL, makeYState, runHostAvx, runPicemuAvx } from './avx-harness.ts';
 
 const hostFlags = (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(' ') ?? [];
@@ -57,5 +57,63 @@ describe('cpuid leaf 0xd and XCR0 agree with what XSAVE writes', () => {
     expect(cpuid(X86_64_V3, 0xd, 2)).toEqual([256, 576, 0, 0]);
     // OSXSAVE and AVX in leaf 1 ECX (bits 27, 28): glibc's test for usable AVX, with XCR0's bits 1 and 2.
     expect((cpuid(X86_64_V3, 1, 0)[2] >>> 27) & 3).toBe(3);
+  });
+
+  it.skipIf(!hasToolchain())('xgetbv with ECX = 1 is #GP where cpuid 0xd.1 does not advertise XGETBV1 (x86-64-v3, a Haswell)', () => {
+    expect(cpuid(X86_64_V3, 0xd, 1)[0] & 4).toBe(0);
+    const [code] = assemble(['mov ecx, 1\nxgetbv']);
+    const r = runPicemuAvx(code, makeYState(1), X86_64_V3);
+    expect(r.kind === 'sig' && [r.signo, r.code, r.rip]).toEqual([11, 0x80, CODE_ADDR + 5]);
+  });
+});
+
+const hostXgetbv1 = hostFlags.includes('xgetbv1');
+describe.skipIf(!hasToolchain() || !hostHas || !hostXgetbv1)('XINUSE (XGETBV with ECX = 1) and XSAVEC\'s XSTATE_BV vs the host CPU', () => {
+  // Each sequence starts from the initial state (XRSTOR of an all-zero header) unless marked `loaded`, then reads
+  // XINUSE into r8 and XSAVECs x87|SSE|AVX at [rdi]. (Not compared: an instruction other than a zeroing idiom that
+  // writes zeros, after which the host reports SSE in use: see xinuse() in avx-state.ts.)
+  const SEQUENCES: { ops: string[]; loaded?: boolean }[] = [
+    { ops: [] },
+    { ops: ['pxor xmm0, xmm0'] },
+    { ops: ['vpxor ymm0, ymm0, ymm0'] },
+    { ops: ['vpcmpeqd ymm0, ymm0, ymm0'] },
+    { ops: ['vpcmpeqd ymm0, ymm0, ymm0', 'vzeroupper'] },
+    { ops: ['vpcmpeqd ymm0, ymm0, ymm0', 'vzeroall'] },
+    { ops: ['vpcmpeqd ymm0, ymm0, ymm0', 'vzeroupper', 'vmovdqu ymm2, ymm1'] },
+    { ops: ['pcmpeqd xmm3, xmm3', 'pxor xmm3, xmm3'] },
+    { ops: ['vpcmpeqd ymm3, ymm3, ymm3', 'vpxor xmm3, xmm3, xmm3'] },
+    { ops: ['mov eax, 5', 'movd xmm1, eax'] },
+    { ops: ['mov dword ptr [rsp - 8], 0x1f80', 'ldmxcsr [rsp - 8]'] },
+    { ops: ['mov dword ptr [rsp - 8], 0x1f81', 'ldmxcsr [rsp - 8]'] },
+    { ops: ['fld1', 'fstp st(0)'] },
+    { ops: ['fldz', 'fninit'] },
+    { ops: ['fld1', 'fninit'] },
+    { ops: ['fnstcw [rsp - 8]'] },
+    { ops: [], loaded: true },
+    { ops: ['vzeroupper'], loaded: true },
+    { ops: ['vzeroall'], loaded: true },
+  ];
+  const INIT = ['mov eax, 7', 'xor edx, edx', 'xrstor [rsi]'];
+  const TAIL = ['mov ecx, 1', 'xgetbv', 'mov r8d, eax', 'mov eax, 7', 'xor edx, edx', 'xsavec [rdi]'];
+  it('after initialization, zeroing idioms, vzeroupper/vzeroall, ldmxcsr, x87 use, and from a loaded state', () => {
+    const codes = SEQUENCES.map((s) => assemble([[...(s.loaded ? [] : INIT), ...s.ops, ...TAIL].join('\n')])[0]);
+    const cases = codes.map((code, k) => {
+      const s = makeYState(3000 + k);
+      s.gpr[6] = BigInt(MEM_ADDR + AREA);
+      s.gpr[7] = BigInt(MEM_ADDR + 0x1000);
+      s.mem.fill(0, AREA, AREA + 832);
+      new DataView(s.mem.buffer).setUint32(AREA + 24, 0x1f80, true);
+      return { code, state: s };
+    });
+    const host = runHostAvx(cases);
+    // Components 0-2 (the host has AVX-512's too); x87 only after the initializing XRSTOR (the host process's own x87 use otherwise).
+    const report = (r: (typeof host)[number], k: number) => {
+      const mask = SEQUENCES[k].loaded ? 6 : 7;
+      const bv = new DataView(r.state.mem.buffer).getUint32(0x1000 + 512, true);
+      return `${r.kind} xinuse ${Number(r.state.gpr[8] & BigInt(mask))} xstate_bv ${bv & mask}`;
+    };
+    const got = cases.map((c, k) => `${SEQUENCES[k].ops.join('; ') || '(nothing)'}${SEQUENCES[k].loaded ? ' [loaded]' : ''}: ${report(runPicemuAvx(c.code, c.state, FULL), k)}`);
+    const want = cases.map((_, k) => `${SEQUENCES[k].ops.join('; ') || '(nothing)'}${SEQUENCES[k].loaded ? ' [loaded]' : ''}: ${report(host[k], k)}`);
+    expect(got).toEqual(want);
   });
 });

@@ -28,6 +28,16 @@ export const PROGRAMS: { argv: string[]; stdin?: string; long?: boolean }[] = [
   { argv: ['/usr/bin/nm', '-D', fixture], long: true },
   { argv: ['/usr/bin/objdump', '-d', fixture] },
   { argv: ['/bin/cat', '/nonexistent'] },
+  // Programs that once met missing system calls (statfs, clone3) or took minutes; the script runs them.
+  { argv: ['/usr/bin/python3', '-c', 'import sys; print(1, sys.version_info[0])'], long: true },
+  { argv: ['/usr/bin/perl', '-e', 'print join(",", map { $_ * 2 } 1..5), "\\n"'], long: true },
+  { argv: ['/bin/ls', '-l', '/etc/hostname', '/etc/passwd'], long: true },
+  { argv: ['/bin/df', '--output=source,fstype,target', '/', '/proc'], long: true },
+  { argv: ['/usr/bin/stat', '-f', '-c', '%n %t %s %S %b %c %i %l', '/', '/proc'], long: true },
+  { argv: ['/usr/bin/find', '/etc/ssl', '-maxdepth', '1', '-name', 'c*'], long: true },
+  { argv: ['/bin/gzip', '-c', '/etc/passwd'], long: true },
+  { argv: ['/bin/grep', '-r', '-c', 'root', '/etc/passwd', '/etc/group'], long: true },
+  { argv: ['/usr/bin/sqlite3', ':memory:', 'select 6*7;'], long: true },
 ];
 
 export function nativeRun(argv: string[], stdin?: string): { stdout: string; status: number } {

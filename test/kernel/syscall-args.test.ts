@@ -9,6 +9,10 @@ import { nativeRawSyscall as native, picemuRawSyscaller, type Arg, type RawResul
 /** name, nr, args, and which byte ranges of the buffers to compare (a buffer's whole content when true). */
 const cases: [string, number, Arg[], ([number, number] | true)?][] = [
   ['read from a closed descriptor', 0, [100, 'buf:16', 16]],
+  ['close_range with unknown flags', 436, [3, 10, 1]],
+  ['close_range with first above last', 436, [10, 3, 0]],
+  ['close_range of descriptors none of which is open', 436, [1000, 0xffffffff, 0]],
+  ['close_range CLOSE_RANGE_CLOEXEC of descriptors none of which is open', 436, [1000, 0xffffffff, 4]],
   ['write from an unmapped buffer', 1, [1, 'bad', 10]],
   ['write of 0 bytes from an unmapped buffer', 1, [1, 'bad', 0]],
   ['openat of a missing file', 257, [-100, 's:/nonexistent/x', 0]],

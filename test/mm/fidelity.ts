@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseElf, PT_LOAD } from '../../src/elf/index.ts';
+import { needsLibc } from '../../src/process/load.ts';
 import { Machine } from '../../src/process/machine.ts';
 import type { Process } from '../../src/process/process.ts';
 import { PAGE_SIZE, PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT } from '../../src/mm/index.ts';
@@ -129,6 +130,8 @@ export async function picemuReport(lib: string, native: Report, symbol?: string,
   const path = native.load[0]![0]!.path;
   const span = loadSpan(lib);
   ps.forEach((p, n) => {
+    // A library that needs libc is opened by the guest's dlopen in an exec'ed program: place it after the start-up.
+    if (needsLibc(lib)) p.enterHostProgram();
     p.space.mmapBase = native.load[n]![0]!.start + span;
     p.load(lib);
   });

@@ -33,11 +33,16 @@ function snapshot(procs: Process[]): Map<string, Uint8Array | null> {
   return out;
 }
 
+/** The page-cache file behind a module's first mapping (mapped by picemu's loader or by the guest's ld.so). */
+function fileOf(p: Process, m: ProcessModule): CachedFile {
+  return p.space.vmaAt(m.base)!.file!.inode as CachedFile;
+}
+
 /** The page cache's pages of the modules' files. */
 function cacheSnapshot(procs: Process[]): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   for (const m of procs[0]!.modules) {
-    const inode = m.loaded!.file.inode as CachedFile;
+    const inode = fileOf(procs[0]!, m);
     for (const [index, frame] of inode.pages) out.set(`${m.path}#${index}`, frame.bytes.slice());
   }
   return out;
@@ -127,7 +132,7 @@ describe('isolation between 8 processes sharing libdemo.so and libz', () => {
     // And the page cache still holds exactly the files' bytes (zero past EOF in the last page).
     for (const m of writer.modules) {
       const file = new Uint8Array(readFileSync(m.path));
-      const inode = m.loaded!.file.inode as CachedFile;
+      const inode = fileOf(writer, m);
       for (const [index, frame] of inode.pages) {
         const expected = new Uint8Array(PAGE_SIZE);
         expected.set(file.subarray(index * PAGE_SIZE, (index + 1) * PAGE_SIZE));

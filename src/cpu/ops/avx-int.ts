@@ -329,7 +329,22 @@ function split(mnemonic: string, shapes: string[], build: HandlerDef['build']): 
   ];
 }
 
+/** vmpsadbw: per 128-bit lane, eight sums of absolute differences of 4-byte groups; the upper lane takes its offsets from imm8[5:3]. */
+const mpsadbw: LaneOp = (a, b, d, n, imm) => {
+  for (let lane = 0; lane < n / 16; lane++) {
+    const k = lane ? imm >> 3 : imm;
+    const at = 16 * lane + (k & 4), bt = 16 * lane + (k & 3) * 4;
+    for (let i = 0; i < 8; i++) {
+      let sum = 0;
+      for (let j = 0; j < 4; j++) sum += Math.abs(a.u8[at + i + j] - b.u8[bt + j]);
+      d.u16[8 * lane + i] = sum;
+    }
+  }
+};
+
 export const handlers: HandlerDef[] = [
+  // (the VEX.128 form runs the SSE handler through avx-legacy.ts)
+  { codes: ['VEX_Vmpsadbw_ymm_ymm_ymmm256_imm8'], build: ternaryShape(mpsadbw), feature: 'avx2' },
   ...ARITH.flatMap(([m, op]) => split(m, RVM, ternaryShape(op))),
   ...UNARY.slice(0, 3).flatMap(([m, op]) => split(m, RM, binaryShape(op))),
   ...UNARY.slice(3).flatMap(([m, op]) => split(m, RMI, binaryShape(op))),

@@ -8,7 +8,8 @@ import type { Insn, Operand } from '../decode.ts';
 import type { Exec, HandlerDef } from '../handler.ts';
 import { handlerFor } from '../table.ts';
 import { GuestFault } from '../faults.ts';
-import { loader, VB, VD } from './avx-common.ts';
+import { immOf, loader, storer, VA, VB, VD, vlen } from './avx-common.ts';
+import { dotProduct } from './sse-float.ts';
 import { beginFp, endFp } from './sse-common.ts';
 import { fp } from './sse-softfloat.ts';
 import { handlers as sseHandlers } from './sse-all.ts';
@@ -18,8 +19,8 @@ const SSE_CODES = new Set(sseHandlers.flatMap((h) => h.codes));
 
 /** Forms written out elsewhere (avx-int.ts, avx-move.ts) or whose VEX meaning differs from the SSE one. */
 // (vblendps/pd imm8 select elements across both lanes, vmpsadbw ymm takes its upper lane's offsets from imm8[5:3];
-// the mixed xmm/ymm conversions cross lanes.)
-const EXCLUDED = /^VEX_(Vmpsadbw_ymm|Vmov(?!(hl|lh|h|l)p[sd]_)|Vp(?!hminposuw|cmp[ei]str)|Vand|Vor|Vxor|Vunpck|Vshuf|Vbroadcast|Vinsert|Vextract|Vperm|Vzero|Vlddqu|Vmaskmov|Vldmxcsr|Vstmxcsr|Vblendp[sd])/;
+// the mixed xmm/ymm conversions cross lanes; vdpps ymm runs its steps over both lanes at once.)
+const EXCLUDED = /^VEX_(Vmpsadbw_ymm|Vmov(?!(hl|lh|h|l)p[sd]_)|Vp(?!hminposuw|cmp[ei]str)|Vand|Vor|Vxor|Vunpck|Vshuf|Vbroadcast|Vinsert|Vextract|Vperm|Vzero|Vlddqu|Vmaskmov|Vldmxcsr|Vstmxcsr|Vblendp[sd]|Vdpp[sd])/;
 /** SSE forms that only read their first operand (it is not written back). */
 const READ_ONLY_FIRST = /^(Comis|Ucomis|Pcmp[ei]str)/;
 /** SSE forms whose result goes to XMM0 (pcmpestrm/pcmpistrm): under VEX its bits 255:128 are zeroed too. */
@@ -95,7 +96,6 @@ function adapt(pair: Pair) {
     // An SSE form that reads its destination (comis, the scalar forms without vvvv): slot 17 starts as it.
     const readsDst = d >= 0 && !pair.vvvv;
     const zeroXmm0Upper = WRITES_XMM0.test(pair.legacy);
-    const stepwise = /^Dpp[sd]/.test(pair.legacy);
     return (c: Cpu) => {
       if (loadVec) loadVec(c);
       // Every lane runs (an exception in one does not stop the other: the host reports both lanes' flags); MXCSR's
@@ -119,7 +119,7 @@ function adapt(pair: Pair) {
       c.mxcsr = saved;
       beginFp(c);
       fp.flags = raised & ~(saved & 0x3f);
-      endFp(c, stepwise);
+      endFp(c);
       if (zeroXmm0Upper) c.ymmHi8.fill(0, 0, 16);
       if (d >= 0) {
         c.xmm8.set(VD.u8.subarray(0, 16), d * 16);
@@ -167,13 +167,32 @@ function halves(pair: Pair, insn: Insn, cpu: Cpu, build: (insn: Insn, cpu: Cpu) 
   };
 }
 
+/** vdpps/vdppd: the SSE dot product over each lane, its steps (and their exceptions) shared by the lanes. */
+function vdp(double: boolean) {
+  return (insn: Insn): Exec => {
+    const L = vlen(insn);
+    const la = loader(insn, 1, VA, L), lb = loader(insn, 2, VB, L), st = storer(insn, 0, VD, L);
+    const k = immOf(insn);
+    return (c: Cpu) => {
+      la(c);
+      lb(c);
+      dotProduct(c, VA.u32, 0, VB.u32, 0, k, L / 16, double, VD.u32, 0);
+      st(c);
+    };
+  };
+}
+const DOT: HandlerDef[] = [
+  { codes: ['VEX_Vdpps_xmm_xmm_xmmm128_imm8', 'VEX_Vdpps_ymm_ymm_ymmm256_imm8'], build: vdp(false), feature: 'avx' },
+  { codes: ['VEX_Vdppd_xmm_xmm_xmmm128_imm8'], build: vdp(true), feature: 'avx' },
+];
+
 /** ldmxcsr/stmxcsr under VEX: the same operation. */
 const MXCSR: HandlerDef[] = [
   { codes: ['VEX_Vldmxcsr_m32'], build: (insn, cpu) => handlerFor(Code.Ldmxcsr_m32)!.build(insn, cpu), feature: 'avx' },
   { codes: ['VEX_Vstmxcsr_m32'], build: (insn, cpu) => handlerFor(Code.Stmxcsr_m32)!.build(insn, cpu), feature: 'avx' },
 ];
 
-export const handlers: HandlerDef[] = [...PAIRS.map((p) => ({ codes: [p.vex], build: adapt(p), feature: 'avx' as const })), ...MXCSR];
+export const handlers: HandlerDef[] = [...PAIRS.map((p) => ({ codes: [p.vex], build: adapt(p), feature: 'avx' as const })), ...MXCSR, ...DOT];
 
 /** The pairs (for tests and the coverage report). */
 export const VEX_SSE_PAIRS: readonly Pair[] = PAIRS;

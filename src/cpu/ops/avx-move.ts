@@ -4,6 +4,9 @@
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import type { HandlerDef } from '../handler.ts';
+import { handlerFor } from '../table.ts';
+import { noteInitialized } from './avx-state.ts';
+import { Code } from 'iced-x86';
 import { effectiveAddress, getter, gprSetter, setter, widthOf } from '../operands.ts';
 import { memoryHooked } from './sse-common.ts';
 import { binaryShape, immOf, loader, RM, RMI, RVM, RVMI, storer, ternaryShape, VA, VB, VC, VD, vexCodes, vlen, type LaneOp } from './avx-common.ts';
@@ -197,12 +200,16 @@ function movmsk(bytes: 4 | 8) {
 }
 
 function vzeroupper(): (c: Cpu) => void {
-  return (c) => c.ymmHi8.fill(0, 0, 256);
+  return (c) => {
+    c.ymmHi8.fill(0, 0, 256);
+    noteInitialized(c, 4);
+  };
 }
 function vzeroall(): (c: Cpu) => void {
   return (c) => {
     c.ymmHi8.fill(0, 0, 256);
     c.xmm8.fill(0, 0, 256);
+    noteInitialized(c, 6);
   };
 }
 
@@ -332,7 +339,20 @@ function maskedMove(bytes: 4 | 8, store: boolean) {
 
 const AVX = 'avx' as const;
 const AVX2 = 'avx2' as const;
+/** vinsertps: src1 with one single inserted (from src2's lane imm[7:6], or from m32) at lane imm[5:4], lanes in imm[3:0] zeroed. */
+function insertps(insn: Insn) {
+  const fromReg = insn.ops[2].kind === 'xmm';
+  return ternaryShape((a, b, d, _n, imm) => {
+    for (let i = 0; i < 4; i++) d.u32[i] = a.u32[i];
+    d.u32[(imm >> 4) & 3] = b.u32[fromReg ? (imm >> 6) & 3 : 0];
+    for (let i = 0; i < 4; i++) if ((imm >> i) & 1) d.u32[i] = 0;
+  })(insn);
+}
+
 export const handlers: HandlerDef[] = [
+  { codes: ['VEX_Vinsertps_xmm_xmm_xmmm32_imm8'], build: insertps, feature: AVX },
+  // vmaskmovdqu writes memory only: the SSE form's behaviour (a byte store per selected byte, all checked first).
+  { codes: ['VEX_Vmaskmovdqu_rDI_xmm_xmm'], build: (insn, cpu) => handlerFor(Code.Maskmovdqu_rDI_xmm_xmm)!.build(insn, cpu), feature: AVX },
   { codes: [...['Vmovdqu', 'Vmovups', 'Vmovupd'].flatMap((m) => vexCodes(m, [...RM, 'xmmm128_xmm', 'ymmm256_ymm'])), 'VEX_Vlddqu_xmm_m128', 'VEX_Vlddqu_ymm_m256'], build: move(false), feature: AVX },
   { codes: ['Vmovdqa', 'Vmovaps', 'Vmovapd'].flatMap((m) => vexCodes(m, [...RM, 'xmmm128_xmm', 'ymmm256_ymm'])), build: move(true), feature: AVX },
   { codes: ['Vmovntdq', 'Vmovntps', 'Vmovntpd'].flatMap((m) => vexCodes(m, ['m128_xmm', 'm256_ymm'])), build: move(true), feature: AVX },

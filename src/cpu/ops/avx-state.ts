@@ -7,12 +7,13 @@ import { xcr0, XSAVE_AVX_OFFSET } from '../features.ts';
 import type { HandlerDef } from '../handler.ts';
 import { effectiveAddress } from '../operands.ts';
 
-/** xgetbv: ECX = 0 gives XCR0 in EDX:EAX; any other XCR is #GP (XGETBV1 is not advertised). */
+/** xgetbv: ECX = 0 gives XCR0 in EDX:EAX; ECX = 1 (when the profile has XGETBV1) XINUSE; any other XCR is #GP. */
 function xgetbv(): (c: Cpu) => void {
   return (c) => {
-    if (c.r32[2] !== 0) fault('general-protection', undefined, undefined, `xgetbv of XCR${c.r32[2]}`);
+    const which = c.r32[2];
+    if (which !== 0 && !(which === 1 && c.profile.features.has('xgetbv1'))) fault('general-protection', undefined, undefined, `xgetbv of XCR${which}`);
     const r = c.r32;
-    r[0] = xcr0(c.profile);
+    r[0] = which === 0 ? xcr0(c.profile) : xinuse(c);
     r[1] = 0;
     r[4] = 0;
     r[5] = 0;
@@ -24,14 +25,49 @@ const area = new Uint8Array(SIZE);
 const view = new DataView(area.buffer);
 
 /**
- * XINUSE: x87 is in use unless the FPU is in its FNINIT state; SSE and AVX are always reported in use (the SDM
- * lets a processor do so even when a component is in its initial configuration; the host reports them in use
- * after any write, zeros included, and picemu does not track writes).
+ * XINUSE (XGETBV with ECX = 1; what XSAVEOPT and XSAVEC skip, and XSTATE_BV records): bit i is 0 only when state
+ * component i is in its initial configuration (SDM vol. 1 §13.6), and the processor may report 1 even then. As the
+ * host CPU (AMD) does: x87 is in use unless FCW = 037FH, FSW, FOP, FIP, FDP and the tag word are 0 and ST0-7 hold
+ * zeros; SSE and AVX are in use from the moment their registers are loaded (the state a CPU starts with, XRSTOR
+ * of the component) until an instruction puts them in their initial state (XRSTOR with its XSTATE_BV bit clear,
+ * VZEROALL; VZEROUPPER for AVX), and after that whenever a register or MXCSR leaves it (a zeroing idiom such as
+ * `pxor xmm0, xmm0` brings it back). Not modelled: the host also reports SSE in use after an instruction other
+ * than a zeroing idiom writes zeros (`pand` with zero, `movaps` of a zero register) — its register renamer's
+ * business; picemu then reports the initial state the registers are in.
  */
-function inUse(c: Cpu): number {
+export function xinuse(c: Cpu): number {
+  const init = initialized.get(c) ?? 0;
+  const sse = !(init & 2) || c.mxcsr !== 0x1f80 || anyNonZero(c.xmm32);
+  const avx = c.profile.features.has('avx') && (!(init & 4) || anyNonZero(c.ymmHi32));
+  return (x87InUse(c) ? 1 : 0) | (sse ? 2 : 0) | (avx ? 4 : 0);
+}
+/** Per CPU: the components (bit 1 SSE, bit 2 AVX) an instruction has put in their initial state since they were last loaded. */
+const initialized = new WeakMap<Cpu, number>();
+/** VZEROUPPER (AVX), VZEROALL (SSE and AVX), XRSTOR's initializations. */
+export function noteInitialized(c: Cpu, components: number): void {
+  initialized.set(c, (initialized.get(c) ?? 0) | components);
+}
+/** XRSTOR loading components from memory: in use again. */
+function noteLoaded(c: Cpu, components: number): void {
+  const init = initialized.get(c);
+  if (init) initialized.set(c, init & ~components);
+}
+function x87InUse(c: Cpu): boolean {
   const x = c.x87;
-  const x87Init = x.fcw === 0x37f && x.status === 0 && x.valid === 0 && x.fop === 0 && x.fip === 0 && x.fdp === 0;
-  return (x87Init ? 0 : 1) | 6;
+  if (x.fcw !== 0x37f || x.status !== 0 || x.valid !== 0 || x.fop !== 0 || x.fip !== 0 || x.fdp !== 0) return true;
+  for (let p = 0; p < 8; p++) {
+    const v = x.st(p);
+    if (v.se !== 0 || v.m !== 0n) return true;
+  }
+  return false;
+}
+function sseInUse(c: Cpu): boolean {
+  return c.mxcsr !== 0x1f80 || anyNonZero(c.xmm32);
+}
+/** Any nonzero word among the 16 registers' 128-bit halves. */
+function anyNonZero(words: Uint32Array): boolean {
+  for (let k = 0; k < 64; k++) if (words[k] !== 0) return true;
+  return false;
 }
 
 /** The x87 fields of the legacy region (FCW FSW abridged-FTW FOP FIP FDP, ST0-7 as 10 of 16 bytes), FXSAVE's layout. */
@@ -83,7 +119,7 @@ function xsave(compacted: boolean, wide: boolean, optimized = false) {
     return (c: Cpu) => {
       const a = at(c);
       const rfbm = xcr0(c.profile) & c.r32[0];
-      const used = inUse(c);
+      const used = xinuse(c);
       // The header: XSAVE changes only XSTATE_BV's requested bits (the rest of the header stays as it was);
       // XSAVEC writes XSTATE_BV and XCOMP_BV (bit 63: compacted form, then the requested components).
       c.readBytes(a, SIZE, area, 0);
@@ -145,6 +181,8 @@ function restore(insn: Insn, wide: boolean) {
       if (bv & 4) c.ymmHi8.set(area.subarray(XSAVE_AVX_OFFSET, SIZE), 0);
       else c.ymmHi8.fill(0, 0, 256);
     }
+    noteLoaded(c, rfbm & bv & 6);
+    noteInitialized(c, rfbm & ~bv & 6);
   };
 }
 

@@ -88,7 +88,7 @@ export function endFp(c: Cpu, stepwise = false): void {
   if (flags === 0) return;
   // An unmasked pre-computation exception (invalid, denormal, divide-by-zero) in any element traps before results
   // exist: the post-computation flags (overflow, underflow, precision) of the other elements are not reported.
-  // (Not for dpps/dppd, `stepwise`: their later steps take the earlier steps' results as operands.)
+  // (Not for dpps/dppd, `stepwise`: their steps are screened one by one, sse-float.ts stageFp.)
   if (!stepwise && flags & ~(c.mxcsr >> 7) & 0x7) flags &= 0x7;
   const mx = (c.mxcsr | flags) >>> 0;
   c.mxcsr = mx;

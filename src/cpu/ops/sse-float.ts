@@ -5,7 +5,7 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import type { HandlerDef } from '../handler.ts';
 import { beginFp, endFp, imm8, source, tmp, xmmReg } from './sse-common.ts';
-import { f32Binary, f32Bits, f32Of, f64Binary, OP_ADD, OP_DIV, OP_MAX, OP_MIN, OP_MUL, OP_SQRT, OP_SUB, roundF32, roundF64 } from './sse-softfloat.ts';
+import { f32Binary, f32Bits, f32Of, f64Binary, fp, OP_ADD, OP_DIV, OP_MAX, OP_MIN, OP_MUL, OP_SQRT, OP_SUB, roundF32, roundF64 } from './sse-softfloat.ts';
 
 /** addps & co: four single lanes, `even` on lanes 0/2 and `odd` on 1/3 (the same but for addsubps); sqrt reads only the source. */
 function packedSingle(even: number, odd = even) {
@@ -161,42 +161,63 @@ function roundScalar(double: boolean) {
   };
 }
 
-/** dpps: products of the lanes selected by imm[7:4] (others +0), summed pairwise, broadcast to lanes in imm[3:0]. */
-function dpps(insn: Insn) {
-  const d = xmmReg(insn, 0) * 4;
-  const s = source(insn, 1);
-  const k = imm8(insn);
-  return (c: Cpu) => {
-    beginFp(c);
-    const x = c.xmm32, o = s(c) * 4;
-    const p = [0, 0, 0, 0];
-    for (let i = 0; i < 4; i++) p[i] = (k >> (4 + i)) & 1 ? f32Binary(OP_MUL, x[d + i], x[o + i]) : 0;
-    const sum = f32Binary(OP_ADD, f32Binary(OP_ADD, p[0], p[1]), f32Binary(OP_ADD, p[2], p[3]));
+/**
+ * dpps/dppd run in steps (multiply, add pairs, add), each step over every lane at once: an unmasked exception in a
+ * step traps there, with the earlier steps' flags kept and, when it is a pre-computation one (invalid, denormal),
+ * the post-computation flags of that step dropped, as for one instruction; later steps raise nothing (the host CPU).
+ */
+function stageFp(c: Cpu, earlier: number): number {
+  if (fp.flags & ~(c.mxcsr >> 7) & 0x3f) {
+    const now = fp.flags & ~earlier;
+    if (now & ~(c.mxcsr >> 7) & 0x7) fp.flags = earlier | (now & 0x7);
     endFp(c, true);
-    for (let i = 0; i < 4; i++) x[d + i] = (k >> i) & 1 ? sum : 0;
-  };
+  }
+  return fp.flags;
 }
-function dppd(insn: Insn) {
-  const d = xmmReg(insn, 0) * 4;
-  const s = source(insn, 1);
-  const k = imm8(insn);
-  const zero = new Uint32Array(2);
-  const p = new Uint32Array(4);
-  const sum = new Uint32Array(2);
-  return (c: Cpu) => {
-    beginFp(c);
-    const x = c.xmm32, o = s(c) * 4;
-    if (k & 0x10) f64Binary(OP_MUL, x, d, x, o, p, 0);
-    else p[0] = p[1] = 0;
-    if (k & 0x20) f64Binary(OP_MUL, x, d + 2, x, o + 2, p, 2);
-    else p[2] = p[3] = 0;
-    f64Binary(OP_ADD, p, 0, p, 2, sum, 0);
+
+const dotP = new Uint32Array(8), dotPair = new Uint32Array(4), dotSum = new Uint32Array(2);
+/**
+ * The dot products of `a` and `b` (32-bit word arrays, `lanes` 128-bit lanes): dpps sums the singles selected by
+ * imm[7:4] and broadcasts to the lanes in imm[3:0]; dppd the same with two doubles (imm[5:4], imm[1:0]). Traps
+ * (SIGFPE) before `out` is written.
+ */
+export function dotProduct(c: Cpu, a: Uint32Array, ao: number, b: Uint32Array, bo: number, k: number, lanes: number, double: boolean, out: Uint32Array, oo: number): void {
+  beginFp(c);
+  if (!double) {
+    for (let l = 0; l < lanes; l++) for (let i = 0; i < 4; i++) dotP[4 * l + i] = (k >> (4 + i)) & 1 ? f32Binary(OP_MUL, a[ao + 4 * l + i], b[bo + 4 * l + i]) : 0;
+    let earlier = stageFp(c, 0);
+    for (let l = 0; l < lanes; l++) for (let h = 0; h < 2; h++) dotPair[2 * l + h] = f32Binary(OP_ADD, dotP[4 * l + 2 * h], dotP[4 * l + 2 * h + 1]);
+    earlier = stageFp(c, earlier);
+    for (let l = 0; l < lanes; l++) dotSum[l] = f32Binary(OP_ADD, dotPair[2 * l], dotPair[2 * l + 1]);
+    stageFp(c, earlier);
     endFp(c, true);
-    for (let i = 0; i < 2; i++) {
-      const src = (k >> i) & 1 ? sum : zero;
-      x[d + 2 * i] = src[0];
-      x[d + 2 * i + 1] = src[1];
-    }
+    for (let l = 0; l < lanes; l++) for (let i = 0; i < 4; i++) out[oo + 4 * l + i] = (k >> i) & 1 ? dotSum[l] : 0;
+    return;
+  }
+  for (let h = 0; h < 2; h++) {
+    if ((k >> (4 + h)) & 1) f64Binary(OP_MUL, a, ao + 2 * h, b, bo + 2 * h, dotP, 2 * h);
+    else dotP[2 * h] = dotP[2 * h + 1] = 0;
+  }
+  const earlier = stageFp(c, 0);
+  f64Binary(OP_ADD, dotP, 0, dotP, 2, dotSum, 0);
+  stageFp(c, earlier);
+  endFp(c, true);
+  for (let h = 0; h < 2; h++) {
+    out[oo + 2 * h] = (k >> h) & 1 ? dotSum[0] : 0;
+    out[oo + 2 * h + 1] = (k >> h) & 1 ? dotSum[1] : 0;
+  }
+}
+
+/** dpps/dppd xmm, xmm/m128, imm8. */
+function dp(double: boolean) {
+  return (insn: Insn) => {
+    const d = xmmReg(insn, 0) * 4;
+    const s = source(insn, 1);
+    const k = imm8(insn);
+    return (c: Cpu) => {
+      const x = c.xmm32;
+      dotProduct(c, x, d, x, s(c) * 4, k, 1, double, x, d);
+    };
   };
 }
 
@@ -233,6 +254,6 @@ export const handlers: HandlerDef[] = [
   { codes: ['Roundpd_xmm_xmmm128_imm8'], build: roundPacked(true), feature: 'sse4.1' },
   { codes: ['Roundss_xmm_xmmm32_imm8'], build: roundScalar(false), feature: 'sse4.1' },
   { codes: ['Roundsd_xmm_xmmm64_imm8'], build: roundScalar(true), feature: 'sse4.1' },
-  { codes: ['Dpps_xmm_xmmm128_imm8'], build: dpps, feature: 'sse4.1' },
-  { codes: ['Dppd_xmm_xmmm128_imm8'], build: dppd, feature: 'sse4.1' },
+  { codes: ['Dpps_xmm_xmmm128_imm8'], build: dp(false), feature: 'sse4.1' },
+  { codes: ['Dppd_xmm_xmmm128_imm8'], build: dp(true), feature: 'sse4.1' },
 ];

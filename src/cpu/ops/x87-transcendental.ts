@@ -255,11 +255,14 @@ function fyl2x(env: Env, x: F80, y: F80): F80 {
 
 /** FYL2XP1: ST(1) = ST(1) × log2(ST(0) + 1) (defined for |x| < 1 − √2/2). */
 function fyl2xp1(env: Env, x: F80, y: F80): F80 {
+  const kx = kindOf(x), ky = kindOf(y);
+  const nx = F.signOf(x) === 1, ny = F.signOf(y) === 1;
+  // An invalid pair (0 × ∞, or x = −∞) is reported before a denormal operand is (the host CPU: no DE then).
+  const plain = kx !== Kind.Unsupported && ky !== Kind.Unsupported && !F.isNaNKind(kx) && !F.isNaNKind(ky);
+  if (plain && ((kx === Kind.Zero && ky === Kind.Infinity) || (kx === Kind.Infinity && (ky === Kind.Zero || nx)))) return invalid(env);
   const s = screen(env, x, y);
   if (s) return s;
   if (env.aborted) return INDEFINITE;
-  const kx = kindOf(x), ky = kindOf(y);
-  const nx = F.signOf(x) === 1, ny = F.signOf(y) === 1;
   if (kx === Kind.Zero) {
     if (ky === Kind.Infinity) {
       return invalid(env);

@@ -2,7 +2,8 @@
 // point of no return) a new address space with the stack, the program's PT_LOADs at ELF_ET_DYN_BASE (plus
 // randomization) or their own addresses, the brk after them, the interpreter top-down from mmap_base, the vDSO,
 // and the registers zeroed with rip at the interpreter's entry.
-import { Cpu, cpuid } from '../../cpu/index.ts';
+import { cpuid } from '../../cpu/index.ts';
+import { exitRobustList } from '../robust-list.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import type { OpenFile } from '../../mm/page-cache.ts';
 import { PAGE_SIZE, PROT_WRITE } from '../../mm/types.ts';
@@ -35,6 +36,11 @@ export interface ExecRequest {
   execfn?: string;
   /** Scripts followed so far (the kernel allows 4 levels: more is ELOOP). */
   depth?: number;
+  /**
+   * The randomness of this exec's layout (mmap base, stack top, load bias, brk), instead of the kernel's: a Process
+   * hosting library calls gets its own layout per pid even on a machine without a seed (ADDR_NO_RANDOMIZE still wins).
+   */
+  layoutRandom?: () => bigint;
 }
 
 /** The kernel's limit on nested `#!` interpreters. */
@@ -98,12 +104,12 @@ export function execve(task: Task, req: ExecRequest): number {
 
   // The point of no return: a new mm; what fails after this kills the process (as the kernel sends SIGSEGV).
   const group = task.group;
-  const randomize = kernel.seed !== undefined && (group.personality & ADDR_NO_RANDOMIZE) === 0;
-  const mm = kernel.newMm(group.personality);
+  const randomize = (kernel.seed !== undefined || req.layoutRandom !== undefined) && (group.personality & ADDR_NO_RANDOMIZE) === 0;
+  const mm = kernel.newMm(group.personality, req.layoutRandom);
   const space = mm.space;
   const rand = (bits: number): number => {
-    const b = kernel.randomBytes(8);
-    return Number(new DataView(b.buffer).getBigUint64(0, true) & ((1n << BigInt(bits)) - 1n));
+    const word = req.layoutRandom ? req.layoutRandom() : new DataView(kernel.randomBytes(8).buffer).getBigUint64(0, true);
+    return Number(word & ((1n << BigInt(bits)) - 1n));
   };
 
   // 1. The program's segments.
@@ -177,19 +183,19 @@ export function execve(task: Task, req: ExecRequest): number {
 
   // 6. The new image replaces the old: close-on-exec files, caught signals reset, a fresh CPU at the entry.
   const old = task.mm;
+  exitRobustList(task); // exec_mm_release: the old image's robust locks, while its memory is there
   task.mm = mm;
   if (old.space !== space && !kernel.sharesMm(task, old)) old.space.destroy();
   task.files.closeOnExec();
   group.sighand.resetForExec();
   const named = req.execfn ?? req.path;
   group.comm = named.slice(named.lastIndexOf('/') + 1).slice(0, 15);
-  const cpu = new Cpu(space, { profile });
+  const cpu = kernel.newCpu(space);
   cpu.rip = entry;
   cpu.setReg('rsp', stack.sp);
   cpu.rflags = 0x202;
   task.cpu = cpu;
   task.clearChildTid = 0;
-  task.robustList = { head: 0, len: 0 };
   task.rseq = { addr: 0, len: 0, sig: 0 };
   return 0;
 }

@@ -54,6 +54,15 @@ export class FdTable {
     return copy;
   }
 
+  /** close_range: closes (or, with `cloexec`, marks close-on-exec) every open descriptor in [first, last]. */
+  closeRange(first: number, last: number, cloexec: boolean): void {
+    for (const [fd, e] of [...this.fds]) {
+      if (fd < first || fd > last) continue;
+      if (cloexec) e.cloexec = true;
+      else this.close(fd);
+    }
+  }
+
   /** execve: descriptors marked close-on-exec are closed. */
   closeOnExec(): void {
     for (const [fd, e] of [...this.fds]) if (e.cloexec) this.close(fd);

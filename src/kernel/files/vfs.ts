@@ -8,6 +8,7 @@ import { EACCES, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, E
 import type { Task } from '../task.ts';
 import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type DirEntry, type FileDescription, type FileStat } from './file.ts';
 import { errnoOf } from './host-errors.ts';
+import { hostStatfs, type Statfs } from './statfs.ts';
 import { HostDirectory, HostFile, statOf } from './host-file.ts';
 import { MemoryDirectory, MemoryFile, MemoryInode } from './memory-file.ts';
 import { VirtualDirectory, VirtualFile } from './virtual-file.ts';
@@ -114,6 +115,22 @@ export class Vfs {
       case 'memory': return r.inode.stat(task.cred.uid, task.cred.gid);
       case 'virtual': return virtualStat(r.node, task);
     }
+  }
+
+  /**
+   * statfs of a path: a host file's file system as the host's statfs gives it; an overlay file's is that of the
+   * host directory it lies in (the overlay is a view over it); /proc and /sys are the host's own proc and sysfs.
+   */
+  statfs(task: Task, path: string): Statfs | number {
+    const r = this.resolve(task, path, true);
+    if (typeof r === 'number') return r;
+    if (r.kind === 'host') return hostStatfs(r.hostPath);
+    if (r.kind === 'virtual') {
+      for (const prefix of this.mounts.keys()) if (r.path === prefix || r.path.startsWith(prefix + '/')) return hostStatfs(prefix);
+    }
+    let dir = posix.dirname(r.path);
+    for (let up = this.resolve(task, dir); dir !== '/' && (typeof up === 'number' || up.kind !== 'host'); up = this.resolve(task, dir)) dir = posix.dirname(dir);
+    return hostStatfs(dir);
   }
 
   readlink(task: Task, path: string): string | number {

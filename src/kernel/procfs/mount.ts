@@ -8,6 +8,7 @@ import type { Kernel } from '../kernel.ts';
 import { exitSignalOf, forkedNoExec, waitStatus } from '../lifecycle.ts';
 import { ADDR_NO_RANDOMIZE } from '../personality.ts';
 import { SIG_DFL, SIG_IGN, sigbit } from '../signals/constants.ts';
+import { isStopped } from '../signals/job-control.ts';
 import type { MmContext, Task, ThreadGroup } from '../task.ts';
 import type { VirtualFs, VirtualNode } from '../files/virtual.ts';
 import { lookupProc, type ProcfsHost } from './procfs.ts';
@@ -61,6 +62,7 @@ function rootOf(group: ThreadGroup): ThreadGroup {
 function stateOf(task: Task): TaskStateLetter {
   if (task.group.exit) return task.group.reaped ? 'X' : 'Z';
   if (task.state === 'dead') return 'X';
+  if (isStopped(task.group)) return 'T';
   return task.state === 'blocked' ? 'S' : 'R';
 }
 

@@ -1,5 +1,6 @@
 // The /proc and /sys trees an emulated process sees, served from picemu's own state: path → node (a file
 // read at an offset, a symbolic link, or a directory), or the errno the kernel's lookup would give.
+import { readFileSync } from 'node:fs';
 import type { CpuProfile } from '../../cpu/features.ts';
 import { renderCpuinfo } from './cpuinfo.ts';
 import { renderMeminfo, type MemoryFigures } from './meminfo.ts';
@@ -60,6 +61,15 @@ const VSYSCALL_SMAPS =
 
 const dir = (list: () => string[]): ProcNode => ({ kind: 'dir', entries: list });
 
+/** The host's /proc/self/mountinfo or mounts (empty when the host shows none). */
+function hostMountTable(name: 'mountinfo' | 'mounts'): Uint8Array {
+  try {
+    return readFileSync(`/proc/self/${name}`);
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
 /** The bytes of [start, end) of a task's memory as /proc/PID/cmdline and environ read them (no faults, no COW). */
 function guestRange(t: ProcTask, start: number, end: number): Uint8Array {
   if (!t.space || end <= start) return new Uint8Array(0);
@@ -70,11 +80,14 @@ function guestRange(t: ProcTask, start: number, end: number): Uint8Array {
 function taskNode(host: ProcfsHost, t: ProcTask, rest: string[]): ProcNode | number {
   const [name, ...more] = rest;
   if (name === undefined) {
-    return dir(() => ['auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'maps', 'pagemap', 'smaps', 'smaps_rollup', 'stat', 'statm', 'status', 'task']);
+    return dir(() => ['auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'maps', 'mountinfo', 'mounts', 'pagemap', 'smaps', 'smaps_rollup', 'stat', 'statm', 'status', 'task']);
   }
   if (more.length && name !== 'fd' && name !== 'task') return -ENOENT;
   switch (name) {
     case 'maps': return textFile(() => (t.space ? t.space.maps() + VSYSCALL_MAPS : ''));
+    // The guest sees the host's files, so the host's mount table (picemu's own mount namespace) is its own.
+    case 'mountinfo': return bytesFile(() => hostMountTable('mountinfo'));
+    case 'mounts': return bytesFile(() => hostMountTable('mounts'));
     case 'smaps': return textFile(() => (t.space ? t.space.smapsText() + VSYSCALL_SMAPS : ''));
     case 'smaps_rollup': return textFile(() => t.space?.smapsRollupText() ?? '');
     case 'status': return textFile(() => renderStatus(t, host));
@@ -118,11 +131,17 @@ export function lookupProc(host: ProcfsHost, path: string): ProcNode | number {
     if (parts.length === 5 && parts[1] === 'devices' && parts[2] === 'system' && parts[3] === 'cpu' && SYS_CPU_LISTS.has(parts[4]!)) {
       return textFile(() => `${cpuMask(host.cpuCount).list}\n`);
     }
+    // The directories above them exist (statfs, stat and chdir of /sys work), listing only what picemu serves.
+    const above = ['devices', 'system', 'cpu'];
+    if (parts.length <= 4 && parts.slice(1).every((p, k) => p === above[k])) {
+      return parts.length === 4 ? dir(() => [...SYS_CPU_LISTS].sort()) : dir(() => [above[parts.length - 1]!]);
+    }
     return -ENOENT;
   }
   if (parts[0] !== 'proc') return -ENOENT;
   const [, first, ...rest] = parts;
-  if (first === undefined) return dir(() => [...host.pids().map(String), 'cpuinfo', 'meminfo', 'self', 'thread-self']);
+  if (first === undefined) return dir(() => [...host.pids().map(String), 'cpuinfo', 'meminfo', 'mounts', 'self', 'thread-self']);
+  if (first === 'mounts' && !rest.length) return { kind: 'link', target: 'self/mounts' };
   if (first === 'self' || first === 'thread-self') {
     const me = host.current();
     const target = first === 'self' ? `${me.tgid}` : `${me.tgid}/task/${me.tid}`;

@@ -14,6 +14,7 @@ import {
   SIG_DFL, SIG_IGN, SS_AUTODISARM, SS_DISABLE, SYNCHRONOUS, UNBLOCKABLE,
 } from './constants.ts';
 import { setupRtFrame, type TrapState } from './frame.ts';
+import { prepareJobSignal, stopGroup } from './job-control.ts';
 import type { SigInfo } from './siginfo.ts';
 
 /** The mask rt_sigsuspend replaced (the kernel's saved_sigmask): the next frame saves it, and it comes back after. */
@@ -61,7 +62,7 @@ const actionOf = (task: Task, sig: number) => task.group.sighand.actions[sig]!;
 function ignored(task: Task, sig: number): boolean {
   if (task.signals.blocked & sigbit(sig)) return false;
   const a = actionOf(task, sig);
-  return a.handler === SIG_IGN || (a.handler === SIG_DFL && defaultAction(sig) === 'ignore');
+  return a.handler === SIG_IGN || (a.handler === SIG_DFL && (defaultAction(sig) === 'ignore' || defaultAction(sig) === 'cont'));
 }
 
 /** Whether `task` has a signal it does not block pending. */
@@ -82,6 +83,7 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo): boolean {
     group.leader.kernel.exitGroup(group, { kind: 'signaled', signal: SIGKILL, coreDumped: false });
     return true;
   }
+  prepareJobSignal(group, sig, (to, i) => void sendSignal(to, i));
   const live = group.threads.filter((t) => t.state !== 'dead');
   const first = isTask ? target : live[0];
   if (!first || ignored(first, sig)) return true;
@@ -104,7 +106,9 @@ function interruptSleep(task: Task, sig: number): void {
   task.blockedIn = undefined;
   task.wake();
   const a = actionOf(task, sig);
-  if (a.handler !== SIG_DFL && a.handler !== SIG_IGN && a.flags & SA_RESTART && restartable(nr)) {
+  // No handler runs for a stop or continue taking its default action: the call restarts when the task runs again.
+  const noHandler = a.handler === SIG_DFL && (defaultAction(sig) === 'stop' || defaultAction(sig) === 'cont');
+  if (noHandler || (a.handler !== SIG_DFL && a.handler !== SIG_IGN && a.flags & SA_RESTART && restartable(nr))) {
     task.cpu.r64[0] = BigInt(nr);
     task.cpu.rip -= 2; // back onto the 2-byte syscall instruction
   } else {
@@ -164,7 +168,13 @@ export function deliverSignals(task: Task): boolean {
     if (action.handler === SIG_IGN) continue;
     if (action.handler === SIG_DFL) {
       const what = defaultAction(sig);
-      if (what === 'ignore' || what === 'cont' || what === 'stop') continue; // no job control here: stops are not modelled
+      if (what === 'ignore' || what === 'cont') continue;
+      if (what === 'stop') {
+        // (SIGTSTP/SIGTTIN/SIGTTOU would be dropped in an orphaned process group; picemu's processes are a job of
+        // the shell that started picemu, so never orphaned.)
+        stopGroup(task.group, sig, (to, i) => void sendSignal(to, i));
+        return true;
+      }
       task.kernel.exitGroup(task.group, dieOf(task, info));
       return false;
     }

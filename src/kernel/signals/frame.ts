@@ -1,9 +1,10 @@
 // The x86-64 rt_sigframe, as arch/x86/kernel/signal_64.c builds it on signal delivery and rt_sigreturn reads
 // it back: return address (sa_restorer), ucontext (uc_flags, uc_link, uc_stack, sigcontext, uc_sigmask),
-// siginfo, and the FPU state in fxsave format 64-byte aligned above it (the kernel's format on a CPU without
-// XSAVE; with XSAVE it appends the extended state and marks it with FP_XSTATE magic, which picemu does not yet:
-// handlers see and restore x87, MXCSR and XMM0-15, not the upper halves of YMM registers).
+// siginfo, and the FPU state 64-byte aligned above it: fxsave format on a CPU profile without XSAVE; with XSAVE
+// (x86-64-v3) the standard-form XSAVE area (legacy region, header, AVX's upper halves) marked with the FP_XSTATE
+// magic words, restored as XRSTOR does (features whose xstate_bv bit is clear go to their initial state).
 import type { Cpu } from '../../cpu/index.ts';
+import { XSAVE_AVX_OFFSET, XSAVE_AVX_SIZE, xcr0, xsaveSize } from '../../cpu/features.ts';
 import type { AddressSpace } from '../../mm/address-space.ts';
 import { copyFromUser, copyToUser } from '../user-memory.ts';
 import { SA_ONSTACK, SA_RESTORER, SA_SIGINFO, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from './constants.ts';
@@ -104,11 +105,94 @@ function fxrstorImage(cpu: Cpu, fx: Uint8Array): void {
   cpu.xmm8.set(fx.subarray(160, 416), 0);
 }
 
-/** fpu__clear_user_states: the FPU as after FNINIT, MXCSR at its default, XMM registers zero. */
+/** fpu__clear_user_states: the FPU as after FNINIT, MXCSR at its default, XMM and YMM registers zero. */
 function resetFpu(cpu: Cpu): void {
   cpu.x87.reset();
   cpu.xmm8.fill(0, 0, 256);
+  cpu.ymmHi8.fill(0, 0, XSAVE_AVX_SIZE);
   cpu.mxcsr = MXCSR_DEFAULT;
+}
+
+// The XSAVE area in a signal frame (arch/x86/include/uapi/asm/sigcontext.h): struct _fpx_sw_bytes in the legacy
+// region's software-reserved bytes, FP_XSTATE_MAGIC2 right after the xstate.
+export const FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845;
+const SW_MAGIC1 = 464, SW_EXTENDED_SIZE = 468, SW_XFEATURES = 472, SW_XSTATE_SIZE = 480;
+const XSAVE_HEADER = 512, XSAVE_HEADER_SIZE = 64;
+const XFEATURE_FP = 1, XFEATURE_SSE = 2, XFEATURE_YMM = 4;
+
+/** The FPU state's size in a frame (xstate_sigframe_size): the xstate and MAGIC2 with XSAVE, else the fxsave image. */
+function fpstateSize(cpu: Cpu): number {
+  return cpu.profile.features.has('xsave') ? xsaveSize(cpu.profile) + 4 : FXSAVE_SIZE;
+}
+
+/** Whether AVX's state is in use (XINUSE[2]): picemu counts it in use when an upper half is not zero. */
+function ymmInUse(cpu: Cpu): boolean {
+  return cpu.ymmHi8.subarray(0, XSAVE_AVX_SIZE).some((b) => b !== 0);
+}
+
+/**
+ * The FPU state as copy_fpstate_to_sigframe writes it: the fxsave image; with XSAVE, the header (xstate_bv: what
+ * is in use, FP and SSE always, as save_xstate_epilog sets them), AVX's upper halves when in use (XSAVE leaves
+ * the bytes of a feature in its initial state unwritten) and the magic words. Pieces: [offset, bytes].
+ */
+function fpstateImage(cpu: Cpu): [number, Uint8Array][] {
+  const fx = fxsaveImage(cpu);
+  if (!cpu.profile.features.has('xsave')) return [[0, fx]];
+  const size = xsaveSize(cpu.profile);
+  const sw = new DataView(fx.buffer);
+  sw.setUint32(SW_MAGIC1, FP_XSTATE_MAGIC1, true);
+  sw.setUint32(SW_EXTENDED_SIZE, size + 4, true);
+  sw.setBigUint64(SW_XFEATURES, BigInt(xcr0(cpu.profile)), true);
+  sw.setUint32(SW_XSTATE_SIZE, size, true);
+  const header = new Uint8Array(XSAVE_HEADER_SIZE);
+  const inUse = (xcr0(cpu.profile) & XFEATURE_YMM) !== 0 && ymmInUse(cpu);
+  header[0] = XFEATURE_FP | XFEATURE_SSE | (inUse ? XFEATURE_YMM : 0);
+  const pieces: [number, Uint8Array][] = [[0, fx], [XSAVE_HEADER, header]];
+  if (inUse) pieces.push([XSAVE_AVX_OFFSET, cpu.ymmHi8.slice(0, XSAVE_AVX_SIZE)]);
+  pieces.push([size, Uint8Array.of(0x45, 0x58, 0x50, 0x46)]); // FP_XSTATE_MAGIC2, little-endian
+  return pieces;
+}
+
+/**
+ * __fpu_restore_sig on a CPU with XSAVE: an XSAVE area when the software bytes and MAGIC2 say there is one (else the
+ * legacy fxsave image alone, every other feature initialized); XRSTOR's rules: a header with reserved bits, a
+ * compacted form or features outside XCR0 faults (false); a feature not requested or with its xstate_bv bit clear
+ * is initialized.
+ */
+function restoreXstate(cpu: Cpu, space: AddressSpace, fpstate: number, fx: Uint8Array): boolean {
+  const sw = new DataView(fx.buffer, fx.byteOffset, FXSAVE_SIZE);
+  const user = xcr0(cpu.profile);
+  let requested = XFEATURE_FP | XFEATURE_SSE; // fx_only
+  let bv = requested;
+  const xstateSize = sw.getUint32(SW_XSTATE_SIZE, true);
+  if (sw.getUint32(SW_MAGIC1, true) === FP_XSTATE_MAGIC1 && xstateSize >= XSAVE_HEADER + XSAVE_HEADER_SIZE && xstateSize <= xsaveSize(cpu.profile) && xstateSize <= sw.getUint32(SW_EXTENDED_SIZE, true)) {
+    const magic2 = copyFromUser(space, fpstate + xstateSize, 4);
+    if (magic2.length === 4 && new DataView(magic2.buffer, magic2.byteOffset).getUint32(0, true) === FP_XSTATE_MAGIC2) {
+      const header = copyFromUser(space, fpstate + XSAVE_HEADER, XSAVE_HEADER_SIZE);
+      if (header.length !== XSAVE_HEADER_SIZE) return false;
+      const h = new DataView(header.buffer, header.byteOffset, XSAVE_HEADER_SIZE);
+      const xstateBv = h.getBigUint64(0, true);
+      if (h.getBigUint64(8, true) !== 0n || header.subarray(16).some((b) => b !== 0) || (xstateBv & ~BigInt(user)) !== 0n) return false;
+      requested = Number(sw.getBigUint64(SW_XFEATURES, true) & BigInt(user));
+      bv = Number(xstateBv);
+    }
+  }
+  const load = requested & bv;
+  let ymm: Uint8Array | undefined;
+  if (load & XFEATURE_YMM) {
+    ymm = copyFromUser(space, fpstate + XSAVE_AVX_OFFSET, XSAVE_AVX_SIZE);
+    if (ymm.length !== XSAVE_AVX_SIZE) return false;
+  }
+  fxrstorImage(cpu, fx);
+  if (!(load & XFEATURE_FP)) {
+    cpu.x87.reset();
+    for (let i = 0; i < 8; i++) cpu.x87.setSt(i, { m: 0n, se: 0 });
+  }
+  if (!(load & XFEATURE_SSE)) cpu.xmm8.fill(0, 0, 256);
+  if (!(requested & (XFEATURE_SSE | XFEATURE_YMM))) cpu.mxcsr = MXCSR_DEFAULT;
+  if (ymm) cpu.ymmHi8.set(ymm, 0);
+  else cpu.ymmHi8.fill(0, 0, XSAVE_AVX_SIZE);
+  return true;
 }
 
 export interface SetupResult {
@@ -129,20 +213,20 @@ export function setupRtFrame(cpu: Cpu, space: AddressSpace, action: FrameAction,
   const onStack = onSigStack(alt, regsSp);
   let sp = regsSp - BigInt(REDZONE);
   if (action.flags & SA_ONSTACK && sasSsFlags(alt, sp) === 0) sp = alt.sp + alt.size;
-  sp = BigInt.asUintN(64, sp - BigInt(FXSAVE_SIZE)) & ~63n;
+  sp = BigInt.asUintN(64, sp - BigInt(fpstateSize(cpu))) & ~63n;
   const fpstate = sp;
   sp -= BigInt(RT_SIGFRAME_SIZE);
   sp = (sp & ~15n) - 8n;
   if (onStack && !onSigStack(alt, sp)) return { ok: false }; // would overflow the alternate stack
   const frameVa = Number(sp);
-  if (copyToUser(space, Number(fpstate), fxsaveImage(cpu)) !== FXSAVE_SIZE) return { ok: false };
+  for (const [at, piece] of fpstateImage(cpu)) if (copyToUser(space, Number(fpstate) + at, piece) !== piece.length) return { ok: false };
 
   // The frame, less the siginfo area when SA_SIGINFO is not set (the kernel leaves it as the stack had it).
   const size = action.flags & SA_SIGINFO ? RT_SIGFRAME_SIZE : INFO;
   const bytes = new Uint8Array(size);
   const v = new DataView(bytes.buffer);
   v.setBigUint64(0, action.restorer, true);
-  v.setBigUint64(UC_FLAGS, BigInt(UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS), true);
+  v.setBigUint64(UC_FLAGS, BigInt((cpu.profile.features.has('xsave') ? UC_FP_XSTATE : 0) | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS), true);
   v.setBigUint64(UC_LINK, 0n, true);
   v.setBigUint64(UC_STACK, alt.sp, true);
   v.setInt32(UC_STACK + 8, sasSsFlags(alt, regsSp) | (alt.flags & SS_AUTODISARM), true);
@@ -202,8 +286,12 @@ export function restoreRtFrame(cpu: Cpu, space: AddressSpace): RestoreResult {
   cpu.rip = Number(v.getBigUint64(MCONTEXT + SC_RIP, true)); // a non-canonical RIP faults at the next fetch
   const flags = Number(v.getBigUint64(MCONTEXT + SC_EFLAGS, true) & 0xffffffffn);
   cpu.rflags = (cpu.rflags & ~FIX_EFLAGS) | (flags & FIX_EFLAGS);
-  if (fx) fxrstorImage(cpu, fx);
-  else resetFpu(cpu);
+  if (fx && cpu.profile.features.has('xsave')) {
+    if (!restoreXstate(cpu, space, Number(fpstate), fx)) return { ok: false };
+  } else if (fx) {
+    fxrstorImage(cpu, fx);
+    cpu.ymmHi8.fill(0, 0, XSAVE_AVX_SIZE);
+  } else resetFpu(cpu);
   return {
     ok: true,
     blocked: v.getBigUint64(UC_SIGMASK, true) & ~UNBLOCKABLE,

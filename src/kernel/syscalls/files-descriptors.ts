@@ -98,8 +98,20 @@ function pipe2(task: Task, va: bigint, flags: number): SyscallResult {
   return 0;
 }
 
+const CLOSE_RANGE_UNSHARE = 1 << 1, CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+/** close_range(first, last, flags): UNSHARE gives the caller its own table first when another task shares it. */
+function closeRange(task: Task, first: number, last: number, flags: number): SyscallResult {
+  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return -EINVAL;
+  if (first > last) return -EINVAL;
+  if (flags & CLOSE_RANGE_UNSHARE && [...task.kernel.tasks.values()].some((o) => o !== task && o.state !== 'dead' && o.files === task.files)) task.files = task.files.clone();
+  task.files.closeRange(first, last, (flags & CLOSE_RANGE_CLOEXEC) !== 0);
+  return 0;
+}
+
 defineSyscalls([
   { nr: 3, name: 'close', args: ['fd'], handler: (t, a) => t.files.close(int(a[0])) },
+  { nr: 436, name: 'close_range', args: ['uint', 'uint', 'hex'], handler: (t, a) => closeRange(t, uint(a[0]), uint(a[1]), uint(a[2])) },
   {
     nr: 32, name: 'dup', args: ['fd'],
     handler: (t, a) => {

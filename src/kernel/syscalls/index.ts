@@ -12,3 +12,4 @@ import './clone.ts';
 import './wait.ts';
 import './execve.ts';
 import './futex.ts';
+import './statfs.ts';

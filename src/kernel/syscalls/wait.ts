@@ -1,8 +1,10 @@
-// wait4 and waitid: find an ended child that matches, report its status (the kernel's status word, or a
-// siginfo for waitid) and release it; WNOHANG returns at once; otherwise the caller sleeps until a child ends.
+// wait4 and waitid: find an ended (or, when asked, stopped or continued) child that matches, report its status
+// (the kernel's status word, or a siginfo for waitid) and release it; WNOHANG returns at once; otherwise the caller
+// sleeps until a child changes state.
 import { ECHILD, EFAULT, EINVAL, ESRCH } from '../errno.ts';
 import { childCode, exitSignalOf, reap, waitStatus } from '../lifecycle.ts';
-import { SIGCHLD } from '../signals/constants.ts';
+import { CLD_CONTINUED, CLD_STOPPED, SIGCHLD, SIGCONT } from '../signals/constants.ts';
+import { jobState } from '../signals/job-control.ts';
 import { defineSyscalls, type SyscallResult } from '../syscall-table.ts';
 import type { Task, ThreadGroup } from '../task.ts';
 import { int, putUser, StructWriter } from './helpers.ts';
@@ -42,21 +44,37 @@ function wait4(task: Task, [pidArg, statusPtr, optArg, rusagePtr]: readonly bigi
   return waitFor(task, () => {
     const kids = candidates(task, pid, options);
     if (!kids.length) return -ECHILD;
-    const done = kids.find((c) => c.exit && !c.reaped);
+    // wait_consider_task, child by child: an ended one, else a stop not yet reported (WUNTRACED), else a continue (WCONTINUED).
+    const done = kids.find((c) => (c.exit && !c.reaped) || jobReport(c, options & WUNTRACED ? 'stopped' : undefined) || jobReport(c, options & WCONTINUED ? 'continued' : undefined));
     if (!done) return options & WNOHANG ? 0 : 'not-yet';
-    const status = waitStatus(done.exit!);
-    reap(done);
+    let status: number;
+    if (done.exit) {
+      status = waitStatus(done.exit);
+      reap(done);
+    } else {
+      const job = jobState(done);
+      status = job.report === 'stopped' ? (job.signal << 8) | 0x7f : 0xffff;
+      job.report = undefined;
+    }
     if (statusPtr && putUser(task, statusPtr, new StructWriter(4).u32(0, status).bytes) < 0) return -EFAULT;
     if (rusagePtr && putUser(task, rusagePtr, new Uint8Array(RUSAGE_SIZE)) < 0) return -EFAULT;
     return done.tgid;
   });
 }
 
+/** Whether `child` has a job-control transition of kind `kind` its parent has not collected yet. */
+function jobReport(child: ThreadGroup, kind: 'stopped' | 'continued' | undefined): boolean {
+  if (!kind || child.exit) return false;
+  const job = jobState(child);
+  return job.report === kind && job.stopped === (kind === 'stopped');
+}
+
 /** The siginfo waitid writes (signo, errno, code, pid, uid, status); all zero when nothing was waited for. */
 function waitidInfo(group: ThreadGroup | undefined): Uint8Array {
   const w = new StructWriter(128);
   if (group) {
-    const { code, status } = childCode(group.exit!);
+    const job = jobState(group);
+    const { code, status } = group.exit ? childCode(group.exit) : job.report === 'stopped' ? { code: CLD_STOPPED, status: job.signal } : { code: CLD_CONTINUED, status: SIGCONT };
     w.u32(0, SIGCHLD).u32(8, code).u32(16, group.tgid).u32(20, group.leader.cred.uid).u32(24, status);
   }
   return w.bytes;
@@ -79,14 +97,17 @@ function waitid(task: Task, [typeArg, idArg, infop, optArg, rusagePtr]: readonly
   return waitFor(task, () => {
     const kids = candidates(task, pid, options);
     if (!kids.length) return -ECHILD;
-    const done = options & WEXITED ? kids.find((c) => c.exit && !c.reaped) : undefined;
+    const done = kids.find((c) => (options & WEXITED && c.exit && !c.reaped) || jobReport(c, options & WSTOPPED ? 'stopped' : undefined) || jobReport(c, options & WCONTINUED ? 'continued' : undefined));
     if (!done) {
       if (!(options & WNOHANG)) return 'not-yet';
       if (infop && putUser(task, infop, waitidInfo(undefined).subarray(0, 28)) < 0) return -EFAULT;
       return 0;
     }
     const info = waitidInfo(done);
-    if (!(options & WNOWAIT)) reap(done);
+    if (!(options & WNOWAIT)) {
+      if (done.exit) reap(done);
+      else jobState(done).report = undefined;
+    }
     if (rusagePtr && putUser(task, rusagePtr, new Uint8Array(RUSAGE_SIZE)) < 0) return -EFAULT;
     if (infop && putUser(task, infop, info.subarray(0, 28)) < 0) return -EFAULT;
     return 0;
