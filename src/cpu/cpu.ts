@@ -4,6 +4,8 @@ import { decodeOne, decodeRun, type Insn } from './decode.ts';
 import { fault, GuestFault } from './faults.ts';
 import { SSE2_PROFILE, type CpuProfile } from './features.ts';
 import { compileBlock, type BlockFn } from './jit.ts';
+import { RegionContext } from './compile/context.ts';
+import { compileRegion, compiles, type Region } from './compile/region.ts';
 import { CpuMemory, type CpuHooks } from './memory-access.ts';
 import { readRegister, writeRegister } from './registers.ts';
 import type { Exec } from './handler.ts';
@@ -59,6 +61,16 @@ const REP_CHUNK = 1 << 16;
 /** How many instructions run between deadline/stop polls in the fast loop. */
 const CHECK_EVERY = 1 << 16;
 
+/** Most blocks in one compiled region, and how far (bytes) from its entry they may lie. */
+const MAX_REGION_BLOCKS = 16;
+const REGION_SPAN = 4096;
+
+/** A region with the blocks it was compiled from and the code generation it was checked against. */
+type CompiledRegion = Region & { gen: number; blocks: Block[]; entries: number; done: number };
+/** 'auto' drops a region that runs fewer instructions per entry than this over its first REGION_TRIAL entries (entering costs more than it gains). */
+const REGION_MIN_RUN = 48;
+const REGION_TRIAL = 64;
+
 class Block {
   valid = true;
   /** Executions so far (for the compile threshold) and the compiled forms: whole block, and prefixes. */
@@ -66,6 +78,8 @@ class Block {
   jit: BlockFn | null = null;
   jitHelpers: unknown[] = [];
   prefixes: Map<number, { fn: BlockFn; helpers: unknown[] }> | null = null;
+  /** WebAssembly regions entered here, by length run (null: nothing to compile there). */
+  regions: Map<number, CompiledRegion | null> | null = null;
   epoch: number;
   link: Block | null = null;
   linkAddr = -1;
@@ -107,6 +121,12 @@ export class Cpu extends CpuMemory {
   extraRetired = 0;
   /** Index of the instruction a compiled block was running when it threw. */
   jitIndex = 0;
+  /** The context compiled regions run in (created with the first region; null when the frame heap is full). */
+  private regionCtx: RegionContext | null | undefined;
+  /** Bumped whenever decoded blocks are dropped (regions then recheck their members). */
+  private codeGen = 0;
+  /** WebAssembly regions compiled so far, and runs of them (for tests and benchmarks). */
+  readonly regionStats = { compiled: 0, runs: 0, failed: 0 };
 
   constructor(memory: GuestMemory, options: CpuOptions = {}) {
     super(memory);
@@ -158,15 +178,118 @@ export class Cpu extends CpuMemory {
   }
   /** Forgets all decoded code. */
   flushCode(): void {
+    this.codeGen++;
     for (const b of this.blocks.values()) b.valid = false;
     this.blocks.clear();
     this.blocksByPage.clear();
     this.codePages.clear();
   }
 
+  override flushTlb(): void {
+    super.flushTlb();
+    this.regionCtx?.flush();
+  }
+
+  /** The interpreter's translations also fill the compiled regions' TLB (frames in the frame heap only). */
+  override translate(va: number, access: 'read' | 'write' | 'fetch', size = 1, lo = 0, hi = 0): Uint8Array {
+    const frame = super.translate(va, access, size, lo, hi);
+    const ctx = this.regionCtx;
+    if (ctx && !this.memHooked && access !== 'fetch') {
+      const page = Math.floor(va / 4096);
+      if (access === 'read') ctx.fill(page, frame, false);
+      else if (!this.codePages.has(page)) ctx.fill(page, frame, true);
+    }
+    return frame;
+  }
+
+  /** How many of a block's instructions the region compiler handles (a prefix). */
+  private compilable(b: Block): number {
+    let length = 0;
+    while (length < b.n && compiles(b.insns[length])) length++;
+    return length;
+  }
+
+  /**
+   * The compiled region entered at `b` running its first `n` instructions (compiling it on first use), or null.
+   * A whole block also takes in the fully compilable blocks its branches reach (up to MAX_REGION_BLOCKS, within
+   * REGION_SPAN bytes: loops of one function); 'auto' compiles only regions with a loop, 'always' any prefix.
+   */
+  private regionFor(b: Block, n: number): CompiledRegion | null {
+    const known = b.regions?.get(n);
+    if (known !== undefined) {
+      if (known === null || known.gen === this.codeGen) return known;
+      // Code changed somewhere since: the region holds only while every member is still the decoded block there.
+      if (known.blocks.every((m) => m.valid && this.blocks.get(m.addr) === m && m.epoch === this.epoch)) {
+        known.gen = this.codeGen;
+        return known;
+      }
+      b.regions!.delete(n);
+    }
+    let result: CompiledRegion | null = null;
+    const length = this.compilable(b);
+    const members: Block[] = [];
+    let loops = false;
+    if (length === b.n && n === b.n) {
+      members.push(b);
+      const seen = new Set([b.addr]);
+      for (let q = 0; q < members.length && members.length < MAX_REGION_BLOCKS; q++) {
+        const last = members[q].insns[members[q].n - 1];
+        const targets = last.flow === FlowControl.Next ? [last.next] : last.flow === FlowControl.ConditionalBranch ? [(last.ops[0] as { target: number }).target, last.next] : [(last.ops[0] as { target: number }).target];
+        for (const t of targets) {
+          if (seen.has(t) || Math.abs(t - b.addr) > REGION_SPAN || members.length >= MAX_REGION_BLOCKS) continue;
+          seen.add(t);
+          let next: Block;
+          try {
+            next = this.blockAt(t);
+          } catch {
+            continue;
+          }
+          if (this.compilable(next) !== next.n) {
+            seen.delete(t);
+            continue;
+          }
+          members.push(next);
+        }
+      }
+      // A loop: a branch from a member back to a member at or before it (what compiled loops look like).
+      const inside = new Set(members.map((m) => m.addr));
+      for (const m of members) {
+        const l = m.insns[m.n - 1];
+        if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch') {
+          const t = (l.ops[0] as { target: number }).target;
+          if (inside.has(t) && t <= m.addr) loops = true;
+        }
+      }
+    }
+    if (length > 0 && (loops || this.jitMode === 'always')) {
+      if (this.regionCtx === undefined) {
+        try {
+          this.regionCtx = new RegionContext(this);
+        } catch {
+          this.regionCtx = null;
+        }
+      }
+      if (this.regionCtx) {
+        const list = members.length ? members.map((m) => ({ addr: m.addr, insns: m.insns, length: m.n })) : [{ addr: b.addr, insns: b.insns, length: Math.min(length, n) }];
+        try {
+          const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at);
+          result = Object.assign(region, { gen: this.codeGen, blocks: members.length ? members : [b], entries: 0, done: 0 });
+          this.regionStats.compiled++;
+        } catch (e) {
+          // A module V8 rejects is a compiler bug: the interpreter runs the code instead (tests check failed === 0).
+          if (!(e instanceof Error)) throw e;
+          this.regionStats.failed++;
+        }
+      }
+    }
+    (b.regions ??= new Map()).set(n, result);
+    return result;
+  }
+
   protected override codeWrite(page: number): void {
     const set = this.blocksByPage.get(page);
     if (!set) return;
+    this.codeGen++;
     for (const b of set) {
       b.valid = false;
       if (this.blocks.get(b.addr) === b) this.blocks.delete(b.addr);
@@ -247,6 +370,7 @@ export class Cpu extends CpuMemory {
       set.add(b);
       this.codePages.add(p);
       this.unWritable(p);
+      this.regionCtx?.unWritable(p);
     }
     return b;
   }
@@ -264,6 +388,7 @@ export class Cpu extends CpuMemory {
       }
       b.valid = false;
       this.blocks.delete(addr);
+      this.codeGen++;
     }
     return this.decodeBlock(addr);
   }
@@ -345,6 +470,42 @@ export class Cpu extends CpuMemory {
       const execs = b.execs;
       let fn: BlockFn | null = null;
       let helpers: unknown[] = b.jitHelpers;
+      let i = 0;
+      const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > this.jitThreshold ? this.regionFor(b, n) : null;
+      if (region !== null && (until < 0 || !region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) {
+        const ctx = this.regionCtx!;
+        ctx.enter(this, region.xmm);
+        this.regionStats.runs++;
+        const done = region.run(Math.min(budget - executed, CHECK_EVERY));
+        ctx.leave(this, region.xmm);
+        const miss = ctx.takeMiss();
+        if (miss !== null) {
+          // Fill the TLB for the access that missed (a fault is left for the interpreter to raise, at its instruction).
+          try {
+            this.translate(miss.va, miss.write ? 'write' : 'read');
+          } catch (e) {
+            if (!(e instanceof GuestFault)) throw e;
+          }
+        }
+        if (region.entries < REGION_TRIAL && this.jitMode === 'auto') {
+          region.done += done;
+          if (++region.entries === REGION_TRIAL && region.done < REGION_TRIAL * REGION_MIN_RUN) b.regions!.set(n, null);
+        }
+        if (done > 0) {
+          executed += done;
+          this.icount += done;
+          this.rip = ctx.rip;
+          this.current = null;
+          prev = null;
+          if (executed >= nextCheck) {
+            nextCheck = executed + CHECK_EVERY;
+            if (Date.now() > deadline) return { kind: 'timeout', executed };
+            if (poll?.()) return { kind: 'stopped', executed };
+          }
+          continue;
+        }
+        // Nothing ran (the first instruction missed the TLB or crosses a page): the interpreter runs the block.
+      }
       if (n === b.n) {
         fn = b.jit;
         if (fn === null && this.jitMode !== 'off' && ++b.hot > this.jitThreshold) {
@@ -358,7 +519,6 @@ export class Cpu extends CpuMemory {
         fn = p.fn;
         helpers = p.helpers;
       }
-      let i = 0;
       try {
         if (fn !== null) {
           i = fn(this, execs, helpers);

@@ -27,7 +27,8 @@
 //     - faults: `fault(kind, address?, access?)` from faults.ts throws; the CPU fills in rip and text.
 //     - to stop the run after this instruction: `c.stopWith(...)` (control.ts / system.ts use it).
 //     - hot blocks are compiled by jit.ts, which inlines a few integer forms and calls every other handler
-//       unchanged, so a handler works in both loops. A handler that runs in steps (rep string ops) leaves
+//       unchanged, so a handler works in both loops. Hot loops go to compile/region.ts (WebAssembly): its
+//       `ruleFor` lists the forms it compiles; any other instruction ends the region and runs its handler here. A handler that runs in steps (rep string ops) leaves
 //       `c.rip = insn.addr`, sets `c.yielded`, and counts extra steps in `c.extraRetired` (string.ts).
 //  4. Tests: test/cpu/ has table-driven host-CPU comparisons; every registered Code needs a case there
 //     (integer-host.test.ts and the SSE suites check coverage by reading this table).

@@ -1,7 +1,9 @@
 // Physical memory: 4 KiB frames numbered from 1, with the map counts smaps needs (Shared vs Private, Pss).
 // A frame's bytes are a view: usually a buffer of its own, but possibly a window into a caller's
 // Uint8Array (unicorn's mem_map_ptr), so two address spaces given one buffer share those bytes. With a FramePool
-// (an engine that maps frames itself, e.g. unicorn in WebAssembly), frames are pages of the pool's heap.
+// (an engine that maps frames itself, e.g. unicorn in WebAssembly), frames are pages of the pool's heap. Without
+// one, frames are slots of the frame heap: one WebAssembly.Memory that compiled code (cpu/compile) reads directly.
+import { HeapPages } from './frame-heap.ts';
 import { type FrameNumber, PAGE_SIZE } from './types.ts';
 
 export type { FrameNumber };
@@ -33,7 +35,7 @@ export interface Frame {
 
 /** Page-sized, page-aligned blocks of another heap (a WebAssembly memory) that frames live in. */
 export interface FramePool {
-  /** A zero-filled page; returns its address in the heap. */
+  /** A zero-filled page; returns its address in the heap (-1 when the heap is full: the frame gets a buffer of its own). */
   allocate(): number;
   free(address: number): void;
   /** The heap's current bytes (a growing WebAssembly memory replaces its buffer, so views are re-made). */
@@ -84,6 +86,9 @@ export class PhysicalMemory {
   private zero: Frame | undefined;
   /** Frames ever allocated (for benchmarks and tests). */
   allocated = 0;
+
+  /** Frame-heap slots of this memory's frames (all given back if the memory is collected with frames still live). */
+  private readonly heapPages = new HeapPages(this);
 
   constructor(private readonly pool?: FramePool) {}
 
@@ -170,10 +175,17 @@ export class PhysicalMemory {
     if (frame instanceof PooledFrame) this.pool!.free(frame.hostAddress);
   }
 
-  /** A zero-filled frame: a page of the pool when there is one, else a buffer of its own. */
+  /** A zero-filled frame: a page of the pool when there is one, else a slot of the frame heap (or, when it is full, a buffer of its own). */
   private fresh(kind: FrameKind): Frame {
-    if (!this.pool) return this.register(kind, new Uint8Array(PAGE_SIZE));
-    const frame = new PooledFrame(this.nextNumber++, kind, this.pool.allocate(), this.pool);
+    if (!this.pool) {
+      const bytes = this.heapPages.allocate();
+      const frame = this.register(kind, bytes);
+      (frame as FrameWithRelease).onFree = () => this.heapPages.release(bytes);
+      return frame;
+    }
+    const address = this.pool.allocate();
+    if (address < 0) return this.register(kind, new Uint8Array(PAGE_SIZE));
+    const frame = new PooledFrame(this.nextNumber++, kind, address, this.pool);
     this.live.set(frame.number, frame);
     this.allocated++;
     return frame;

@@ -3,6 +3,7 @@
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_READ, PROT_WRITE } from '../mm/types.ts';
 import type { AccessKind, GuestMemory, VirtAddr } from '../mm/types.ts';
 import { UcError } from './errors.ts';
+import { HeapPages } from '../mm/frame-heap.ts';
 
 const ERR_NOMEM = 1;
 const ERR_READ_UNMAPPED = 6;
@@ -50,6 +51,8 @@ export class UnicornMemory implements GuestMemory {
   /** Regions sorted by begin; end exclusive here. */
   private regions: { begin: number; end: number; perms: number }[] = [];
   private readonly pages = new Map<number, Page>();
+  /** Pages of the frame heap (where compiled code reaches them directly). */
+  private readonly heapPages = new HeapPages(this);
   epoch = 0;
   /** Called after bytes change through the API (mem_write) or a mapping changes, so decode caches can drop them. */
   onChange: ((address: VirtAddr, length: number) => void) | undefined;
@@ -64,7 +67,7 @@ export class UnicornMemory implements GuestMemory {
     for (const r of this.regions) if (address < r.end && r.begin < address + size) throw new UcError(ERR_MAP);
     const frameBase = backing ? framesFor(backing.buffer, backing.buffer.byteLength) + Math.floor(backing.byteOffset / PAGE_SIZE) : 0;
     for (let off = 0; off < size; off += PAGE_SIZE) {
-      const bytes = backing ? backing.subarray(off, off + PAGE_SIZE) : new Uint8Array(PAGE_SIZE);
+      const bytes = backing ? backing.subarray(off, off + PAGE_SIZE) : this.heapPages.allocate();
       const frame = backing && backing.byteOffset % PAGE_SIZE === 0 ? frameBase + off / PAGE_SIZE : nextFrame++;
       this.pages.set((address + off) / PAGE_SIZE, { bytes, prot: perms, frame });
     }
@@ -78,7 +81,11 @@ export class UnicornMemory implements GuestMemory {
     if (size === 0) return;
     this.checkRange(address, size);
     this.splitAt(address, size, null);
-    for (let off = 0; off < size; off += PAGE_SIZE) this.pages.delete((address + off) / PAGE_SIZE);
+    for (let off = 0; off < size; off += PAGE_SIZE) {
+      const page = this.pages.get((address + off) / PAGE_SIZE);
+      if (page) this.heapPages.release(page.bytes);
+      this.pages.delete((address + off) / PAGE_SIZE);
+    }
     this.changed(address, size);
   }
 

@@ -1,15 +1,19 @@
 // A test-only GuestMemory: pages in a Map, with protections and an epoch, enough to run the CPU in tests.
+// Pages are slots of the frame heap, as PhysicalMemory's frames are, so compiled regions reach them inline.
+import { HeapPages } from '../../src/mm/frame-heap.ts';
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_READ, PROT_WRITE, type AccessKind, type GuestMemory } from '../../src/mm/types.ts';
 
 export class FlatMemory implements GuestMemory {
   epoch = 0;
+  private readonly heapPages = new HeapPages(this);
   private pages = new Map<number, { bytes: Uint8Array; prot: number; frame: number }>();
   private nextFrame = 1;
   private last = 0;
 
   map(va: number, length: number, prot = PROT_READ | PROT_WRITE | PROT_EXEC): void {
     for (let a = Math.floor(va / PAGE_SIZE) * PAGE_SIZE; a < va + length; a += PAGE_SIZE) {
-      this.pages.set(a / PAGE_SIZE, { bytes: new Uint8Array(PAGE_SIZE), prot, frame: this.nextFrame++ });
+      this.release(a / PAGE_SIZE);
+      this.pages.set(a / PAGE_SIZE, { bytes: this.heapPages.allocate(), prot, frame: this.nextFrame++ });
     }
     this.epoch++;
   }
@@ -18,8 +22,14 @@ export class FlatMemory implements GuestMemory {
     this.epoch++;
   }
   unmap(va: number, length: number): void {
-    for (let a = va; a < va + length; a += PAGE_SIZE) this.pages.delete(Math.floor(a / PAGE_SIZE));
+    for (let a = va; a < va + length; a += PAGE_SIZE) this.release(Math.floor(a / PAGE_SIZE));
     this.epoch++;
+  }
+  private release(pageNumber: number): void {
+    const p = this.pages.get(pageNumber);
+    if (!p) return;
+    this.pages.delete(pageNumber);
+    this.heapPages.release(p.bytes);
   }
   frameFor(va: number, access: AccessKind): Uint8Array {
     const p = this.pages.get(Math.floor(va / PAGE_SIZE));

@@ -296,7 +296,9 @@ export function runPicemu(c: Case, hooked = false): string {
   memory.code.set(c.code);
   memory.code[c.code.length] = 0xc3;
   memory.data.set(c.state.mem);
-  const cpu = new Cpu(memory, { profile: { vendor: 'GenuineIntel', features: new Set(ALL_FEATURES) } });
+  // PICEMU_TEST_JIT=always (sse-jit.test.ts): every case through the compilers from its first execution.
+  const jit = process.env.PICEMU_TEST_JIT === 'always' ? 'always' : undefined;
+  const cpu = new Cpu(memory, { profile: { vendor: 'GenuineIntel', features: new Set(ALL_FEATURES) }, jit });
   const s = c.state;
   for (let i = 0; i < 16; i++) cpu.r64[i] = s.gpr[i];
   for (let i = 0; i < 16; i++) cpu.xmm8.set(s.xmm[i], 16 * i);
