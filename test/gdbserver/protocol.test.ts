@@ -9,6 +9,7 @@ import { startGdbServer, type RunningGdbServer } from '../../src/gdbserver/serve
 import { checksum } from '../../src/gdbserver/packets.ts';
 import { ProgramProcess } from '../../src/gdbserver/program.ts';
 import { repoRoot } from '../helpers/oracles.ts';
+import { PROT_READ } from '../../src/mm/index.ts';
 
 const LIB = join(repoRoot, 'fixtures/libdemo.so');
 
@@ -133,8 +134,10 @@ describe('gdbserver protocol robustness', () => {
   it('Ctrl-C stops a long continue with SIGINT; a client that leaves mid-run leaves the server ready', async () => {
     const p1 = machine.processes[0]!;
     let c = await Client.open(server.port);
-    // crc32 of the whole 8 MiB stack, bit by bit: hundreds of millions of instructions.
-    const cmd = `call crc32_bitwise ${p1.stackBottom} ${8 << 20}`;
+    // crc32 of 1 GiB of never-written (zero) memory, bit by bit: tens of billions of instructions, seconds even
+    // at the region compiler's speed, so the continue is still running when Ctrl-C comes.
+    const big = p1.space.mmap({ length: 1 << 30, prot: PROT_READ });
+    const cmd = `call crc32_bitwise ${big} ${1 << 30}`;
     expect(Buffer.from((await c.ask('qRcmd,' + hexText(cmd))), 'latin1').toString()).toBe('OK');
     expect(await c.ask('vCont;c')).toMatch(/^T05thread:p1\.1;library:;$/); // the first resume: the library event
     c.send('vCont;c');
