@@ -9,7 +9,7 @@ import { unicornModule } from '../../src/process/engines/unicorn-module.ts';
 import type { EngineName } from '../../src/process/engines/engine.ts';
 import { ENV, nativeRun, PROGRAMS } from '../kernel/programs.ts';
 import { libcProgramsBlockedBy } from '../kernel/prerequisites.ts';
-import { buildCHelper, buildCSource, hasCc, repoRoot, requireOracle } from '../helpers/oracles.ts';
+import { buildCHelper, buildCSource, hasCc, repoRoot, hasStrace, VDSO_CALLS } from '../helpers/oracles.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,20 +75,6 @@ describe.skipIf(missing !== undefined)('exec --engine unicorn: programs print wh
     expect(theirs.stdout).toContain('x86.cpu_features.basic.model=0x1a\n');
   }, 60_000);
 });
-
-const hasStrace = (): boolean => {
-  let ok = false;
-  try {
-    execFileSync('strace', ['-o', '/dev/null', 'true']);
-    ok = true;
-  } catch {
-    ok = false;
-  }
-  return requireOracle('strace (allowed to trace)', ok, 'apt-get install strace');
-};
-
-/** Calls the vDSO answers natively: picemu's vDSO sends them to the kernel (as test/kernel/exec-programs says). */
-const VDSO_CALLS = new Set(['clock_gettime', 'gettimeofday', 'time', 'getcpu']);
 
 describe.skipIf(missing !== undefined || !hasStrace())('exec --engine unicorn: system calls by name and in order equal strace -f of the native run', () => {
   it.each([[['/bin/echo', 'hi']], [['/bin/cat', '/etc/hostname']], [['/usr/bin/head', '-3', '/etc/passwd']]])('%s', async (argv) => {

@@ -9,23 +9,9 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine, syscallName, type StepEvent } from '../../src/index.ts';
 import { ExecTracer, type ExecStep } from '../../src/process/exec-trace.ts';
-import { buildCSource, hasCc, hasReadelf, repoRoot, requireOracle } from '../helpers/oracles.ts';
+import { buildCSource, hasCc, hasReadelf, repoRoot, hasStrace, VDSO_CALLS } from '../helpers/oracles.ts';
 import { readelf } from '../helpers/readelf.ts';
 import { ENV } from '../kernel/programs.ts';
-
-const hasStrace = (): boolean => {
-  let ok = false;
-  try {
-    execFileSync('strace', ['-o', '/dev/null', 'true']);
-    ok = true;
-  } catch {
-    ok = false;
-  }
-  return requireOracle('strace (allowed to trace)', ok, 'apt-get install strace');
-};
-
-/** Calls the vDSO answers natively (picemu's vDSO data page sends them to the kernel). */
-const VDSO_CALLS = new Set(['clock_gettime', 'gettimeofday', 'time', 'getcpu']);
 
 /** Execs argv with a tracer: every kept step (given to `onStep`, or kept), the program's stdout, its exit. */
 async function traced(argv: string[], filter?: ConstructorParameters<typeof ExecTracer>[0], onStep?: (step: ExecStep) => void): Promise<{ steps: ExecStep[]; stdout: string; exit: unknown }> {

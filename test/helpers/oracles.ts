@@ -78,3 +78,18 @@ export function buildCHelper(name: string, extraArgs: string[] = []): string {
 export function run(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 }
+
+/** strace is installed and may trace here (a container may forbid ptrace). */
+export function hasStrace(): boolean {
+  let ok = false;
+  try {
+    execFileSync('strace', ['-o', '/dev/null', 'true']);
+    ok = true;
+  } catch {
+    ok = false;
+  }
+  return requireOracle('strace (allowed to trace)', ok, 'apt-get install strace');
+}
+
+/** System calls the vDSO answers natively: picemu's vDSO data page sends them to the kernel, so strace comparisons leave them out. */
+export const VDSO_CALLS: ReadonlySet<string> = new Set(['clock_gettime', 'gettimeofday', 'time', 'getcpu']);

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireOracle } from '../helpers/oracles.ts';
+import { hasStrace, VDSO_CALLS } from '../helpers/oracles.ts';
 import { libcProgramsBlockedBy } from './prerequisites.ts';
 import { ENV, libc, nativeRun as native, PROGRAMS, picemuRun as picemu } from './programs.ts';
 
@@ -23,20 +23,6 @@ describe.skipIf(missing !== undefined)('exec of real programs equals the native 
     expect(got.status).toBe(want.status);
   }, 180_000);
 });
-
-const hasStrace = (): boolean => {
-  let ok = false;
-  try {
-    execFileSync('strace', ['-o', '/dev/null', 'true']);
-    ok = true;
-  } catch {
-    ok = false;
-  }
-  return requireOracle('strace (allowed to trace)', ok, 'apt-get install strace');
-};
-
-/** Calls the vDSO answers natively: picemu's vDSO sends them to the kernel. */
-const VDSO_CALLS = new Set(['clock_gettime', 'gettimeofday', 'time', 'getcpu']);
 
 describe.skipIf(missing !== undefined || !hasStrace())('system calls by name and in order equal strace -f of the native run', () => {
   it.each([
