@@ -13,7 +13,7 @@ import type { ProfileName } from '../cpu/features.ts';
 import { UsageError } from './errors.ts';
 import { parseInteger } from '../util/numbers.ts';
 import type { ParsedOptions } from './options.ts';
-import { traceFilterOption } from './run-args.ts';
+import { traceFilterOption, traceFilterOptions } from './trace-filter-option.ts';
 import type { TraceFilter } from '../trace/filter.ts';
 import { ExecTracer, type ExecStep } from '../process/exec-trace.ts';
 
@@ -29,12 +29,7 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   { name: '--trace', help: "print every instruction of every process and thread with its annotated memory accesses (on stdout, between the program's own output)" },
   { name: '--json', help: "print one JSON document instead: program, argv, exit, the program's stdout and stderr (captured), and with --trace every step with its pid and tid" },
   { name: '--ndjson', help: 'stream one JSON object per line instead: {"type":"step","pid":..,"tid":..,...} as each traced step runs, then {"type":"output",...} and {"type":"exit",...}' },
-  { name: '--trace-module', value: 'NAME', repeatable: true, help: 'trace only instructions in module NAME (a file name, e.g. libc.so.6; repeatable)' },
-  { name: '--trace-range', value: 'START-END', repeatable: true, help: 'trace only instructions at mapped addresses START (inclusive) to END (exclusive) (repeatable)' },
-  { name: '--trace-memory', help: 'trace only instructions that access memory' },
-  { name: '--trace-rip-relative', help: 'trace only instructions with a RIP-relative memory access' },
-  { name: '--trace-first', value: 'N', help: 'keep the first N traced steps (then run untraced, at full speed)' },
-  { name: '--trace-last', value: 'N', help: 'keep only the last N traced steps' },
+  ...traceFilterOptions('the program', 'libc.so.6'),
   CPU_OPTION,
   ENGINE_OPTION,
 ];
