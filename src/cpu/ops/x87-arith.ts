@@ -6,7 +6,7 @@ import type { HandlerDef } from '../handler.ts';
 import * as F from '../float80.ts';
 import { DE, Env, IE, INDEFINITE, Kind, kindOf, ZE, type F80 } from '../float80.ts';
 import { SW_C0, SW_C1, SW_C2, SW_C3 } from '../x87-state.ts';
-import { checkPending, finish, fopOf, memEA, note, overflow, readInt, stOperand, underflow } from './x87-common.ts';
+import { checkPending, finish, fopOf, memEA, note, overflow, readInt, stOperand, unary, underflow } from './x87-common.ts';
 
 type Op = 'add' | 'sub' | 'subr' | 'mul' | 'div' | 'divr';
 
@@ -77,27 +77,6 @@ function registerForm(op: Op, toSti: boolean, pop: boolean) {
       if (write) {
         x.setSt(d, r);
         if (pop) x.pop();
-      }
-      finish(c, env);
-      note(c, insn, fop, 0);
-    };
-  };
-}
-
-/** A one-operand operation on ST(0) (empty: stack underflow, indefinite when masked). */
-function unary(f: (env: Env, v: F80, c: Cpu) => F80 | null) {
-  return (insn: Insn) => {
-    const fop = fopOf(insn);
-    return (c: Cpu) => {
-      checkPending(c);
-      const x = c.x87;
-      const env = new Env(x.fcw);
-      if (x.isEmpty(0)) {
-        underflow(env);
-        if (env.masked(IE)) x.setSt(0, INDEFINITE);
-      } else {
-        const r = f(env, x.st(0), c);
-        if (r && !env.aborted) x.setSt(0, r);
       }
       finish(c, env);
       note(c, insn, fop, 0);

@@ -4,7 +4,7 @@ import { Register } from 'iced-x86';
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import { GuestFault } from '../faults.ts';
-import { Env, IE, type F80 } from '../float80.ts';
+import { Env, IE, INDEFINITE, type F80 } from '../float80.ts';
 import { effectiveAddress, type EA } from '../operands.ts';
 import { SW_C1, SW_SF } from '../x87-state.ts';
 
@@ -99,4 +99,25 @@ export function writeInt(c: Cpu, a: number, bytes: number, v: bigint): void {
   if (bytes === 2) c.write16(a, Number(u));
   else if (bytes === 4) c.write32(a, Number(u));
   else c.write64(a, Number(u & 0xffffffffn), Number(u >> 32n));
+}
+
+/** A one-operand operation on ST(0) (empty: stack underflow, indefinite when masked). */
+export function unary(f: (env: Env, v: F80, c: Cpu) => F80 | null) {
+  return (insn: Insn) => {
+    const fop = fopOf(insn);
+    return (c: Cpu) => {
+      checkPending(c);
+      const x = c.x87;
+      const env = new Env(x.fcw);
+      if (x.isEmpty(0)) {
+        underflow(env);
+        if (env.masked(IE)) x.setSt(0, INDEFINITE);
+      } else {
+        const r = f(env, x.st(0), c);
+        if (r && !env.aborted) x.setSt(0, r);
+      }
+      finish(c, env);
+      note(c, insn, fop, 0);
+    };
+  };
 }

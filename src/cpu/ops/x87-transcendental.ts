@@ -7,7 +7,7 @@ import * as F from '../float80.ts';
 import { DE, Env, IE, INDEFINITE, Kind, kindOf, ZE, type F80 } from '../float80.ts';
 import * as M from '../float80-math.ts';
 import { SW_C2 } from '../x87-state.ts';
-import { checkPending, finish, fopOf, note, overflow, underflow } from './x87-common.ts';
+import { checkPending, finish, fopOf, note, overflow, unary, underflow } from './x87-common.ts';
 
 const toBig = (v: F80): M.Big => {
   const x = F.exact(v);
@@ -286,26 +286,6 @@ function fyl2xp1(env: Env, x: F80, y: F80): F80 {
   return deliverProduct(env, toBig(y), round68(M.log2p1(lx)));
 }
 
-function unaryOp(f: (env: Env, v: F80) => F80 | null) {
-  return (insn: Insn) => {
-    const fop = fopOf(insn);
-    return (c: Cpu) => {
-      checkPending(c);
-      const x = c.x87;
-      const env = new Env(x.fcw);
-      if (x.isEmpty(0)) {
-        underflow(env);
-        if (env.masked(IE)) x.setSt(0, INDEFINITE);
-      } else {
-        const r = f(env, x.st(0));
-        if (r && !env.aborted) x.setSt(0, r);
-      }
-      finish(c, env);
-      note(c, insn, fop, 0);
-    };
-  };
-}
-
 export const handlers: HandlerDef[] = [
   { codes: ['Fsin'], build: trig('sin') },
   { codes: ['Fcos'], build: trig('cos') },
@@ -314,5 +294,5 @@ export const handlers: HandlerDef[] = [
   { codes: ['Fpatan'], build: binaryPop(fpatan) },
   { codes: ['Fyl2x'], build: binaryPop(fyl2x) },
   { codes: ['Fyl2xp1'], build: binaryPop(fyl2xp1) },
-  { codes: ['F2xm1'], build: unaryOp(f2xm1) },
+  { codes: ['F2xm1'], build: unary(f2xm1) },
 ];
