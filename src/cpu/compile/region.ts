@@ -6,9 +6,16 @@ import { ConditionCode, Mnemonic } from 'iced-x86';
 import type { GprOperand, Insn, MemRef, Operand } from '../decode.ts';
 import { FunctionBuilder, ModuleBuilder, Op, Simd, uleb, ValType } from './wasm-emitter.ts';
 import { CTX, TLB_ENTRIES } from './context.ts';
+import { RegionHooks, type HookImportObject } from './hooks.ts';
 
 const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 const ALL = CF | PF | AF | ZF | SF | OF;
+
+/** A region compiled with hooks: which kinds (hooks.ts HOOK_CODE | HOOK_MEM) and the imports that run them. */
+export interface HookedCompile {
+  kind: number;
+  imports: (hooks: RegionHooks) => HookImportObject;
+}
 
 /** One block of a region: its instructions and how many of them the region runs (all, except a prefix entry). */
 export interface Member {
@@ -202,6 +209,8 @@ class Emitter {
   deferred: { written: number; done: number; emit: (need: number) => void } | null = null;
   /** XMM0-15 as v128 locals (declared when the region uses XMM). */
   readonly x: number[] = [];
+  /** Set in a region compiled with hooks (hooks.ts): hook calls before instructions and around accesses. */
+  hooks: RegionHooks | null = null;
   constructor(
     mod: ModuleBuilder,
     readonly ctx: number,
@@ -239,14 +248,15 @@ class Emitter {
       this.depth--;
       this.f.end();
     }
-    this.translate(16, write, k);
+    if (!this.hooks?.mem) this.translate(16, write, k);
   }
   /** An XMM source (register or 16 bytes of memory) onto the stack. */
   private xmmSource(insn: Insn, op: Operand, aligned: boolean, k: number): void {
     if (op.kind === 'xmm') this.f.get(this.x[op.reg]);
     else {
       this.xmmAddress(insn, aligned, false, k);
-      this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
+      if (this.hooks?.mem) this.hooks.load128(this, k);
+      else this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
     }
   }
   sseBinary(insn: Insn, op: number, k: number): void {
@@ -264,7 +274,8 @@ class Emitter {
       return;
     }
     this.xmmAddress(insn, aligned, true, k);
-    this.f.get(this.host).get(this.x[(s as { reg: number }).reg]).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
+    if (this.hooks?.mem) this.hooks.store128(this, this.x[(s as { reg: number }).reg], k);
+    else this.f.get(this.host).get(this.x[(s as { reg: number }).reg]).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
   }
 
   /** Computes an instruction's flags now (`live`), or, when deferred, what the branch reads and the rest per edge. */
@@ -289,6 +300,7 @@ class Emitter {
   exit(k: number): void {
     if (k > 0) this.addCount(k);
     this.setRip(this.insns[k].addr);
+    this.hooks?.markHooksDone(this);
     this.f.br(this.depth);
   }
   addCount(n: number): void {
@@ -362,12 +374,14 @@ class Emitter {
   }
   /** Loads `size` bytes at `ea` (zero-extended i64) onto the stack. */
   load(size: number, k: number): void {
+    if (this.hooks?.mem) return this.hooks.load(this, size, k);
     this.translate(size, false, k);
     this.f.get(this.host);
     this.f.mem(size === 1 ? Op.i64_load8_u : size === 2 ? Op.i64_load16_u : size === 4 ? Op.i64_load32_u : Op.i64_load);
   }
   /** Stores local `src`'s low `size` bytes at `ea`. */
   store(size: number, src: number, k: number): void {
+    if (this.hooks?.mem) return this.hooks.store(this, size, src, k);
     this.translate(size, true, k);
     this.f.get(this.host).get(src);
     this.f.mem(size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store);
@@ -700,11 +714,16 @@ function deferredWriter(insns: Insn[], length: number): number {
  * Flags live after each instruction of a member: everything is live at every exit and block boundary, except after
  * a deferred writer, which computes only what the branch reads (the edges compute the rest).
  */
-function liveness(insns: Insn[], length: number, deferred: number): number[] {
+function liveness(insns: Insn[], length: number, deferred: number, hooked = false): number[] {
   const liveAfter = new Array<number>(length + 1);
   let live = ALL;
   for (let i = length - 1; i >= 0; i--) {
     const insn = insns[i];
+    // A hook may read RFLAGS before any instruction: every flag is exact at every boundary.
+    if (hooked) {
+      liveAfter[i] = ALL;
+      continue;
+    }
     liveAfter[i] = i === deferred ? insns[i + 1].flagsRead | (ALL & ~insn.flagsWritten) : live;
     live = (liveAfter[i] & ~insn.flagsWritten) | insn.flagsRead;
     if (needsAllBefore(insn)) live = ALL;
@@ -717,14 +736,17 @@ function liveness(insns: Insn[], length: number, deferred: number): number[] {
  * Compiles a region: member 0 is the entry; a member's final branch (or fall-through) to another member's start
  * continues there inside the function (a loop over a br_table), anything else leaves with RIP set.
  */
-export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number): Region {
+export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number, hooked?: HookedCompile): Region {
   const mod = new ModuleBuilder();
   mod.importMemory('m', 'memory', memory.buffer.byteLength / 65536, memory.buffer.byteLength / 65536);
+  const hooks = hooked ? new RegionHooks(mod, hooked.kind) : null;
   const e = new Emitter(mod, ctx);
+  e.hooks = hooks;
   const f = e.f;
   const M = members.length;
   const index = new Map(members.map((m, i) => [m.addr, i]));
   const xmm = members.some((m) => m.insns.slice(0, m.length).some(usesXmm));
+  if (hooks) hooks.xmm = xmm;
   if (xmm) {
     e.declareXmm();
     for (let i = 0; i < 16; i++) f.i32(ctx).simd(Simd.v128_load, { offset: CTX.xmm + 16 * i, alignLog2: 4 }).set(e.x[i]);
@@ -745,8 +767,8 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   uleb(table, M - 1);
   f.op(...table);
 
-  const defer = members.map((m) => deferredWriter(m.insns, m.length));
-  const lives = members.map((m, i) => liveness(m.insns, m.length, defer[i]));
+  const defer = members.map((m) => (hooks ? -1 : deferredWriter(m.insns, m.length)));
+  const lives = members.map((m, i) => liveness(m.insns, m.length, defer[i], !!hooks));
   const liveIn = lives.map((l, i) => l[members[i].length]);
   for (let mi = 0; mi < M; mi++) {
     f.end(); // member mi's block: its code follows
@@ -762,6 +784,7 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
       const lv = liveAfter[k] & insn.flagsWritten;
       const rule = ruleFor(insn);
       if (rule === null) throw new Error(`region compiler: ${insn.text} is not compiled`);
+      hooks?.beforeInstruction(e, insn, mi, k, insn.addr);
       if (!rule.branch) {
         e.deferNext = k === defer[mi];
         rule.emit(e, lv, k);
@@ -805,6 +828,6 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   if (xmm) for (let i = 0; i < 16; i++) f.i32(ctx).get(e.x[i]).simd(Simd.v128_store, { offset: CTX.xmm + 16 * i, alignLog2: 4 });
   f.get(e.count);
   mod.export('run', f);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory }, ...(hooks ? hooked!.imports(hooks) : {}) });
   return { run: instance.exports.run as (budget: number) => number, members, xmm };
 }
