@@ -6,7 +6,7 @@ import { SSE2_PROFILE, type CpuProfile } from './features.ts';
 import { compileBlock, type BlockFn } from './jit.ts';
 import { RegionContext } from './compile/context.ts';
 import { compileRegion, compiles, type Region } from './compile/region.ts';
-import { hookImports, hookKindOf } from './compile/hooks.ts';
+import { hookConfigOf, hookImports, type HookConfig } from './compile/hooks.ts';
 import { CpuMemory, type CpuHooks } from './memory-access.ts';
 import { readRegister, writeRegister } from './registers.ts';
 import type { Exec } from './handler.ts';
@@ -67,7 +67,7 @@ const MAX_REGION_BLOCKS = 16;
 const REGION_SPAN = 4096;
 
 /** A region with the blocks it was compiled from and the code generation it was checked against. */
-type CompiledRegion = Region & { gen: number; blocks: Block[]; entries: number; done: number; key: number };
+type CompiledRegion = Region & { gen: number; blocks: Block[]; entries: number; done: number; key: number | string };
 /** 'auto' drops a region that runs fewer instructions per entry than this over its first REGION_TRIAL entries (entering costs more than it gains). */
 const REGION_MIN_RUN = 48;
 /** Most instructions one hooked region run executes (the hooked loop polls deadlines about this often). */
@@ -83,8 +83,8 @@ class Block {
   prefixes: Map<number, { fn: BlockFn; helpers: unknown[] }> | null = null;
   /** WebAssembly regions entered here, by length run (null: nothing to compile there). */
   regions: Map<number, CompiledRegion | null> | null = null;
-  /** Regions compiled with hooks (compile/hooks.ts), by length run × 4 + hook kind. */
-  hookedRegions: Map<number, CompiledRegion | null> | null = null;
+  /** Regions compiled with hooks (compile/hooks.ts), by length run and hook configuration. */
+  hookedRegions: Map<string, CompiledRegion | null> | null = null;
   epoch: number;
   link: Block | null = null;
   linkAddr = -1;
@@ -133,7 +133,7 @@ export class Cpu extends CpuMemory {
   /** WebAssembly regions compiled so far, and runs of them (for tests and benchmarks); `hookedRuns`: runs with hooks compiled in. */
   readonly regionStats = { compiled: 0, runs: 0, failed: 0, hookedRuns: 0 };
   /** Which hooks hooked regions call (compile/hooks.ts HOOK_CODE | HOOK_MEM), and whether the hooked loop may use regions (not with a block hook). */
-  private hookKind = 0;
+  private hookConfig: HookConfig = hookConfigOf({});
   private hookedRegionsOk = false;
   /** A hooked region left at this address after running its code hooks: the interpreter does not run them again. */
   private hooksDoneAt = -1;
@@ -141,7 +141,10 @@ export class Cpu extends CpuMemory {
   regionFault: { fault: GuestFault; insn: Insn } | null = null;
 
   constructor(memory: GuestMemory, options: CpuOptions = {}) {
-    super(memory);
+    // The GPRs live in the compiled regions' context (one frame-heap slot), unless nothing will be compiled or the heap is full.
+    const slot = options.jit === 'off' ? -1 : RegionContext.allocate();
+    super(memory, slot < 0 ? undefined : RegionContext.registersAt(slot));
+    if (slot >= 0) this.regionCtx = new RegionContext(this, slot);
     this.bitness = options.bitness ?? 64;
     this.profile = options.profile ?? SSE2_PROFILE;
     this.jitMode = options.jit ?? 'auto';
@@ -166,8 +169,8 @@ export class Cpu extends CpuMemory {
     this.memHooked = !!(hooks.memRead || hooks.memReadAfter || hooks.memWrite || hooks.access);
     // The invalid-access hook may read RIP: only the hooked loop keeps it on the current instruction.
     this.hooked = this.memHooked || !!(hooks.code || hooks.block || hooks.memFetch || hooks.invalid || hooks.instruction);
-    this.hookKind = hookKindOf(hooks);
-    this.hookedRegionsOk = !hooks.block;
+    this.hookConfig = hookConfigOf(hooks);
+    this.hookedRegionsOk = !hooks.block && hooks.compiled !== false;
     this.flushTlb();
   }
   /** A stop is pending (hooked regions leave on it). */
@@ -236,10 +239,11 @@ export class Cpu extends CpuMemory {
    * A whole block also takes in the fully compilable blocks its branches reach (up to MAX_REGION_BLOCKS, within
    * REGION_SPAN bytes: loops of one function); 'auto' compiles only regions with a loop, 'always' any prefix.
    */
-  private regionFor(b: Block, n: number, kind = 0): CompiledRegion | null {
+  private regionFor(b: Block, n: number, config?: HookConfig): CompiledRegion | null {
     // Hooked regions are kept apart: one compiled for some hooks is never run with others, or without.
-    const cache: Map<number, CompiledRegion | null> = kind === 0 ? (b.regions ??= new Map()) : (b.hookedRegions ??= new Map());
-    const key = kind === 0 ? n : n * 4 + kind;
+    const kind = config?.kind ?? 0;
+    const cache = (kind === 0 ? (b.regions ??= new Map()) : (b.hookedRegions ??= new Map())) as Map<number | string, CompiledRegion | null>;
+    const key = kind === 0 ? n : `${n}/${config!.key}`;
     const known = cache.get(key);
     if (known !== undefined) {
       if (known === null || known.gen === this.codeGen) return known;
@@ -299,7 +303,7 @@ export class Cpu extends CpuMemory {
         const blocks = members.length ? members : [b];
         const ctx = this.regionCtx;
         const standing = (m: number): boolean => blocks[m].valid && this.blocks.get(blocks[m].addr) === blocks[m];
-        const hooked = kind === 0 ? undefined : { kind, imports: (h: Parameters<typeof hookImports>[2]) => hookImports(this, ctx, h, standing) };
+        const hooked = kind === 0 ? undefined : { kind, codeRanges: config!.codeRanges, imports: (h: Parameters<typeof hookImports>[2]) => hookImports(this, ctx, h, standing) };
         try {
           const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at, hooked);
           result = Object.assign(region, { gen: this.codeGen, blocks, entries: 0, done: 0, key });
@@ -591,7 +595,7 @@ export class Cpu extends CpuMemory {
   }
 
   /** The hooked region to enter at `b` (compiling it when hot), or null: as in runFast, limited by `until` and the budget. */
-  private hookedRegion(b: Block, until: number, left: number, kind: number): CompiledRegion | null {
+  private hookedRegion(b: Block, until: number, left: number, config: HookConfig): CompiledRegion | null {
     let n = b.n;
     if (until > b.addr && until < b.end) {
       for (let k = 1; k < b.n; k++) if (b.insns[k].addr === until) n = k;
@@ -599,12 +603,13 @@ export class Cpu extends CpuMemory {
     if (n > left) n = left;
     if (n <= 0) return null;
     if (this.jitMode !== 'always' && ++b.hot <= this.jitThreshold) return null;
-    const region = this.regionFor(b, n, kind);
+    const region = this.regionFor(b, n, config);
     if (region === null || (until >= 0 && region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) return null;
     return region;
   }
-  private dropRegion(b: Block, region: CompiledRegion, kind: number): void {
-    (kind === 0 ? b.regions : b.hookedRegions)?.set(region.key, null);
+  private dropRegion(b: Block, region: CompiledRegion): void {
+    if (typeof region.key === 'number') b.regions?.set(region.key, null);
+    else b.hookedRegions?.set(region.key, null);
   }
 
   private runHooked(o: RunOptions): RunOutcome {
@@ -617,7 +622,7 @@ export class Cpu extends CpuMemory {
     const fetchHook = h.memFetch;
     const insnHook = h.instruction;
     const regions = this.jitMode !== 'off' && this.hookedRegionsOk;
-    const kind = this.hookKind;
+    const config = this.hookConfig;
     let executed = 0;
     let checks = 0;
     this.hooksDoneAt = -1;
@@ -641,7 +646,7 @@ export class Cpu extends CpuMemory {
         }
         if (regions && this.rip !== this.hooksDoneAt) {
           // Hooks compiled in (compile/hooks.ts): the region calls them itself.
-          const region = this.hookedRegion(b, until, budget - executed, kind);
+          const region = this.hookedRegion(b, until, budget - executed, config);
           if (region !== null) {
             const ctx = this.regionCtx!;
             ctx.enter(this, region.xmm);
@@ -656,7 +661,7 @@ export class Cpu extends CpuMemory {
             this.rip = ctx.rip;
             if (region.entries < REGION_TRIAL && this.jitMode === 'auto') {
               region.done += done;
-              if (++region.entries === REGION_TRIAL && region.done < REGION_TRIAL * REGION_MIN_RUN) this.dropRegion(b, region, kind);
+              if (++region.entries === REGION_TRIAL && region.done < REGION_TRIAL * REGION_MIN_RUN) this.dropRegion(b, region);
             }
             const failed = this.regionFault as { fault: GuestFault; insn: Insn } | null;
             if (failed !== null) {

@@ -80,12 +80,17 @@ export class Engine {
       };
       cpu.setHooks({
         ...user,
-        block: (address, size) => {
-          if (!atExit(address)) user.block?.(address, size);
-        },
+        // (A block hook only when the user has one: the code hook sees every exit, and without a block hook compiled code can run.)
+        block: user.block
+          ? (address, size) => {
+              if (!atExit(address)) user.block!(address, size);
+            }
+          : undefined,
         code: (address, size) => {
           if (!atExit(address)) user.code?.(address, size);
         },
+        // (The exits join the user's code ranges: compiled code calls the code hook there too.)
+        codeRanges: user.code && !user.codeRanges ? undefined : [...(user.codeRanges ?? []), ...exits.map((x) => [x, x] as const)],
       });
     }
     this.running = true;

@@ -33,10 +33,22 @@ export class RegionContext {
   /** The GPR and XMM areas as views (hook calls copy them every instruction: no subarray per call). */
   private readonly gprs: Uint32Array;
   private readonly xmms: Uint32Array;
-  /** Allocated for `owner` (freed when it is collected); throws when the heap is full. */
-  constructor(owner: object) {
-    const at = this.heap.allocate();
+  /** The CPU whose GPRs live in this context's register area (registersAt), if any. */
+  private readonly sharing: object | null;
+  /** A slot for a context (-1 when the heap is full). */
+  static allocate(): number {
+    return frameHeap().allocate();
+  }
+  /** The register area of the context at `slot`: a CPU keeps its GPRs there (CpuState's `gprs`). */
+  static registersAt(slot: number): Uint32Array {
+    return new Uint32Array(frameHeap().memory.buffer, slot + CTX.regs, 32);
+  }
+  /** Allocated for `owner` (freed when it is collected), in `slot` when given; throws when the heap is full. */
+  constructor(owner: object, slot = -1) {
+    const at = slot >= 0 ? slot : this.heap.allocate();
     if (at < 0) throw new RangeError('frame heap full');
+    // (Given a slot, the owner's GPRs are its register area: compared by identity, as reading a view's buffer is slow.)
+    this.sharing = slot >= 0 ? owner : null;
     this.at = at;
     this.u32 = new Uint32Array(this.heap.memory.buffer, at, 1024);
     this.i32 = new Int32Array(this.heap.memory.buffer, at, 1024);
@@ -66,11 +78,15 @@ export class RegionContext {
     if (this.u32[tag] === page >>> 0 && this.u32[tag + 1] === Math.floor(page / 4294967296)) this.u32[tag] = this.u32[tag + 1] = 0xffffffff;
   }
 
+  /** Whether `c` keeps its GPRs here (then they need no copying). */
+  private holds(c: CpuState): boolean {
+    return c === this.sharing;
+  }
   /** Registers and flags into the context (and XMM0-15 when the region uses them). */
   enter(c: CpuState, xmm: boolean): void {
     const i32 = this.i32;
     if (xmm) this.u32.set(c.xmm32.subarray(0, 64), CTX.xmm / 4);
-    this.gprs.set(c.r32);
+    if (!this.holds(c)) this.gprs.set(c.r32);
     const f = CTX.flags / 4;
     i32[f] = c.cf;
     i32[f + 1] = c.of;
@@ -83,7 +99,7 @@ export class RegionContext {
   leave(c: CpuState, xmm: boolean): void {
     const i32 = this.i32;
     if (xmm) c.xmm32.set(this.xmms);
-    c.r32.set(this.gprs);
+    if (!this.holds(c)) c.r32.set(this.gprs);
     const f = CTX.flags / 4;
     c.cf = i32[f];
     c.of = i32[f + 1];

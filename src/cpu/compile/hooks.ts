@@ -25,6 +25,19 @@ export function hookKindOf(h: CpuHooks): number {
   return code | mem;
 }
 
+/** What a hooked region is compiled for: its hook kind and where code hooks are called. Regions of different configurations are never shared. */
+export interface HookConfig {
+  kind: number;
+  codeRanges: ReadonlyArray<readonly [number, number]> | undefined;
+  /** A key naming the configuration (kind and ranges). */
+  key: string;
+}
+export function hookConfigOf(h: CpuHooks): HookConfig {
+  const kind = hookKindOf(h);
+  const codeRanges = kind & HOOK_CODE ? h.codeRanges : undefined;
+  return { kind, codeRanges, key: codeRanges ? `${kind}:${codeRanges.map(([b, e]) => `${b}-${e}`).join(',')}` : String(kind) };
+}
+
 /** The emitter state hooked emission needs (region.ts's Emitter has these). */
 export interface HookedEmitter {
   readonly f: FunctionBuilder;
@@ -51,14 +64,16 @@ export class RegionHooks {
   private readonly read: number;
   private readonly write: number;
   private ret = -1;
-  /** Index in `insns` of the instruction being emitted. */
+  /** Index in `insns` of the instruction being emitted, and whether its code hooks are called. */
   private current = -1;
+  private codeHere = false;
   xmm = false;
+  readonly kind: number;
+  private readonly ranges: ReadonlyArray<readonly [number, number]> | undefined;
 
-  constructor(
-    mod: ModuleBuilder,
-    readonly kind: number,
-  ) {
+  constructor(mod: ModuleBuilder, config: Pick<HookConfig, 'kind' | 'codeRanges'>) {
+    const kind = (this.kind = config.kind);
+    this.ranges = config.codeRanges;
     // (Imports come before any function is defined; all arguments are i32: no BigInt crosses the boundary.)
     this.code = kind & HOOK_CODE ? mod.importFunction('h', 'code', [ValType.i32], [ValType.i32]) : -1;
     this.read = kind & HOOK_MEM ? mod.importFunction('h', 'read', [ValType.i32, ValType.i32], [ValType.i32]) : -1;
@@ -105,12 +120,14 @@ export class RegionHooks {
     this.insns.push(insn);
     this.memberOf.push(member);
     const f = e.f;
-    if (this.code >= 0) {
+    const at = insn.addr;
+    this.codeHere = this.code >= 0 && (this.ranges === undefined || this.ranges.some(([b, end]) => at >= b && at <= end));
+    if (this.codeHere) {
       const idx = this.current;
       this.callOut(e, this.code, () => f.i32(idx), k);
       return;
     }
-    // A memory hook that stopped the run or changed code: the previous instruction completed; leave before this one.
+    // (No code hook here.) A hook that stopped the run or changed code: the previous instruction completed; leave before this one.
     f.i32(e.ctx).mem(Op.i32_load, CTX.hookStatus, 2).if();
     e.depth++;
     e.addCount(k);
@@ -122,7 +139,7 @@ export class RegionHooks {
 
   /** An exit at instruction k after its code hooks ran (a TLB miss, a misaligned operand): the interpreter must not run them again. */
   markHooksDone(e: HookedEmitter): void {
-    if (this.code >= 0) e.f.i32(e.ctx).i32(1).mem(Op.i32_store, CTX.hooksDone, 2);
+    if (this.codeHere) e.f.i32(e.ctx).i32(1).mem(Op.i32_store, CTX.hooksDone, 2);
   }
 
   /** A hooked load of `size` (1-8) bytes at local `ea`: the zero-extended value onto the stack. */

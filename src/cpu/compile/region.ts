@@ -14,6 +14,7 @@ const ALL = CF | PF | AF | ZF | SF | OF;
 /** A region compiled with hooks: which kinds (hooks.ts HOOK_CODE | HOOK_MEM) and the imports that run them. */
 export interface HookedCompile {
   kind: number;
+  codeRanges: ReadonlyArray<readonly [number, number]> | undefined;
   imports: (hooks: RegionHooks) => HookImportObject;
 }
 
@@ -739,7 +740,7 @@ function liveness(insns: Insn[], length: number, deferred: number, hooked = fals
 export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number, hooked?: HookedCompile): Region {
   const mod = new ModuleBuilder();
   mod.importMemory('m', 'memory', memory.buffer.byteLength / 65536, memory.buffer.byteLength / 65536);
-  const hooks = hooked ? new RegionHooks(mod, hooked.kind) : null;
+  const hooks = hooked ? new RegionHooks(mod, hooked) : null;
   const e = new Emitter(mod, ctx);
   e.hooks = hooks;
   const f = e.f;
