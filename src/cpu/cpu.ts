@@ -137,6 +137,8 @@ export class Cpu extends CpuMemory {
   private hookedRegionsOk = false;
   /** A hooked region left at this address after running its code hooks: the interpreter does not run them again. */
   private hooksDoneAt = -1;
+  /** A hooked region made no progress at this address: the interpreter runs the next block there. */
+  private interpretAt = -1;
   /** An access that faulted inside a hooked region, reported at its instruction. */
   regionFault: { fault: GuestFault; insn: Insn } | null = null;
 
@@ -626,6 +628,7 @@ export class Cpu extends CpuMemory {
     let executed = 0;
     let checks = 0;
     this.hooksDoneAt = -1;
+    this.interpretAt = -1;
     this.regionFault = null;
     try {
       for (;;) {
@@ -644,13 +647,15 @@ export class Cpu extends CpuMemory {
           if (this.pending !== null) return this.pendingOutcome(executed);
           if (this.rip !== b.addr || !b.valid) continue;
         }
-        if (regions && this.rip !== this.hooksDoneAt) {
+        if (this.rip === this.interpretAt) this.interpretAt = -1;
+        else if (regions && this.rip !== this.hooksDoneAt) {
           // Hooks compiled in (compile/hooks.ts): the region calls them itself.
           const region = this.hookedRegion(b, until, budget - executed, config);
           if (region !== null) {
             const ctx = this.regionCtx!;
             ctx.enter(this, region.xmm);
             ctx.resetHooks();
+            const entry = this.rip;
             this.regionStats.runs++;
             this.regionStats.hookedRuns++;
             const done = region.run(Math.min(budget - executed, HOOKED_CHECK_EVERY));
@@ -669,6 +674,8 @@ export class Cpu extends CpuMemory {
               return this.faultOutcome(failed.fault, failed.insn, executed);
             }
             if (ctx.hooksDone) this.hooksDoneAt = this.rip;
+            // No progress (a TLB miss or an operand the interpreter must fault on, at the first instruction): interpret it.
+            else if (done === 0 && this.rip === entry) this.interpretAt = entry;
             if (this.pending !== null) return this.pendingOutcome(executed);
             checks += done;
             if (checks >= 1024) {
