@@ -195,8 +195,9 @@ export class Cpu extends CpuMemory {
     const ctx = this.regionCtx;
     if (ctx && !this.memHooked && access !== 'fetch') {
       const page = Math.floor(va / 4096);
-      if (access === 'read') ctx.fill(page, frame, false);
-      else if (!this.codePages.has(page)) ctx.fill(page, frame, true);
+      // A page translated for writing reads from the same frame (a stack's pushes, then its pops and rets).
+      ctx.fill(page, frame, false);
+      if (access === 'write' && !this.codePages.has(page)) ctx.fill(page, frame, true);
     }
     return frame;
   }
