@@ -284,11 +284,6 @@ export class Emitter {
     }
     if (live & PF) f.get(this.v).op(Op.i32_wrap_i64).set(this.pr);
   }
-  /** The sign bit of local `x` for a `width`-bit value, as i32 0/1. */
-  topBit(x: number, width: number): void {
-    this.f.get(x).i64(width - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
-  }
-
   /** A condition (iced ConditionCode) as i32 0/1, from its expression in flags.ts. */
   condition(cc: ConditionCode): void {
     this.conditionOf(conditionExpr(cc));
