@@ -249,6 +249,11 @@ export class Cpu extends CpuMemory {
           members.push(next);
         }
       }
+      // A block ending in ret continues inside only at the return point of one of the region's calls: without calls
+      // it would only run its last few instructions here and leave, at the cost of a bigger function.
+      if (!members.some((m) => m.insns[m.n - 1].flow === FlowControl.Call)) {
+        for (let k = members.length - 1; k > 0; k--) if (members[k].insns[members[k].n - 1].flow === FlowControl.Return) members.splice(k, 1);
+      }
       // A loop: a branch from a member back to a member at or before it (what compiled loops look like).
       const inside = new Set(members.map((m) => m.addr));
       for (const m of members) {

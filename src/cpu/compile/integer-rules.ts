@@ -80,16 +80,21 @@ export function unaryRule(op: 'inc' | 'dec' | 'neg' | 'not'): CompileRule {
           return;
         }
         if (op === 'neg') {
-          f.i64(0).set(e.a);
+          // 0 - b (a = 0 is set only where flags are computed)
           e.readGpr(d);
           f.set(e.b);
+          f.i64(0).get(e.b).op(Op.i64_sub);
         } else {
           e.readGpr(d);
           f.set(e.a);
           f.i64(1).set(e.b);
+          f.get(e.a).get(e.b).op(op === 'inc' ? Op.i64_add : Op.i64_sub);
         }
-        f.get(e.a).get(e.b).op(op === 'inc' ? Op.i64_add : Op.i64_sub).i64(mask(w)).op(Op.i64_and).set(e.v);
-        e.flagsFrom(insn, live, (need) => e.aluFlags(op === 'inc' ? 'add' : 'sub', w, need, op !== 'neg'));
+        f.i64(mask(w)).op(Op.i64_and).set(e.v);
+        e.flagsFrom(insn, live, (need) => {
+          if (op === 'neg') f.i64(0).set(e.a);
+          e.aluFlags(op === 'inc' ? 'add' : 'sub', w, need, op !== 'neg');
+        });
         e.writeGpr(d, e.v);
       },
     };
@@ -118,9 +123,11 @@ function shift(e: Emitter, op: 'shl' | 'shr' | 'sar', d: GprOperand, w: number, 
   const by = op === 'shl' ? Op.i64_shl : op === 'shr' ? Op.i64_shr_u : Op.i64_shr_s;
   e.readGpr(d);
   if (op === 'sar' && w === 32) f.op(Op.i64_extend32_s);
-  f.i64(n - 1).op(by).set(e.a);
+  if (n > 1) f.i64(n - 1).op(by);
+  f.set(e.a);
   f.get(e.a).i64(1).op(by);
-  if (w === 32) f.i64(0xffffffff).op(Op.i64_and);
+  // (shr of a zero-extended value needs no mask)
+  if (w === 32 && op !== 'shr') f.i64(0xffffffff).op(Op.i64_and);
   f.set(e.v);
   if (live & CF) {
     f.get(e.a);

@@ -297,8 +297,14 @@ export class Emitter {
       else if (e.flag === 'sf') f.get(this.sr).i32(0).op(Op.i32_lt_s);
       else f.get(this.pr).i32(0xff).op(Op.i32_and).op(Op.i32_popcnt).i32(1).op(Op.i32_and).op(Op.i32_eqz);
     } else if ('not' in e) {
-      this.conditionOf(e.not);
-      f.op(Op.i32_eqz);
+      // The negation of one flag as one comparison (the hottest branches: jne, jae, jns).
+      const n = e.not;
+      if ('flag' in n && n.flag === 'zf') f.get(this.zr).i32(0).op(Op.i32_ne);
+      else if ('flag' in n && n.flag === 'sf') f.get(this.sr).i32(0).op(Op.i32_ge_s);
+      else {
+        this.conditionOf(n);
+        f.op(Op.i32_eqz);
+      }
     } else {
       const [x, y] = 'or' in e ? e.or : e.xor;
       this.conditionOf(x);

@@ -8,7 +8,6 @@ import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
 import { shiftRule } from '../compile/integer-rules.ts';
 
 type Kind = 'shl' | 'shr' | 'sar' | 'rol' | 'ror' | 'rcl' | 'rcr';
-const TWO32 = 4294967296;
 
 function resultFlags(c: Cpu, width: number, r: number): void {
   c.zr = r;
