@@ -442,6 +442,11 @@ export class AddressSpace implements GuestMemory {
     return this.vmas.all();
   }
 
+  /** Moves whenever the VMAs (what maps shows) change, and not on faults or COW breaks (unlike `epoch`). */
+  get mapGeneration(): number {
+    return this.vmas.generation;
+  }
+
   /** The VMA containing `va`, if any. */
   vmaAt(va: VirtAddr): Readonly<Vma> | undefined {
     return this.vmas.find(va);
