@@ -38,6 +38,8 @@ export const PROGRAMS: { argv: string[]; stdin?: string; long?: boolean }[] = [
   { argv: ['/bin/gzip', '-c', '/etc/passwd'], long: true },
   { argv: ['/bin/grep', '-r', '-c', 'root', '/etc/passwd', '/etc/group'], long: true },
   { argv: ['/usr/bin/sqlite3', ':memory:', 'select 6*7;'], long: true },
+  // python's subprocess waits on its pipes with poll (after epoll_create1 for its selectors).
+  { argv: ['/usr/bin/python3', '-c', 'import subprocess; print(subprocess.run(["echo","hi"], capture_output=True).stdout)'], long: true },
 ];
 
 export function nativeRun(argv: string[], stdin?: string): { stdout: string; status: number } {

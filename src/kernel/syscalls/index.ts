@@ -13,3 +13,5 @@ import './wait.ts';
 import './execve.ts';
 import './futex.ts';
 import './statfs.ts';
+import './poll.ts';
+import './epoll.ts';
