@@ -15,3 +15,5 @@ import './futex.ts';
 import './statfs.ts';
 import './poll.ts';
 import './epoll.ts';
+import './socket.ts';
+import './xattr.ts';
