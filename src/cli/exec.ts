@@ -1,8 +1,6 @@
 // `picemu exec PROGRAM [ARG...]`: runs a real program in an emulated Linux process (SPEC.md): PATH search as a
 // shell does, the environment, --rw directories, --strace, limits; exits with the program's status (128 + N when a
 // signal killed it) and prints `cannot execute` (126/127) as a shell would.
-import { accessSync, constants, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { Machine, quote, signalName, stepText, stepToJson, Strace, strerror, type ExitReason, type Task } from '../index.ts';
 import type { Command } from './command.ts';
 import { CPU_OPTION, parseCpuOption } from './cpu-option.ts';
@@ -16,6 +14,7 @@ import type { ParsedOptions } from './options.ts';
 import { traceFilterOption, traceFilterOptions } from './trace-filter-option.ts';
 import type { TraceFilter } from '../trace/filter.ts';
 import { ExecTracer, type ExecStep } from '../process/exec-trace.ts';
+import { findProgram } from '../process/find-program.ts';
 
 /** exec's options (also recognized after the program's arguments; after `--` everything is the program's). */
 export const EXEC_OPTIONS: readonly OptionSpec[] = [
@@ -120,22 +119,6 @@ export function parseExecArgs(argv: string[]): ExecRequest {
   if (clear) env.clear();
   for (const [key, value] of sets) env.set(key, value);
   return { ...req, program, args, env: [...env].map(([key, value]) => `${key}=${value}`) };
-}
-
-/** The file a shell would run for `name`: a path as given, else the first executable regular file on PATH. */
-export function findProgram(name: string, path: string | undefined): string | undefined {
-  if (name.includes('/')) return name;
-  for (const dir of (path ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-    const candidate = join(dir || '.', name);
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 export async function performExec(req: ExecRequest): Promise<number> {

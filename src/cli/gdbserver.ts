@@ -3,7 +3,7 @@
 import { Machine, strerror } from '../index.ts';
 import { startGdbServer } from '../gdbserver/server.ts';
 import { ProgramProcess } from '../gdbserver/program.ts';
-import { findProgram } from './exec.ts';
+import { findProgram } from '../process/find-program.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
 import { hasFlag, integerOption, parseOptions, type OptionSpec } from './options.ts';

@@ -9,7 +9,7 @@ import type { FaultFacts } from './format-fault.ts';
 import type { PageRowFacts } from './format-pages.ts';
 import { ExecedProcess, ProgramOutput } from './exec-process.ts';
 import { ProgramProcess } from '../gdbserver/program.ts';
-import { findProgram } from '../cli/exec.ts';
+import { findProgram } from '../process/find-program.ts';
 
 const REGISTERS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags', 'fs_base'];
 
