@@ -129,7 +129,7 @@ export class Emitter {
   }
 
   /** A 16-byte access at `ea` (faulting forms exit unless aligned): leaves the host address in `host`. */
-  xmmAddress(insn: Insn, aligned: boolean, write: boolean, k: number): void {
+  private xmmAddress(insn: Insn, aligned: boolean, write: boolean, k: number): void {
     this.address(insn.mem!);
     if (aligned) {
       this.f.get(this.ea).op(Op.i32_wrap_i64).i32(15).op(Op.i32_and);
@@ -144,10 +144,17 @@ export class Emitter {
   /** An XMM source (register or 16 bytes of memory) onto the stack. */
   xmmSource(insn: Insn, op: Operand, aligned: boolean, k: number): void {
     if (op.kind === 'xmm') this.f.get(this.x[op.reg]);
-    else {
-      this.xmmAddress(insn, aligned, false, k);
-      this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
-    }
+    else this.loadXmm(insn, aligned, k);
+  }
+  /** 16 bytes at the instruction's memory operand onto the stack (v128). */
+  loadXmm(insn: Insn, aligned: boolean, k: number): void {
+    this.xmmAddress(insn, aligned, false, k);
+    this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
+  }
+  /** Stores v128 local `src` at the instruction's memory operand. */
+  storeXmm(insn: Insn, aligned: boolean, src: number, k: number): void {
+    this.xmmAddress(insn, aligned, true, k);
+    this.f.get(this.host).get(src).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
   }
   /** Computes an instruction's flags now (`live`), or, when deferred, what the branch reads and the rest per edge. */
   flagsFrom(insn: Insn, live: number, emit: (need: number) => void): void {
