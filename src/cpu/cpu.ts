@@ -254,13 +254,15 @@ export class Cpu extends CpuMemory {
       if (!members.some((m) => m.insns[m.n - 1].flow === FlowControl.Call)) {
         for (let k = members.length - 1; k > 0; k--) if (members[k].insns[members[k].n - 1].flow === FlowControl.Return) members.splice(k, 1);
       }
-      // A loop: a branch from a member back to a member at or before it (what compiled loops look like).
+      // A loop: a jump from a member back to a member at or before it (what compiled loops look like), or a call
+      // back to the entry (recursion). A call to some other member is not one: it returns, and the region would
+      // only save a few transfers at the cost of compiling it.
       const inside = new Set(members.map((m) => m.addr));
       for (const m of members) {
         const l = m.insns[m.n - 1];
         if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch') {
           const t = (l.ops[0] as { target: number }).target;
-          if (inside.has(t) && t <= m.addr) loops = true;
+          if (l.flow === FlowControl.Call ? t === b.addr : inside.has(t) && t <= m.addr) loops = true;
         }
       }
     }
