@@ -1,9 +1,9 @@
-// The region compiler: a hot block and the compilable blocks its branches reach (its loops) compiled to one
-// WebAssembly function (a br_table dispatch loop over the blocks). Guest registers live in i64 locals for the whole region, flags are computed only where a
-// later instruction or an exit reads them, memory goes through an inline software TLB into the frame heap, and every
-// exit (TLB miss, page crossing, budget, the block's end) leaves exact state in the context for the interpreter.
-// What each instruction compiles to is not here: the instruction table's `compile` rules (compile/*-rules.ts) emit
-// it through the Emitter's primitives below; this file is the driver and those primitives.
+// The region compiler's driver: a hot block and the compilable blocks its branches and calls reach (its loops and
+// recursion) compiled to one WebAssembly function, a br_table dispatch loop over the blocks. Guest registers live in i64
+// locals for the whole region, flags are computed only where a later instruction or an exit reads them, memory goes
+// through an inline software TLB into the frame heap, and every exit (TLB miss, page crossing, budget, a ret to
+// elsewhere, the block's end) leaves exact state in the context for the interpreter. What each instruction compiles to
+// is not here: the instruction table's `compile` rules (compile/*-rules.ts) emit it through the Emitter's primitives.
 import type { ConditionCode } from 'iced-x86';
 import type { GprOperand, Insn, MemRef, Operand } from '../decode.ts';
 import type { CpuProfile } from '../features.ts';
