@@ -114,6 +114,7 @@ export function cloneTask(parent: Task, req: CloneRequest): Task | number {
   child.signals.blocked = parent.signals.blocked;
   child.comm = parent.comm;
   child.noNewPrivs = parent.noNewPrivs;
+  child.mempolicy = parent.mempolicy && { ...parent.mempolicy };
   if (!(flags & F.THREAD)) forkedBy.set(group, flags & F.PARENT ? (forkedBy.get(parent.group) ?? parent) : parent);
   // A thread on shared memory with its own stack starts without the parent's alternate signal stack.
   if ((flags & (F.VM | F.VFORK)) === F.VM) Object.assign(child.signals.altStack, { sp: 0n, size: 0n, flags: 2 });

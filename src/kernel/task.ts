@@ -123,6 +123,8 @@ export class Task {
   rseq = { addr: 0, len: 0, sig: 0 };
   /** The thread's name (comm), 15 bytes at most: the basename of the program exec'ed, or what PR_SET_NAME set. */
   comm = '';
+  /** set_mempolicy's task policy (null: the default policy); fork copies it, exec keeps it. */
+  mempolicy: { mode: number; flags: number; nodes: bigint } | null = null;
   /** PR_SET_PDEATHSIG: the signal this thread gets when the thread that forked it exits (0: none); fork clears it. */
   pdeathSignal = 0;
   /** PR_SET_NO_NEW_PRIVS: inherited by children and kept across exec; once set, never cleared. Starts as picemu's own. */

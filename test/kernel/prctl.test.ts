@@ -1,6 +1,6 @@
-// prctl and get_mempolicy: test/kernel/c/prctl_probe.c (the thread name in /proc/self/comm and task/TID/comm, the
+// prctl, get_mempolicy and set_mempolicy: test/kernel/c/prctl_probe.c (the thread name in /proc/self/comm and task/TID/comm, the
 // parent-death signal delivered to a grandchild, dumpable, no_new_privs and status NoNewPrivs, the bounding set,
-// unknown options; get_mempolicy's modes, masks and checks on one node) prints the same natively and in picemu.
+// unknown options; the memory policy calls' modes, masks and checks on one node) prints the same natively and in picemu.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

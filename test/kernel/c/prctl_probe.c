@@ -1,6 +1,7 @@
 /* prctl_probe: prctl's thread name (and /proc/self/comm, task/TID/comm, a thread's own name, a fork's), the
    parent-death signal (kept, cleared by fork, delivered when the forking process exits), dumpable, no_new_privs (and
-   status NoNewPrivs, kept by fork), the bounding set, unknown options; get_mempolicy on one node; results and errnos. */
+   status NoNewPrivs, kept by fork), the bounding set, unknown options; get_mempolicy and set_mempolicy on one node;
+   results and errnos. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -49,6 +50,18 @@ static void on_signal(int sig) { got = sig; }
 
 static long mempolicy(int *mode, unsigned long *mask, unsigned long maxnode, void *addr, unsigned long flags) {
   return syscall(SYS_get_mempolicy, mode, mask, maxnode, addr, flags);
+}
+
+static long setpolicy(int mode, unsigned long *mask, unsigned long maxnode) {
+  return syscall(SYS_set_mempolicy, mode, mask, maxnode);
+}
+
+static void getpolicy(const char *what) {
+  int mode = -1;
+  unsigned long mask[16];
+  memset(mask, 0xff, sizeof mask);
+  long r = mempolicy(&mode, mask, 1025, NULL, 0);
+  printf("%s: get_mempolicy %ld, mode %#x, mask %lx %lx\n", what, r, mode, mask[0], mask[1]);
 }
 
 int main(void) {
@@ -173,5 +186,38 @@ int main(void) {
   mode = -1;
   show("get_mempolicy MPOL_F_NODE|MPOL_F_ADDR", mempolicy(&mode, NULL, 0, &mode, MPOL_F_NODE | MPOL_F_ADDR));
   printf("  node %d\n", mode);
+
+  unsigned long want[16] = {0};
+  want[0] = 1;
+  show("set_mempolicy MPOL_PREFERRED_MANY node 0", setpolicy(MPOL_PREFERRED_MANY, want, 1024));
+  getpolicy("  now");
+  pid_t c2 = fork();
+  if (c2 == 0) { getpolicy("  in a fork child"); _exit(0); }
+  waitpid(c2, NULL, 0);
+  want[0] = 2;
+  show("set_mempolicy MPOL_BIND node 1 (not there)", setpolicy(MPOL_BIND, want, 64));
+  want[0] = 3;
+  show("set_mempolicy MPOL_BIND nodes 0 and 1", setpolicy(MPOL_BIND, want, 64));
+  getpolicy("  now");
+  show("set_mempolicy MPOL_BIND|MPOL_F_STATIC_NODES nodes 0 and 1", setpolicy(MPOL_BIND | MPOL_F_STATIC_NODES, want, 64));
+  getpolicy("  now");
+  show("set_mempolicy MPOL_INTERLEAVE nodes 0 and 1", setpolicy(MPOL_INTERLEAVE, want, 64));
+  mode = -1;
+  show("get_mempolicy MPOL_F_NODE (interleave's next node)", mempolicy(&mode, NULL, 0, NULL, MPOL_F_NODE));
+  printf("  node %d\n", mode);
+  show("set_mempolicy MPOL_PREFERRED no nodes (local)", setpolicy(MPOL_PREFERRED, NULL, 0));
+  getpolicy("  now");
+  want[0] = 1;
+  show("set_mempolicy MPOL_LOCAL with a node", setpolicy(MPOL_LOCAL, want, 64));
+  show("set_mempolicy mode 7", setpolicy(7, NULL, 0));
+  show("set_mempolicy static and relative", setpolicy(MPOL_BIND | MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES, want, 64));
+  show("set_mempolicy MPOL_F_NUMA_BALANCING with MPOL_INTERLEAVE", setpolicy(MPOL_INTERLEAVE | MPOL_F_NUMA_BALANCING, want, 64));
+  show("set_mempolicy MPOL_BIND no nodes", setpolicy(MPOL_BIND, NULL, 0));
+  show("set_mempolicy MPOL_DEFAULT with a node", setpolicy(MPOL_DEFAULT, want, 64));
+  show("set_mempolicy maxnode 0 with a mask", setpolicy(MPOL_BIND, want, 0));
+  show("set_mempolicy maxnode 40000", setpolicy(MPOL_BIND, want, 40000));
+  show("set_mempolicy bad mask pointer", setpolicy(MPOL_BIND, (unsigned long *)8, 64));
+  show("set_mempolicy MPOL_DEFAULT", setpolicy(MPOL_DEFAULT, NULL, 0));
+  getpolicy("  now");
   return 0;
 }
