@@ -6,7 +6,7 @@ import type { Command } from './command.ts';
 import { CPU_OPTION, parseCpuOption } from './cpu-option.ts';
 import { ENGINE_OPTION, parseEngineOption } from './engine-option.ts';
 import type { EngineName } from '../process/engines/engine.ts';
-import { HelpRequest, type OptionSpec } from './options.ts';
+import { HelpRequest, limitOptionSpecs, parseBudget, parseSeconds, type OptionSpec } from './options.ts';
 import type { ProfileName } from '../cpu/features.ts';
 import { UsageError } from './errors.ts';
 import { parseInteger } from '../util/numbers.ts';
@@ -23,8 +23,7 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   { name: '--rw', value: 'DIR', help: 'let the program write DIR on the host; its other writes go to an in-memory overlay', repeatable: true },
   { name: '--strace', help: 'print each system call on stderr as strace does ([pid N] before other processes)' },
   { name: '--seed', value: 'S', help: 'randomize the layout (ASLR) from seed S; default: no randomization, as under setarch -R' },
-  { name: '--budget', value: 'N', help: 'stop after N instructions (exit 1)' },
-  { name: '--timeout', value: 'S', help: 'stop after S seconds (exit 1)' },
+  ...limitOptionSpecs('the program (exit 1)', { budget: 'none', timeout: 'none' }),
   { name: '--trace', help: "print every instruction of every process and thread with its annotated memory accesses (on stdout, between the program's own output)" },
   { name: '--json', help: "print one JSON document instead: program, argv, exit, the program's stdout and stderr (captured), and with --trace every step with its pid and tid" },
   { name: '--ndjson', help: 'stream one JSON object per line instead: {"type":"step","pid":..,"tid":..,...} as each traced step runs, then {"type":"output",...} and {"type":"exit",...}' },
@@ -96,12 +95,12 @@ export function parseExecArgs(argv: string[]): ExecRequest {
       } else if (a === '--rw') req.rw.push(v);
       else if (a === '--cpu') req.cpu = parseCpuOption(v);
       else if (a === '--engine') req.engine = parseEngineOption(v);
+      else if (a === '--budget') req.budget = parseBudget(v);
+      else if (a === '--timeout') req.timeoutMs = Math.round(parseSeconds(a, v) * 1000);
       else {
         const n = parseInteger(v);
-        if (n === undefined || n < 0n) throw new UsageError(`${a}: bad value '${v}'`);
-        if (a === '--seed') req.seed = Number(n);
-        else if (a === '--budget') req.budget = Number(n);
-        else req.timeoutMs = Number(n) * 1000;
+        if (n === undefined || n < 0n) throw new UsageError(`${a}: bad value '${v}' (want a non-negative integer)`);
+        req.seed = Number(n);
       }
       continue;
     }

@@ -2,7 +2,7 @@
 // require('picemu/unicorn'), the bin, a vitest file using picemuMatchers/traceSerializer, and tsc on a strict
 // NodeNext consumer with skipLibCheck false. The consumer's files are test/package/consumer/.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,12 @@ const inProject = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: p
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
 let tarball = '';
 
+// An output whose source is gone (as a renamed file leaves behind: tsc's incremental build never deletes it).
+const stale = join(repoRoot, 'dist', 'removed-by-prepack.js');
+
 beforeAll(() => {
-  // prepack builds dist/ (incremental: the globalSetup already did).
+  writeFileSync(stale, '// no source\n');
+  // prepack builds dist/ (incremental: the globalSetup already did) and prunes outputs whose source is gone.
   const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], repoRoot)) as { filename: string; files: { path: string }[] }[];
   tarball = join(work, packed[0]!.filename);
   mkdirSync(project);
@@ -47,6 +51,10 @@ describe('the packed tarball, installed as a dependency', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
     expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli.js', 'dist/unicorn/require.cjs', 'bin/picemu.mjs', 'fixtures/libcounter.so', 'README.md', 'LICENSE', 'package.json']));
     expect(files.filter((f) => /^(src|test|bench|scripts|examples|\.ci)\//.test(f) || f.endsWith('.tsbuildinfo'))).toEqual([]);
+    // Every compiled file has its source: nothing stale from an earlier build.
+    expect(existsSync(stale)).toBe(false);
+    const sourceOf = (f: string) => join(repoRoot, 'src', f.slice('dist/'.length).replace(/\.d\.(c?)ts(\.map)?$|\.(c?)js(\.map)?$/, (_m, a = '', _b, c = '') => `.${a || c}ts`));
+    expect(files.filter((f) => f.startsWith('dist/') && !existsSync(sourceOf(f)))).toEqual([]);
   });
 
   it('plain node imports the ESM API and runs the shipped fixture', () => {
