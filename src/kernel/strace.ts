@@ -76,10 +76,33 @@ export function formatArg(task: Task, kind: ArgKind, value: bigint, next: bigint
       const tail = special ? `st_rdev=makedev(0x${((rdev >> 8n) & 0xfffn).toString(16)}, 0x${(rdev & 0xffn).toString(16)})` : `st_size=${v.getBigInt64(48, true)}`;
       return `{st_mode=${type}|0${(mode & 0o7777).toString(8).padStart(3, '0')}, ${tail}, ...}`;
     }
+    case 'address-family': return ADDRESS_FAMILIES[s32] ?? String(s32);
+    case 'socket-type': {
+      const type = SOCKET_TYPES[s32 & 0xf] ?? String(s32 & 0xf);
+      return flags([[0o2000000, 'SOCK_CLOEXEC'], [0o4000, 'SOCK_NONBLOCK']], s32 & ~0xf, type);
+    }
+    case 'sockaddr': return formatSockaddr(task, value, Number(next ?? 0n));
+    case 'epoll-flags': return value === 0n ? '0' : flags([[0o2000000, 'EPOLL_CLOEXEC']], s32, undefined);
     case 'whence': return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE'][Number(value)] ?? String(value);
     case 'ignored': return '';
     default: return s64 < 0n || s64 > 0xffffn ? '0x' + value.toString(16) : String(s64);
   }
+}
+
+const ADDRESS_FAMILIES: Record<number, string> = { 0: 'AF_UNSPEC', 1: 'AF_UNIX', 2: 'AF_INET', 10: 'AF_INET6', 16: 'AF_NETLINK', 17: 'AF_PACKET' };
+const SOCKET_TYPES: Record<number, string> = { 1: 'SOCK_STREAM', 2: 'SOCK_DGRAM', 3: 'SOCK_RAW', 4: 'SOCK_RDM', 5: 'SOCK_SEQPACKET', 6: 'SOCK_DCCP', 10: 'SOCK_PACKET' };
+
+/** A socket address as strace prints it: AF_UNIX paths (`@` for the abstract namespace), else the family alone. */
+function formatSockaddr(task: Task, va: bigint, length: number): string {
+  const bytes = length >= 2 && length <= 128 ? copyFromUser(task.space, Number(va), length) : new Uint8Array(0);
+  if (bytes.length < 2 || bytes.length < length) return '0x' + va.toString(16);
+  const family = bytes[0]! | (bytes[1]! << 8);
+  const name = ADDRESS_FAMILIES[family] ?? String(family);
+  if (family !== 1 || length <= 2) return `{sa_family=${name}}`;
+  const path = bytes.subarray(2);
+  if (path[0] === 0) return `{sa_family=AF_UNIX, sun_path=@${quote(path.subarray(1), Infinity)}}`;
+  const end = path.indexOf(0);
+  return `{sa_family=AF_UNIX, sun_path=${quote(end < 0 ? path : path.subarray(0, end), Infinity)}}`;
 }
 
 function flags(set: readonly (readonly [number, string])[], value: number, first: string | undefined): string {
