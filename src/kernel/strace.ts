@@ -82,6 +82,7 @@ export function formatArg(task: Task, kind: ArgKind, value: bigint, next: bigint
       return flags([[0o2000000, 'SOCK_CLOEXEC'], [0o4000, 'SOCK_NONBLOCK']], s32 & ~0xf, type);
     }
     case 'sockaddr': return formatSockaddr(task, value, Number(next ?? 0n));
+    case 'pollfds': return value === 0n ? 'NULL' : (formatPollfds(task, value, Number(next ?? 0n), 'events') ?? '0x' + value.toString(16));
     case 'epoll-flags': return value === 0n ? '0' : flags([[0o2000000, 'EPOLL_CLOEXEC']], s32, undefined);
     case 'whence': return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE'][Number(value)] ?? String(value);
     case 'ignored': return '';
@@ -103,6 +104,37 @@ function formatSockaddr(task: Task, va: bigint, length: number): string {
   if (path[0] === 0) return `{sa_family=AF_UNIX, sun_path=@${quote(path.subarray(1), Infinity)}}`;
   const end = path.indexOf(0);
   return `{sa_family=AF_UNIX, sun_path=${quote(end < 0 ? path : path.subarray(0, end), Infinity)}}`;
+}
+
+const POLL_EVENTS: readonly (readonly [number, string])[] = [
+  [0x1, 'POLLIN'], [0x2, 'POLLPRI'], [0x4, 'POLLOUT'], [0x8, 'POLLERR'], [0x10, 'POLLHUP'], [0x20, 'POLLNVAL'], [0x40, 'POLLRDNORM'],
+  [0x80, 'POLLRDBAND'], [0x100, 'POLLWRNORM'], [0x200, 'POLLWRBAND'], [0x400, 'POLLMSG'], [0x2000, 'POLLRDHUP'],
+];
+
+/** An array of struct pollfd as strace prints it: `[{fd=3, events=POLLIN}]`; with `revents`, only entries that have some. */
+function formatPollfds(task: Task, va: bigint, count: number, field: 'events' | 'revents'): string | undefined {
+  const shown = Math.min(count, STRING_LIMIT);
+  const bytes = copyFromUser(task.space, Number(va), shown * 8);
+  if (bytes.length < shown * 8) return undefined;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const items: string[] = [];
+  for (let k = 0; k < shown; k++) {
+    const bits = v.getUint16(k * 8 + (field === 'events' ? 4 : 6), true);
+    if (field === 'revents' && !bits) continue;
+    const fd = v.getInt32(k * 8, true);
+    // strace leaves out the events of an entry it will not poll (a negative fd).
+    items.push(fd < 0 && field === 'events' ? `{fd=${fd}}` : `{fd=${fd}, ${field}=${bits ? flags(POLL_EVENTS, bits, undefined) : '0'}}`);
+  }
+  return `[${items.join(', ')}${count > shown && field === 'events' ? ', ...' : ''}]`;
+}
+
+/** poll's result as strace adds to it: ` ([{fd=5, revents=POLLHUP}])`, or ` (Timeout)` for 0. */
+function pollDetail(task: Task, raw: SyscallArgs, result: bigint): string {
+  const n = BigInt.asIntN(64, result);
+  if (n === 0n) return ' (Timeout)';
+  if (n < 0n) return '';
+  const list = formatPollfds(task, raw[0], Number(raw[1] & 0xffffffffn), 'revents');
+  return list ? ` (${list})` : '';
 }
 
 function flags(set: readonly (readonly [number, string])[], value: number, first: string | undefined): string {
@@ -140,9 +172,17 @@ export function quote(bytes: Uint8Array, limit: number): string {
 const isOutput = (kind: ArgKind): boolean => kind === 'outbuf' || kind === 'iovec-out' || kind === 'stat-out';
 
 /** `= 3`, `= 0x5555…` (addresses), `= -1 ENOENT (No such file or directory)`, `= ?` (did not return). */
+/** The kernel's internal restart codes, as strace shows a call a signal interrupted: `= ? ERESTARTSYS (…)`. */
+const RESTART_CODES: Record<number, [string, string]> = {
+  512: ['ERESTARTSYS', 'To be restarted if SA_RESTART is set'], 513: ['ERESTARTNOINTR', 'To be restarted'],
+  514: ['ERESTARTNOHAND', 'To be restarted if no handler'], 516: ['ERESTART_RESTARTBLOCK', 'Interrupted by signal'],
+};
+
 export function formatResult(nr: number, result: bigint | undefined): string {
   if (result === undefined) return '?';
   const s = BigInt.asIntN(64, result);
+  const restart = RESTART_CODES[Number(-s)];
+  if (restart) return `? ${restart[0]} (${restart[1]})`;
   if (s < 0n && s >= -4095n) {
     const errno = Number(-s);
     return `-1 ${errnoName(errno)} (${strerror(errno)})`;
@@ -175,7 +215,8 @@ export class Strace implements SyscallTracer {
     if (flagsAt >= 0 && shown[flagsAt + 1] === 'octal' && e && !(Number(e.raw[flagsAt]! & 0xffffffffn) & OPEN_WITH_MODE)) shown = shown.slice(0, flagsAt + 1);
     const args = def && e ? shown.map((kind, k) => (isOutput(kind) ? formatArg(task, kind, e.raw[k]!, e.raw[k + 1], result) : e.args![k]!)).filter((a, k) => shown[k] !== 'ignored' || a !== '') : [];
     const prefix = task.tid !== this.firstPid ? `[pid ${task.tid}] ` : '';
-    const value = def?.result === 'none' && result === undefined ? '?' : formatResult(nr, result);
+    let value = def?.result === 'none' && result === undefined ? '?' : formatResult(nr, result);
+    if (def?.result === 'poll' && e && result !== undefined) value += pollDetail(task, e.raw, result);
     this.out(`${prefix}${syscallName(nr)}(${args.join(', ')}) = ${value}`);
   }
 }

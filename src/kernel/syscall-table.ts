@@ -15,10 +15,13 @@ export type ArgKind =
   | 'int' | 'uint' | 'hex' | 'octal' | 'fd' | 'dirfd' | 'ptr' | 'path' | 'string' | 'inbuf' | 'outbuf' | 'iovec-in' | 'iovec-out'
   | 'open-flags' | 'at-flags' | 'prot' | 'mmap-flags' | 'signal' | 'clock' | 'whence' | 'ioctl' | 'fcntl' | 'arch-prctl'
   | 'resource' | 'personality' | 'access-mode' | 'struct' | 'stat-out' | 'ignored'
-  | 'address-family' | 'socket-type' | 'sockaddr' | 'epoll-flags';
+  | 'address-family' | 'socket-type' | 'sockaddr' | 'epoll-flags' | 'pollfds';
 
-/** How strace prints the result: `int` (default; -errno as `-1 ENOENT (…)`), `hex` (addresses: mmap, brk), `none` (exit). */
-export type ResultKind = 'int' | 'hex' | 'none';
+/**
+ * How strace prints the result: `int` (default; -errno as `-1 ENOENT (…)`), `hex` (addresses: mmap, brk), `none`
+ * (exit), `poll` (the count, then the pollfds with events, or `(Timeout)`).
+ */
+export type ResultKind = 'int' | 'hex' | 'none' | 'poll';
 
 /** The six argument registers rdi, rsi, rdx, r10, r8, r9, unsigned 64-bit. */
 export type SyscallArgs = readonly [bigint, bigint, bigint, bigint, bigint, bigint];
