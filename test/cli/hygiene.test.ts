@@ -43,6 +43,16 @@ describe('a closed pipe', () => {
   });
 });
 
+describe('a closed pipe under exec', () => {
+  it("a program killed by SIGPIPE ends quietly with the status the native program gets, its output as the native one's", async () => {
+    const script = (cmd: string) => `set -o pipefail; ${cmd} seq 100000 | head -2; echo "status=$?"`;
+    const native = await spawnAsync('bash', ['-c', script('')], { cwd: repoRoot, timeout: 60_000 });
+    const ours = await spawnAsync('bash', ['-c', script(`"${process.execPath}" "${bin}" exec`)], { cwd: repoRoot, timeout: 60_000 });
+    expect(native.stdout).toBe('1\n2\nstatus=141\n');
+    expect([ours.stdout, ours.stderr]).toEqual([native.stdout, native.stderr]);
+  });
+});
+
 describe('files that cannot be used: one line with the reason', () => {
   const notElf = join(repoRoot, 'README.md');
   const short = join(tmp, 'short.so');

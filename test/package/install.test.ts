@@ -73,7 +73,7 @@ describe('the packed tarball, installed as a dependency', () => {
     const r = await inProject(process.execPath, ['esm.mjs']);
     expect(r.stderr).toBe('');
     // The C semantics of `static int i; return i++;`: each process counts on its own.
-    expect(JSON.parse(r.stdout)).toEqual({ results: ['0', '0', '1', '2'], codeShared: true });
+    expect(JSON.parse(r.stdout)).toEqual({ results: ['0', '0', '1', '2'], codeShared: true, unicorn: ['MUnicorn', 8] });
   });
 
   it("require('picemu/unicorn') returns the MUnicorn factory, which works", async () => {
