@@ -98,6 +98,14 @@ describe('files that cannot be used: one line with the reason', () => {
     expect((await asUser(process.execPath, [bin, 'check', secret])).stdout).toBe(`error ${secret}: ${reason}\n`);
   });
 
+  it("the REPL's load says what run says about the same file", async () => {
+    const files = ['./nosuch.so', './fixtures', notElf, '/dev/null', short];
+    const r = await picemu(['repl', '--procs', '1'], repoRoot, files.map((f) => `load ${f}`).join('\n') + '\n');
+    const fromRun = await Promise.all(files.map(async (f) => oneLine(await picemu(['run', f, 'foo']), 1)));
+    expect(r.stdout.trimEnd().split('\n')).toEqual(fromRun.map((line) => `error: ${line}`));
+    expect(fromRun[0]).toBe(`./nosuch.so: ${catReason('./nosuch.so')}`);
+  });
+
   it('check names each file once, with the reason after it', async () => {
     const r = await picemu(['check', 'nosuch.so', 'fixtures', 'README.md', 'fixtures/bad-elf/libabsl_random_internal_platform-s4242-i70.so']);
     expect(r.status).toBe(1);
