@@ -24,15 +24,16 @@ export type SyscallArgs = readonly [bigint, bigint, bigint, bigint, bigint, bigi
 /**
  * What a handler gives back:
  * - a number or bigint: the value for rax (negative = -errno), as the kernel returns it;
- * - `block`: the task sleeps on `queue` (and/or until `untilMs`, a wall-clock deadline); when woken, `resume` is
- *   called and its result is taken instead (it may block again);
+ * - `block`: the task sleeps on `queue` (one wait queue, or several at once: poll, select, epoll) and/or until
+ *   `untilMs`, a wall-clock deadline; when woken, `resume` is called and its result is taken instead (it may block
+ *   again);
  * - `exit`: the task (or, with `group`, its whole thread group) ends with `status` (exit code 0-255);
  * - `registers-set`: the handler set rax and whatever else itself (execve, rt_sigreturn): the loop writes nothing.
  */
 export type SyscallResult =
   | bigint
   | number
-  | { kind: 'block'; queue?: WaitQueue; untilMs?: number; resume: () => SyscallResult }
+  | { kind: 'block'; queue?: WaitQueue | readonly WaitQueue[]; untilMs?: number; resume: () => SyscallResult }
   | { kind: 'exit'; status: number; group: boolean }
   | { kind: 'registers-set' };
 

@@ -7,7 +7,7 @@ import type { FdTable } from './files/fd-table.ts';
 import type { Kernel } from './kernel.ts';
 import { SignalHandlers, SignalState } from './signal-state.ts';
 import type { SyscallResult } from './syscall-table.ts';
-import { WaitQueue } from './wait-queue.ts';
+import { leaveQueues, WaitQueue } from './wait-queue.ts';
 
 /** The kernel's mm_struct beyond the VMAs: brk and the facts exec records (for /proc and brk). */
 export class MmContext {
@@ -141,6 +141,7 @@ export class Task {
 
   /** Made runnable by a wait queue or a deadline; the scheduler calls blockedIn.resume. */
   wake(): void {
+    leaveQueues(this);
     if (this.state === 'blocked') this.state = 'runnable';
   }
 }

@@ -442,6 +442,11 @@ export class AddressSpace implements GuestMemory {
     return this.vmas.all();
   }
 
+  /** Moves whenever the VMAs (what maps shows) change, and not on faults or COW breaks (unlike `epoch`). */
+  get mapGeneration(): number {
+    return this.vmas.generation;
+  }
+
   /** The VMA containing `va`, if any. */
   vmaAt(va: VirtAddr): Readonly<Vma> | undefined {
     return this.vmas.find(va);
@@ -539,7 +544,8 @@ export class AddressSpace implements GuestMemory {
     if (vma.file) {
       const index = this.fileIndex(vma, page);
       if (index >= vma.file.inode.pageCount) throw new PageFault(va, access, 'beyond-eof');
-      return this.pageCache.frame(vma.file.inode, index);
+      const first = this.fileIndex(vma, vma.start / PAGE_SIZE);
+      return this.pageCache.frame(vma.file.inode, index, { first, end: first + (vma.end - vma.start) / PAGE_SIZE, exec: (vma.prot & PROT_EXEC) !== 0 });
     }
     return this.physical.zeroFrame;
   }
@@ -554,7 +560,15 @@ export class AddressSpace implements GuestMemory {
       const mapped = this.pages.get(page);
       if (mapped) return mapped;
     }
+    const read = access !== 'write' && vma.file !== null && !this.pageCache.isCached(vma.file.inode, this.fileIndex(vma, page));
     const source = this.sourceFrame(va, page, vma, access);
+    if (read && this.faultAroundPages > 1) {
+      // The kernel reads the file with the mmap lock dropped and retries the fault (VM_FAULT_RETRY): the retried
+      // read fault maps around again, now over what readahead put in the page cache.
+      this.faultAround(page, vma);
+      const mapped = this.pages.get(page);
+      if (mapped) return mapped;
+    }
     let pte: Pte;
     if (vma.shared || vma.backing) {
       const canWrite = (vma.prot & PROT_WRITE) !== 0;

@@ -5,6 +5,7 @@ import type { Insn } from '../decode.ts';
 import { setResultFlags } from '../flags.ts';
 import { getter, rmwGetter, setter, widthOf } from '../operands.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
+import { shiftRule } from '../compile/integer-rules.ts';
 
 type Kind = 'shl' | 'shr' | 'sar' | 'rol' | 'ror' | 'rcl' | 'rcr';
 const TWO32 = 4294967296;
@@ -246,9 +247,13 @@ function doubleShift(left: boolean) {
 const forms = (mn: string) => codesMatching(new RegExp(`^${mn}_rm(8|16|32|64)_(imm8|1|CL)$`));
 
 export const handlers: HandlerDef[] = [
-  ...(['shl', 'shr', 'sar', 'rol', 'ror', 'rcl', 'rcr'] as const).map((k) => ({ codes: forms(k[0].toUpperCase() + k.slice(1)), build: shift(k) })),
+  ...(['shl', 'shr', 'sar', 'rol', 'ror', 'rcl', 'rcr'] as const).map((k) => ({
+    codes: forms(k[0].toUpperCase() + k.slice(1)),
+    build: shift(k),
+    compile: k === 'shl' || k === 'shr' || k === 'sar' ? shiftRule(k) : undefined,
+  })),
   // Sal (/6) is an alias of shl that iced decodes separately.
-  { codes: forms('Sal'), build: shift('shl') },
+  { codes: forms('Sal'), build: shift('shl'), compile: shiftRule('shl') },
   { codes: codesMatching(/^Shld_rm(16|32|64)_r(16|32|64)_(imm8|CL)$/), build: doubleShift(true) },
   { codes: codesMatching(/^Shrd_rm(16|32|64)_r(16|32|64)_(imm8|CL)$/), build: doubleShift(false) },
 ];

@@ -1,16 +1,27 @@
 // The guest's stdin, stdout and stderr: picemu's own descriptors on the CLI (read and written synchronously, so
 // a guest writing 1 GiB streams it), or buffers in the API (input given up front, output collected).
-import { fstatSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { EAGAIN, EIO } from '../errno.ts';
 import { O_RDONLY, O_WRONLY, S_IFIFO, StreamFile, type FileStat, type ReadResult, type WriteResult } from './file.ts';
 import { errnoOf } from './host-errors.ts';
+import { ALWAYS_READY, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, type PollState } from './poll.ts';
 import { statOf } from './host-file.ts';
 
 const TCGETS = 0x5401, TIOCGWINSZ = 0x5413, TIOCGPGRP = 0x540f;
 
+/** How often a waiter looks again at a host descriptor no wait queue can announce (poll on a terminal or pipe). */
+const HOST_RECHECK_MS = 10;
+
 /** A picemu descriptor (0, 1, 2) passed to the guest. */
 export class HostStreamFile extends StreamFile {
+  /** Bytes a poll found waiting (read without blocking), handed to the next read first. */
+  private pushback: Uint8Array | undefined;
+  /** A poll saw end of file: the next read returns 0. */
+  private sawEof = false;
+  /** A second, non-blocking open file description of the same pipe or terminal (/proc/self/fd/N), for poll; -1 when none can be had. */
+  private probeFd: number | undefined;
+
   constructor(
     path: string,
     flags: number,
@@ -19,7 +30,72 @@ export class HostStreamFile extends StreamFile {
     super(path, flags);
   }
 
+  /** The host descriptor's file type bits (S_IFMT), and whether it is a terminal. */
+  private hostKind(): { type: number; tty: boolean } {
+    return { type: Number(fstatSync(this.hostFd, { bigint: true }).mode) & 0o170000, tty: isatty(this.hostFd) };
+  }
+
+  /** Terminals, pipes and sockets have a poll method; regular files and other devices (/dev/null) have none. */
+  override get canPoll(): boolean {
+    const { type, tty } = this.hostKind();
+    return tty || type === S_IFIFO || type === 0o140000;
+  }
+
+  /**
+   * As the kernel's tty and pipe poll report: output always has room (picemu's writes are synchronous); input is
+   * looked for with a non-blocking read on a second description, and what it finds is kept for the next read.
+   */
+  override poll(): PollState {
+    const { type, tty } = this.hostKind();
+    if (!tty && type !== S_IFIFO && type !== 0o140000) return ALWAYS_READY;
+    let mask = this.writable || tty ? POLLOUT | POLLWRNORM : 0;
+    if (!this.readable) return { mask, queues: [] };
+    const input = this.peekInput();
+    if (input === 'data' || input === 'unknown') mask |= POLLIN | POLLRDNORM;
+    else if (input === 'eof') mask |= tty ? POLLIN | POLLRDNORM : POLLHUP;
+    return input === 'none' ? { mask, queues: [], recheckMs: HOST_RECHECK_MS } : { mask, queues: [] };
+  }
+
+  /** Whether input is waiting, without blocking ('unknown': no second description could be opened, so it is taken as ready). */
+  private peekInput(): 'data' | 'eof' | 'none' | 'unknown' {
+    if (this.pushback || this.sawEof) return this.pushback ? 'data' : 'eof';
+    if (this.probeFd === undefined) {
+      try {
+        this.probeFd = openSync(`/proc/self/fd/${this.hostFd}`, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      } catch {
+        this.probeFd = -1;
+      }
+    }
+    if (this.probeFd < 0) return 'unknown';
+    const buf = Buffer.alloc(65536);
+    try {
+      const n = readSync(this.probeFd, buf, 0, buf.length, null);
+      if (n === 0) {
+        this.sawEof = true;
+        return 'eof';
+      }
+      this.pushback = buf.subarray(0, n);
+      return 'data';
+    } catch (e) {
+      return errnoOf(e) === EAGAIN ? 'none' : 'unknown';
+    }
+  }
+
+  override release(): void {
+    if (this.probeFd !== undefined && this.probeFd >= 0) closeSync(this.probeFd);
+    this.probeFd = undefined;
+  }
+
   override pread(length: number): ReadResult {
+    if (this.pushback) {
+      const out = this.pushback.subarray(0, length);
+      this.pushback = length < this.pushback.length ? this.pushback.subarray(length) : undefined;
+      return out;
+    }
+    if (this.sawEof) {
+      this.sawEof = false;
+      return new Uint8Array(0);
+    }
     const buf = Buffer.alloc(Math.min(length, 1 << 20));
     for (;;) {
       try {
@@ -87,6 +163,16 @@ export class BufferStreamFile extends StreamFile {
   override pwrite(bytes: Uint8Array): WriteResult {
     this.chunks.push(bytes.slice());
     return bytes.length;
+  }
+
+  override get canPoll(): boolean {
+    return true;
+  }
+
+  /** As a pipe whose writer wrote the input and closed: HUP, and readable while input is left. */
+  override poll(): PollState {
+    if (this.writable) return { mask: POLLOUT | POLLWRNORM, queues: [] };
+    return { mask: (this.offset < this.input.length ? POLLIN | POLLRDNORM : 0) | POLLHUP, queues: [] };
   }
 
   override stat(): FileStat {

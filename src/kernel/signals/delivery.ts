@@ -27,6 +27,17 @@ export function suspendWithMask(task: Task, mask: bigint): void {
   task.signals.blocked = mask & ~UNBLOCKABLE;
 }
 
+/**
+ * restore_saved_sigmask: a call that ran with a mask of its own (ppoll, pselect6, epoll_pwait) ended other than by a
+ * signal, so the mask it replaced comes back at once (a signal it let in stays pending).
+ */
+export function restoreSavedMask(task: Task): void {
+  const saved = savedMasks.get(task);
+  if (saved === undefined) return;
+  task.signals.blocked = saved;
+  savedMasks.delete(task);
+}
+
 /** The kernel's thread.trap_nr / error_code / cr2: sigcontext shows the last trap's, whatever the signal. */
 const traps = new WeakMap<Task, TrapState>();
 
@@ -117,9 +128,17 @@ function interruptSleep(task: Task, sig: number): void {
   }
 }
 
-/** System calls the kernel restarts after a SA_RESTART handler (nanosleep and friends use restart_block instead). */
+/**
+ * System calls that never restart after a handler, SA_RESTART or not (signal(7)): nanosleep and friends use
+ * restart_block, the waits for several files return -ERESTARTNOHAND.
+ */
+const NEVER_RESTARTED = new Set([
+  35, 230, 34, 130, // nanosleep, clock_nanosleep, pause, rt_sigsuspend
+  7, 23, 270, 271, 232, 281, 441, // poll, select, pselect6, ppoll, epoll_wait, epoll_pwait, epoll_pwait2
+]);
+
 function restartable(nr: number): boolean {
-  return nr !== 35 && nr !== 230 && nr !== 34 && nr !== 130; // nanosleep, clock_nanosleep, pause, rt_sigsuspend
+  return !NEVER_RESTARTED.has(nr);
 }
 
 /** The next signal to deliver: synchronous (fault) signals first, then the lowest number. */

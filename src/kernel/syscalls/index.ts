@@ -13,3 +13,7 @@ import './wait.ts';
 import './execve.ts';
 import './futex.ts';
 import './statfs.ts';
+import './poll.ts';
+import './epoll.ts';
+import './socket.ts';
+import './xattr.ts';
