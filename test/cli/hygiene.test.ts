@@ -210,5 +210,9 @@ describe('help, version and limits', () => {
     expect(plain.stderr).not.toMatch(/\n\s+at /);
     const debug = await picemu(['segments', 'nosuch.so', '--debug']);
     expect(debug.stderr).toMatch(/^picemu: nosuch\.so: no such file or directory\n.*Error.*\n\s+at /s);
+    // Its frames name the TypeScript sources (through dist's source maps): the first is the line that throws.
+    const top = /\n\s+at .*\((\/.*\/src\/[\w/-]+\.ts):(\d+):\d+\)/.exec(debug.stderr);
+    expect(top, debug.stderr).not.toBeNull();
+    expect(readFileSync(top![1]!, 'utf8').split('\n')[Number(top![2]) - 1]).toMatch(/throw new \w*Error/);
   });
 });
