@@ -32,7 +32,7 @@ const stale = join(repoRoot, 'dist', 'removed-by-prepack.js');
 
 beforeAll(async () => {
   writeFileSync(stale, '// no source\n');
-  // prepack builds dist/ (incremental: the globalSetup already did) and prunes outputs whose source is gone.
+  // prepack prunes outputs whose source is gone; prepare builds dist/ (incremental: the globalSetup already did).
   const packed = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], repoRoot)) as { filename: string; files: { path: string }[] }[];
   tarball = join(work, packed[0]!.filename);
   mkdirSync(project);
