@@ -90,6 +90,10 @@ describe('the packed tarball, installed as a dependency', () => {
     const demo = await inProject(bin, ['demo']);
     expect(demo.status).toBe(0);
     expect(demo.stdout).toContain('call 3:  p1 → 2    p2 → 2');
+    // The shipped wasm/ build of unicorn-engine loads (its sha256 checked) and tells the same story.
+    const unicorn = await inProject(bin, ['demo', '--engine', 'unicorn']);
+    expect([unicorn.status, unicorn.stderr]).toEqual([0, '']);
+    expect(unicorn.stdout).toBe(demo.stdout);
   });
 
   it('a vitest file uses picemuMatchers and traceSerializer', async () => {
