@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeCall } from '../helpers/native.ts';
 import { spawnAsync, type Finished } from './spawn-async.ts';
-import { hasCc, hasReadelf, repoRoot } from '../helpers/oracles.ts';
+import { hasCc, hasReadelf, repoRoot, requireOracle } from '../helpers/oracles.ts';
 
 const bin = join(repoRoot, 'bin', 'picemu.mjs');
 const picemu = (args: string[], cwd = repoRoot, input?: string) => spawnAsync(process.execPath, [bin, ...args], { cwd, input, timeout: 60_000 });
@@ -81,8 +81,9 @@ describe('files that cannot be used: one line with the reason', () => {
     expect(oneLine(await picemu(['segments', short]), 1)).toBe(`${short}: file too short (10 bytes; an ELF64 header is 64)`);
   });
 
-  it('a file the user may not read: permission denied, as cat says it to the same user', async () => {
-    // As root every file is readable: then picemu and cat run as nobody (setpriv, util-linux).
+  // As root every file is readable: then picemu and cat run as nobody (setpriv, util-linux).
+  const canDropRoot = () => process.getuid?.() !== 0 || requireOracle('setpriv', spawnSync('setpriv', ['--version']).status === 0, 'apt-get install util-linux');
+  it.skipIf(!canDropRoot())('a file the user may not read: permission denied, as cat says it to the same user', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'picemu-perm-'));
     chmodSync(dir, 0o755);
     const secret = join(dir, 'libsecret.so');
@@ -91,7 +92,6 @@ describe('files that cannot be used: one line with the reason', () => {
     const asUser = (cmd: string, args: string[]) =>
       process.getuid?.() === 0 ? spawnAsync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args], { cwd: repoRoot }) : spawnAsync(cmd, args, { cwd: repoRoot });
     const cat = await asUser('cat', [secret]);
-    expect(cat.error, 'setpriv (util-linux) runs cat as nobody').toBeUndefined();
     const reason = cat.stderr.trim().replace(/^cat: .*?: /, '').toLowerCase();
     expect(reason).toBe('permission denied');
     for (const command of [['segments', secret], ['run', secret, 'f'], ['maps', secret]]) expect(oneLine(await asUser(process.execPath, [bin, ...command]), 1)).toBe(`${secret}: ${reason}`);
