@@ -1,14 +1,12 @@
 // `picemu exec PROGRAM [ARG...]`: runs a real program in an emulated Linux process (SPEC.md): PATH search as a
 // shell does, the environment, --rw directories, --strace, limits; exits with the program's status (128 + N when a
 // signal killed it) and prints `cannot execute` (126/127) as a shell would.
-import { accessSync, constants, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { Machine, quote, signalName, stepText, stepToJson, Strace, strerror, type ExitReason, type Task } from '../index.ts';
 import type { Command } from './command.ts';
 import { CPU_OPTION, parseCpuOption } from './cpu-option.ts';
 import { ENGINE_OPTION, parseEngineOption } from './engine-option.ts';
 import type { EngineName } from '../process/engines/engine.ts';
-import { HelpRequest, type OptionSpec } from './options.ts';
+import { HelpRequest, limitOptionSpecs, parseBudget, parseSeconds, type OptionSpec } from './options.ts';
 import type { ProfileName } from '../cpu/features.ts';
 import { UsageError } from './errors.ts';
 import { parseInteger } from '../util/numbers.ts';
@@ -16,6 +14,7 @@ import type { ParsedOptions } from './options.ts';
 import { traceFilterOption, traceFilterOptions } from './trace-filter-option.ts';
 import type { TraceFilter } from '../trace/filter.ts';
 import { ExecTracer, type ExecStep } from '../process/exec-trace.ts';
+import { findProgram } from '../process/find-program.ts';
 
 /** exec's options (also recognized after the program's arguments; after `--` everything is the program's). */
 export const EXEC_OPTIONS: readonly OptionSpec[] = [
@@ -24,8 +23,7 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   { name: '--rw', value: 'DIR', help: 'let the program write DIR on the host; its other writes go to an in-memory overlay', repeatable: true },
   { name: '--strace', help: 'print each system call on stderr as strace does ([pid N] before other processes)' },
   { name: '--seed', value: 'S', help: 'randomize the layout (ASLR) from seed S; default: no randomization, as under setarch -R' },
-  { name: '--budget', value: 'N', help: 'stop after N instructions (exit 1)' },
-  { name: '--timeout', value: 'S', help: 'stop after S seconds (exit 1)' },
+  ...limitOptionSpecs('the program (exit 1)', { budget: 'none', timeout: 'none' }),
   { name: '--trace', help: "print every instruction of every process and thread with its annotated memory accesses (on stdout, between the program's own output)" },
   { name: '--json', help: "print one JSON document instead: program, argv, exit, the program's stdout and stderr (captured), and with --trace every step with its pid and tid" },
   { name: '--ndjson', help: 'stream one JSON object per line instead: {"type":"step","pid":..,"tid":..,...} as each traced step runs, then {"type":"output",...} and {"type":"exit",...}' },
@@ -97,12 +95,12 @@ export function parseExecArgs(argv: string[]): ExecRequest {
       } else if (a === '--rw') req.rw.push(v);
       else if (a === '--cpu') req.cpu = parseCpuOption(v);
       else if (a === '--engine') req.engine = parseEngineOption(v);
+      else if (a === '--budget') req.budget = parseBudget(v);
+      else if (a === '--timeout') req.timeoutMs = Math.round(parseSeconds(a, v) * 1000);
       else {
         const n = parseInteger(v);
-        if (n === undefined || n < 0n) throw new UsageError(`${a}: bad value '${v}'`);
-        if (a === '--seed') req.seed = Number(n);
-        else if (a === '--budget') req.budget = Number(n);
-        else req.timeoutMs = Number(n) * 1000;
+        if (n === undefined || n < 0n) throw new UsageError(`${a}: bad value '${v}' (want a non-negative integer)`);
+        req.seed = Number(n);
       }
       continue;
     }
@@ -120,22 +118,6 @@ export function parseExecArgs(argv: string[]): ExecRequest {
   if (clear) env.clear();
   for (const [key, value] of sets) env.set(key, value);
   return { ...req, program, args, env: [...env].map(([key, value]) => `${key}=${value}`) };
-}
-
-/** The file a shell would run for `name`: a path as given, else the first executable regular file on PATH. */
-export function findProgram(name: string, path: string | undefined): string | undefined {
-  if (name.includes('/')) return name;
-  for (const dir of (path ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-    const candidate = join(dir || '.', name);
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 export async function performExec(req: ExecRequest): Promise<number> {
@@ -188,6 +170,8 @@ export async function performExec(req: ExecRequest): Promise<number> {
   }
   if (req.strace) process.stderr.write(exit.kind === 'exited' ? `+++ exited with ${exit.code} +++\n` : `+++ killed by ${signalName(exit.signal)}${exit.coreDumped ? ' (core dumped)' : ''} +++\n`);
   if (exit.kind === 'exited') return exit.code;
+  // A reader that went away (`| head`) kills the writer with SIGPIPE, which a shell does not report either.
+  if (signalName(exit.signal) === 'SIGPIPE') return 128 + exit.signal;
   const f = exit.fault;
   const where = f ? ` at 0x${(f.address ?? f.rip).toString(16)} (${f.instruction} at ${f.where})` : '';
   process.stderr.write(`picemu: ${req.program}: killed by ${signalName(exit.signal)}${where}\n`);

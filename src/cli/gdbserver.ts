@@ -3,9 +3,10 @@
 import { Machine, strerror } from '../index.ts';
 import { startGdbServer } from '../gdbserver/server.ts';
 import { ProgramProcess } from '../gdbserver/program.ts';
-import { findProgram } from './exec.ts';
+import { findProgram } from '../process/find-program.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './errors.ts';
+import { LIBRARY_RULE, resolveLibrary } from './input-file.ts';
 import { hasFlag, integerOption, parseOptions, type OptionSpec } from './options.ts';
 
 export const GDBSERVER_OPTIONS: readonly OptionSpec[] = [
@@ -47,6 +48,7 @@ export const command: Command = {
   usage: '[--port P] [--procs N] (LIB | --exec PROGRAM [ARG...])',
   description: [
     'Serves LIB loaded in N processes to gdb on 127.0.0.1:P: gdb -ex \'target extended-remote :P\', then in gdb: monitor call SYMBOL [ARG...], stepi, break, watch, continue, info inferiors, monitor help.',
+    LIBRARY_RULE,
     "With --exec, PROGRAM (found on PATH) runs in one emulated process with picemu's environment and stdio, without address randomization (as gdb's default), stopped at its first instruction; gdb sees its exit (W) or the signal that killed it (X).",
   ],
   options: GDBSERVER_OPTIONS,
@@ -61,7 +63,10 @@ export const command: Command = {
         return -started === 2 ? 127 : 126; // as a shell: not found, or found but not executable
       }
       program = started;
-    } else for (let k = 0; k < req.procs; k++) machine.spawn().load(req.library);
+    } else {
+      const library = resolveLibrary(req.library);
+      for (let k = 0; k < req.procs; k++) machine.spawn().load(library);
+    }
     const log = req.verbose ? (line: string) => process.stderr.write(line + '\n') : undefined;
     const server = await startGdbServer(machine, {
       port: req.port,

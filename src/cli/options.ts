@@ -75,7 +75,11 @@ export function integerOption(p: ParsedOptions, name: string, min: number, max: 
 /** A number of seconds (> 0, decimals allowed), or undefined when absent. */
 export function secondsOption(p: ParsedOptions, name: string): number | undefined {
   const text = optionValue(p, name);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : parseSeconds(name, text);
+}
+
+/** `text` as a number of seconds (> 0, decimals allowed), or a UsageError naming the option. */
+export function parseSeconds(name: string, text: string): number {
   const v = /^(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
   if (!(v > 0) || v > 1e6) throw new UsageError(`${name}: bad value '${text}' (want seconds, e.g. 5 or 0.5)`);
   return v;
@@ -94,9 +98,17 @@ export const LIMIT_OPTIONS: readonly OptionSpec[] = limitOptionSpecs('each call'
 
 export const MAX_BUDGET = Number.MAX_SAFE_INTEGER;
 
+/** --budget's value: a number of instructions, at least 1 (decimal or 0x hex), or a UsageError. */
+export function parseBudget(text: string): number {
+  const v = parseInteger(text);
+  if (v === undefined || v < 1n || v > BigInt(MAX_BUDGET)) throw new UsageError(`--budget: bad value '${text}' (want an integer from 1 to ${MAX_BUDGET})`);
+  return Number(v);
+}
+
 /** --budget and --timeout as the library's CallOptions spell them. */
 export function limitOptions(p: ParsedOptions): { budget?: number; deadlineMs?: number } {
-  const budget = optionValue(p, '--budget') === undefined ? undefined : integerOption(p, '--budget', 1, MAX_BUDGET, 0);
+  const text = optionValue(p, '--budget');
+  const budget = text === undefined ? undefined : parseBudget(text);
   const seconds = secondsOption(p, '--timeout');
   return { ...(budget !== undefined ? { budget } : {}), ...(seconds !== undefined ? { deadlineMs: Math.round(seconds * 1000) } : {}) };
 }

@@ -79,8 +79,7 @@ class Block {
   /** Executions so far (for the compile threshold) and the compiled forms: whole block, and prefixes. */
   hot = 0;
   jit: BlockFn | null = null;
-  jitHelpers: unknown[] = [];
-  prefixes: Map<number, { fn: BlockFn; helpers: unknown[] }> | null = null;
+  prefixes: Map<number, BlockFn> | null = null;
   /** WebAssembly regions entered here, by length run (null: nothing to compile there). */
   regions: Map<number, CompiledRegion | null> | null = null;
   /** Regions compiled with hooks (compile/hooks.ts), by length run and hook configuration. */
@@ -223,8 +222,9 @@ export class Cpu extends CpuMemory {
     const ctx = this.regionCtx;
     if (ctx && !this.memHooked && access !== 'fetch') {
       const page = Math.floor(va / 4096);
-      if (access === 'read') ctx.fill(page, frame, false);
-      else if (!this.codePages.has(page)) ctx.fill(page, frame, true);
+      // A page translated for writing reads from the same frame (a stack's pushes, then its pops and rets).
+      ctx.fill(page, frame, false);
+      if (access === 'write' && !this.codePages.has(page)) ctx.fill(page, frame, true);
     }
     return frame;
   }
@@ -232,7 +232,7 @@ export class Cpu extends CpuMemory {
   /** How many of a block's instructions the region compiler handles (a prefix). */
   private compilable(b: Block): number {
     let length = 0;
-    while (length < b.n && compiles(b.insns[length])) length++;
+    while (length < b.n && compiles(b.insns[length], this.profile)) length++;
     return length;
   }
 
@@ -264,9 +264,7 @@ export class Cpu extends CpuMemory {
       members.push(b);
       const seen = new Set([b.addr]);
       for (let q = 0; q < members.length && members.length < MAX_REGION_BLOCKS; q++) {
-        const last = members[q].insns[members[q].n - 1];
-        const targets = last.flow === FlowControl.Next ? [last.next] : last.flow === FlowControl.ConditionalBranch ? [(last.ops[0] as { target: number }).target, last.next] : [(last.ops[0] as { target: number }).target];
-        for (const t of targets) {
+        for (const t of successors(members[q].insns[members[q].n - 1])) {
           if (seen.has(t) || Math.abs(t - b.addr) > REGION_SPAN || members.length >= MAX_REGION_BLOCKS) continue;
           seen.add(t);
           let next: Block;
@@ -282,13 +280,20 @@ export class Cpu extends CpuMemory {
           members.push(next);
         }
       }
-      // A loop: a branch from a member back to a member at or before it (what compiled loops look like).
+      // A block ending in ret continues inside only at the return point of one of the region's calls: without calls
+      // it would only run its last few instructions here and leave, at the cost of a bigger function.
+      if (!members.some((m) => m.insns[m.n - 1].flow === FlowControl.Call)) {
+        for (let k = members.length - 1; k > 0; k--) if (members[k].insns[members[k].n - 1].flow === FlowControl.Return) members.splice(k, 1);
+      }
+      // A loop: a jump from a member back to a member at or before it (what compiled loops look like), or a call
+      // back to the entry (recursion). A call to some other member is not one: it returns, and the region would
+      // only save a few transfers at the cost of compiling it.
       const inside = new Set(members.map((m) => m.addr));
       for (const m of members) {
         const l = m.insns[m.n - 1];
         if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch') {
           const t = (l.ops[0] as { target: number }).target;
-          if (inside.has(t) && t <= m.addr) loops = true;
+          if (l.flow === FlowControl.Call ? t === b.addr : inside.has(t) && t <= m.addr) loops = true;
         }
       }
     }
@@ -307,7 +312,7 @@ export class Cpu extends CpuMemory {
         const standing = (m: number): boolean => blocks[m].valid && this.blocks.get(blocks[m].addr) === blocks[m];
         const hooked = kind === 0 ? undefined : { kind, codeRanges: config!.codeRanges, imports: (h: Parameters<typeof hookImports>[2]) => hookImports(this, ctx, h, standing) };
         try {
-          const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at, hooked);
+          const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at, this.profile, hooked);
           result = Object.assign(region, { gen: this.codeGen, blocks, entries: 0, done: 0, key });
           this.regionStats.compiled++;
         } catch (e) {
@@ -504,7 +509,6 @@ export class Cpu extends CpuMemory {
       this.extraRetired = 0;
       const execs = b.execs;
       let fn: BlockFn | null = null;
-      let helpers: unknown[] = b.jitHelpers;
       let i = 0;
       const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > this.jitThreshold ? this.regionFor(b, n) : null;
       if (region !== null && (until < 0 || !region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) {
@@ -543,20 +547,15 @@ export class Cpu extends CpuMemory {
       }
       if (n === b.n) {
         fn = b.jit;
-        if (fn === null && this.jitMode !== 'off' && ++b.hot > this.jitThreshold) {
-          const compiled = compileBlock(b.insns, n);
-          fn = b.jit = compiled.fn;
-          helpers = b.jitHelpers = compiled.helpers;
-        }
+        if (fn === null && this.jitMode !== 'off' && ++b.hot > this.jitThreshold) fn = b.jit = compileBlock(n);
       } else if (this.jitMode === 'always' && n > 0) {
-        const p = (b.prefixes ??= new Map()).get(n) ?? compileBlock(b.insns, n);
+        const p = (b.prefixes ??= new Map()).get(n) ?? compileBlock(n);
         b.prefixes.set(n, p);
-        fn = p.fn;
-        helpers = p.helpers;
+        fn = p;
       }
       try {
         if (fn !== null) {
-          i = fn(this, execs, helpers);
+          i = fn(this, execs);
           if (i < n) {
             // Code under the block was overwritten: resume at the next instruction, freshly decoded.
             this.smc = false;
@@ -743,6 +742,23 @@ export class Cpu extends CpuMemory {
     } finally {
       this.curInsn = null;
     }
+  }
+}
+
+/** Where a block's last instruction may continue (constant targets only): the blocks a region may take in. */
+function successors(last: Insn): number[] {
+  const to = last.ops[0]?.kind === 'branch' ? [last.ops[0].target].filter((t) => !Number.isNaN(t)) : [];
+  switch (last.flow) {
+    case FlowControl.Next:
+      return [last.next];
+    case FlowControl.ConditionalBranch:
+    case FlowControl.Call:
+      // (after a call: where its ret returns)
+      return [...to, last.next];
+    case FlowControl.UnconditionalBranch:
+      return to;
+    default:
+      return [];
   }
 }
 

@@ -3,6 +3,7 @@ import { Code } from 'iced-x86';
 import type { Cpu } from './cpu.ts';
 import type { Insn } from './decode.ts';
 import type { Feature } from './features.ts';
+import type { CompileRule } from './compile/rule.ts';
 
 /** Executes one instruction. */
 export type Exec = (c: Cpu) => void;
@@ -15,6 +16,8 @@ export interface HandlerDef {
   build: Builder;
   /** CPUID feature the instruction needs (absent: always available). */
   feature?: Feature;
+  /** How the region compiler compiles these Codes (absent: the interpreter runs them, ending a region there). */
+  compile?: CompileRule;
 }
 
 const CODE = Code as unknown as Record<string, Code>;

@@ -26,15 +26,19 @@
 //       change must precede a write): a fault must leave nothing committed.
 //     - faults: `fault(kind, address?, access?)` from faults.ts throws; the CPU fills in rip and text.
 //     - to stop the run after this instruction: `c.stopWith(...)` (control.ts / system.ts use it).
-//     - hot blocks are compiled by jit.ts, which inlines a few integer forms and calls every other handler
-//       unchanged, so a handler works in both loops. Hot loops go to compile/region.ts (WebAssembly): its
-//       `ruleFor` lists the forms it compiles; any other instruction ends the region and runs its handler here. A handler that runs in steps (rep string ops) leaves
+//     - hot blocks are compiled by jit.ts into one function calling these handlers in turn, so a handler works
+//       in both loops. A handler that runs in steps (rep string ops) leaves
 //       `c.rip = insn.addr`, sets `c.yielded`, and counts extra steps in `c.extraRetired` (string.ts).
-//  4. Tests: test/cpu/ has table-driven host-CPU comparisons; every registered Code needs a case there
+//  4. Optionally `compile: CompileRule` (compile/rule.ts): how the region compiler (compile/region.ts,
+//     hot loops to WebAssembly) compiles these Codes, usually a rule from compile/*-rules.ts; it returns
+//     null for the forms it leaves to the handler. An instruction without a rule ends a region and runs here;
+//     one whose `feature` the CPU profile lacks is never compiled (it raises #UD here).
+//  5. Tests: test/cpu/ has table-driven host-CPU comparisons; every registered Code needs a case there
 //     (integer-host.test.ts and the SSE suites check coverage by reading this table).
 import { Code } from 'iced-x86';
 import type { Builder, HandlerDef } from './handler.ts';
 import type { Feature } from './features.ts';
+import type { CompileRule } from './compile/rule.ts';
 export { codesMatching, type Builder, type Exec, type HandlerDef } from './handler.ts';
 
 export interface HandlerEntry {
@@ -42,6 +46,8 @@ export interface HandlerEntry {
   name: string;
   build: Builder;
   feature?: Feature;
+  /** The region compiler's rule for it (compile/rule.ts), or absent: called as a handler. */
+  compile?: CompileRule;
   /** The ops file that registered it. */
   file: string;
 }
@@ -57,7 +63,7 @@ export function register(file: string, defs: HandlerDef[]): void {
       if (code === undefined) throw new Error(`${file}: unknown iced Code ${name}`);
       const prev = table.get(code);
       if (prev) throw new Error(`${file}: ${name} is already registered by ${prev.file}`);
-      table.set(code, { code, name, build: def.build, feature: def.feature, file });
+      table.set(code, { code, name, build: def.build, feature: def.feature, compile: def.compile, file });
     }
   }
 }

@@ -43,15 +43,25 @@ const TABLE: readonly (readonly [number, string, string])[] = [
   [61, 'ENODATA', 'No data available'],
   [75, 'EOVERFLOW', 'Value too large for defined data type'],
   [80, 'ELIBBAD', 'Accessing a corrupted shared library'],
+  [88, 'ENOTSOCK', 'Socket operation on non-socket'],
+  [91, 'EPROTOTYPE', 'Protocol wrong type for socket'],
+  [92, 'ENOPROTOOPT', 'Protocol not available'],
+  [93, 'EPROTONOSUPPORT', 'Protocol not supported'],
+  [94, 'ESOCKTNOSUPPORT', 'Socket type not supported'],
   [95, 'EOPNOTSUPP', 'Operation not supported'],
   [97, 'EAFNOSUPPORT', 'Address family not supported by protocol'],
+  [106, 'EISCONN', 'Transport endpoint is already connected'],
+  [107, 'ENOTCONN', 'Transport endpoint is not connected'],
   [110, 'ETIMEDOUT', 'Connection timed out'],
+  [111, 'ECONNREFUSED', 'Connection refused'],
 ];
 
 export const EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, E2BIG = 7, ENOEXEC = 8, EBADF = 9, ECHILD = 10;
 export const EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EEXIST = 17, EXDEV = 18, ENOTDIR = 20, EISDIR = 21;
 export const EINVAL = 22, EMFILE = 24, ENOTTY = 25, ESPIPE = 29, EROFS = 30, EPIPE = 32, ERANGE = 34;
 export const ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75, ELIBBAD = 80, ENODEV = 19, EFBIG = 27, EBUSY = 16, ENOSPC = 28, EOPNOTSUPP = 95;
+export const ENOTSOCK = 88, EPROTOTYPE = 91, ENOPROTOOPT = 92, EPROTONOSUPPORT = 93, ESOCKTNOSUPPORT = 94, EAFNOSUPPORT = 97;
+export const EISCONN = 106, ENOTCONN = 107, ECONNREFUSED = 111;
 
 const BY_NUMBER = new Map(TABLE.map(([n, name, text]) => [n, { name, text }]));
 const BY_NAME = new Map(TABLE.map(([n, name]) => [name, n]));

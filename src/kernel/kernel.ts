@@ -11,6 +11,7 @@ import { readHostVdso, refreshVdsoTime, type VdsoImage } from './exec/vdso.ts';
 import { abortRseq } from './syscalls/thread-setup.ts';
 import { ADDR_NO_RANDOMIZE } from './personality.ts';
 import { FdTable } from './files/fd-table.ts';
+import { leaveQueues, sleepOn, WaitQueue } from './wait-queue.ts';
 import { bufferConsole } from './files/console.ts';
 import { Vfs, type VfsOptions } from './files/vfs.ts';
 import { defaultRlimits } from './rlimits.ts';
@@ -313,7 +314,7 @@ export class Kernel {
       case 'block':
         task.state = 'blocked';
         task.blockedIn = { resume: result.resume, untilMs: result.untilMs, nr };
-        result.queue?.add(task);
+        if (result.queue) sleepOn(task, result.queue instanceof WaitQueue ? [result.queue] : result.queue);
         return;
       case 'exit':
         this.tracer?.exit(task, nr, undefined);
@@ -336,6 +337,7 @@ export class Kernel {
     exitRobustList(task);
     task.state = 'dead';
     task.blockedIn = undefined;
+    leaveQueues(task);
     this.retireCpu(task);
     onThreadExit(task);
     const group = task.group;
@@ -349,6 +351,7 @@ export class Kernel {
     for (const t of group.threads) {
       t.state = 'dead';
       t.blockedIn = undefined;
+      leaveQueues(t);
       this.retireCpu(t);
     }
     this.finishGroup(group, reason);

@@ -352,6 +352,21 @@ export class AddressSpace implements GuestMemory {
     }
   }
 
+  /**
+   * zap_page_range (madvise MADV_DONTNEED): the pages of [start, end) leave the page table and their frames are
+   * released, while the VMAs stay as they are; the next access faults the page in again (a zero page for anonymous
+   * memory, the file's page for a file mapping, the shared object's page for shared memory).
+   */
+  zapRange(start: VirtAddr, end: VirtAddr): void {
+    const gone: number[] = [];
+    this.pages.forEachPresent(pageIndex(start), Math.ceil(end / PAGE_SIZE), (page, pte) => {
+      this.physical.release(pte.frame, this.id);
+      gone.push(page);
+    });
+    for (const p of gone) this.pages.delete(p);
+    if (gone.length) this.epoch++; // CPUs must translate again (the TLB flush)
+  }
+
   /** Bytes of committed memory (VM_ACCOUNT mappings), what memoryLimit caps. */
   committed(): number {
     return this.committedIn(0, TASK_SIZE);
@@ -440,6 +455,11 @@ export class AddressSpace implements GuestMemory {
   /** The VMAs, lowest first (read-only views of the live records). */
   mappings(): readonly Readonly<Vma>[] {
     return this.vmas.all();
+  }
+
+  /** Moves whenever the VMAs (what maps shows) change, and not on faults or COW breaks (unlike `epoch`). */
+  get mapGeneration(): number {
+    return this.vmas.generation;
   }
 
   /** The VMA containing `va`, if any. */
@@ -539,7 +559,8 @@ export class AddressSpace implements GuestMemory {
     if (vma.file) {
       const index = this.fileIndex(vma, page);
       if (index >= vma.file.inode.pageCount) throw new PageFault(va, access, 'beyond-eof');
-      return this.pageCache.frame(vma.file.inode, index);
+      const first = this.fileIndex(vma, vma.start / PAGE_SIZE);
+      return this.pageCache.frame(vma.file.inode, index, { first, end: first + (vma.end - vma.start) / PAGE_SIZE, exec: (vma.prot & PROT_EXEC) !== 0 });
     }
     return this.physical.zeroFrame;
   }
@@ -554,7 +575,15 @@ export class AddressSpace implements GuestMemory {
       const mapped = this.pages.get(page);
       if (mapped) return mapped;
     }
+    const read = access !== 'write' && vma.file !== null && !this.pageCache.isCached(vma.file.inode, this.fileIndex(vma, page));
     const source = this.sourceFrame(va, page, vma, access);
+    if (read && this.faultAroundPages > 1) {
+      // The kernel reads the file with the mmap lock dropped and retries the fault (VM_FAULT_RETRY): the retried
+      // read fault maps around again, now over what readahead put in the page cache.
+      this.faultAround(page, vma);
+      const mapped = this.pages.get(page);
+      if (mapped) return mapped;
+    }
     let pte: Pte;
     if (vma.shared || vma.backing) {
       const canWrite = (vma.prot & PROT_WRITE) !== 0;

@@ -112,17 +112,64 @@ let nextShmemInode = 1;
  * Which pages of a host file the page cache holds, what fault-around may map:
  * - `resident` (default): every page, as for the system's libraries on a live machine (read before by other
  *   processes), and as the checks against the kernel run (files read once before the native run);
- * - `read-around`: a cold cache; a fault on a page not held reads the read-around window do_sync_mmap_readahead
- *   reads for an mmap fault ([index - ra/2, index + ra/2), ra = read_ahead_kb / 4 pages, 32 by default), and
- *   only pages read so are held. (The kernel's mmap_miss back-off and async readahead marks are not modelled.)
+ * - `read-around`: a cold cache; a fault on a page not held reads what do_sync_mmap_readahead reads (below), and
+ *   only pages read so are held.
  * Shared anonymous memory (shmem) holds only the pages touched, in either mode.
  */
 export type PageCacheResidency = 'resident' | 'read-around';
 
 export interface PageCacheOptions {
   residency?: PageCacheResidency;
-  /** The read-around window in pages (read_ahead_kb / 4; 32 for the usual 128 KiB). */
+  /**
+   * ra_pages, the readahead window in pages, for every file. Default: the host's `read_ahead_kb` / 4 of the
+   * file's device (/sys/class/bdi/MAJ:MIN, what file_ra_state_init copies into each open file), else 32 (the
+   * kernel's VM_READAHEAD_PAGES, 128 KiB).
+   */
   readAroundPages?: number;
+}
+
+/** The VMA a faulting page belongs to, in file pages: [first, end), and whether it is executable (VM_EXEC). */
+export interface FaultingMapping {
+  first: number;
+  end: number;
+  exec: boolean;
+}
+
+/** VM_READAHEAD_PAGES: the readahead window when the device's is not visible (128 KiB). */
+export const DEFAULT_READAHEAD_PAGES = 32;
+
+/** The host's ra_pages for files on device `dev` (read_ahead_kb / 4), read once per device. */
+export function hostReadAheadPages(dev: DeviceNumber): number {
+  const key = `${dev.major}:${dev.minor}`;
+  let pages = readAheadOf.get(key);
+  if (pages === undefined) {
+    pages = DEFAULT_READAHEAD_PAGES;
+    try {
+      const kb = Number(readFileSync(`/sys/class/bdi/${key}/read_ahead_kb`, 'utf8').trim());
+      if (Number.isSafeInteger(kb) && kb >= 0) pages = Math.floor(kb / 4);
+    } catch {
+      // no such backing device (a virtual file system) or no sysfs: the default
+    }
+    readAheadOf.set(key, pages);
+  }
+  return pages;
+}
+const readAheadOf = new Map<string, number>();
+
+/**
+ * The file pages do_sync_mmap_readahead reads for a fault on page `index` (mm/filemap.c, as this kernel, 6.18,
+ * does it): for an executable mapping from the page itself (exec_folio_order is 0 on x86) for ra_pages, clipped
+ * to the VMA; otherwise the read-around window [index - ra_pages/2, + ra_pages). Both end at EOF.
+ * Returns [first, end) in file pages.
+ */
+export function readAroundWindow(index: number, raPages: number, pageCount: number, mapping?: FaultingMapping): [number, number] {
+  if (raPages <= 0) return [index, index + 1];
+  if (mapping?.exec) {
+    const first = Math.max(index, mapping.first);
+    return [first, Math.min(first + raPages, mapping.end, pageCount)];
+  }
+  const first = Math.max(0, index - Math.floor(raPages / 2));
+  return [first, Math.min(first + raPages, pageCount)];
 }
 
 export class PageCache {
@@ -130,14 +177,15 @@ export class PageCache {
   /** Pages read from files into frames, over all files. */
   pagesRead = 0;
   readonly residency: PageCacheResidency;
-  readonly readAroundPages: number;
+  /** ra_pages for every file, when given (else the host's per device). */
+  readonly readAroundPages: number | undefined;
 
   constructor(
     readonly physical: PhysicalMemory,
     options: PageCacheOptions = {},
   ) {
     this.residency = options.residency ?? 'resident';
-    this.readAroundPages = options.readAroundPages ?? 32;
+    this.readAroundPages = options.readAroundPages;
   }
 
   /** Is page `index` of `file` in the page cache (so fault-around may map it without reading the file)? */
@@ -172,14 +220,21 @@ export class PageCache {
     return new OpenFile(inode, true);
   }
 
-  /** The frame holding page `index` of `file`, read from the file on first use. The caller checks EOF. */
-  frame(file: CachedFile, index: number): Frame {
+  /** ra_pages of `file` (file_ra_state_init: its device's read_ahead_kb / 4). */
+  readAheadPages(file: CachedFile): number {
+    return this.readAroundPages ?? hostReadAheadPages(file.identity.dev);
+  }
+
+  /**
+   * The frame holding page `index` of `file`, read from the file on first use. The caller checks EOF. With
+   * `read-around` residency, a page fault (`mapping`: the faulting VMA) reads the readahead window with it.
+   */
+  frame(file: CachedFile, index: number, mapping?: FaultingMapping): Frame {
     const frame = file.pages.get(index);
     if (frame) return frame;
     if (this.residency === 'read-around' && !file.anonymous) {
-      const ra = this.readAroundPages;
-      const first = Math.max(0, index - Math.floor(ra / 2));
-      for (let i = first; i < Math.min(first + ra, file.pageCount); i++) if (!file.pages.has(i)) this.readIn(file, i);
+      const [first, end] = readAroundWindow(index, this.readAheadPages(file), file.pageCount, mapping);
+      for (let i = first; i < end; i++) if (!file.pages.has(i)) this.readIn(file, i);
     }
     return file.pages.get(index) ?? this.readIn(file, index);
   }

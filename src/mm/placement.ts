@@ -2,7 +2,8 @@
 // top-down from mm->mmap_base (unmapped_area_topdown), keeping the stack guard gap below VM_GROWSDOWN
 // mappings, with the THP alignment of large mappings (mm/huge_memory.c __thp_get_unmapped_area):
 // - a file whose file system places with thp_get_unmapped_area (ext4, xfs): when the mapping covers a whole
-//   2 MiB-aligned stretch of the file, its address is congruent to its file offset modulo 2 MiB (since 4.10);
+//   2 MiB-aligned stretch of the file, its address is congruent to its file offset modulo 2 MiB (for ordinary,
+//   non-DAX files since 5.18; DAX files since 4.10);
 // - private anonymous memory without a hint whose length is a multiple of 2 MiB: 2 MiB-aligned (6.7 aligned
 //   every anonymous mapping of 2 MiB or more; 6.8+ only lengths that are multiples of 2 MiB).
 // Shared anonymous memory (shmem) is not aligned while shmem THP is off (shmem_enabled=never, as here).

@@ -14,6 +14,11 @@ export class VmaList {
   /** Sorted by start, non-overlapping. */
   private readonly vmas: Vma[] = [];
   private lastVma: Vma | undefined;
+  /**
+   * Moves with every change to what maps shows (a VMA added, removed, split, merged, grown, or its protection
+   * changed), and only then: a trace labels its steps with the mappings of the generation current at each step.
+   */
+  generation = 0;
 
   get length(): number {
     return this.vmas.length;
@@ -29,6 +34,7 @@ export class VmaList {
     const last = this.vmas[this.vmas.length - 1];
     if (last && last.end > vma.start) throw new RangeError(`VMA at 0x${vma.start.toString(16)} is not above the last one`);
     this.vmas.push(vma);
+    this.generation++;
   }
 
   at(i: number): Vma | undefined {
@@ -88,6 +94,7 @@ export class VmaList {
     }
     this.vmas.splice(i, j - i);
     this.lastVma = undefined;
+    this.generation++;
     return true;
   }
 
@@ -98,6 +105,7 @@ export class VmaList {
     v.end = at;
     this.vmas.splice(i + 1, 0, upper);
     this.lastVma = undefined;
+    this.generation++;
   }
 
   /** Inserts a new VMA (its range is free), merging with its neighbours as vma_merge_new_range does. */
@@ -109,6 +117,7 @@ export class VmaList {
     let right = next !== undefined && canMerge(vma, next);
     if (left && right && !isMergeableAnonVma(prev!, next!)) right = false;
     this.lastVma = undefined;
+    this.generation++;
     if (left && right) {
       prev!.end = next!.end;
       prev!.anonVma ??= next!.anonVma;
@@ -145,6 +154,7 @@ export class VmaList {
     let right = rightSide && next !== undefined && canMerge(candidate, next);
     if (left && right && !isMergeableAnonVma(prev!, next!)) right = false;
     this.lastVma = undefined;
+    this.generation++;
     if (left && right) {
       prev!.end = next!.end;
       prev!.anonVma ??= middle.anonVma ?? next!.anonVma;
@@ -209,5 +219,6 @@ export class VmaList {
     vma.pgoff -= (vma.start - start) / PAGE_SIZE;
     vma.start = start;
     this.lastVma = undefined;
+    this.generation++;
   }
 }

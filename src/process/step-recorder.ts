@@ -11,6 +11,7 @@ import type { Location, StepEvent, VmaInfo } from '../trace/events.ts';
 import { checkTraceFilter, type TraceFilter } from '../trace/filter.ts';
 import { StepLog, type InstructionRef } from '../trace/step-log.ts';
 import { StepReader, type StepLocator, type StepSegment } from '../trace/step-view.ts';
+import { mappingMoment, momentLocator, type MappingMoment } from '../trace/mapping-moment.ts';
 import type { Symbolizer } from '../trace/symbolize.ts';
 import type { CowWatch } from './cow-watch.ts';
 import { ALL_REGISTERS, registerWrites } from './register-writes.ts';
@@ -118,8 +119,13 @@ export class TraceRecorder {
   /** Instructions of engines that are not picemu's CPU, by address (checked against their bytes). */
   private readonly refs = new Map<number, InstructionRef>();
   private readonly hooks: CpuHooks;
+  /** The moment steps are labelled from (mapping-moment.ts): the mappings' generation and moment last marked. */
+  private momentGeneration = -1;
+  private moment: MappingMoment | undefined;
+  private readonly runtimeSymbol: ((va: number) => string | undefined) | undefined;
 
   constructor(ctx: Omit<StepContext, 'index'>, options: RecorderOptions = {}) {
+    this.runtimeSymbol = ctx.runtimeSymbol;
     this.engine = ctx.engine;
     this.space = ctx.space;
     this.cow = ctx.cow;
@@ -151,6 +157,7 @@ export class TraceRecorder {
     this.cowSeen.clear();
     this.pageTag.fill(-1);
     this.wanted.clear();
+    this.markMoment();
     const cow = this.cow;
     cow.watching = true;
     try {
@@ -239,6 +246,7 @@ export class TraceRecorder {
     }
     this.steps++;
     const index = this.index++;
+    if (this.space.mapGeneration !== this.momentGeneration) this.markMoment();
     if (!this.wants(rip)) {
       this.synced = false;
       return false;
@@ -273,7 +281,7 @@ export class TraceRecorder {
     if (f.ranges === undefined && f.modules === undefined) return true;
     let w = this.wanted.get(rip);
     if (w === undefined) {
-      w = (!f.ranges || f.ranges.some(([s, e]) => rip >= s && rip < e)) && (!f.modules || f.modules.includes(this.symbolizer.moduleAt(rip)?.name ?? '\0'));
+      w = (!f.ranges || f.ranges.some(([s, e]) => rip >= s && rip < e)) && (!f.modules || f.modules.includes(this.moment!.symbolizer.moduleAt(rip)?.name ?? '\0'));
       this.wanted.set(rip, w);
     }
     return w;
@@ -311,6 +319,7 @@ export class TraceRecorder {
         }
       }
     }
+    if (this.space.mapGeneration !== this.momentGeneration) this.markMoment();
     log.close(this.pageAt(log.rip[n]) >>> 1);
     this.keptCount++;
     if (f.last !== undefined) {
@@ -321,6 +330,16 @@ export class TraceRecorder {
       log.clear();
       this.onStep(event);
     }
+  }
+
+  /** Labels the steps from here on with the mappings now (a new mark only when they changed). */
+  private markMoment(): void {
+    const moment = mappingMoment(this.space, this.symbolizer.known());
+    this.momentGeneration = this.space.mapGeneration;
+    if (moment === this.moment) return;
+    this.moment = moment;
+    this.wanted.clear(); // (a module filter's answers hold for one moment)
+    this.log.markLocator(momentLocator(moment, this.runtimeSymbol));
   }
 
   private snapshot(): void {

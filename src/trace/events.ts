@@ -22,7 +22,10 @@ export interface VmaInfo {
   name: string;
 }
 
-/** Where a mapped address lies, in terms a person (and a snapshot) can read independent of load bases. */
+/**
+ * Where a mapped address lies, in terms a person (and a snapshot) can read independent of load bases. In a trace,
+ * as of the end of the step (the mappings then: a later munmap or dlclose does not change it).
+ */
 export interface Location {
   /** Module file name (e.g. `libcounter.so`) when the address is inside a loaded module's span. */
   module?: string;

@@ -1,6 +1,7 @@
 // The compact record of a traced run (issue 11): per step only raw facts (rip, the decoded instruction, each data
 // access's kind/address/size/value/frame/COW break, changed registers) in growable typed arrays, struct-of-arrays.
 // StepEvents are built from it when read (step-view.ts), so recording allocates no object per step.
+import type { StepLocator } from './step-view.ts';
 
 /** What a step refers to for its bytes: picemu's decoded instruction (Insn) or, for other engines, a copy of the bytes. */
 export interface InstructionRef {
@@ -55,6 +56,12 @@ export class StepLog {
   /** Distinct instructions the steps refer to (insn[k] indexes this); `instructionId` dedups by identity. */
   readonly instructions: InstructionRef[] = [];
   private readonly ids = new Map<InstructionRef, number>();
+  /**
+   * What labels the steps (module, symbol, section, VMA): from step `markSteps[k]` on, `markLocators[k]`, the
+   * mappings of the moment the recorder saw then. Marks are few (one per change of the mappings).
+   */
+  private markSteps: number[] = [];
+  private markLocators: StepLocator[] = [];
 
   constructor(
     readonly pid: number,
@@ -89,6 +96,33 @@ export class StepLog {
       this.ids.set(ref, id);
     }
     return id;
+  }
+
+  /** From step `length` (the open one, or the next) on, steps are labelled by `locator`. */
+  markLocator(locator: StepLocator): void {
+    const k = this.markSteps.length - 1;
+    if (k >= 0 && this.markLocators[k] === locator) return;
+    if (k >= 0 && this.markSteps[k] === this.length) this.markLocators[k] = locator;
+    else {
+      this.markSteps.push(this.length);
+      this.markLocators.push(locator);
+    }
+  }
+
+  /** The locator labelling step `step` (undefined before any mark). */
+  locatorAt(step: number): StepLocator | undefined {
+    const s = this.markSteps;
+    let lo = 0;
+    let hi = s.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]! <= step) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? undefined : this.markLocators[found];
   }
 
   /** Starts step `length` (not committed until `close`). */
@@ -203,10 +237,25 @@ export class StepLog {
     this.length = n - count;
     this.accCount = ac - a0;
     this.regCount -= r0;
+    this.dropMarksBefore(count);
+  }
+
+  /** Marks move with their steps; the one labelling the new first step moves to step 0. */
+  private dropMarksBefore(count: number): void {
+    if (this.markSteps.length <= 1) {
+      // (the usual case, and a streamed run's per-step clear: no allocation)
+      if (this.markSteps.length === 1) this.markSteps[0] = Math.max(0, this.markSteps[0]! - count);
+      return;
+    }
+    let keep = 0;
+    while (keep + 1 < this.markSteps.length && this.markSteps[keep + 1]! <= count) keep++;
+    this.markSteps = this.markSteps.slice(keep).map((s) => Math.max(0, s - count));
+    this.markLocators = this.markLocators.slice(keep);
   }
 
   /** Empties the log, keeping its arrays (a streamed run reuses them) and its instruction table. */
   clear(): void {
+    this.dropMarksBefore(this.length);
     this.length = 0;
     this.accCount = 0;
     this.regCount = 0;

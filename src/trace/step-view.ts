@@ -52,20 +52,40 @@ interface InstructionView { where: Location; asm: string; target: (Location & { 
 // Small: a cache that churns (a scan over a big buffer) should not fill the old generation between collections.
 const PLACE_CACHE_LIMIT = 1 << 12;
 
-/** Builds StepEvents from one log (caches per log: the log's instruction ids, data addresses). */
+/** What a reader caches per locator (per moment of the mappings): instruction views by id, data places by address. */
+interface LocatorCaches {
+  views: (InstructionView | undefined)[];
+  places: Map<number, Location>;
+  pointers: Map<number, Location | null>;
+}
+
+function newCaches(): LocatorCaches {
+  return { views: [], places: new Map(), pointers: new Map() };
+}
+
+/**
+ * Builds StepEvents from one log. Each step is labelled by the locator the log marks for it (the mappings at that
+ * step's moment), else by `locator`; caches per locator: the log's instruction ids, data addresses.
+ */
 export class StepReader {
-  private readonly views: (InstructionView | undefined)[] = [];
-  private readonly places = new Map<number, Location>();
-  private readonly pointers = new Map<number, Location | null>();
+  private readonly caches = new Map<StepLocator, LocatorCaches>();
+  // The locator of the last step read, and its caches (steps read in order mostly share one).
+  private current: StepLocator;
+  private c: LocatorCaches;
 
   constructor(
     readonly log: StepLog,
     private readonly locator: StepLocator,
-  ) {}
+  ) {
+    this.current = locator;
+    this.c = newCaches();
+    this.caches.set(locator, this.c);
+  }
 
   /** The StepEvent of step `i` (a new object each time; the same content). */
   event(i: number): StepEvent {
     const log = this.log;
+    this.use(log.locatorAt(i) ?? this.locator);
     const id = log.insn[i];
     const ref = log.instructions[id]!;
     const view = this.instructionView(id, ref.addr, ref.bytes);
@@ -85,17 +105,26 @@ export class StepReader {
     return Object.setPrototypeOf(event, EVENT_PROTOTYPE) as StepEvent;
   }
 
+  private use(locator: StepLocator): void {
+    if (locator === this.current) return;
+    let c = this.caches.get(locator);
+    if (!c) this.caches.set(locator, (c = newCaches()));
+    this.current = locator;
+    this.c = c;
+  }
+
   /** Number of data accesses of step i, and whether one is RIP-relative (filters ask before building the event). */
   accessCount(i: number): number {
     return this.log.accEnd[i] - this.log.accStart(i);
   }
 
   private instructionView(id: number, rip: number, bytes: Uint8Array): InstructionView {
-    let v = this.views[id];
+    const views = this.c.views;
+    let v = views[id];
     if (!v) {
       const text = instructionInfo(bytes, rip);
-      const target = text.target === undefined ? undefined : { ...this.locator.locateInModule(text.target), va: text.target };
-      v = this.views[id] = { where: this.locator.locate(rip), asm: text.asm, target };
+      const target = text.target === undefined ? undefined : { ...this.current.locateInModule(text.target), va: text.target };
+      v = views[id] = { where: this.current.locate(rip), asm: text.asm, target };
     }
     return v;
   }
@@ -147,11 +176,12 @@ export class StepReader {
 
   /** A copy of the location of va (its VMA object copied too, so no two events share a mutable part). */
   private place(va: number): Location {
-    let loc = this.places.get(va);
+    const places = this.c.places;
+    let loc = places.get(va);
     if (!loc) {
-      if (this.places.size >= PLACE_CACHE_LIMIT) this.places.clear();
-      loc = this.locator.locate(va);
-      this.places.set(va, loc);
+      if (places.size >= PLACE_CACHE_LIMIT) places.clear();
+      loc = this.current.locate(va);
+      places.set(va, loc);
     }
     return loc.vma ? { ...loc, vma: { ...loc.vma } } : { ...loc };
   }
@@ -160,12 +190,13 @@ export class StepReader {
   private pointerTarget(value: bigint): Location | undefined {
     if (value < 0x10000n || value >= 0x800000000000n) return undefined;
     const va = Number(value);
-    let loc = this.pointers.get(va);
+    const pointers = this.c.pointers;
+    let loc = pointers.get(va);
     if (loc === undefined) {
-      if (this.pointers.size >= PLACE_CACHE_LIMIT) this.pointers.clear();
-      const l = this.locator.locate(va);
+      if (pointers.size >= PLACE_CACHE_LIMIT) pointers.clear();
+      const l = this.current.locate(va);
       loc = l.module !== undefined || l.vma?.name ? l : null;
-      this.pointers.set(va, loc);
+      pointers.set(va, loc);
     }
     return loc ? (loc.vma ? { ...loc, vma: { ...loc.vma } } : { ...loc }) : undefined;
   }

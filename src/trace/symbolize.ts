@@ -16,6 +16,8 @@ export interface SymbolizableModule {
   /** Bytes from base covered by its PT_LOAD segments (page-rounded). */
   span: number;
   elf: ElfFile;
+  /** The file's canonical path, as maps prints it, when known (a trace checks the file is still mapped there). */
+  path?: string;
 }
 
 const STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_GNU_IFUNC = 10;
@@ -175,6 +177,11 @@ export function moduleSymbols(elf: ElfFile): ModuleSymbols {
 /** Symbolizes mapped addresses against a process's loaded modules. */
 export class Symbolizer {
   constructor(private readonly modules: () => readonly SymbolizableModule[]) {}
+
+  /** The modules it symbolizes against, now. */
+  known(): readonly SymbolizableModule[] {
+    return this.modules();
+  }
 
   moduleAt(va: VirtAddr): SymbolizableModule | undefined {
     return this.modules().find((m) => va >= m.base && va < m.base + m.span);

@@ -1,6 +1,6 @@
 // Multi-instruction sequences on the host CPU and in picemu with the region compiler on from the first execution:
-// flag liveness across instructions, carry chains, loops over memory (inline TLB), self-modifying code and a fault
-// inside a loop.
+// flag liveness across instructions, carry chains, loops over memory (inline TLB), the stack (push/pop/call/ret,
+// recursion, rets that leave), self-modifying code and faults inside loops.
 import { describe, expect, it } from 'vitest';
 import { assemble, diff, hasToolchain, makeState, MEM_ADDR, runHost, runPicemu, type State } from './host-exec.ts';
 
@@ -37,6 +37,20 @@ const SEQUENCES: { asm: string; undef: number }[] = [
   { asm: 'mov esi, 0x20000000; mov ecx, 40; 1: movdqa xmm1, xmmword ptr [rsi + rcx * 4]; paddd xmm0, xmm1; dec ecx; jns 1b', undef: 0 },
   // Self-modifying code inside a compiled loop: each pass patches the immediate of the add it runs next time.
   { asm: 'xor eax, eax; mov ecx, 10; lea rsi, [rip + 2f + 2]; 1: 2: add eax, 1; mov byte ptr [rsi], cl; dec ecx; jnz 1b; add eax, 0', undef: 0 },
+  // The stack in compiled code: push/pop of registers, immediates and rsp itself, in a loop (the TLB warm after the first pass).
+  { asm: 'mov ecx, 8; 1: push rax; push rcx; pop rdx; add rax, rdx; push 0x7fffffff; pop rbx; push -5; pop rsi; push rsp; pop rdi; sub rdi, rsp; dec ecx; jnz 1b', undef: 0 },
+  // Recursion: calls push the exact return address, rets return to the region's call sites; the outermost ret leaves.
+  { asm: 'mov ecx, 12; xor eax, eax; call 1f; jmp 3f; 1: cmp ecx, 1; jbe 2f; push rcx; dec ecx; call 1b; pop rcx; add rax, rcx; adc rdx, 0; 2: ret; 3: setc bl', undef: 0 },
+  // Flags live across push, pop, call and ret: cmp's CF reaches sbb in the callee, sbb's flags reach setb/seto after the ret.
+  { asm: 'mov ecx, 6; 1: cmp rax, rbx; push rax; pop r8; call 2f; setb dl; seto r9b; add rax, rsi; dec ecx; jnz 1b; jmp 3f; 2: sbb r10, r11; ret; 3: nop', undef: 0 },
+  // A ret to an address that is no call site of the region: it leaves before the ret (the interpreter runs it), every pass.
+  { asm: 'lea r8, [rip + 2f]; mov ecx, 5; 1: push r8; ret; 2: add rax, rcx; dec ecx; jnz 1b', undef: 0 },
+  // ret imm16 releases its extra bytes.
+  { asm: 'mov ecx, 4; 1: push rcx; push rcx; call 2f; add rax, rcx; dec ecx; jnz 1b; jmp 3f; 2: ret 16; 3: nop', undef: 0 },
+  // A ret to a non-canonical address: #GP at the ret (SIGSEGV, address 0) with nothing committed.
+  { asm: 'mov ecx, 3; 1: dec ecx; jnz 1b; mov rax, 0x8000000000001000; push rax; ret', undef: 0 },
+  // Pushes run off the bottom of the mapped stack inside a compiled loop: SIGSEGV at the push, at the address below the page.
+  { asm: 'mov esp, 0x20000040; mov ecx, 100; 1: push rcx; push rax; dec ecx; jnz 1b', undef: 0 },
   // Runs off the end of the memory area inside the loop: SIGSEGV at the load, with the registers of that iteration.
   { asm: 'mov esi, 0x20000000; xor ecx, ecx; 1: movzx eax, byte ptr [rsi + rcx]; add edx, eax; add rcx, 1; jmp 1b', undef: CF | PF | AF | OF | 0xc0 },
 ];

@@ -1,9 +1,11 @@
 // The programs exec is checked with, and how each is run natively (env -i, a fixed environment) and in picemu
 // (buffered stdio): shared by test/kernel/exec-programs.test.ts and scripts/exec-compare.ts.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Machine, Strace } from '../../src/index.ts';
-import { repoRoot } from '../helpers/oracles.ts';
+import { repoRoot, VDSO_CALLS } from '../helpers/oracles.ts';
 
 export const ENV = ['PATH=/usr/bin:/bin', 'LC_ALL=C.UTF-8', 'TZ=UTC'];
 export const libc = '/lib/x86_64-linux-gnu/libc.so.6';
@@ -38,6 +40,8 @@ export const PROGRAMS: { argv: string[]; stdin?: string; long?: boolean }[] = [
   { argv: ['/bin/gzip', '-c', '/etc/passwd'], long: true },
   { argv: ['/bin/grep', '-r', '-c', 'root', '/etc/passwd', '/etc/group'], long: true },
   { argv: ['/usr/bin/sqlite3', ':memory:', 'select 6*7;'], long: true },
+  // python's subprocess waits on its pipes with poll (after epoll_create1 for its selectors).
+  { argv: ['/usr/bin/python3', '-c', 'import subprocess; print(subprocess.run(["echo","hi"], capture_output=True).stdout)'], long: true },
 ];
 
 export function nativeRun(argv: string[], stdin?: string): { stdout: string; status: number } {
@@ -57,4 +61,17 @@ export function picemuRun(argv: string[], stdin?: string, strace?: string[]): { 
   m.kernel.run({ budget: 2_000_000_000, deadlineMs: 120_000, until: () => s.task.group.exit !== undefined });
   const exit = s.task.group.exit;
   return { stdout: Buffer.from(s.stdout!.bytes).toString('latin1'), status: exit?.kind === 'exited' ? exit.code : JSON.stringify(exit) };
+}
+
+/** The system-call names of strace lines (`[pid N] ` prefixes dropped), in order, without the vDSO's clock calls. */
+export function syscallNames(lines: string[]): string[] {
+  return lines.map((l) => l.replace(/^\[pid \d+\] /, '').match(/^(\w+)\(/)?.[1]).filter((n): n is string => !!n && !VDSO_CALLS.has(n));
+}
+
+/** `strace -f` of the native run, from the program's own execve on (env's start-up comes before it): the lines. */
+export function nativeStrace(argv: string[]): string[] {
+  const out = join(mkdtempSync(join(tmpdir(), 'picemu-strace-')), 'trace');
+  execFileSync('strace', ['-f', '-qq', '-o', out, 'env', '-i', ...ENV, ...argv], { stdio: ['ignore', 'pipe', 'ignore'] }); // stdout a pipe, as picemu's buffer is
+  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.replace(/^\d+\s+/, ''));
+  return lines.slice(lines.findIndex((l) => l.startsWith(`execve("${argv[0]}"`)) + 1);
 }

@@ -2,34 +2,21 @@
 // debug file under /usr/lib/debug): a stripped libc names its local functions as gdb does when libc6-dbg is
 // installed; a library without a debug file (libz) names what gdb names, and says `(nearest export)` exactly where
 // gdb finds no symbol.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseElf } from '../../src/elf/index.ts';
 import { NEAREST_EXPORT, moduleSymbols } from '../../src/trace/symbolize.ts';
 import { debugFileCandidates } from '../../src/debuginfo/debug-symbols.ts';
 import { repoRoot, requireOracle, run } from '../helpers/oracles.ts';
+import { gdbInfoSymbol, hasGdb as hasGdbOracle } from '../helpers/gdb-info-symbol.ts';
 
 const libc = '/lib/x86_64-linux-gnu/libc.so.6';
 const libz = '/lib/x86_64-linux-gnu/libz.so.1';
 
-const gdbWorks = spawnSync('gdb', ['--version']).status === 0;
-const hasGdb = requireOracle('gdb', gdbWorks, 'apt-get install gdb');
+const hasGdb = hasGdbOracle();
 const libcElf = parseElf(readFileSync(libc), libc);
 const hasLibcDebug = requireOracle('libc6-dbg (libc debug file)', debugFileCandidates(libcElf).some((p) => existsSync(p)), 'apt-get install libc6-dbg');
-
-/** gdb's `info symbol` for each link-time address: `name+0xN`, `name`, or null for "No symbol matches". */
-function gdbInfoSymbol(lib: string, addresses: string[]): (string | null)[] {
-  const out = execFileSync('gdb', ['-batch', '-nx', ...addresses.flatMap((a) => ['-ex', `info symbol ${a}`]), lib], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const lines = out.trim().split('\n');
-  expect(lines).toHaveLength(addresses.length);
-  return lines.map((l) => {
-    if (l.startsWith('No symbol matches')) return null;
-    const m = /^(\S+)(?: \+ (\d+))? in section /.exec(l);
-    if (!m) throw new Error(`unexpected gdb output: ${l}`);
-    return m[2] ? `${m[1]}+0x${Number(m[2]).toString(16)}` : m[1]!;
-  });
-}
 
 /** Link-time address of an exported function, from readelf (not from picemu's parser). */
 function exportAddress(lib: string, name: string): number {

@@ -1,17 +1,24 @@
-// The region compiler: a hot block and the compilable blocks its branches reach (its loops) compiled to one
-// WebAssembly function (a br_table dispatch loop over the blocks). Guest registers live in i64 locals for the whole region, flags are computed only where a
-// later instruction or an exit reads them, memory goes through an inline software TLB into the frame heap, and every
-// exit (TLB miss, page crossing, budget, the block's end) leaves exact state in the context for the interpreter.
-import { ConditionCode, Mnemonic } from 'iced-x86';
+// The region compiler's driver: a hot block and the compilable blocks its branches and calls reach (its loops and
+// recursion) compiled to one WebAssembly function, a br_table dispatch loop over the blocks. Guest registers live in i64
+// locals for the whole region, flags are computed only where a later instruction or an exit reads them, memory goes
+// through an inline software TLB into the frame heap, and every exit (TLB miss, page crossing, budget, a ret to
+// elsewhere, the block's end) leaves exact state in the context for the interpreter. What each instruction compiles to
+// is not here: the instruction table's `compile` rules (compile/*-rules.ts) emit it through the Emitter's primitives.
+import type { ConditionCode } from 'iced-x86';
 import type { GprOperand, Insn, MemRef, Operand } from '../decode.ts';
+import type { CpuProfile } from '../features.ts';
+import { ALU_FLAGS, conditionExpr, type Bits, type ConditionExpr } from '../flags.ts';
+import { handlerFor } from '../table.ts';
 import { FunctionBuilder, ModuleBuilder, Op, Simd, uleb, ValType } from './wasm-emitter.ts';
 import { CTX, TLB_ENTRIES } from './context.ts';
+import type { Rule } from './rule.ts';
 import { RegionHooks, type HookImportObject } from './hooks.ts';
 
-const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
+/** RFLAGS bits (iced's flagsRead/flagsWritten use the same positions). */
+export const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 const ALL = CF | PF | AF | ZF | SF | OF;
 
-/** A region compiled with hooks: which kinds (hooks.ts HOOK_CODE | HOOK_MEM) and the imports that run them. */
+/** A region compiled with hooks (hooks.ts): which kinds, where code hooks are called, and the imports that run them. */
 export interface HookedCompile {
   kind: number;
   codeRanges: ReadonlyArray<readonly [number, number]> | undefined;
@@ -37,151 +44,43 @@ export interface Region {
   xmm: boolean;
 }
 
-/** SSE integer forms on XMM registers: the WebAssembly SIMD operation each one is. */
-const SSE_BINARY: Partial<Record<Mnemonic, number>> = {
-  [Mnemonic.Paddb]: Simd.i8x16_add,
-  [Mnemonic.Paddw]: Simd.i16x8_add,
-  [Mnemonic.Paddd]: Simd.i32x4_add,
-  [Mnemonic.Paddq]: Simd.i64x2_add,
-  [Mnemonic.Psubb]: Simd.i8x16_sub,
-  [Mnemonic.Psubw]: Simd.i16x8_sub,
-  [Mnemonic.Psubd]: Simd.i32x4_sub,
-  [Mnemonic.Psubq]: Simd.i64x2_sub,
-  [Mnemonic.Pand]: Simd.v128_and,
-  [Mnemonic.Por]: Simd.v128_or,
-  [Mnemonic.Pxor]: Simd.v128_xor,
-};
-/** 128-bit moves: the aligned ones fault (#GP) on a misaligned address, which the interpreter raises. */
-const SSE_MOVES = new Map<Mnemonic, boolean>([
-  [Mnemonic.Movdqu, false],
-  [Mnemonic.Movups, false],
-  [Mnemonic.Movdqa, true],
-  [Mnemonic.Movaps, true],
-]);
-
-function xmmOk(op: Operand | undefined): boolean {
-  return !!op && op.kind === 'xmm' && !op.ymm;
-}
 /** Whether an instruction touches XMM registers. */
 export function usesXmm(insn: Insn): boolean {
   return insn.ops.some((o) => o.kind === 'xmm');
-}
-
-type AluKind = 'add' | 'adc' | 'sub' | 'sbb' | 'cmp' | 'and' | 'or' | 'xor' | 'test';
-const ALU: Partial<Record<Mnemonic, AluKind>> = {
-  [Mnemonic.Add]: 'add',
-  [Mnemonic.Adc]: 'adc',
-  [Mnemonic.Sub]: 'sub',
-  [Mnemonic.Sbb]: 'sbb',
-  [Mnemonic.Cmp]: 'cmp',
-  [Mnemonic.And]: 'and',
-  [Mnemonic.Or]: 'or',
-  [Mnemonic.Xor]: 'xor',
-  [Mnemonic.Test]: 'test',
-};
-
-const MNEMONIC = Mnemonic as unknown as Record<string, Mnemonic>;
-const CONDITION_NAMES = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
-const SETCC = new Set(CONDITION_NAMES.map((c) => MNEMONIC[`Set${c}`]));
-const CMOVCC = new Set(CONDITION_NAMES.map((c) => MNEMONIC[`Cmov${c}`]));
-
-function isLoopLike(m: Mnemonic): boolean {
-  return m === Mnemonic.Loop || m === Mnemonic.Loope || m === Mnemonic.Loopne || m === Mnemonic.Jrcxz || m === Mnemonic.Jecxz || m === Mnemonic.Jcxz;
-}
-
-const WIDTH_OF_SIZE: Record<number, number> = { 1: 8, 2: 16, 4: 32, 8: 64 };
-
-function opWidth(op: Operand): number {
-  if (op.kind === 'gpr') return op.width;
-  if (op.kind === 'mem') return WIDTH_OF_SIZE[op.size] ?? 0;
-  return 0;
 }
 
 function memOk(m: MemRef | null): boolean {
   return !!m && !m.seg && (m.ripRelative ? !Number.isNaN(m.absolute) : true);
 }
 
-function gprOk(op: Operand): boolean {
-  return op.kind === 'gpr' && !op.high8;
-}
-
-/** How one instruction is compiled: the emitter call (given the flags live after it and its index), or a branch. */
-type Rule = { branch: true } | { branch: false; emit: (e: Emitter, live: number, k: number) => void };
-const BRANCH: Rule = { branch: true };
-const emits = (emit: (e: Emitter, live: number, k: number) => void): Rule => ({ branch: false, emit });
-
-/** The one place that decides what the region compiler handles and how; null: the interpreter runs it (it ends the region). */
-export function ruleFor(insn: Insn): Rule | null {
+/**
+ * How the region compiler compiles an instruction: its table entry's rule, or null (the interpreter runs it; it ends
+ * the region). Never for an instruction the CPU profile lacks (the interpreter raises its #UD).
+ */
+export function ruleFor(insn: Insn, profile: CpuProfile): Rule | null {
   if (insn.bitness !== 64 || insn.lock || insn.rep !== 0) return null;
-  const m = insn.mnemonic;
-  const ops = insn.ops;
-  if (ops.some((o) => o.kind === 'mem') && !memOk(insn.mem)) return null;
-  const kind = ALU[m];
-  if (kind) {
-    const [d, s] = ops;
-    const w = opWidth(d);
-    if (!w || (d.kind === 'gpr' && d.high8)) return null;
-    if (d.kind === 'mem' && kind !== 'cmp' && kind !== 'test') return null;
-    if (!(s.kind === 'imm' || gprOk(s) || (s.kind === 'mem' && d.kind === 'gpr'))) return null;
-    return emits((e, live, k) => e.alu(insn, kind, live, k));
-  }
-  const sse = SSE_BINARY[m];
-  if (sse !== undefined) return xmmOk(ops[0]) && (xmmOk(ops[1]) || (ops[1]?.kind === 'mem' && ops[1].size === 16)) ? emits((e, _, k) => e.sseBinary(insn, sse, k)) : null;
-  const aligned = SSE_MOVES.get(m);
-  if (aligned !== undefined) {
-    const [d, s] = ops;
-    const ok = (xmmOk(d) && (xmmOk(s) || (s.kind === 'mem' && s.size === 16))) || (d.kind === 'mem' && d.size === 16 && xmmOk(s));
-    return ok ? emits((e, _, k) => e.sseMove(insn, aligned, k)) : null;
-  }
-  switch (m) {
-    case Mnemonic.Nop:
-    case Mnemonic.Endbr64:
-      return emits(() => {});
-    case Mnemonic.Mov: {
-      const [d, s] = ops;
-      const ok = d.kind === 'gpr' ? !d.high8 && (gprOk(s) || s.kind === 'imm' || (s.kind === 'mem' && !!opWidth(s))) : d.kind === 'mem' && !!opWidth(d) && (gprOk(s) || s.kind === 'imm');
-      return ok ? emits((e, _, k) => e.mov(insn, k)) : null;
-    }
-    case Mnemonic.Movzx:
-    case Mnemonic.Movsx:
-    case Mnemonic.Movsxd: {
-      const [d, s] = ops;
-      return gprOk(d) && (gprOk(s) || (s.kind === 'mem' && !!opWidth(s))) ? emits((e, _, k) => e.movx(insn, k)) : null;
-    }
-    case Mnemonic.Lea:
-      return gprOk(ops[0]) && opWidth(ops[0]) >= 32 ? emits((e) => e.lea(insn)) : null;
-    case Mnemonic.Inc:
-    case Mnemonic.Dec:
-    case Mnemonic.Neg:
-    case Mnemonic.Not:
-      return gprOk(ops[0]) ? emits((e, live) => e.unary(insn, live)) : null;
-    case Mnemonic.Shl:
-    case Mnemonic.Sal:
-    case Mnemonic.Shr:
-    case Mnemonic.Sar:
-      return gprOk(ops[0]) && opWidth(ops[0]) >= 32 && (ops[1] === undefined || ops[1].kind === 'imm') ? emits((e, live) => e.shift(insn, live)) : null;
-    case Mnemonic.Jmp:
-      return ops[0]?.kind === 'branch' && ops[0].target >= 0 ? BRANCH : null;
-  }
-  // (A branch to a non-canonical target, NaN, faults when taken: the interpreter runs it.)
-  if (insn.flow === 3 /* ConditionalBranch */) return ops[0]?.kind === 'branch' && ops[0].target >= 0 && !isLoopLike(m) ? BRANCH : null;
-  if (SETCC.has(m)) return gprOk(ops[0]) && opWidth(ops[0]) === 8 ? emits((e) => e.setcc(insn)) : null;
-  if (CMOVCC.has(m)) return gprOk(ops[0]) && gprOk(ops[1]) && opWidth(ops[0]) >= 32 ? emits((e) => e.cmov(insn)) : null;
-  return null;
+  const entry = handlerFor(insn.code);
+  if (!entry?.compile || (entry.feature && !profile.features.has(entry.feature))) return null;
+  if (insn.ops.some((o) => o.kind === 'mem') && !memOk(insn.mem)) return null;
+  return entry.compile(insn);
 }
 
 /** Whether the region compiler handles this instruction (the rest of the block then runs in the interpreter). */
-export function compiles(insn: Insn): boolean {
-  return ruleFor(insn) !== null;
+export function compiles(insn: Insn, profile: CpuProfile): boolean {
+  return ruleFor(insn, profile) !== null;
 }
 
-/** Flags an instruction needs computed, given the flags live after it. */
-function needsAllBefore(insn: Insn): boolean {
-  // An instruction that may leave the region (memory access: a TLB miss exits before it) needs exact flags before it.
-  return insn.ops.some((o) => o.kind === 'mem') && insn.mnemonic !== Mnemonic.Lea && insn.mnemonic !== Mnemonic.Nop;
+/** A region's members, for the transfers the Emitter emits. */
+interface Layout {
+  index: Map<number, number>;
+  members: Member[];
+  liveIn: number[];
+  /** Members a `ret` may land on (the return addresses of the region's calls). */
+  returnPoints: number[];
 }
 
-class Emitter {
+/** The primitives rules emit with: registers in i64 locals, memory through the TLB, flags, exits and transfers. */
+export class Emitter {
   readonly f: FunctionBuilder;
   readonly r: number[] = [];
   readonly cf: number;
@@ -215,6 +114,7 @@ class Emitter {
   constructor(
     mod: ModuleBuilder,
     readonly ctx: number,
+    private readonly layout: Layout,
   ) {
     this.f = mod.function([ValType.i32], [ValType.i32]);
     for (let i = 0; i < 16; i++) this.r.push(this.f.local(ValType.i64));
@@ -252,33 +152,22 @@ class Emitter {
     if (!this.hooks?.mem) this.translate(16, write, k);
   }
   /** An XMM source (register or 16 bytes of memory) onto the stack. */
-  private xmmSource(insn: Insn, op: Operand, aligned: boolean, k: number): void {
+  xmmSource(insn: Insn, op: Operand, aligned: boolean, k: number): void {
     if (op.kind === 'xmm') this.f.get(this.x[op.reg]);
-    else {
-      this.xmmAddress(insn, aligned, false, k);
-      if (this.hooks?.mem) this.hooks.load128(this, k);
-      else this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
-    }
+    else this.loadXmm(insn, aligned, k);
   }
-  sseBinary(insn: Insn, op: number, k: number): void {
-    const d = insn.ops[0] as { reg: number };
-    // Legacy SSE memory operands must be 16-byte aligned (#GP otherwise).
-    this.f.get(this.x[d.reg]);
-    this.xmmSource(insn, insn.ops[1], true, k);
-    this.f.simd(op).set(this.x[d.reg]);
+  /** 16 bytes at the instruction's memory operand onto the stack (v128). */
+  loadXmm(insn: Insn, aligned: boolean, k: number): void {
+    this.xmmAddress(insn, aligned, false, k);
+    if (this.hooks?.mem) this.hooks.load128(this, k);
+    else this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
   }
-  sseMove(insn: Insn, aligned: boolean, k: number): void {
-    const [d, s] = insn.ops;
-    if (d.kind === 'xmm') {
-      this.xmmSource(insn, s, aligned, k);
-      this.f.set(this.x[d.reg]);
-      return;
-    }
+  /** Stores v128 local `src` at the instruction's memory operand. */
+  storeXmm(insn: Insn, aligned: boolean, src: number, k: number): void {
     this.xmmAddress(insn, aligned, true, k);
-    if (this.hooks?.mem) this.hooks.store128(this, this.x[(s as { reg: number }).reg], k);
-    else this.f.get(this.host).get(this.x[(s as { reg: number }).reg]).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
+    if (this.hooks?.mem) this.hooks.store128(this, src, k);
+    else this.f.get(this.host).get(src).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
   }
-
   /** Computes an instruction's flags now (`live`), or, when deferred, what the branch reads and the rest per edge. */
   flagsFrom(insn: Insn, live: number, emit: (need: number) => void): void {
     if (!this.deferNext) {
@@ -417,305 +306,150 @@ class Emitter {
     }
     if (live & PF) f.get(this.v).op(Op.i32_wrap_i64).set(this.pr);
   }
-  /** The sign bit of local `x` for a `width`-bit value, as i32 0/1. */
-  topBit(x: number, width: number): void {
-    this.f.get(x).i64(width - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
-  }
-
-  /** A condition (iced ConditionCode) as i32 0/1. */
+  /** A condition (iced ConditionCode) as i32 0/1, from its expression in flags.ts. */
   condition(cc: ConditionCode): void {
-    const f = this.f;
-    switch (cc) {
-      case ConditionCode.o:
-        f.get(this.of);
-        return;
-      case ConditionCode.no:
-        f.get(this.of).op(Op.i32_eqz);
-        return;
-      case ConditionCode.b:
-        f.get(this.cf);
-        return;
-      case ConditionCode.ae:
-        f.get(this.cf).op(Op.i32_eqz);
-        return;
-      case ConditionCode.e:
-        f.get(this.zr).op(Op.i32_eqz);
-        return;
-      case ConditionCode.ne:
-        f.get(this.zr).i32(0).op(Op.i32_ne);
-        return;
-      case ConditionCode.be:
-        f.get(this.cf).get(this.zr).op(Op.i32_eqz).op(Op.i32_or);
-        return;
-      case ConditionCode.a:
-        f.get(this.cf).get(this.zr).op(Op.i32_eqz).op(Op.i32_or).op(Op.i32_eqz);
-        return;
-      case ConditionCode.s:
-        f.get(this.sr).i32(0).op(Op.i32_lt_s);
-        return;
-      case ConditionCode.ns:
-        f.get(this.sr).i32(0).op(Op.i32_ge_s);
-        return;
-      case ConditionCode.p:
-        f.get(this.pr).i32(0xff).op(Op.i32_and).op(Op.i32_popcnt).i32(1).op(Op.i32_and).op(Op.i32_eqz);
-        return;
-      case ConditionCode.np:
-        f.get(this.pr).i32(0xff).op(Op.i32_and).op(Op.i32_popcnt).i32(1).op(Op.i32_and);
-        return;
-      case ConditionCode.l:
-        f.get(this.sr).i32(0).op(Op.i32_lt_s).get(this.of).op(Op.i32_ne);
-        return;
-      case ConditionCode.ge:
-        f.get(this.sr).i32(0).op(Op.i32_lt_s).get(this.of).op(Op.i32_eq);
-        return;
-      case ConditionCode.le:
-        f.get(this.zr).op(Op.i32_eqz).get(this.sr).i32(0).op(Op.i32_lt_s).get(this.of).op(Op.i32_ne).op(Op.i32_or);
-        return;
-      case ConditionCode.g:
-        f.get(this.zr).op(Op.i32_eqz).get(this.sr).i32(0).op(Op.i32_lt_s).get(this.of).op(Op.i32_ne).op(Op.i32_or).op(Op.i32_eqz);
-        return;
-    }
-    throw new Error(`no condition ${cc}`);
+    this.conditionOf(conditionExpr(cc));
   }
-
-  // ---- instructions
-
-  alu(insn: Insn, kind: AluKind, live: number, k: number): void {
+  private conditionOf(e: ConditionExpr): void {
     const f = this.f;
-    const [d, s] = insn.ops;
-    const w = opWidth(d);
-    const mask = BigInt.asUintN(64, (1n << BigInt(w)) - 1n);
-    // Operands: a (destination's value), b (source), both zero-extended.
-    if (d.kind === 'mem') {
-      this.source(insn, s, w, k); // an immediate or a register: no exit
-      f.set(this.b);
-      this.address(insn.mem!);
-      this.load(d.size, k);
-      f.set(this.a);
-    } else {
-      this.source(insn, s, w, k);
-      f.set(this.b);
-      this.readGpr(d as GprOperand);
-      f.set(this.a);
-    }
-    const arith = kind === 'add' || kind === 'adc' || kind === 'sub' || kind === 'sbb' || kind === 'cmp';
-    const adds = kind === 'add' || kind === 'adc';
-    const carryIn = kind === 'adc' || kind === 'sbb';
-    if (arith) {
-      f.get(this.a).get(this.b).op(adds ? Op.i64_add : Op.i64_sub);
-      if (carryIn) f.get(this.cf).op(Op.i64_extend_i32_u).op(adds ? Op.i64_add : Op.i64_sub);
-      if (w < 64) f.i64(mask).op(Op.i64_and);
-      f.set(this.v);
-    } else f.get(this.a).get(this.b).op(kind === 'or' ? Op.i64_or : kind === 'xor' ? Op.i64_xor : Op.i64_and).set(this.v);
-    this.flagsFrom(insn, live, (need) => this.aluFlags(kind, w, need));
-    if (kind !== 'cmp' && kind !== 'test') this.writeGpr(d as GprOperand, this.v);
-  }
-
-  /** Flags of an ALU operation from locals a, b, v (and the carry in, still in cf). */
-  private aluFlags(kind: AluKind, w: number, live: number): void {
-    const f = this.f;
-    const arith = kind === 'add' || kind === 'adc' || kind === 'sub' || kind === 'sbb' || kind === 'cmp';
-    const adds = kind === 'add' || kind === 'adc';
-    const carryIn = kind === 'adc' || kind === 'sbb';
-    if (arith) {
-      if (live & CF) {
-        if (w < 64) {
-          // The carry/borrow out of bit w: recompute unmasked (w <= 32: no 64-bit overflow).
-          f.get(this.a).get(this.b).op(adds ? Op.i64_add : Op.i64_sub);
-          if (carryIn) f.get(this.cf).op(Op.i64_extend_i32_u).op(adds ? Op.i64_add : Op.i64_sub);
-          f.i64(w).op(Op.i64_shr_u).i64(0).op(Op.i64_ne).set(this.cf);
-        } else if (adds) {
-          // carry = v < a, or (carry in and v == a)
-          f.get(this.v).get(this.a).op(Op.i64_lt_u);
-          if (carryIn) f.get(this.cf).get(this.v).get(this.a).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
-          f.set(this.cf);
-        } else {
-          // borrow = a < b, or (borrow in and a == b)
-          f.get(this.a).get(this.b).op(Op.i64_lt_u);
-          if (carryIn) f.get(this.cf).get(this.a).get(this.b).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
-          f.set(this.cf);
-        }
-      }
-      if (live & OF) {
-        if (adds) f.get(this.a).get(this.v).op(Op.i64_xor).get(this.b).get(this.v).op(Op.i64_xor).op(Op.i64_and);
-        else f.get(this.a).get(this.b).op(Op.i64_xor).get(this.a).get(this.v).op(Op.i64_xor).op(Op.i64_and);
-        f.set(this.t);
-        this.topBit(this.t, w);
-        f.set(this.of);
-      }
-      if (live & AF) f.get(this.a).get(this.b).op(Op.i64_xor).get(this.v).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
-    } else {
-      if (live & CF) f.i32(0).set(this.cf);
-      if (live & OF) f.i32(0).set(this.of);
-      if (live & AF) f.i32(0).set(this.ar);
-    }
-    this.resultFlags(w, live);
-  }
-
-  unary(insn: Insn, live: number): void {
-    const f = this.f;
-    const d = insn.ops[0] as GprOperand;
-    const w = d.width;
-    const mask = BigInt.asUintN(64, (1n << BigInt(w)) - 1n);
-    const m = insn.mnemonic;
-    this.readGpr(d);
-    f.set(this.a);
-    if (m === Mnemonic.Not) {
-      f.get(this.a).i64(mask).op(Op.i64_xor).set(this.v);
-      this.writeGpr(d, this.v);
-      return;
-    }
-    if (m === Mnemonic.Neg) f.i64(0).get(this.a).op(Op.i64_sub).i64(mask).op(Op.i64_and).set(this.v);
-    else f.get(this.a).i64(1).op(m === Mnemonic.Inc ? Op.i64_add : Op.i64_sub).i64(mask).op(Op.i64_and).set(this.v);
-    this.flagsFrom(insn, live, (need) => this.unaryFlags(m, w, need));
-    this.writeGpr(d, this.v);
-  }
-
-  /** Flags of neg/inc/dec from locals a and v. */
-  private unaryFlags(m: Mnemonic, w: number, live: number): void {
-    const f = this.f;
-    if (m === Mnemonic.Neg) {
-      // 0 - a: CF = a != 0; OF, AF as a subtraction from 0.
-      if (live & CF) f.get(this.a).i64(0).op(Op.i64_ne).set(this.cf);
-      if (live & OF) {
-        f.get(this.a).get(this.v).op(Op.i64_and).set(this.t);
-        this.topBit(this.t, w);
-        f.set(this.of);
-      }
-      if (live & AF) f.get(this.a).get(this.v).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
-    } else {
-      const inc = m === Mnemonic.Inc;
-      // CF is untouched; OF: inc overflows into the sign (v = 100..0), dec out of it (a = 100..0).
-      if (live & OF) {
-        f.get(inc ? this.v : this.a).i64(BigInt.asUintN(64, 1n << BigInt(w - 1))).op(Op.i64_eq).set(this.of);
-      }
-      if (live & AF) f.get(this.a).get(this.v).op(Op.i64_xor).i64(1).op(Op.i64_xor).op(Op.i32_wrap_i64).set(this.ar);
-    }
-    this.resultFlags(w, live);
-  }
-
-  shift(insn: Insn, live: number): void {
-    const f = this.f;
-    const d = insn.ops[0] as GprOperand;
-    const w = d.width;
-    const s = insn.ops[1];
-    const n = (s === undefined ? 1 : (s as { lo: number }).lo) & (w === 64 ? 63 : 31);
-    if (n === 0) {
-      // A zero count changes nothing but the 32-bit zero extension.
-      if (w === 32) f.get(this.r[d.reg]).i64(0xffffffff).op(Op.i64_and).set(this.r[d.reg]);
-      return;
-    }
-    const m = insn.mnemonic;
-    this.readGpr(d);
-    f.set(this.a);
-    if (m === Mnemonic.Shl || m === Mnemonic.Sal) {
-      f.get(this.a).i64(n).op(Op.i64_shl);
-      if (w === 32) f.i64(0xffffffff).op(Op.i64_and);
-      f.set(this.v);
-      if (live & (CF | OF)) f.get(this.a).i64(w - n).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(this.cf);
-      if (live & OF) {
-        this.topBit(this.v, w);
-        f.get(this.cf).op(Op.i32_xor).set(this.of);
-      }
-    } else if (m === Mnemonic.Shr) {
-      f.get(this.a).i64(n).op(Op.i64_shr_u).set(this.v);
-      if (live & CF) f.get(this.a).i64(n - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(this.cf);
-      if (live & OF) {
-        if (n === 1) this.topBit(this.a, w);
-        else f.i32(0);
-        f.set(this.of);
+    if ('flag' in e) {
+      if (e.flag === 'of') f.get(this.of);
+      else if (e.flag === 'cf') f.get(this.cf);
+      else if (e.flag === 'zf') f.get(this.zr).op(Op.i32_eqz);
+      else if (e.flag === 'sf') f.get(this.sr).i32(0).op(Op.i32_lt_s);
+      else f.get(this.pr).i32(0xff).op(Op.i32_and).op(Op.i32_popcnt).i32(1).op(Op.i32_and).op(Op.i32_eqz);
+    } else if ('not' in e) {
+      // The negation of one flag as one comparison (the hottest branches: jne, jae, jns).
+      const n = e.not;
+      if ('flag' in n && n.flag === 'zf') f.get(this.zr).i32(0).op(Op.i32_ne);
+      else if ('flag' in n && n.flag === 'sf') f.get(this.sr).i32(0).op(Op.i32_ge_s);
+      else {
+        this.conditionOf(n);
+        f.op(Op.i32_eqz);
       }
     } else {
-      // sar: sign-extend the w-bit value to 64 bits first.
-      f.get(this.a);
-      if (w === 32) f.op(Op.i64_extend32_s);
-      f.set(this.t);
-      f.get(this.t).i64(n).op(Op.i64_shr_s);
-      if (w === 32) f.i64(0xffffffff).op(Op.i64_and);
-      f.set(this.v);
-      if (live & CF) f.get(this.t).i64(n - 1).op(Op.i64_shr_s).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(this.cf);
-      if (live & OF) f.i32(0).set(this.of);
+      const [x, y] = 'or' in e ? e.or : e.xor;
+      this.conditionOf(x);
+      this.conditionOf(y);
+      f.op('or' in e ? Op.i32_or : Op.i32_xor);
     }
-    if (live & AF) f.i32(0).set(this.ar);
-    this.resultFlags(w, live);
-    this.writeGpr(d, this.v);
   }
 
-  mov(insn: Insn, k: number): void {
+  /** A flags.ts Bits expression over locals a, b, v onto the stack (i64). */
+  bits(e: Bits): void {
     const f = this.f;
-    const [d, s] = insn.ops;
-    if (d.kind === 'mem') {
-      this.source(insn, s, opWidth(d), k);
-      f.set(this.v);
-      this.address(insn.mem!);
-      this.store(d.size, this.v, k);
-      return;
+    if (typeof e === 'string') f.get(e === 'a' ? this.a : e === 'b' ? this.b : this.v);
+    else if ('not' in e) {
+      this.bits(e.not);
+      f.i64(-1).op(Op.i64_xor);
+    } else {
+      const [x, y] = 'and' in e ? e.and : 'or' in e ? e.or : e.xor;
+      this.bits(x);
+      this.bits(y);
+      f.op('and' in e ? Op.i64_and : 'or' in e ? Op.i64_or : Op.i64_xor);
     }
-    const dg = d as GprOperand;
-    this.source(insn, s, dg.width, k);
-    f.set(this.v);
-    this.writeGpr(dg, this.v);
   }
-
-  movx(insn: Insn, k: number): void {
+  /**
+   * CF, OF, AF of an add, sub or logic operation of `width` bits from locals a, b, v (flags.ts's formulas), then
+   * ZF/SF/PF; `keepCf` leaves CF alone (inc/dec).
+   */
+  aluFlags(kind: 'add' | 'sub' | 'logic', width: number, live: number, keepCf = false): void {
     const f = this.f;
-    const [d, s] = insn.ops;
-    const sw = opWidth(s);
-    this.source(insn, s, sw, k);
-    if (insn.mnemonic !== Mnemonic.Movzx) {
-      if (sw === 8) f.op(Op.i64_extend8_s);
-      else if (sw === 16) f.op(Op.i64_extend16_s);
-      else if (sw === 32) f.op(Op.i64_extend32_s);
+    const formulas = ALU_FLAGS[kind];
+    const top = (e: Bits | null, into: number) => {
+      if (e === null) f.i32(0);
+      else {
+        this.bits(e);
+        f.i64(width - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
+      }
+      f.set(into);
+    };
+    if (live & CF && !keepCf) top(formulas.cf, this.cf);
+    if (live & OF) top(formulas.of, this.of);
+    if (live & AF) {
+      if (formulas.af === null) f.i32(0);
+      else {
+        this.bits(formulas.af);
+        f.op(Op.i32_wrap_i64);
+      }
+      f.set(this.ar);
     }
-    f.set(this.v);
-    this.writeGpr(d as GprOperand, this.v);
+    this.resultFlags(width, live);
   }
 
-  lea(insn: Insn): void {
-    const m = insn.mem!;
+  // ---- control transfers (the rules of block-ending instructions call these)
+
+  /** Goes to `target` with `done` instructions of the member run: inside the region when it is a member and the budget allows. */
+  transfer(target: number, done: number): void {
     const f = this.f;
-    const d = insn.ops[0] as GprOperand;
-    if (m.ripRelative) f.i64((BigInt(m.dispHi) << 32n) | BigInt(m.dispLo)).set(this.v);
-    else {
-      this.address(m);
-      f.get(this.ea).set(this.v);
+    this.addCount(done);
+    const j = this.layout.index.get(target);
+    if (j !== undefined) {
+      f.get(this.count).i32(this.layout.members[j].length).op(Op.i32_add).get(0).op(Op.i32_le_u);
+      f.if();
+      this.flushDeferred(this.layout.liveIn[j]);
+      f.i32(j).set(this.pc).br(this.depth); // inside the if: depth this.depth reaches the dispatch loop
+      f.end();
     }
-    this.writeGpr(d, this.v);
+    this.flushDeferred(ALL);
+    this.setRip(target);
+    f.br(this.depth);
   }
-
-  setcc(insn: Insn): void {
-    this.condition(insn.cc);
-    this.f.op(Op.i64_extend_i32_u).set(this.v);
-    this.writeGpr(insn.ops[0] as GprOperand, this.v);
+  /** A jump (jmp, or jcc when `cc` is given: to `target` if it holds, else to `next`) ending the member at instruction k. */
+  jump(target: number, next: number, k: number, cc?: ConditionCode): void {
+    if (cc !== undefined) {
+      this.condition(cc);
+      this.f.if();
+      this.depth++;
+      this.transfer(target, k + 1);
+      this.depth--;
+      this.f.end();
+      this.transfer(next, k + 1);
+    } else this.transfer(target, k + 1);
   }
-
-  cmov(insn: Insn): void {
+  /**
+   * A transfer to the address in local `target` (i64) at instruction k: to a member the region's calls return to,
+   * after `commit` emits the instruction's effects; any other address leaves before instruction k (the interpreter runs it).
+   */
+  dynamicTransfer(target: number, k: number, commit: () => void): void {
     const f = this.f;
-    const [d, s] = insn.ops as GprOperand[];
-    // A 32-bit cmov zero-extends the destination even when the condition is false.
-    this.readGpr(s);
-    this.readGpr(d);
-    this.condition(insn.cc);
-    f.op(Op.select).set(this.v);
-    this.writeGpr(d, this.v);
+    for (const j of this.layout.returnPoints) {
+      f.get(target).i64(this.layout.members[j].addr).op(Op.i64_eq);
+      f.if();
+      this.depth++;
+      commit();
+      this.transfer(this.layout.members[j].addr, k + 1);
+      this.depth--;
+      f.end();
+    }
+    // With hooks compiled in, the instruction's hooks (its read) have run: to a user address it completes here and
+    // leaves after it, so the interpreter does not run them again (a non-canonical target faults in the interpreter).
+    if (this.hooks) {
+      f.get(target).i64(2 ** 47).op(Op.i64_lt_u);
+      f.if();
+      this.depth++;
+      commit();
+      this.addCount(k + 1);
+      f.i32(this.ctx).get(target).mem(Op.i64_store, CTX.rip, 3);
+      f.br(this.depth);
+      this.depth--;
+      f.end();
+    }
+    this.exit(k);
   }
 }
 
-/** Which instruction's flags are deferred to the edges: the flag writer right before a block's final branch (or -1). */
-function deferredWriter(insns: Insn[], length: number): number {
-  if (length < 2 || length !== insns.length) return -1;
-  const branch = ruleFor(insns[length - 1]);
-  if (!branch?.branch) return -1;
-  const w = insns[length - 2];
-  const m = w.mnemonic;
-  return ALU[m] !== undefined || m === Mnemonic.Inc || m === Mnemonic.Dec || m === Mnemonic.Neg ? length - 2 : -1;
+/** Which instruction's flags are deferred to the edges: a flag writer that allows it right before a block's final jump (or -1). */
+function deferredWriter(rules: Rule[], length: number, whole: boolean): number {
+  if (length < 2 || !whole) return -1;
+  return rules[length - 1].ends === 'jump' && rules[length - 2].defers ? length - 2 : -1;
 }
 
 /**
  * Flags live after each instruction of a member: everything is live at every exit and block boundary, except after
  * a deferred writer, which computes only what the branch reads (the edges compute the rest).
  */
-function liveness(insns: Insn[], length: number, deferred: number, hooked = false): number[] {
+function liveness(insns: Insn[], rules: Rule[], length: number, deferred: number, hooked = false): number[] {
   const liveAfter = new Array<number>(length + 1);
   let live = ALL;
   for (let i = length - 1; i >= 0; i--) {
@@ -727,7 +461,8 @@ function liveness(insns: Insn[], length: number, deferred: number, hooked = fals
     }
     liveAfter[i] = i === deferred ? insns[i + 1].flagsRead | (ALL & ~insn.flagsWritten) : live;
     live = (liveAfter[i] & ~insn.flagsWritten) | insn.flagsRead;
-    if (needsAllBefore(insn)) live = ALL;
+    // An instruction that may leave the region before it needs exact flags there.
+    if (rules[i].exits) live = ALL;
   }
   liveAfter[length] = live; // (live at the start, kept at the end of the array)
   return liveAfter;
@@ -735,17 +470,30 @@ function liveness(insns: Insn[], length: number, deferred: number, hooked = fals
 
 /**
  * Compiles a region: member 0 is the entry; a member's final branch (or fall-through) to another member's start
- * continues there inside the function (a loop over a br_table), anything else leaves with RIP set.
+ * continues there inside the function (a loop over a br_table), a `ret` to the address after one of the region's
+ * calls continues at that member, anything else leaves with RIP set. Every instruction must have a rule (`compiles`).
  */
-export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number, hooked?: HookedCompile): Region {
+export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number, profile: CpuProfile, hooked?: HookedCompile): Region {
+  const rules = members.map((m) =>
+    m.insns.slice(0, m.length).map((insn) => {
+      const rule = ruleFor(insn, profile);
+      if (rule === null) throw new Error(`region compiler: ${insn.text} is not compiled`);
+      return rule;
+    }),
+  );
+  const M = members.length;
+  const index = new Map(members.map((m, i) => [m.addr, i]));
+  const defer = members.map((m, i) => (hooked ? -1 : deferredWriter(rules[i], m.length, m.length === m.insns.length)));
+  const lives = members.map((m, i) => liveness(m.insns, rules[i], m.length, defer[i], !!hooked));
+  const liveIn = lives.map((l, i) => l[members[i].length]);
+  const returnPoints = [...new Set(members.flatMap((m, i) => (rules[i][m.length - 1].ends === 'call' ? [index.get(m.insns[m.length - 1].next)] : [])))].filter((j) => j !== undefined);
+
   const mod = new ModuleBuilder();
   mod.importMemory('m', 'memory', memory.buffer.byteLength / 65536, memory.buffer.byteLength / 65536);
   const hooks = hooked ? new RegionHooks(mod, hooked) : null;
-  const e = new Emitter(mod, ctx);
+  const e = new Emitter(mod, ctx, { index, members, liveIn, returnPoints });
   e.hooks = hooks;
   const f = e.f;
-  const M = members.length;
-  const index = new Map(members.map((m, i) => [m.addr, i]));
   const xmm = members.some((m) => m.insns.slice(0, m.length).some(usesXmm));
   if (hooks) hooks.xmm = xmm;
   if (xmm) {
@@ -768,9 +516,6 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   uleb(table, M - 1);
   f.op(...table);
 
-  const defer = members.map((m) => (hooks ? -1 : deferredWriter(m.insns, m.length)));
-  const lives = members.map((m, i) => liveness(m.insns, m.length, defer[i], !!hooks));
-  const liveIn = lives.map((l, i) => l[members[i].length]);
   for (let mi = 0; mi < M; mi++) {
     f.end(); // member mi's block: its code follows
     const { insns, length } = members[mi];
@@ -778,48 +523,14 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
     e.depth = M - mi; // br depth of the exit block at instruction level (dispatch is one less)
     e.deferred = null;
     const liveAfter = lives[mi];
-    let ended = false;
     for (let k = 0; k < length; k++) {
-      const insn = insns[k];
-      const m = insn.mnemonic;
-      const lv = liveAfter[k] & insn.flagsWritten;
-      const rule = ruleFor(insn);
-      if (rule === null) throw new Error(`region compiler: ${insn.text} is not compiled`);
-      hooks?.beforeInstruction(e, insn, mi, k, insn.addr);
-      if (!rule.branch) {
-        e.deferNext = k === defer[mi];
-        rule.emit(e, lv, k);
-        e.deferNext = false;
-        continue;
-      }
-      const target = (insn.ops[0] as { target: number }).target;
-      if (m !== Mnemonic.Jmp) {
-        e.condition(insn.cc);
-        f.if();
-        e.depth++;
-        transferAt(target, k + 1);
-        e.depth--;
-        f.end();
-        transferAt(insn.next, k + 1);
-      } else transferAt(target, k + 1);
-      ended = true;
+      e.deferNext = k === defer[mi];
+      hooks?.beforeInstruction(e, insns[k], mi, k, insns[k].addr);
+      rules[mi][k].emit(e, liveAfter[k] & insns[k].flagsWritten, k);
+      e.deferNext = false;
     }
     // A block cut short (a prefix, or one that ends without a branch): on to the next instruction.
-    if (!ended) transferAt(length < insns.length ? insns[length].addr : insns[length - 1].next, length);
-  }
-  function transferAt(target: number, done: number): void {
-    e.addCount(done);
-    const j = index.get(target);
-    if (j !== undefined) {
-      f.get(e.count).i32(members[j].length).op(Op.i32_add).get(0).op(Op.i32_le_u);
-      f.if();
-      e.flushDeferred(liveIn[j]);
-      f.i32(j).set(e.pc).br(e.depth); // inside the if: depth e.depth reaches the dispatch loop
-      f.end();
-    }
-    e.flushDeferred(ALL);
-    e.setRip(target);
-    f.br(e.depth);
+    if (!rules[mi][length - 1].ends) e.transfer(length < insns.length ? insns[length].addr : insns[length - 1].next, length);
   }
   f.end(); // dispatch loop
   f.end(); // exit block

@@ -8,6 +8,7 @@ import { getter, setter, widthOf, effectiveAddress } from '../operands.ts';
 import { USER_WRITABLE } from '../state.ts';
 import { peekTop, pop, push, release } from '../stack.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
+import { callRule, jumpRule, popRule, pushRule, retRule } from '../compile/control-rules.ts';
 
 function target(insn: Insn): number {
   const op = insn.ops[0];
@@ -245,12 +246,12 @@ function codeName(insn: Insn): string {
 const jccCodes = codesMatching(/^J(o|no|b|ae|e|ne|be|a|s|ns|p|np|l|ge|le|g)_rel(8|32)_(32|64)$/);
 
 export const handlers: HandlerDef[] = [
-  { codes: ['Jmp_rel8_32', 'Jmp_rel8_64', 'Jmp_rel32_32', 'Jmp_rel32_64'], build: jmpRel },
+  { codes: ['Jmp_rel8_32', 'Jmp_rel8_64', 'Jmp_rel32_32', 'Jmp_rel32_64'], build: jmpRel, compile: jumpRule(false) },
   { codes: ['Jmp_rm32', 'Jmp_rm64'], build: jmpIndirect },
-  { codes: jccCodes, build: jcc },
-  { codes: ['Call_rel32_32', 'Call_rel32_64'], build: callRel },
+  { codes: jccCodes, build: jcc, compile: jumpRule(true) },
+  { codes: ['Call_rel32_32', 'Call_rel32_64'], build: callRel, compile: callRule },
   { codes: ['Call_rm32', 'Call_rm64'], build: callIndirect },
-  { codes: ['Retnd', 'Retnq', 'Retnd_imm16', 'Retnq_imm16'], build: ret },
+  { codes: ['Retnd', 'Retnq', 'Retnd_imm16', 'Retnq_imm16'], build: ret, compile: retRule },
   { codes: ['Loop_rel8_64_RCX'], build: counted('loop', 64) },
   { codes: ['Loop_rel8_64_ECX', 'Loop_rel8_32_ECX'], build: counted('loop', 32) },
   { codes: ['Loope_rel8_64_RCX'], build: counted('loope', 64) },
@@ -259,8 +260,8 @@ export const handlers: HandlerDef[] = [
   { codes: ['Loopne_rel8_64_ECX', 'Loopne_rel8_32_ECX'], build: counted('loopne', 32) },
   { codes: ['Jrcxz_rel8_64'], build: counted('jcxz', 64) },
   { codes: ['Jecxz_rel8_64', 'Jecxz_rel8_32'], build: counted('jcxz', 32) },
-  { codes: ['Push_r16', 'Push_r32', 'Push_r64', 'Push_rm16', 'Push_rm32', 'Push_rm64', 'Pushw_imm8', 'Pushd_imm8', 'Pushq_imm8', 'Push_imm16', 'Pushd_imm32', 'Pushq_imm32'], build: pushOp },
-  { codes: ['Pop_r16', 'Pop_r32', 'Pop_r64', 'Pop_rm16', 'Pop_rm32', 'Pop_rm64'], build: popOp },
+  { codes: ['Push_r16', 'Push_r32', 'Push_r64', 'Push_rm16', 'Push_rm32', 'Push_rm64', 'Pushw_imm8', 'Pushd_imm8', 'Pushq_imm8', 'Push_imm16', 'Pushd_imm32', 'Pushq_imm32'], build: pushOp, compile: pushRule },
+  { codes: ['Pop_r16', 'Pop_r32', 'Pop_r64', 'Pop_rm16', 'Pop_rm32', 'Pop_rm64'], build: popOp, compile: popRule },
   { codes: ['Leavew', 'Leaved', 'Leaveq'], build: leave },
   { codes: ['Pushfw', 'Pushfd', 'Pushfq'], build: pushf },
   { codes: ['Popfw', 'Popfd', 'Popfq'], build: popf },

@@ -5,6 +5,7 @@ import { condition } from '../flags.ts';
 import { getter, leaHalves, rmwGetter, setter, widthOf } from '../operands.ts';
 import { AF, CF, PF, SF, ZF } from '../state.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
+import { cmovRule, extendRule, leaRule, movRule, nopRule, setccRule } from '../compile/integer-rules.ts';
 
 function mov(insn: Insn): Exec {
   const w = widthOf(insn, 0);
@@ -239,13 +240,14 @@ export const handlers: HandlerDef[] = [
       ...['r8_imm8', 'r16_imm16', 'r32_imm32', 'r64_imm64', 'rm8_imm8', 'rm16_imm16', 'rm32_imm32', 'rm64_imm32'],
     ].map((f) => `Mov_${f}`),
     build: mov,
+    compile: movRule,
   },
-  { codes: sizes('Movzx_'), build: extend(false) },
-  { codes: [...sizes('Movsx_'), ...sizes('Movsxd_')], build: extend(true) },
-  { codes: ['Lea_r16_m', 'Lea_r32_m', 'Lea_r64_m'], build: lea },
+  { codes: sizes('Movzx_'), build: extend(false), compile: extendRule(false) },
+  { codes: [...sizes('Movsx_'), ...sizes('Movsxd_')], build: extend(true), compile: extendRule(true) },
+  { codes: ['Lea_r16_m', 'Lea_r32_m', 'Lea_r64_m'], build: lea, compile: leaRule },
   { codes: sizes('Xchg_'), build: xchg },
-  { codes: sizes('Cmov'), build: cmov },
-  { codes: codesMatching(/^Set(o|no|b|ae|e|ne|be|a|s|ns|p|np|l|ge|le|g)_rm8$/), build: setcc },
+  { codes: sizes('Cmov'), build: cmov, compile: cmovRule },
+  { codes: codesMatching(/^Set(o|no|b|ae|e|ne|be|a|s|ns|p|np|l|ge|le|g)_rm8$/), build: setcc, compile: setccRule },
   { codes: ['Bswap_r16', 'Bswap_r32', 'Bswap_r64'], build: bswap },
   { codes: sizes('Movbe_'), build: movbe, feature: 'movbe' },
   { codes: ['Cbw'], build: () => cbw },
@@ -254,7 +256,7 @@ export const handlers: HandlerDef[] = [
   { codes: ['Cwd'], build: () => cwd },
   { codes: ['Cdq'], build: () => cdq },
   { codes: ['Cqo'], build: () => cqo },
-  { codes: ['Nopw', 'Nopd', 'Nopq', 'Nop_rm16', 'Nop_rm32', 'Nop_rm64', 'Endbr64', 'Endbr32'], build: () => nop },
+  { codes: ['Nopw', 'Nopd', 'Nopq', 'Nop_rm16', 'Nop_rm32', 'Nop_rm64', 'Endbr64', 'Endbr32'], build: () => nop, compile: nopRule },
   { codes: ['Pause'], build: pause },
   { codes: ['Lahf'], build: () => lahf },
   { codes: ['Sahf'], build: () => sahf },

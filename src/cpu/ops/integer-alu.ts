@@ -3,6 +3,8 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import { getter, rmwGetter, setter, widthOf } from '../operands.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
+import { ALU_FLAGS, bitsSource, type Bits } from '../flags.ts';
+import { aluRule, unaryRule } from '../compile/integer-rules.ts';
 
 /** A binary operation on values of one width (8/16/32): sets the flags, returns the result (unsigned). */
 export type Alu = (c: Cpu, a: number, b: number) => number;
@@ -11,147 +13,67 @@ export type Alu64 = (c: Cpu, alo: number, ahi: number, blo: number, bhi: number)
 
 export type AluOp = 'add' | 'or' | 'adc' | 'sbb' | 'and' | 'sub' | 'xor' | 'cmp';
 
-function narrow(width: 8 | 16): Record<AluOp, Alu> {
-  const M = width === 8 ? 0xff : 0xffff;
-  const S = width === 8 ? 0x80 : 0x8000;
-  const SH = 32 - width;
-  const logic = (c: Cpu, r: number) => {
-    c.cf = 0;
-    c.of = 0;
-    c.ar = 0;
-    c.zr = r;
-    c.sr = r << SH;
-    c.pr = r;
-    return r;
-  };
-  const add = (c: Cpu, a: number, b: number, carry: number) => {
-    const s = a + b + carry;
-    const r = s & M;
-    c.cf = s > M ? 1 : 0;
-    c.of = (a ^ r) & (b ^ r) & S ? 1 : 0;
-    c.ar = a ^ b ^ r;
-    c.zr = r;
-    c.sr = r << SH;
-    c.pr = r;
-    return r;
-  };
-  const sub = (c: Cpu, a: number, b: number, borrow: number) => {
-    const s = a - b - borrow;
-    const r = s & M;
-    c.cf = s < 0 ? 1 : 0;
-    c.of = (a ^ b) & (a ^ r) & S ? 1 : 0;
-    c.ar = a ^ b ^ r;
-    c.zr = r;
-    c.sr = r << SH;
-    c.pr = r;
-    return r;
-  };
+/** The JavaScript of CF/OF/AF from flags.ts's formulas: top bit (`top`) of CF/OF, AF whole. */
+function flagSource(kind: 'add' | 'sub' | 'logic', top: number, hiNames: { a: string; b: string; v: string }, loNames: { a: string; b: string; v: string }): string {
+  const f = ALU_FLAGS[kind];
+  const topBit = (e: Bits | null) => (e === null ? '0' : `(${bitsSource(e, hiNames)} >>> ${top}) & 1`);
+  return `c.cf = ${topBit(f.cf)}; c.of = ${topBit(f.of)}; c.ar = ${f.af === null ? '0' : bitsSource(f.af, loNames)};`;
+}
+
+/** One width's (8/16/32) add/sub/logic with its flags; `k` is the carry or borrow in. */
+function narrowFunction(kind: 'add' | 'sub' | 'logic', width: 8 | 16 | 32): (c: Cpu, a: number, b: number, k: number) => number {
+  const mask = width === 32 ? '>>> 0' : `& ${(1 << width) - 1}`;
+  const names = { a: 'a', b: 'b', v: 'v' };
+  const value = kind === 'add' ? `(a + b + k) ${mask}` : kind === 'sub' ? `(a - b - k) ${mask}` : `b ${mask}`;
+  const sign = width === 32 ? 'v | 0' : `v << ${32 - width}`;
+  const body = `const v = ${value}; ${flagSource(kind, width - 1, names, names)} c.zr = v; c.sr = ${sign}; c.pr = v; return v;`;
+  return new Function(`return (c, a, b, k) => { ${body} };`)();
+}
+
+/** The 64-bit form over halves (low half returned, high half in c.hi); `k` is the carry or borrow in. */
+function wideFunction(kind: 'add' | 'sub' | 'logic'): (c: Cpu, al: number, ah: number, bl: number, bh: number, k: number) => number {
+  const value =
+    kind === 'add'
+      ? 'const lo = al + bl + k, vl = lo >>> 0, vh = (ah + bh + (lo > 0xffffffff ? 1 : 0)) >>> 0;'
+      : kind === 'sub'
+        ? 'const lo = al - bl - k, vl = lo >>> 0, vh = (ah - bh - (lo < 0 ? 1 : 0)) >>> 0;'
+        : 'const vl = bl >>> 0, vh = bh >>> 0;';
+  const flags = flagSource(kind, 31, { a: 'ah', b: 'bh', v: 'vh' }, { a: 'al', b: 'bl', v: 'vl' });
+  return new Function(`return (c, al, ah, bl, bh, k) => { ${value} ${flags} c.zr = vl | vh; c.sr = vh | 0; c.pr = vl; c.hi = vh; return vl; };`)();
+}
+
+function narrow(width: 8 | 16 | 32): Record<AluOp, Alu> {
+  const add = narrowFunction('add', width);
+  const sub = narrowFunction('sub', width);
+  const logic = narrowFunction('logic', width);
   return {
     add: (c, a, b) => add(c, a, b, 0),
     adc: (c, a, b) => add(c, a, b, c.cf),
     sub: (c, a, b) => sub(c, a, b, 0),
     sbb: (c, a, b) => sub(c, a, b, c.cf),
     cmp: (c, a, b) => sub(c, a, b, 0),
-    and: (c, a, b) => logic(c, a & b),
-    or: (c, a, b) => logic(c, a | b),
-    xor: (c, a, b) => logic(c, a ^ b),
+    and: (c, a, b) => logic(c, 0, a & b, 0),
+    or: (c, a, b) => logic(c, 0, a | b, 0),
+    xor: (c, a, b) => logic(c, 0, a ^ b, 0),
   };
 }
 
-function add32(c: Cpu, a: number, b: number, carry: number): number {
-  const s = a + b + carry;
-  const r = s >>> 0;
-  c.cf = s > 0xffffffff ? 1 : 0;
-  c.of = ((a ^ r) & (b ^ r)) >>> 31;
-  c.ar = a ^ b ^ r;
-  c.zr = r;
-  c.sr = r | 0;
-  c.pr = r;
-  return r;
-}
-function sub32(c: Cpu, a: number, b: number, borrow: number): number {
-  const s = a - b - borrow;
-  const r = s >>> 0;
-  c.cf = s < 0 ? 1 : 0;
-  c.of = ((a ^ b) & (a ^ r)) >>> 31;
-  c.ar = a ^ b ^ r;
-  c.zr = r;
-  c.sr = r | 0;
-  c.pr = r;
-  return r;
-}
-function logic32(c: Cpu, x: number): number {
-  const r = x >>> 0;
-  c.cf = 0;
-  c.of = 0;
-  c.ar = 0;
-  c.zr = r;
-  c.sr = x | 0;
-  c.pr = r;
-  return r;
-}
-const ALU32: Record<AluOp, Alu> = {
-  add: (c, a, b) => add32(c, a, b, 0),
-  adc: (c, a, b) => add32(c, a, b, c.cf),
-  sub: (c, a, b) => sub32(c, a, b, 0),
-  sbb: (c, a, b) => sub32(c, a, b, c.cf),
-  cmp: (c, a, b) => sub32(c, a, b, 0),
-  and: (c, a, b) => logic32(c, a & b),
-  or: (c, a, b) => logic32(c, a | b),
-  xor: (c, a, b) => logic32(c, a ^ b),
-};
-
-function add64(c: Cpu, alo: number, ahi: number, blo: number, bhi: number, carry: number): number {
-  const lo = alo + blo + carry;
-  const hi = ahi + bhi + (lo > 0xffffffff ? 1 : 0);
-  const rlo = lo >>> 0;
-  const rhi = hi >>> 0;
-  c.cf = hi > 0xffffffff ? 1 : 0;
-  c.of = ((ahi ^ rhi) & (bhi ^ rhi)) >>> 31;
-  c.ar = alo ^ blo ^ rlo;
-  c.zr = rlo | rhi;
-  c.sr = rhi | 0;
-  c.pr = rlo;
-  c.hi = rhi;
-  return rlo;
-}
-function sub64(c: Cpu, alo: number, ahi: number, blo: number, bhi: number, borrow: number): number {
-  const lo = alo - blo - borrow;
-  const hi = ahi - bhi - (lo < 0 ? 1 : 0);
-  const rlo = lo >>> 0;
-  const rhi = hi >>> 0;
-  c.cf = hi < 0 ? 1 : 0;
-  c.of = ((ahi ^ bhi) & (ahi ^ rhi)) >>> 31;
-  c.ar = alo ^ blo ^ rlo;
-  c.zr = rlo | rhi;
-  c.sr = rhi | 0;
-  c.pr = rlo;
-  c.hi = rhi;
-  return rlo;
-}
-function logic64(c: Cpu, lo: number, hi: number): number {
-  c.cf = 0;
-  c.of = 0;
-  c.ar = 0;
-  c.zr = lo | hi;
-  c.sr = hi | 0;
-  c.pr = lo;
-  c.hi = hi >>> 0;
-  return lo >>> 0;
-}
+const add64 = wideFunction('add');
+const sub64 = wideFunction('sub');
+const logic64 = wideFunction('logic');
 export const ALU64: Record<AluOp, Alu64> = {
   add: (c, a, ah, b, bh) => add64(c, a, ah, b, bh, 0),
   adc: (c, a, ah, b, bh) => add64(c, a, ah, b, bh, c.cf),
   sub: (c, a, ah, b, bh) => sub64(c, a, ah, b, bh, 0),
   sbb: (c, a, ah, b, bh) => sub64(c, a, ah, b, bh, c.cf),
   cmp: (c, a, ah, b, bh) => sub64(c, a, ah, b, bh, 0),
-  and: (c, a, ah, b, bh) => logic64(c, a & b, ah & bh),
-  or: (c, a, ah, b, bh) => logic64(c, a | b, ah | bh),
-  xor: (c, a, ah, b, bh) => logic64(c, a ^ b, ah ^ bh),
+  and: (c, a, ah, b, bh) => logic64(c, 0, 0, a & b, ah & bh, 0),
+  or: (c, a, ah, b, bh) => logic64(c, 0, 0, a | b, ah | bh, 0),
+  xor: (c, a, ah, b, bh) => logic64(c, 0, 0, a ^ b, ah ^ bh, 0),
 };
 
 /** ALU[op][width] for widths 8, 16, 32 (64 is ALU64). */
-export const ALU: Record<8 | 16 | 32, Record<AluOp, Alu>> = { 8: narrow(8), 16: narrow(16), 32: ALU32 };
+export const ALU: Record<8 | 16 | 32, Record<AluOp, Alu>> = { 8: narrow(8), 16: narrow(16), 32: narrow(32) };
 
 /** Builds `op dst, src` (writes back unless cmp/test). */
 function binary(op: AluOp, writes: boolean) {
@@ -309,10 +231,11 @@ export const handlers: HandlerDef[] = [
   ...(['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'] as const).map((op) => ({
     codes: uniq(legacy(op[0].toUpperCase() + op.slice(1))),
     build: binary(op, op !== 'cmp'),
+    compile: aluRule(op),
   })),
-  { codes: uniq(legacy('Test')), build: binary('and', false) },
-  { codes: ['Inc_r16', 'Inc_r32', 'Inc_rm8', 'Inc_rm16', 'Inc_rm32', 'Inc_rm64'], build: incDec('add') },
-  { codes: ['Dec_r16', 'Dec_r32', 'Dec_rm8', 'Dec_rm16', 'Dec_rm32', 'Dec_rm64'], build: incDec('sub') },
-  { codes: ['Neg_rm8', 'Neg_rm16', 'Neg_rm32', 'Neg_rm64'], build: neg },
-  { codes: ['Not_rm8', 'Not_rm16', 'Not_rm32', 'Not_rm64'], build: not },
+  { codes: uniq(legacy('Test')), build: binary('and', false), compile: aluRule('test') },
+  { codes: ['Inc_r16', 'Inc_r32', 'Inc_rm8', 'Inc_rm16', 'Inc_rm32', 'Inc_rm64'], build: incDec('add'), compile: unaryRule('inc') },
+  { codes: ['Dec_r16', 'Dec_r32', 'Dec_rm8', 'Dec_rm16', 'Dec_rm32', 'Dec_rm64'], build: incDec('sub'), compile: unaryRule('dec') },
+  { codes: ['Neg_rm8', 'Neg_rm16', 'Neg_rm32', 'Neg_rm64'], build: neg, compile: unaryRule('neg') },
+  { codes: ['Not_rm8', 'Not_rm16', 'Not_rm32', 'Not_rm64'], build: not, compile: unaryRule('not') },
 ];

@@ -4,6 +4,8 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import type { HandlerDef } from '../handler.ts';
 import { imm8, signed, source, tmp, tmp16, tmpI16, tmpI32, xmmReg } from './sse-common.ts';
+import { sseBinaryRule } from '../compile/sse-rules.ts';
+import { Simd } from '../compile/wasm-emitter.ts';
 
 type Lane = (a: number, b: number) => number;
 type Width = 8 | 16 | 32;
@@ -368,14 +370,14 @@ function byteShift(left: boolean) {
 const ones = (t: boolean, mask: number) => (t ? mask : 0);
 
 export const handlers: HandlerDef[] = [
-  { codes: ['Paddb_xmm_xmmm128'], build: fast('addb') },
-  { codes: ['Paddw_xmm_xmmm128'], build: fast('addw') },
-  { codes: ['Paddd_xmm_xmmm128'], build: fast('addd') },
-  { codes: ['Paddq_xmm_xmmm128'], build: q64(false) },
-  { codes: ['Psubb_xmm_xmmm128'], build: fast('subb') },
-  { codes: ['Psubw_xmm_xmmm128'], build: fast('subw') },
-  { codes: ['Psubd_xmm_xmmm128'], build: fast('subd') },
-  { codes: ['Psubq_xmm_xmmm128'], build: q64(true) },
+  { codes: ['Paddb_xmm_xmmm128'], build: fast('addb'), compile: sseBinaryRule(Simd.i8x16_add) },
+  { codes: ['Paddw_xmm_xmmm128'], build: fast('addw'), compile: sseBinaryRule(Simd.i16x8_add) },
+  { codes: ['Paddd_xmm_xmmm128'], build: fast('addd'), compile: sseBinaryRule(Simd.i32x4_add) },
+  { codes: ['Paddq_xmm_xmmm128'], build: q64(false), compile: sseBinaryRule(Simd.i64x2_add) },
+  { codes: ['Psubb_xmm_xmmm128'], build: fast('subb'), compile: sseBinaryRule(Simd.i8x16_sub) },
+  { codes: ['Psubw_xmm_xmmm128'], build: fast('subw'), compile: sseBinaryRule(Simd.i16x8_sub) },
+  { codes: ['Psubd_xmm_xmmm128'], build: fast('subd'), compile: sseBinaryRule(Simd.i32x4_sub) },
+  { codes: ['Psubq_xmm_xmmm128'], build: q64(true), compile: sseBinaryRule(Simd.i64x2_sub) },
   { codes: ['Paddsb_xmm_xmmm128'], build: lanewise(8, true, (a, b) => sat8(a + b)) },
   { codes: ['Paddsw_xmm_xmmm128'], build: lanewise(16, true, (a, b) => sat16(a + b)) },
   { codes: ['Paddusb_xmm_xmmm128'], build: fast('addusb') },

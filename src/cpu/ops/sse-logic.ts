@@ -3,6 +3,8 @@ import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
 import type { HandlerDef } from '../handler.ts';
 import { source, xmmReg } from './sse-common.ts';
+import { sseBinaryRule } from '../compile/sse-rules.ts';
+import { Simd } from '../compile/wasm-emitter.ts';
 
 function logic(op: 'and' | 'andn' | 'or' | 'xor') {
   return (insn: Insn) => {
@@ -54,9 +56,12 @@ function ptest(insn: Insn) {
 }
 
 export const handlers: HandlerDef[] = [
-  { codes: ['Andps_xmm_xmmm128', 'Andpd_xmm_xmmm128', 'Pand_xmm_xmmm128'], build: logic('and') },
+  { codes: ['Andps_xmm_xmmm128', 'Andpd_xmm_xmmm128'], build: logic('and') },
+  { codes: ['Pand_xmm_xmmm128'], build: logic('and'), compile: sseBinaryRule(Simd.v128_and) },
   { codes: ['Andnps_xmm_xmmm128', 'Andnpd_xmm_xmmm128', 'Pandn_xmm_xmmm128'], build: logic('andn') },
-  { codes: ['Orps_xmm_xmmm128', 'Orpd_xmm_xmmm128', 'Por_xmm_xmmm128'], build: logic('or') },
-  { codes: ['Xorps_xmm_xmmm128', 'Xorpd_xmm_xmmm128', 'Pxor_xmm_xmmm128'], build: logic('xor') },
+  { codes: ['Orps_xmm_xmmm128', 'Orpd_xmm_xmmm128'], build: logic('or') },
+  { codes: ['Por_xmm_xmmm128'], build: logic('or'), compile: sseBinaryRule(Simd.v128_or) },
+  { codes: ['Xorps_xmm_xmmm128', 'Xorpd_xmm_xmmm128'], build: logic('xor') },
+  { codes: ['Pxor_xmm_xmmm128'], build: logic('xor'), compile: sseBinaryRule(Simd.v128_xor) },
   { codes: ['Ptest_xmm_xmmm128'], build: ptest, feature: 'sse4.1' },
 ];

@@ -6,6 +6,7 @@ import { fault } from '../faults.ts';
 import { effectiveAddress, getter, setter, xmmStore } from '../operands.ts';
 import type { HandlerDef } from '../handler.ts';
 import { source, store16, xmmReg } from './sse-common.ts';
+import { sseMoveRule } from '../compile/sse-rules.ts';
 
 /** movaps/movdqu & co, load form: the whole register from a register or 16 bytes of memory. */
 function load128(aligned: boolean) {
@@ -211,12 +212,12 @@ function movdupSingles(odd: boolean) {
 }
 
 export const handlers: HandlerDef[] = [
-  { codes: ['Movups_xmm_xmmm128', 'Movupd_xmm_xmmm128', 'Movdqu_xmm_xmmm128'], build: load128(false) },
+  { codes: ['Movups_xmm_xmmm128', 'Movupd_xmm_xmmm128', 'Movdqu_xmm_xmmm128'], build: load128(false), compile: sseMoveRule(false) },
   { codes: ['Lddqu_xmm_m128'], build: load128(false), feature: 'sse3' },
-  { codes: ['Movaps_xmm_xmmm128', 'Movapd_xmm_xmmm128', 'Movdqa_xmm_xmmm128'], build: load128(true) },
+  { codes: ['Movaps_xmm_xmmm128', 'Movapd_xmm_xmmm128', 'Movdqa_xmm_xmmm128'], build: load128(true), compile: sseMoveRule(true) },
   { codes: ['Movntdqa_xmm_m128'], build: load128(true), feature: 'sse4.1' },
-  { codes: ['Movups_xmmm128_xmm', 'Movupd_xmmm128_xmm', 'Movdqu_xmmm128_xmm'], build: store128(false) },
-  { codes: ['Movaps_xmmm128_xmm', 'Movapd_xmmm128_xmm', 'Movdqa_xmmm128_xmm', 'Movntps_m128_xmm', 'Movntpd_m128_xmm', 'Movntdq_m128_xmm'], build: store128(true) },
+  { codes: ['Movups_xmmm128_xmm', 'Movupd_xmmm128_xmm', 'Movdqu_xmmm128_xmm'], build: store128(false), compile: sseMoveRule(false) },
+  { codes: ['Movaps_xmmm128_xmm', 'Movapd_xmmm128_xmm', 'Movdqa_xmmm128_xmm', 'Movntps_m128_xmm', 'Movntpd_m128_xmm', 'Movntdq_m128_xmm'], build: store128(true), compile: sseMoveRule(true) },
   { codes: ['Movss_xmm_xmmm32'], build: scalarLoad(4) },
   { codes: ['Movsd_xmm_xmmm64'], build: scalarLoad(8) },
   { codes: ['Movss_xmmm32_xmm'], build: scalarStore(4) },

@@ -11,8 +11,21 @@ export interface FdEntry {
 /** RLIMIT_NOFILE's usual soft limit. */
 export const DEFAULT_NOFILE = 1024;
 
+/** The smallest descriptor table (NR_OPEN_DEFAULT: one long of bits). */
+const NR_OPEN_DEFAULT = 64;
+
 export class FdTable {
   private readonly fds = new Map<number, FdEntry>();
+  /** The highest descriptor this table ever held (the kernel's table grows and never shrinks). */
+  private highest = -1;
+
+  /** fdt->max_fds: the table's size, as alloc_fdtable grows it (64, then 128 · 2^k); select looks no further. */
+  get maxFds(): number {
+    if (this.highest < NR_OPEN_DEFAULT) return NR_OPEN_DEFAULT;
+    let units = 1;
+    while (units * 128 <= this.highest) units *= 2;
+    return units * 128;
+  }
 
   get(fd: number): FileDescription | undefined {
     return this.fds.get(fd)?.file;
@@ -29,6 +42,7 @@ export class FdTable {
     if (fd >= limit) return -EMFILE;
     file.refs++;
     this.fds.set(fd, { file, cloexec });
+    this.highest = Math.max(this.highest, fd);
     return fd;
   }
 
@@ -37,6 +51,7 @@ export class FdTable {
     file.refs++;
     this.close(fd);
     this.fds.set(fd, { file, cloexec });
+    this.highest = Math.max(this.highest, fd);
   }
 
   close(fd: number): number {

@@ -4,6 +4,7 @@
 import type { OpenFile } from '../../mm/page-cache.ts';
 import { EBADF, EINVAL, ENOTTY, ESPIPE, EISDIR } from '../errno.ts';
 import type { WaitQueue } from '../wait-queue.ts';
+import { ALWAYS_READY, type PollState } from './poll.ts';
 
 export const O_ACCMODE = 0o3, O_RDONLY = 0, O_WRONLY = 0o1, O_RDWR = 0o2;
 export const O_CREAT = 0o100, O_EXCL = 0o200, O_NOCTTY = 0o400, O_TRUNC = 0o1000, O_APPEND = 0o2000, O_NONBLOCK = 0o4000;
@@ -110,6 +111,16 @@ export abstract class FileDescription {
   /** ioctl: -ENOTTY unless the file is a terminal. */
   ioctl(_request: number, _arg: bigint, _copyOut: (bytes: Uint8Array) => boolean): number {
     return -ENOTTY;
+  }
+
+  /** Whether the file has a poll method (f_op->poll): epoll_ctl refuses a file without one (EPERM). */
+  get canPoll(): boolean {
+    return false;
+  }
+
+  /** vfs_poll: the events ready now and the queues to wait on; a file without a poll method is always ready. */
+  poll(): PollState {
+    return ALWAYS_READY;
   }
 
   /** Truncates to `length` (ftruncate, O_TRUNC). */

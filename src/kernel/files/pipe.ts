@@ -2,6 +2,7 @@
 // open, writers block while it is full; EOF when every writer has closed, EPIPE (and SIGPIPE) when every reader has.
 import { EAGAIN, EPIPE } from '../errno.ts';
 import { WaitQueue } from '../wait-queue.ts';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, type PollState } from './poll.ts';
 import { O_NONBLOCK, O_RDONLY, O_WRONLY, S_IFIFO, StreamFile, type FileStat, type ReadResult, type WriteResult } from './file.ts';
 
 /** The kernel's default pipe capacity (16 pages). */
@@ -58,6 +59,25 @@ class PipeEnd extends StreamFile {
     p.size += n;
     p.readable.wake();
     return n;
+  }
+
+  override get canPoll(): boolean {
+    return true;
+  }
+
+  /** pipe_poll: readable while it holds data, HUP once every writer closed; writable while not full, ERR once every reader closed. */
+  override poll(): PollState {
+    const p = this.pipe;
+    let mask = 0;
+    if (this.readable) {
+      if (p.size > 0) mask |= POLLIN | POLLRDNORM;
+      if (p.writers === 0) mask |= POLLHUP;
+    }
+    if (this.writable) {
+      if (p.size < PIPE_BUF_SIZE) mask |= POLLOUT | POLLWRNORM;
+      if (p.readers === 0) mask |= POLLERR;
+    }
+    return { mask, queues: [p.readable, p.writable] };
   }
 
   override stat(): FileStat {

@@ -62,15 +62,23 @@ function unescape(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-/** f_flags of the mount holding `canonical` (the longest mount point that is a prefix of it). */
-function mountFlags(canonical: string): number {
-  let best = '', flags = 0;
+/** A line of the host's /proc/self/mountinfo: mount point, its options, the file system type and the super block's options. */
+export interface HostMount {
+  point: string;
+  options: string;
+  type: string;
+  superOptions: string;
+}
+
+/** The host mount holding `canonical` (the longest mount point that is a prefix of it; the last line of equals). */
+export function hostMountOf(canonical: string): HostMount | undefined {
   let text = '';
   try {
     text = readFileSync('/proc/self/mountinfo', 'utf8');
   } catch {
-    return ST_VALID;
+    return undefined;
   }
+  let best: HostMount | undefined;
   for (const line of text.split('\n')) {
     const f = line.split(' ');
     const dash = f.indexOf('-');
@@ -78,12 +86,19 @@ function mountFlags(canonical: string): number {
     const point = unescape(f[4]!);
     const inside = point === '/' || canonical === point || canonical.startsWith(point + '/');
     // A later line for the same point is a mount on top of the earlier one.
-    if (!inside || point.length < best.length) continue;
-    best = point;
-    flags = 0;
-    for (const o of f[5]!.split(',')) flags |= MOUNT_FLAGS[o] ?? 0;
-    for (const o of (f[dash + 3] ?? '').split(',')) flags |= SUPER_FLAGS[o] ?? 0;
+    if (!inside || (best && point.length < best.point.length)) continue;
+    best = { point, options: f[5]!, type: f[dash + 1] ?? '', superOptions: f[dash + 3] ?? '' };
   }
+  return best;
+}
+
+/** f_flags of the mount holding `canonical`. */
+function mountFlags(canonical: string): number {
+  const m = hostMountOf(canonical);
+  if (!m) return ST_VALID;
+  let flags = 0;
+  for (const o of m.options.split(',')) flags |= MOUNT_FLAGS[o] ?? 0;
+  for (const o of m.superOptions.split(',')) flags |= SUPER_FLAGS[o] ?? 0;
   return flags | ST_VALID;
 }
 

@@ -63,12 +63,20 @@ const dir = (list: () => string[]): ProcNode => ({ kind: 'dir', entries: list })
 
 /** The host's /proc/self/mountinfo or mounts (empty when the host shows none). */
 function hostMountTable(name: 'mountinfo' | 'mounts'): Uint8Array {
+  return hostProcFile(`/proc/self/${name}`);
+}
+
+/** A host /proc file that describes the host kernel itself (its file system types): empty when the host shows none. */
+function hostProcFile(path: string): Uint8Array {
   try {
-    return readFileSync(`/proc/self/${name}`);
+    return readFileSync(path);
   } catch {
     return new Uint8Array(0);
   }
 }
+
+/** NGROUPS_MAX, the kernel's limit on supplementary groups (/proc/sys/kernel/ngroups_max, read by getgrouplist users). */
+const NGROUPS_MAX = 65536;
 
 /** The bytes of [start, end) of a task's memory as /proc/PID/cmdline and environ read them (no faults, no COW). */
 function guestRange(t: ProcTask, start: number, end: number): Uint8Array {
@@ -140,7 +148,14 @@ export function lookupProc(host: ProcfsHost, path: string): ProcNode | number {
   }
   if (parts[0] !== 'proc') return -ENOENT;
   const [, first, ...rest] = parts;
-  if (first === undefined) return dir(() => [...host.pids().map(String), 'cpuinfo', 'meminfo', 'mounts', 'self', 'thread-self']);
+  if (first === undefined) return dir(() => [...host.pids().map(String), 'cpuinfo', 'filesystems', 'meminfo', 'mounts', 'self', 'sys', 'thread-self']);
+  if (first === 'sys') {
+    // Only kernel/ngroups_max is served (libc's initgroups and id read it); the directories above it exist.
+    if (!rest.length) return dir(() => ['kernel']);
+    if (rest[0] !== 'kernel') return -ENOENT;
+    if (rest.length === 1) return dir(() => ['ngroups_max']);
+    return rest.length === 2 && rest[1] === 'ngroups_max' ? textFile(() => `${NGROUPS_MAX}\n`) : -ENOENT;
+  }
   if (first === 'mounts' && !rest.length) return { kind: 'link', target: 'self/mounts' };
   if (first === 'self' || first === 'thread-self') {
     const me = host.current();
@@ -151,6 +166,7 @@ export function lookupProc(host: ProcfsHost, path: string): ProcNode | number {
   if (!rest.length) {
     if (first === 'cpuinfo') return textFile(() => renderCpuinfo(host.profile, { cpuCount: host.cpuCount }));
     if (first === 'meminfo') return textFile(() => renderMeminfo(host.memory()));
+    if (first === 'filesystems') return bytesFile(() => hostProcFile('/proc/filesystems'));
   }
   if (/^\d+$/.test(first)) {
     const t = host.task(Number(first));

@@ -27,6 +27,17 @@ export function suspendWithMask(task: Task, mask: bigint): void {
   task.signals.blocked = mask & ~UNBLOCKABLE;
 }
 
+/**
+ * restore_saved_sigmask: a call that ran with a mask of its own (ppoll, pselect6, epoll_pwait) ended other than by a
+ * signal, so the mask it replaced comes back at once (a signal it let in stays pending).
+ */
+export function restoreSavedMask(task: Task): void {
+  const saved = savedMasks.get(task);
+  if (saved === undefined) return;
+  task.signals.blocked = saved;
+  savedMasks.delete(task);
+}
+
 /** The kernel's thread.trap_nr / error_code / cr2: sigcontext shows the last trap's, whatever the signal. */
 const traps = new WeakMap<Task, TrapState>();
 
@@ -104,11 +115,15 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo): boolean {
 function interruptSleep(task: Task, sig: number): void {
   if (task.state !== 'blocked' || !task.blockedIn) return;
   const nr = task.blockedIn.nr;
+  const timed = task.blockedIn.untilMs !== undefined;
   task.blockedIn = undefined;
   task.wake();
+  // What the call returns inside the kernel, as strace shows it (-ERESTARTSYS and friends, or -EINTR itself).
+  task.kernel.tracer?.exit(task, nr, BigInt.asUintN(64, BigInt(-interruptedWith(nr, timed))));
   const a = actionOf(task, sig);
-  // No handler runs for a stop or continue taking its default action: the call restarts when the task runs again.
-  const noHandler = a.handler === SIG_DFL && (defaultAction(sig) === 'stop' || defaultAction(sig) === 'cont');
+  // No handler runs for a stop or continue taking its default action: the call restarts when the task runs again
+  // (except the epoll waits, which return EINTR even then).
+  const noHandler = a.handler === SIG_DFL && (defaultAction(sig) === 'stop' || defaultAction(sig) === 'cont') && !EINTR_EVEN_WITHOUT_HANDLER.has(nr);
   if (noHandler || (a.handler !== SIG_DFL && a.handler !== SIG_IGN && a.flags & SA_RESTART && restartable(nr))) {
     task.cpu.r64[0] = BigInt(nr);
     task.cpu.rip -= 2; // back onto the 2-byte syscall instruction
@@ -117,9 +132,33 @@ function interruptSleep(task: Task, sig: number): void {
   }
 }
 
-/** System calls the kernel restarts after a SA_RESTART handler (nanosleep and friends use restart_block instead). */
+/**
+ * System calls that never restart after a handler, SA_RESTART or not (signal(7)): nanosleep and friends use
+ * restart_block, the waits for several files return -ERESTARTNOHAND.
+ */
+const NEVER_RESTARTED = new Set([
+  35, 230, 34, 130, // nanosleep, clock_nanosleep, pause, rt_sigsuspend
+  7, 23, 270, 271, 232, 281, 441, // poll, select, pselect6, ppoll, epoll_wait, epoll_pwait, epoll_pwait2
+]);
+
+/** The epoll waits return -EINTR, not a restart code: a stop and continue ends them too (signal(7)). */
+const EINTR_EVEN_WITHOUT_HANDLER = new Set([232, 281, 441]);
+
+export const ERESTARTSYS = 512, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516;
+
+/** The errno an interrupted sleep ends with inside the kernel (the syscall-exit value strace prints). */
+function interruptedWith(nr: number, timed: boolean): number {
+  switch (nr) {
+    case 35: case 230: case 7: return ERESTART_RESTARTBLOCK; // nanosleep, clock_nanosleep, poll: a restart block
+    case 23: case 270: case 271: case 34: case 130: return ERESTARTNOHAND; // select, pselect6, ppoll, pause, rt_sigsuspend
+    case 232: case 281: case 441: return EINTR; // the epoll waits
+    case 202: return timed ? ERESTART_RESTARTBLOCK : ERESTARTSYS; // futex: a timed wait restarts through a restart block
+    default: return ERESTARTSYS;
+  }
+}
+
 function restartable(nr: number): boolean {
-  return nr !== 35 && nr !== 230 && nr !== 34 && nr !== 130; // nanosleep, clock_nanosleep, pause, rt_sigsuspend
+  return !NEVER_RESTARTED.has(nr);
 }
 
 /** The next signal to deliver: synchronous (fault) signals first, then the lowest number. */

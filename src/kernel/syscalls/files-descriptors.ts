@@ -13,7 +13,7 @@ const F_DUPFD_CLOEXEC = 1030, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEA
 const FD_CLOEXEC = 1;
 const FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;
 
-function nofile(task: Task): number {
+export function nofile(task: Task): number {
   const soft = task.group.rlimits.get(RLIMIT_NOFILE)?.soft ?? 1024;
   return Number.isFinite(soft) ? soft : 1 << 20;
 }
