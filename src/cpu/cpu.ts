@@ -171,7 +171,7 @@ export class Cpu extends CpuMemory {
     // The invalid-access hook may read RIP: only the hooked loop keeps it on the current instruction.
     this.hooked = this.memHooked || !!(hooks.code || hooks.block || hooks.memFetch || hooks.invalid || hooks.instruction);
     this.hookConfig = hookConfigOf(hooks);
-    this.hookedRegionsOk = !hooks.block && hooks.compiled !== false;
+    this.hookedRegionsOk = !hooks.block;
     this.flushTlb();
   }
   /** A stop is pending (hooked regions leave on it). */
@@ -603,7 +603,9 @@ export class Cpu extends CpuMemory {
     }
     if (n > left) n = left;
     if (n <= 0) return null;
-    if (this.jitMode !== 'always' && ++b.hot <= this.jitThreshold) return null;
+    // A hook at every instruction costs a wasm-to-JS call each, about what the interpreter spends per instruction
+    // (measured: BENCHMARKS.md): 'auto' compiles hooked code only when such calls are fewer ('always' does, for tests).
+    if (this.jitMode !== 'always' && (config.everyInstruction || ++b.hot <= this.jitThreshold)) return null;
     const region = this.regionFor(b, n, config);
     if (region === null || (until >= 0 && region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) return null;
     return region;

@@ -31,8 +31,6 @@ export interface CpuHooks {
   access?(kind: 'read' | 'write', address: number, size: number, lo: number, hi: number, ripRelative: boolean): void;
   /** Where `code`/`instruction`/`memFetch` can do anything: inclusive [begin, end] ranges (absent: everywhere). Compiled code calls them only there. */
   codeRanges?: ReadonlyArray<readonly [number, number]>;
-  /** false: these hooks are never called from compiled code (the hooked interpreter runs every instruction). */
-  compiled?: boolean;
 }
 
 const TLB_SIZE = 256;

@@ -76,12 +76,6 @@ const GPRS = 16;
  * `kept()` is what the recording keeps when it ends (a segment of the log for lazyEvents).
  */
 export class TraceRecorder {
-  /**
-   * Whether picemu's CPU may call the recorder's hooks from compiled regions (cpu/compile/hooks.ts). Off: measured
-   * (BENCHMARKS.md), a wasm-to-JS call per instruction records no faster than the hooked interpreter. Tests turn it on
-   * to check that traces recorded through compiled code are the interpreter's.
-   */
-  static compiledHooks = false;
   readonly log: StepLog;
   readonly reader: StepReader;
   /** The last run stopped before a breakpoint (its outcome is 'stopped'). */
@@ -195,7 +189,7 @@ export class TraceRecorder {
 
   private runHooked(cpu: Cpu, options: RunOptions): RunOutcome {
     const previous = cpu.hooks;
-    cpu.setHooks({ ...previous, ...this.hooks, compiled: TraceRecorder.compiledHooks });
+    cpu.setHooks({ ...previous, ...this.hooks });
     try {
       return cpu.run(options);
     } finally {

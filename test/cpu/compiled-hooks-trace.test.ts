@@ -1,12 +1,11 @@
 // picemu's own traces through hooks called from compiled code: every fixture function (and zlib's crc32/adler32)
 // traced by Process.call on a machine whose compiler is forced on ('always': the recorder's instruction and access
-// hooks run from compiled regions, TraceRecorder.compiledHooks on) gives, event for event, the trace of a machine
-// that only interprets ('off').
+// hooks run from compiled regions; 'auto' keeps hooks that fire at every instruction on the interpreter) gives, event for
+// event, the trace of a machine that only interprets ('off').
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
-import { TraceRecorder } from '../../src/process/step-recorder.ts';
 import type { Process } from '../../src/process/process.ts';
 import type { StepEvent } from '../../src/trace/events.ts';
 import { stepToJson } from '../../src/trace/render-json.ts';
@@ -61,9 +60,6 @@ async function compare(path: string, recipes: Record<string, Recipe[]>): Promise
 }
 
 describe('traces recorded through compiled code equal the interpreter’s', () => {
-  // (picemu's recorder does not use compiled hooks by default: not faster, BENCHMARKS.md; here it must.)
-  beforeAll(() => void (TraceRecorder.compiledHooks = true));
-  afterAll(() => void (TraceRecorder.compiledHooks = false));
   for (const file of libraries) {
     it(`${file}: every function with a recipe`, async () => {
       const { steps } = await compare(join(fixtureDir, file), RECIPES[file]!);

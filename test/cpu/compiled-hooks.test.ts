@@ -98,8 +98,26 @@ describe.skipIf(!available)('hooks in compiled code give native unicorn-engine h
       }
     });
   }
-  it("crc32's loop runs as a hooked region in 'auto' too (hot code with hooks is compiled)", () => {
-    expect(callLogged(picemu, 'auto', 'crc32_bitwise', [BUF, 1024]).hooked).toBeGreaterThan(0);
+  it("in 'auto', hot code is compiled with memory hooks or ranged code hooks, not with a code hook at every instruction", () => {
+    const run = (hooks: (e: Uc) => void): number => {
+      const e = engine(picemu, 'auto');
+      for (const p of image.list()) {
+        e.mem_map(p.va, 4096, p.prot);
+        e.mem_write(p.va, p.bytes);
+      }
+      hooks(e);
+      const rsp = LAYOUT.stackLow + LAYOUT.stackSize - 0x1000 - 8;
+      e.mem_write(rsp, new Uint8Array(new BigUint64Array([BigInt(LAYOUT.returnSentinel)]).buffer));
+      e.reg_write_i64(picemu.X86_REG_RSP, rsp);
+      e.reg_write_i64(picemu.X86_REG_RDI, BUF);
+      e.reg_write_i64(picemu.X86_REG_RSI, 1024);
+      e.emu_start(lib.exports.get('crc32_bitwise')!.address, LAYOUT.returnSentinel, 0, 0);
+      return hookedRuns(e);
+    };
+    const entry = lib.exports.get('crc32_bitwise')!.address;
+    expect(run((e) => e.hook_add(picemu.HOOK_MEM_READ, () => {}))).toBeGreaterThan(0);
+    expect(run((e) => e.hook_add(picemu.HOOK_CODE, () => {}, null, entry, entry))).toBeGreaterThan(0);
+    expect(run((e) => e.hook_add(picemu.HOOK_CODE, () => {}))).toBe(0);
   });
 });
 

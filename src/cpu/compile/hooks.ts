@@ -31,11 +31,13 @@ export interface HookConfig {
   codeRanges: ReadonlyArray<readonly [number, number]> | undefined;
   /** A key naming the configuration (kind and ranges). */
   key: string;
+  /** Code hooks are called before every instruction (no ranges). */
+  everyInstruction: boolean;
 }
 export function hookConfigOf(h: CpuHooks): HookConfig {
   const kind = hookKindOf(h);
   const codeRanges = kind & HOOK_CODE ? h.codeRanges : undefined;
-  return { kind, codeRanges, key: codeRanges ? `${kind}:${codeRanges.map(([b, e]) => `${b}-${e}`).join(',')}` : String(kind) };
+  return { kind, codeRanges, key: codeRanges ? `${kind}:${codeRanges.map(([b, e]) => `${b}-${e}`).join(',')}` : String(kind), everyInstruction: (kind & HOOK_CODE) !== 0 && !codeRanges };
 }
 
 /** The emitter state hooked emission needs (region.ts's Emitter has these). */
