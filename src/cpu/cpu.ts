@@ -67,7 +67,7 @@ const MAX_REGION_BLOCKS = 16;
 const REGION_SPAN = 4096;
 
 /** A region with the blocks it was compiled from and the code generation it was checked against. */
-type CompiledRegion = Region & { gen: number; blocks: Block[]; entries: number; done: number; key: number | string };
+type CompiledRegion = Region & { gen: number; blocks: Block[]; entries: number; done: number; cache: Map<number, CompiledRegion | null>; key: number };
 /** 'auto' drops a region that runs fewer instructions per entry than this over its first REGION_TRIAL entries (entering costs more than it gains). */
 const REGION_MIN_RUN = 48;
 /** Most instructions one hooked region run executes (the hooked loop polls deadlines about this often). */
@@ -82,8 +82,8 @@ class Block {
   prefixes: Map<number, BlockFn> | null = null;
   /** WebAssembly regions entered here, by length run (null: nothing to compile there). */
   regions: Map<number, CompiledRegion | null> | null = null;
-  /** Regions compiled with hooks (compile/hooks.ts), by length run and hook configuration. */
-  hookedRegions: Map<string, CompiledRegion | null> | null = null;
+  /** Regions compiled with hooks (compile/hooks.ts), by hook configuration, then length run. */
+  hookedRegions: Map<string, Map<number, CompiledRegion | null>> | null = null;
   epoch: number;
   link: Block | null = null;
   linkAddr = -1;
@@ -244,8 +244,15 @@ export class Cpu extends CpuMemory {
   private regionFor(b: Block, n: number, config?: HookConfig): CompiledRegion | null {
     // Hooked regions are kept apart: one compiled for some hooks is never run with others, or without.
     const kind = config?.kind ?? 0;
-    const cache = (kind === 0 ? (b.regions ??= new Map()) : (b.hookedRegions ??= new Map())) as Map<number | string, CompiledRegion | null>;
-    const key = kind === 0 ? n : `${n}/${config!.key}`;
+    let cache: Map<number, CompiledRegion | null>;
+    if (kind === 0) cache = b.regions ??= new Map();
+    else {
+      const byConfig = (b.hookedRegions ??= new Map());
+      const known = byConfig.get(config!.key);
+      if (known) cache = known;
+      else byConfig.set(config!.key, (cache = new Map()));
+    }
+    const key = n;
     const known = cache.get(key);
     if (known !== undefined) {
       if (known === null || known.gen === this.codeGen) return known;
@@ -313,7 +320,7 @@ export class Cpu extends CpuMemory {
         const hooked = kind === 0 ? undefined : { kind, codeRanges: config!.codeRanges, imports: (h: Parameters<typeof hookImports>[2]) => hookImports(this, ctx, h, standing) };
         try {
           const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at, this.profile, hooked);
-          result = Object.assign(region, { gen: this.codeGen, blocks, entries: 0, done: 0, key });
+          result = Object.assign(region, { gen: this.codeGen, blocks, entries: 0, done: 0, cache, key });
           this.regionStats.compiled++;
         } catch (e) {
           // A module V8 rejects is a compiler bug: the interpreter runs the code instead (tests check failed === 0).
@@ -610,9 +617,8 @@ export class Cpu extends CpuMemory {
     if (region === null || (until >= 0 && region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) return null;
     return region;
   }
-  private dropRegion(b: Block, region: CompiledRegion): void {
-    if (typeof region.key === 'number') b.regions?.set(region.key, null);
-    else b.hookedRegions?.set(region.key, null);
+  private dropRegion(region: CompiledRegion): void {
+    region.cache.set(region.key, null);
   }
 
   private runHooked(o: RunOptions): RunOutcome {
@@ -667,7 +673,7 @@ export class Cpu extends CpuMemory {
             this.rip = ctx.rip;
             if (region.entries < REGION_TRIAL && this.jitMode === 'auto') {
               region.done += done;
-              if (++region.entries === REGION_TRIAL && region.done < REGION_TRIAL * REGION_MIN_RUN) this.dropRegion(b, region);
+              if (++region.entries === REGION_TRIAL && region.done < REGION_TRIAL * REGION_MIN_RUN) this.dropRegion(region);
             }
             const failed = this.regionFault as { fault: GuestFault; insn: Insn } | null;
             if (failed !== null) {
