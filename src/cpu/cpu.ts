@@ -520,18 +520,23 @@ export class Cpu extends CpuMemory {
       const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > this.jitThreshold ? this.regionFor(b, n) : null;
       if (region !== null && (until < 0 || !region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) {
         const ctx = this.regionCtx!;
-        ctx.enter(this, region.xmm);
-        this.regionStats.runs++;
-        const done = region.run(Math.min(budget - executed, CHECK_EVERY));
-        ctx.leave(this, region.xmm);
-        const miss = ctx.takeMiss();
-        if (miss !== null) {
+        let done = 0;
+        for (let attempt = 0; attempt < 2; attempt++) {
+          ctx.enter(this, region.xmm);
+          this.regionStats.runs++;
+          done = region.run(Math.min(budget - executed, CHECK_EVERY));
+          ctx.leave(this, region.xmm);
+          const miss = ctx.takeMiss();
+          if (miss === null) break;
           // Fill the TLB for the access that missed (a fault is left for the interpreter to raise, at its instruction).
           try {
             this.translate(miss.va, miss.write ? 'write' : 'read');
           } catch (e) {
             if (!(e instanceof GuestFault)) throw e;
+            break;
           }
+          // A miss before anything ran left nothing committed: enter again once with the translation in place.
+          if (done > 0) break;
         }
         if (region.entries < REGION_TRIAL && this.jitMode === 'auto') {
           region.done += done;
