@@ -12,10 +12,18 @@ import { handlerFor } from '../table.ts';
 import { FunctionBuilder, ModuleBuilder, Op, Simd, uleb, ValType } from './wasm-emitter.ts';
 import { CTX, TLB_ENTRIES } from './context.ts';
 import type { Rule } from './rule.ts';
+import { RegionHooks, type HookImportObject } from './hooks.ts';
 
 /** RFLAGS bits (iced's flagsRead/flagsWritten use the same positions). */
 export const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 const ALL = CF | PF | AF | ZF | SF | OF;
+
+/** A region compiled with hooks (hooks.ts): which kinds, where code hooks are called, and the imports that run them. */
+export interface HookedCompile {
+  kind: number;
+  codeRanges: ReadonlyArray<readonly [number, number]> | undefined;
+  imports: (hooks: RegionHooks) => HookImportObject;
+}
 
 /** One block of a region: its instructions and how many of them the region runs (all, except a prefix entry). */
 export interface Member {
@@ -101,6 +109,8 @@ export class Emitter {
   deferred: { written: number; done: number; emit: (need: number) => void } | null = null;
   /** XMM0-15 as v128 locals (declared when the region uses XMM). */
   readonly x: number[] = [];
+  /** Set in a region compiled with hooks (hooks.ts): hook calls before instructions and around accesses. */
+  hooks: RegionHooks | null = null;
   constructor(
     mod: ModuleBuilder,
     readonly ctx: number,
@@ -139,7 +149,7 @@ export class Emitter {
       this.depth--;
       this.f.end();
     }
-    this.translate(16, write, k);
+    if (!this.hooks?.mem) this.translate(16, write, k);
   }
   /** An XMM source (register or 16 bytes of memory) onto the stack. */
   xmmSource(insn: Insn, op: Operand, aligned: boolean, k: number): void {
@@ -149,12 +159,14 @@ export class Emitter {
   /** 16 bytes at the instruction's memory operand onto the stack (v128). */
   loadXmm(insn: Insn, aligned: boolean, k: number): void {
     this.xmmAddress(insn, aligned, false, k);
-    this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
+    if (this.hooks?.mem) this.hooks.load128(this, k);
+    else this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
   }
   /** Stores v128 local `src` at the instruction's memory operand. */
   storeXmm(insn: Insn, aligned: boolean, src: number, k: number): void {
     this.xmmAddress(insn, aligned, true, k);
-    this.f.get(this.host).get(src).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
+    if (this.hooks?.mem) this.hooks.store128(this, src, k);
+    else this.f.get(this.host).get(src).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
   }
   /** Computes an instruction's flags now (`live`), or, when deferred, what the branch reads and the rest per edge. */
   flagsFrom(insn: Insn, live: number, emit: (need: number) => void): void {
@@ -178,6 +190,7 @@ export class Emitter {
   exit(k: number): void {
     if (k > 0) this.addCount(k);
     this.setRip(this.insns[k].addr);
+    this.hooks?.markHooksDone(this);
     this.f.br(this.depth);
   }
   addCount(n: number): void {
@@ -251,12 +264,14 @@ export class Emitter {
   }
   /** Loads `size` bytes at `ea` (zero-extended i64) onto the stack. */
   load(size: number, k: number): void {
+    if (this.hooks?.mem) return this.hooks.load(this, size, k);
     this.translate(size, false, k);
     this.f.get(this.host);
     this.f.mem(size === 1 ? Op.i64_load8_u : size === 2 ? Op.i64_load16_u : size === 4 ? Op.i64_load32_u : Op.i64_load);
   }
   /** Stores local `src`'s low `size` bytes at `ea`. */
   store(size: number, src: number, k: number): void {
+    if (this.hooks?.mem) return this.hooks.store(this, size, src, k);
     this.translate(size, true, k);
     this.f.get(this.host).get(src);
     this.f.mem(size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store);
@@ -407,6 +422,19 @@ export class Emitter {
       this.depth--;
       f.end();
     }
+    // With hooks compiled in, the instruction's hooks (its read) have run: to a user address it completes here and
+    // leaves after it, so the interpreter does not run them again (a non-canonical target faults in the interpreter).
+    if (this.hooks) {
+      f.get(target).i64(2 ** 47).op(Op.i64_lt_u);
+      f.if();
+      this.depth++;
+      commit();
+      this.addCount(k + 1);
+      f.i32(this.ctx).get(target).mem(Op.i64_store, CTX.rip, 3);
+      f.br(this.depth);
+      this.depth--;
+      f.end();
+    }
     this.exit(k);
   }
 }
@@ -421,11 +449,16 @@ function deferredWriter(rules: Rule[], length: number, whole: boolean): number {
  * Flags live after each instruction of a member: everything is live at every exit and block boundary, except after
  * a deferred writer, which computes only what the branch reads (the edges compute the rest).
  */
-function liveness(insns: Insn[], rules: Rule[], length: number, deferred: number): number[] {
+function liveness(insns: Insn[], rules: Rule[], length: number, deferred: number, hooked = false): number[] {
   const liveAfter = new Array<number>(length + 1);
   let live = ALL;
   for (let i = length - 1; i >= 0; i--) {
     const insn = insns[i];
+    // A hook may read RFLAGS before any instruction: every flag is exact at every boundary.
+    if (hooked) {
+      liveAfter[i] = ALL;
+      continue;
+    }
     liveAfter[i] = i === deferred ? insns[i + 1].flagsRead | (ALL & ~insn.flagsWritten) : live;
     live = (liveAfter[i] & ~insn.flagsWritten) | insn.flagsRead;
     // An instruction that may leave the region before it needs exact flags there.
@@ -440,7 +473,7 @@ function liveness(insns: Insn[], rules: Rule[], length: number, deferred: number
  * continues there inside the function (a loop over a br_table), a `ret` to the address after one of the region's
  * calls continues at that member, anything else leaves with RIP set. Every instruction must have a rule (`compiles`).
  */
-export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number, profile: CpuProfile): Region {
+export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number, profile: CpuProfile, hooked?: HookedCompile): Region {
   const rules = members.map((m) =>
     m.insns.slice(0, m.length).map((insn) => {
       const rule = ruleFor(insn, profile);
@@ -450,16 +483,19 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   );
   const M = members.length;
   const index = new Map(members.map((m, i) => [m.addr, i]));
-  const defer = members.map((m, i) => deferredWriter(rules[i], m.length, m.length === m.insns.length));
-  const lives = members.map((m, i) => liveness(m.insns, rules[i], m.length, defer[i]));
+  const defer = members.map((m, i) => (hooked ? -1 : deferredWriter(rules[i], m.length, m.length === m.insns.length)));
+  const lives = members.map((m, i) => liveness(m.insns, rules[i], m.length, defer[i], !!hooked));
   const liveIn = lives.map((l, i) => l[members[i].length]);
   const returnPoints = [...new Set(members.flatMap((m, i) => (rules[i][m.length - 1].ends === 'call' ? [index.get(m.insns[m.length - 1].next)] : [])))].filter((j) => j !== undefined);
 
   const mod = new ModuleBuilder();
   mod.importMemory('m', 'memory', memory.buffer.byteLength / 65536, memory.buffer.byteLength / 65536);
+  const hooks = hooked ? new RegionHooks(mod, hooked) : null;
   const e = new Emitter(mod, ctx, { index, members, liveIn, returnPoints });
+  e.hooks = hooks;
   const f = e.f;
   const xmm = members.some((m) => m.insns.slice(0, m.length).some(usesXmm));
+  if (hooks) hooks.xmm = xmm;
   if (xmm) {
     e.declareXmm();
     for (let i = 0; i < 16; i++) f.i32(ctx).simd(Simd.v128_load, { offset: CTX.xmm + 16 * i, alignLog2: 4 }).set(e.x[i]);
@@ -489,6 +525,7 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
     const liveAfter = lives[mi];
     for (let k = 0; k < length; k++) {
       e.deferNext = k === defer[mi];
+      hooks?.beforeInstruction(e, insns[k], mi, k, insns[k].addr);
       rules[mi][k].emit(e, liveAfter[k] & insns[k].flagsWritten, k);
       e.deferNext = false;
     }
@@ -503,6 +540,6 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   if (xmm) for (let i = 0; i < 16; i++) f.i32(ctx).get(e.x[i]).simd(Simd.v128_store, { offset: CTX.xmm + 16 * i, alignLog2: 4 });
   f.get(e.count);
   mod.export('run', f);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory }, ...(hooks ? hooked!.imports(hooks) : {}) });
   return { run: instance.exports.run as (budget: number) => number, members, xmm };
 }
