@@ -131,14 +131,18 @@ describe.runIf(requireOracle('tmux', tmuxWorks(), 'apt-get install tmux') && has
   it('stops a long c at Ctrl-C and keeps the session', async () => {
     start('int', 'TERM=xterm-256color', 'fixtures/libdemo.so');
     await waitFor('int', (t) => lastLine(t) === '(p1)', 'the prompt');
-    // fib(40) makes hundreds of millions of calls: far longer than this test waits.
+    // fib(40) makes hundreds of millions of calls; compiled, `c` may reach its instruction limit (200 M) in a fraction
+    // of a second and prompt again, so `c` is sent again until a Ctrl-C lands while it runs.
     tmux('send-keys', '-t', 'int', '-l', 'call fib 40');
     tmux('send-keys', '-t', 'int', 'Enter');
     await waitFor('int', (t) => /^=> 0x[0-9a-f]+ libdemo\.so\+0x[0-9a-f]+ <fib>/m.test(t) && lastLine(t) === '(p1)', 'the call to start');
-    tmux('send-keys', '-t', 'int', '-l', 'c');
-    tmux('send-keys', '-t', 'int', 'Enter');
-    await new Promise((r) => setTimeout(r, 1000));
-    tmux('send-keys', '-t', 'int', 'C-c');
+    for (let attempt = 0; attempt < 20 && !/^interrupted at /m.test(screen('int')); attempt++) {
+      tmux('send-keys', '-t', 'int', '-l', 'c');
+      tmux('send-keys', '-t', 'int', 'Enter');
+      await new Promise((r) => setTimeout(r, 100));
+      tmux('send-keys', '-t', 'int', 'C-c');
+      await new Promise((r) => setTimeout(r, 400));
+    }
     await waitFor('int', (t) => /^interrupted at 0x[0-9a-f]+ libdemo\.so\+0x[0-9a-f]+ <fib/m.test(t) && lastLine(t) === '(p1)', 'the interruption');
     tmux('send-keys', '-t', 'int', '-l', 'bt');
     tmux('send-keys', '-t', 'int', 'Enter');
