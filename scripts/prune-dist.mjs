@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Before `npm pack`: removes compiled files in dist/ whose TypeScript source is gone. tsc's incremental build never
-// deletes the outputs of a renamed or deleted source, so a long-lived clone would otherwise ship them.
+// `npm pack`'s prepack step (its prepare step then builds): removes compiled files in dist/ whose TypeScript source
+// is gone. tsc's incremental build never deletes the outputs of a renamed or deleted source, so a long-lived clone
+// would otherwise ship them.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 

@@ -170,6 +170,8 @@ export async function performExec(req: ExecRequest): Promise<number> {
   }
   if (req.strace) process.stderr.write(exit.kind === 'exited' ? `+++ exited with ${exit.code} +++\n` : `+++ killed by ${signalName(exit.signal)}${exit.coreDumped ? ' (core dumped)' : ''} +++\n`);
   if (exit.kind === 'exited') return exit.code;
+  // A reader that went away (`| head`) kills the writer with SIGPIPE, which a shell does not report either.
+  if (signalName(exit.signal) === 'SIGPIPE') return 128 + exit.signal;
   const f = exit.fault;
   const where = f ? ` at 0x${(f.address ?? f.rip).toString(16)} (${f.instruction} at ${f.where})` : '';
   process.stderr.write(`picemu: ${req.program}: killed by ${signalName(exit.signal)}${where}\n`);

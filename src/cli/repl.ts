@@ -45,7 +45,8 @@ export const command: Command = {
   async run(args) {
     const req = parseReplArgs(args);
     const libraries = req.libraries.map(resolveLibrary);
-    const [backend] = await Promise.all([createMachineBackend(libraries, req.procs, req.cpu, req.engine), ensureDisassembler()]);
+    // The REPL's `load` finds and checks a library as the command line does.
+    const [backend] = await Promise.all([createMachineBackend(libraries, req.procs, req.cpu, req.engine, resolveLibrary), ensureDisassembler()]);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const pal = choosePalette(Boolean(process.stdout.isTTY));
     const limits = { ...(req.budget !== undefined ? { budget: req.budget } : {}), ...(req.deadlineMs !== undefined ? { deadlineMs: req.deadlineMs } : {}) };

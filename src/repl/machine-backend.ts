@@ -33,7 +33,14 @@ export class MachineBackend implements ReplBackend {
   private readonly outputs: ProgramOutput[] = [];
   private readonly started = new Set<Pid>();
 
-  constructor(readonly machine: Machine) {}
+  /**
+   * `resolveLibrary`: what the user typed for `load` → the file to load, or an error whose message is the one line to
+   * show (the CLI passes its own, so `load ./notes.txt` says what is wrong with the file, as `picemu run` does).
+   */
+  constructor(
+    readonly machine: Machine,
+    private readonly resolveLibrary: (name: string) => string = (name) => name,
+  ) {}
 
   private proc(pid: Pid): Process {
     const p = this.machine.process(pid);
@@ -95,7 +102,8 @@ export class MachineBackend implements ReplBackend {
     return this.proc(pid).fork().pid;
   }
 
-  load(path: string): string {
+  load(typed: string): string {
+    const path = this.resolveLibrary(typed);
     let name = '';
     for (const p of this.machine.processes) name = p.load(path).module.name;
     this.loadedPaths.push(path);
@@ -299,9 +307,9 @@ function errorOutcome(error: CallError): RunOutcome {
 }
 
 /** A machine with `procs` processes, each with `libraries` loaded (in order), behind the REPL's interface. */
-export async function createMachineBackend(libraries: readonly string[], procs: number, cpu?: ProfileName, engine?: EngineName): Promise<MachineBackend> {
+export async function createMachineBackend(libraries: readonly string[], procs: number, cpu?: ProfileName, engine?: EngineName, resolveLibrary?: (name: string) => string): Promise<MachineBackend> {
   const machine = await Machine.create({ cpu, engine });
-  const backend = new MachineBackend(machine);
+  const backend = new MachineBackend(machine, resolveLibrary);
   for (let k = 0; k < procs; k++) machine.spawn();
   for (const lib of libraries) backend.load(lib);
   return backend;

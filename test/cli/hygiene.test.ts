@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeCall } from '../helpers/native.ts';
 import { spawnAsync, type Finished } from './spawn-async.ts';
-import { hasCc, hasReadelf, repoRoot } from '../helpers/oracles.ts';
+import { hasCc, hasReadelf, repoRoot, requireOracle } from '../helpers/oracles.ts';
 
 const bin = join(repoRoot, 'bin', 'picemu.mjs');
 const picemu = (args: string[], cwd = repoRoot, input?: string) => spawnAsync(process.execPath, [bin, ...args], { cwd, input, timeout: 60_000 });
@@ -43,6 +43,16 @@ describe('a closed pipe', () => {
   });
 });
 
+describe('a closed pipe under exec', () => {
+  it("a program killed by SIGPIPE ends quietly with the status the native program gets, its output as the native one's", async () => {
+    const script = (cmd: string) => `set -o pipefail; ${cmd} seq 100000 | head -2; echo "status=$?"`;
+    const native = await spawnAsync('bash', ['-c', script('')], { cwd: repoRoot, timeout: 60_000 });
+    const ours = await spawnAsync('bash', ['-c', script(`"${process.execPath}" "${bin}" exec`)], { cwd: repoRoot, timeout: 60_000 });
+    expect(native.stdout).toBe('1\n2\nstatus=141\n');
+    expect([ours.stdout, ours.stderr]).toEqual([native.stdout, native.stderr]);
+  });
+});
+
 describe('files that cannot be used: one line with the reason', () => {
   const notElf = join(repoRoot, 'README.md');
   const short = join(tmp, 'short.so');
@@ -71,8 +81,9 @@ describe('files that cannot be used: one line with the reason', () => {
     expect(oneLine(await picemu(['segments', short]), 1)).toBe(`${short}: file too short (10 bytes; an ELF64 header is 64)`);
   });
 
-  it('a file the user may not read: permission denied, as cat says it to the same user', async () => {
-    // As root every file is readable: then picemu and cat run as nobody (setpriv, util-linux).
+  // As root every file is readable: then picemu and cat run as nobody (setpriv, util-linux).
+  const canDropRoot = () => process.getuid?.() !== 0 || requireOracle('setpriv', spawnSync('setpriv', ['--version']).status === 0, 'apt-get install util-linux');
+  it.skipIf(!canDropRoot())('a file the user may not read: permission denied, as cat says it to the same user', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'picemu-perm-'));
     chmodSync(dir, 0o755);
     const secret = join(dir, 'libsecret.so');
@@ -81,11 +92,18 @@ describe('files that cannot be used: one line with the reason', () => {
     const asUser = (cmd: string, args: string[]) =>
       process.getuid?.() === 0 ? spawnAsync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args], { cwd: repoRoot }) : spawnAsync(cmd, args, { cwd: repoRoot });
     const cat = await asUser('cat', [secret]);
-    expect(cat.error, 'setpriv (util-linux) runs cat as nobody').toBeUndefined();
     const reason = cat.stderr.trim().replace(/^cat: .*?: /, '').toLowerCase();
     expect(reason).toBe('permission denied');
     for (const command of [['segments', secret], ['run', secret, 'f'], ['maps', secret]]) expect(oneLine(await asUser(process.execPath, [bin, ...command]), 1)).toBe(`${secret}: ${reason}`);
     expect((await asUser(process.execPath, [bin, 'check', secret])).stdout).toBe(`error ${secret}: ${reason}\n`);
+  });
+
+  it("the REPL's load says what run says about the same file", async () => {
+    const files = ['./nosuch.so', './fixtures', notElf, '/dev/null', short];
+    const r = await picemu(['repl', '--procs', '1'], repoRoot, files.map((f) => `load ${f}`).join('\n') + '\n');
+    const fromRun = await Promise.all(files.map(async (f) => oneLine(await picemu(['run', f, 'foo']), 1)));
+    expect(r.stdout.trimEnd().split('\n')).toEqual(fromRun.map((line) => `error: ${line}`));
+    expect(fromRun[0]).toBe(`./nosuch.so: ${catReason('./nosuch.so')}`);
   });
 
   it('check names each file once, with the reason after it', async () => {
@@ -192,5 +210,9 @@ describe('help, version and limits', () => {
     expect(plain.stderr).not.toMatch(/\n\s+at /);
     const debug = await picemu(['segments', 'nosuch.so', '--debug']);
     expect(debug.stderr).toMatch(/^picemu: nosuch\.so: no such file or directory\n.*Error.*\n\s+at /s);
+    // Its frames name the TypeScript sources (through dist's source maps): the first is the line that throws.
+    const top = /\n\s+at .*\((\/.*\/src\/[\w/-]+\.ts):(\d+):\d+\)/.exec(debug.stderr);
+    expect(top, debug.stderr).not.toBeNull();
+    expect(readFileSync(top![1]!, 'utf8').split('\n')[Number(top![2]) - 1]).toMatch(/throw new \w*Error/);
   });
 });
