@@ -129,7 +129,8 @@ describe.runIf(requireOracle('tmux', tmuxWorks(), 'apt-get install tmux') && has
   }, 40_000);
 
   it('stops a long c at Ctrl-C and keeps the session', async () => {
-    start('int', 'TERM=xterm-256color', 'fixtures/libdemo.so');
+    // No budget to run out before the Ctrl-C arrives (the default 200 M instructions can pass in a second now).
+    start('int', 'TERM=xterm-256color', 'fixtures/libdemo.so --budget 0x7fffffffffff');
     await waitFor('int', (t) => lastLine(t) === '(p1)', 'the prompt');
     // fib(40) makes hundreds of millions of calls: far longer than this test waits.
     tmux('send-keys', '-t', 'int', '-l', 'call fib 40');
