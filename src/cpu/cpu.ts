@@ -6,6 +6,7 @@ import { SSE2_PROFILE, type CpuProfile } from './features.ts';
 import { compileBlock, type BlockFn } from './jit.ts';
 import { RegionContext } from './compile/context.ts';
 import { compileRegion, compiles, type Region } from './compile/region.ts';
+import { hookConfigOf, hookImports, type HookConfig } from './compile/hooks.ts';
 import { CpuMemory, type CpuHooks } from './memory-access.ts';
 import { readRegister, writeRegister } from './registers.ts';
 import type { Exec } from './handler.ts';
@@ -66,9 +67,11 @@ const MAX_REGION_BLOCKS = 16;
 const REGION_SPAN = 4096;
 
 /** A region with the blocks it was compiled from and the code generation it was checked against. */
-type CompiledRegion = Region & { gen: number; blocks: Block[]; entries: number; done: number };
+type CompiledRegion = Region & { gen: number; blocks: Block[]; entries: number; done: number; key: number | string };
 /** 'auto' drops a region that runs fewer instructions per entry than this over its first REGION_TRIAL entries (entering costs more than it gains). */
 const REGION_MIN_RUN = 48;
+/** Most instructions one hooked region run executes (the hooked loop polls deadlines about this often). */
+const HOOKED_CHECK_EVERY = 1024;
 const REGION_TRIAL = 64;
 
 class Block {
@@ -79,6 +82,8 @@ class Block {
   prefixes: Map<number, BlockFn> | null = null;
   /** WebAssembly regions entered here, by length run (null: nothing to compile there). */
   regions: Map<number, CompiledRegion | null> | null = null;
+  /** Regions compiled with hooks (compile/hooks.ts), by length run and hook configuration. */
+  hookedRegions: Map<string, CompiledRegion | null> | null = null;
   epoch: number;
   link: Block | null = null;
   linkAddr = -1;
@@ -124,11 +129,23 @@ export class Cpu extends CpuMemory {
   private regionCtx: RegionContext | null | undefined;
   /** Bumped whenever decoded blocks are dropped (regions then recheck their members). */
   private codeGen = 0;
-  /** WebAssembly regions compiled so far, and runs of them (for tests and benchmarks). */
-  readonly regionStats = { compiled: 0, runs: 0, failed: 0 };
+  /** WebAssembly regions compiled so far, and runs of them (for tests and benchmarks); `hookedRuns`: runs with hooks compiled in. */
+  readonly regionStats = { compiled: 0, runs: 0, failed: 0, hookedRuns: 0 };
+  /** Which hooks hooked regions call (compile/hooks.ts HOOK_CODE | HOOK_MEM), and whether the hooked loop may use regions (not with a block hook). */
+  private hookConfig: HookConfig = hookConfigOf({});
+  private hookedRegionsOk = false;
+  /** A hooked region left at this address after running its code hooks: the interpreter does not run them again. */
+  private hooksDoneAt = -1;
+  /** A hooked region made no progress at this address: the interpreter runs the next block there. */
+  private interpretAt = -1;
+  /** An access that faulted inside a hooked region, reported at its instruction. */
+  regionFault: { fault: GuestFault; insn: Insn } | null = null;
 
   constructor(memory: GuestMemory, options: CpuOptions = {}) {
-    super(memory);
+    // The GPRs live in the compiled regions' context (one frame-heap slot), unless nothing will be compiled or the heap is full.
+    const slot = options.jit === 'off' ? -1 : RegionContext.allocate();
+    super(memory, slot < 0 ? undefined : RegionContext.registersAt(slot));
+    if (slot >= 0) this.regionCtx = new RegionContext(this, slot);
     this.bitness = options.bitness ?? 64;
     this.profile = options.profile ?? SSE2_PROFILE;
     this.jitMode = options.jit ?? 'auto';
@@ -153,7 +170,17 @@ export class Cpu extends CpuMemory {
     this.memHooked = !!(hooks.memRead || hooks.memReadAfter || hooks.memWrite || hooks.access);
     // The invalid-access hook may read RIP: only the hooked loop keeps it on the current instruction.
     this.hooked = this.memHooked || !!(hooks.code || hooks.block || hooks.memFetch || hooks.invalid || hooks.instruction);
+    this.hookConfig = hookConfigOf(hooks);
+    this.hookedRegionsOk = !hooks.block && hooks.compiled !== false;
     this.flushTlb();
+  }
+  /** A stop is pending (hooked regions leave on it). */
+  get stopPending(): boolean {
+    return this.pending !== null;
+  }
+  /** Bumped whenever decoded blocks are dropped. */
+  get codeGeneration(): number {
+    return this.codeGen;
   }
   /** Ends the run after the current instruction (from a hook: before the next one), outcome 'stopped'. */
   requestStop(): void {
@@ -214,8 +241,12 @@ export class Cpu extends CpuMemory {
    * A whole block also takes in the fully compilable blocks its branches reach (up to MAX_REGION_BLOCKS, within
    * REGION_SPAN bytes: loops of one function); 'auto' compiles only regions with a loop, 'always' any prefix.
    */
-  private regionFor(b: Block, n: number): CompiledRegion | null {
-    const known = b.regions?.get(n);
+  private regionFor(b: Block, n: number, config?: HookConfig): CompiledRegion | null {
+    // Hooked regions are kept apart: one compiled for some hooks is never run with others, or without.
+    const kind = config?.kind ?? 0;
+    const cache = (kind === 0 ? (b.regions ??= new Map()) : (b.hookedRegions ??= new Map())) as Map<number | string, CompiledRegion | null>;
+    const key = kind === 0 ? n : `${n}/${config!.key}`;
+    const known = cache.get(key);
     if (known !== undefined) {
       if (known === null || known.gen === this.codeGen) return known;
       // Code changed somewhere since: the region holds only while every member is still the decoded block there.
@@ -223,7 +254,7 @@ export class Cpu extends CpuMemory {
         known.gen = this.codeGen;
         return known;
       }
-      b.regions!.delete(n);
+      cache.delete(key);
     }
     let result: CompiledRegion | null = null;
     const length = this.compilable(b);
@@ -249,13 +280,20 @@ export class Cpu extends CpuMemory {
           members.push(next);
         }
       }
-      // A loop: a branch from a member back to a member at or before it (what compiled loops look like).
+      // A block ending in ret continues inside only at the return point of one of the region's calls: without calls
+      // it would only run its last few instructions here and leave, at the cost of a bigger function.
+      if (!members.some((m) => m.insns[m.n - 1].flow === FlowControl.Call)) {
+        for (let k = members.length - 1; k > 0; k--) if (members[k].insns[members[k].n - 1].flow === FlowControl.Return) members.splice(k, 1);
+      }
+      // A loop: a jump from a member back to a member at or before it (what compiled loops look like), or a call
+      // back to the entry (recursion). A call to some other member is not one: it returns, and the region would
+      // only save a few transfers at the cost of compiling it.
       const inside = new Set(members.map((m) => m.addr));
       for (const m of members) {
         const l = m.insns[m.n - 1];
         if (l.flow !== FlowControl.Next && l.ops[0]?.kind === 'branch') {
           const t = (l.ops[0] as { target: number }).target;
-          if (inside.has(t) && t <= m.addr) loops = true;
+          if (l.flow === FlowControl.Call ? t === b.addr : inside.has(t) && t <= m.addr) loops = true;
         }
       }
     }
@@ -269,9 +307,13 @@ export class Cpu extends CpuMemory {
       }
       if (this.regionCtx) {
         const list = members.length ? members.map((m) => ({ addr: m.addr, insns: m.insns, length: m.n })) : [{ addr: b.addr, insns: b.insns, length: Math.min(length, n) }];
+        const blocks = members.length ? members : [b];
+        const ctx = this.regionCtx;
+        const standing = (m: number): boolean => blocks[m].valid && this.blocks.get(blocks[m].addr) === blocks[m];
+        const hooked = kind === 0 ? undefined : { kind, codeRanges: config!.codeRanges, imports: (h: Parameters<typeof hookImports>[2]) => hookImports(this, ctx, h, standing) };
         try {
-          const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at, this.profile);
-          result = Object.assign(region, { gen: this.codeGen, blocks: members.length ? members : [b], entries: 0, done: 0 });
+          const region = compileRegion(list, this.regionCtx.heap.memory, this.regionCtx.at, this.profile, hooked);
+          result = Object.assign(region, { gen: this.codeGen, blocks, entries: 0, done: 0, key });
           this.regionStats.compiled++;
         } catch (e) {
           // A module V8 rejects is a compiler bug: the interpreter runs the code instead (tests check failed === 0).
@@ -280,7 +322,7 @@ export class Cpu extends CpuMemory {
         }
       }
     }
-    (b.regions ??= new Map()).set(n, result);
+    cache.set(key, result);
     return result;
   }
 
@@ -471,18 +513,23 @@ export class Cpu extends CpuMemory {
       const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > this.jitThreshold ? this.regionFor(b, n) : null;
       if (region !== null && (until < 0 || !region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) {
         const ctx = this.regionCtx!;
-        ctx.enter(this, region.xmm);
-        this.regionStats.runs++;
-        const done = region.run(Math.min(budget - executed, CHECK_EVERY));
-        ctx.leave(this, region.xmm);
-        const miss = ctx.takeMiss();
-        if (miss !== null) {
+        let done = 0;
+        for (let attempt = 0; attempt < 2; attempt++) {
+          ctx.enter(this, region.xmm);
+          this.regionStats.runs++;
+          done = region.run(Math.min(budget - executed, CHECK_EVERY));
+          ctx.leave(this, region.xmm);
+          const miss = ctx.takeMiss();
+          if (miss === null) break;
           // Fill the TLB for the access that missed (a fault is left for the interpreter to raise, at its instruction).
           try {
             this.translate(miss.va, miss.write ? 'write' : 'read');
           } catch (e) {
             if (!(e instanceof GuestFault)) throw e;
+            break;
           }
+          // A miss before anything ran left nothing committed: enter again once with the translation in place.
+          if (done > 0) break;
         }
         if (region.entries < REGION_TRIAL && this.jitMode === 'auto') {
           region.done += done;
@@ -553,6 +600,24 @@ export class Cpu extends CpuMemory {
     }
   }
 
+  /** The hooked region to enter at `b` (compiling it when hot), or null: as in runFast, limited by `until` and the budget. */
+  private hookedRegion(b: Block, until: number, left: number, config: HookConfig): CompiledRegion | null {
+    let n = b.n;
+    if (until > b.addr && until < b.end) {
+      for (let k = 1; k < b.n; k++) if (b.insns[k].addr === until) n = k;
+    }
+    if (n > left) n = left;
+    if (n <= 0) return null;
+    if (this.jitMode !== 'always' && ++b.hot <= this.jitThreshold) return null;
+    const region = this.regionFor(b, n, config);
+    if (region === null || (until >= 0 && region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) return null;
+    return region;
+  }
+  private dropRegion(b: Block, region: CompiledRegion): void {
+    if (typeof region.key === 'number') b.regions?.set(region.key, null);
+    else b.hookedRegions?.set(region.key, null);
+  }
+
   private runHooked(o: RunOptions): RunOutcome {
     const until = o.until ?? -1;
     const budget = o.maxInstructions ?? Infinity;
@@ -562,8 +627,13 @@ export class Cpu extends CpuMemory {
     const codeHook = h.code;
     const fetchHook = h.memFetch;
     const insnHook = h.instruction;
+    const regions = this.jitMode !== 'off' && this.hookedRegionsOk;
+    const config = this.hookConfig;
     let executed = 0;
     let checks = 0;
+    this.hooksDoneAt = -1;
+    this.interpretAt = -1;
+    this.regionFault = null;
     try {
       for (;;) {
         // Before fetching: the stop address need not be mapped.
@@ -581,6 +651,45 @@ export class Cpu extends CpuMemory {
           if (this.pending !== null) return this.pendingOutcome(executed);
           if (this.rip !== b.addr || !b.valid) continue;
         }
+        if (this.rip === this.interpretAt) this.interpretAt = -1;
+        else if (regions && this.rip !== this.hooksDoneAt) {
+          // Hooks compiled in (compile/hooks.ts): the region calls them itself.
+          const region = this.hookedRegion(b, until, budget - executed, config);
+          if (region !== null) {
+            const ctx = this.regionCtx!;
+            ctx.enter(this, region.xmm);
+            ctx.resetHooks();
+            const entry = this.rip;
+            this.regionStats.runs++;
+            this.regionStats.hookedRuns++;
+            const done = region.run(Math.min(budget - executed, HOOKED_CHECK_EVERY));
+            ctx.leave(this, region.xmm);
+            ctx.takeMiss(); // (a TLB miss: the interpreter's own access fills the TLB)
+            executed += done;
+            this.icount += done;
+            this.rip = ctx.rip;
+            if (region.entries < REGION_TRIAL && this.jitMode === 'auto') {
+              region.done += done;
+              if (++region.entries === REGION_TRIAL && region.done < REGION_TRIAL * REGION_MIN_RUN) this.dropRegion(b, region);
+            }
+            const failed = this.regionFault as { fault: GuestFault; insn: Insn } | null;
+            if (failed !== null) {
+              this.regionFault = null;
+              return this.faultOutcome(failed.fault, failed.insn, executed);
+            }
+            if (ctx.hooksDone) this.hooksDoneAt = this.rip;
+            // No progress (a TLB miss or an operand the interpreter must fault on, at the first instruction): interpret it.
+            else if (done === 0 && this.rip === entry) this.interpretAt = entry;
+            if (this.pending !== null) return this.pendingOutcome(executed);
+            checks += done;
+            if (checks >= 1024) {
+              checks = 0;
+              if (Date.now() > deadline) return { kind: 'timeout', executed };
+              if (poll?.()) return { kind: 'stopped', executed };
+            }
+            continue;
+          }
+        }
         for (let i = 0; i < b.n; i++) {
           const insn = b.insns[i];
           if (i > 0) {
@@ -588,16 +697,19 @@ export class Cpu extends CpuMemory {
             if (executed >= budget) return { kind: 'budget', executed };
           }
           this.rip = insn.addr;
-          if (insnHook !== undefined) {
-            insnHook(insn);
-            if (this.pending !== null) return this.pendingOutcome(executed);
+          if (insn.addr === this.hooksDoneAt) this.hooksDoneAt = -1; // (its hooks ran in a region that left before it)
+          else {
+            if (insnHook !== undefined) {
+              insnHook(insn);
+              if (this.pending !== null) return this.pendingOutcome(executed);
+            }
+            if (codeHook !== undefined) {
+              codeHook(insn.addr, insn.len);
+              if (this.pending !== null) return this.pendingOutcome(executed);
+              if (this.rip !== insn.addr || !b.valid) break;
+            }
+            if (fetchHook !== undefined) fetchHook(insn.addr, insn.len);
           }
-          if (codeHook !== undefined) {
-            codeHook(insn.addr, insn.len);
-            if (this.pending !== null) return this.pendingOutcome(executed);
-            if (this.rip !== insn.addr || !b.valid) break;
-          }
-          if (fetchHook !== undefined) fetchHook(insn.addr, insn.len);
           // While it runs, RIP is the instruction's own address (what memory hooks see, as in unicorn);
           // control transfers start from the next address and write their target.
           const straight = insn.flow === FlowControl.Next;

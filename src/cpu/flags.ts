@@ -75,6 +75,16 @@ export const ALU_FLAGS: Readonly<Record<'add' | 'sub' | 'logic', AluFlagFormulas
   logic: { cf: null, of: null, af: null },
 };
 
+/**
+ * shl/shr/sar by a masked count n >= 1, with `a` the operand shifted by n - 1 the same way and `v` the result: CF is
+ * the last bit shifted out — a's top bit (shl) or low bit (shr/sar) — and OF the top bit of `of` (a ^ v: for every
+ * count, as QEMU and the hardware compute it; 0 for sar, the old sign for a one-bit shr).
+ */
+export const SHIFT_FLAGS: { readonly cf: Readonly<Record<'shl' | 'shr' | 'sar', 'top' | 'low'>>; readonly of: Bits } = {
+  cf: { shl: 'top', shr: 'low', sar: 'low' },
+  of: xor(A, V),
+};
+
 /** JavaScript source of a Bits expression, the operands named by `names` (int32 bitwise arithmetic). */
 export function bitsSource(e: Bits, names: { a: string; b: string; v: string }): string {
   if (typeof e === 'string') return names[e];

@@ -11,8 +11,9 @@
 //   cpu.invalidateCode(va, len);                                 // after changing guest code behind the CPU (poke, shared buffers)
 //
 // Loops: without hooks, the fast loop runs cached basic blocks; a block that has run `jitThreshold` (16)
-// times is compiled into one JS function (jit.ts: common integer forms inline, flags computed only where
-// read, every other instruction through its handler). Code, block, memory, fetch or invalid-access hooks
+// times is compiled into one JS function calling its handlers in turn (jit.ts), and a hot loop (blocks joined
+// by branches, calls and rets) into one WebAssembly function (compile/: each instruction as the instruction
+// table's `compile` rule says; others end the region and run here). Code, block, memory, fetch or invalid-access hooks
 // select the hooked loop (one instruction at a time; the TLB is bypassed when memory hooks want every access;
 // RIP reads as the current instruction's address inside memory hooks, as in unicorn).
 // Counting: every executed instruction counts once, and so does every iteration of a rep string instruction

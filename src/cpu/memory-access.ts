@@ -29,6 +29,10 @@ export interface CpuHooks {
   instruction?(insn: Insn): void;
   /** Every data access, for traces: kind, address, size, value halves, and whether it is the RIP-relative operand. */
   access?(kind: 'read' | 'write', address: number, size: number, lo: number, hi: number, ripRelative: boolean): void;
+  /** Where `code`/`instruction`/`memFetch` can do anything: inclusive [begin, end] ranges (absent: everywhere). Compiled code calls them only there. */
+  codeRanges?: ReadonlyArray<readonly [number, number]>;
+  /** false: these hooks are never called from compiled code (the hooked interpreter runs every instruction). */
+  compiled?: boolean;
 }
 
 const TLB_SIZE = 256;
@@ -62,8 +66,11 @@ export class CpuMemory extends CpuState {
   /** Pages holding decoded code: never in the write TLB, so writes to them invalidate decoded blocks. */
   protected readonly codePages = new Set<number>();
 
-  constructor(readonly memory: GuestMemory) {
-    super();
+  constructor(
+    readonly memory: GuestMemory,
+    gprs?: Uint32Array,
+  ) {
+    super(gprs);
     this.epoch = memory.epoch;
   }
 

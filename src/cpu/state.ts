@@ -26,11 +26,15 @@ for (let i = 0; i < 256; i++) {
  * PF is the parity of `pr & 0xff`; AF is bit 4 of `ar`.
  */
 export class CpuState {
-  readonly gprBuffer = new ArrayBuffer(16 * 8);
   /** GPR r is r32[2r] (low half) and r32[2r+1] (high half). */
-  readonly r32 = new Uint32Array(this.gprBuffer);
+  readonly r32: Uint32Array;
   /** Same storage as 64-bit lanes, for rare wide operations. */
-  readonly r64 = new BigUint64Array(this.gprBuffer);
+  readonly r64: BigUint64Array;
+  /** `gprs`: 32 words where the GPRs live (the CPU puts them in its compiled regions' context, so hooks called from compiled code see them without a copy). */
+  constructor(gprs: Uint32Array = new Uint32Array(32)) {
+    this.r32 = gprs;
+    this.r64 = new BigUint64Array(gprs.buffer, gprs.byteOffset, 16);
+  }
   /** Address of the next instruction to execute (user addresses < 2^47, exact in a double). */
   rip = 0;
 

@@ -5,7 +5,7 @@
 import type { Cpu } from '../cpu/index.ts';
 import { EAGAIN } from './errno.ts';
 import { RLIMIT_NPROC } from './rlimits.ts';
-import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN, SIGCHLD } from './signals/constants.ts';
+import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SI_USER, SIG_IGN, SIGCHLD } from './signals/constants.ts';
 import { sendSignal } from './signals/delivery.ts';
 import { MmContext, Task, ThreadGroup, type ExitReason } from './task.ts';
 import { WaitQueue } from './wait-queue.ts';
@@ -24,6 +24,9 @@ export const MAX_TASKS = 4096;
 /** The signal a process sends its parent when it ends (clone's low byte: SIGCHLD for fork, 0 for threads). */
 const exitSignals = new WeakMap<ThreadGroup, number>();
 export const exitSignalOf = (g: ThreadGroup): number => exitSignals.get(g) ?? SIGCHLD;
+
+/** The thread that forked each process (its real_parent is a thread: PR_SET_PDEATHSIG fires when that thread exits). */
+const forkedBy = new WeakMap<ThreadGroup, Task>();
 
 /** Processes that forked and have not exec'ed since (PF_FORKNOEXEC). */
 export const forkedNoExec = new WeakSet<ThreadGroup>();
@@ -56,7 +59,7 @@ function copyCpu(kernel: Task['kernel'], from: Cpu, space: Task['mm']['space']):
 function forkMm(mm: MmContext): MmContext {
   const child = new MmContext(mm.space.fork(), mm.stackTop);
   Object.assign(child, {
-    brk: { ...mm.brk }, exe: mm.exe, argStart: mm.argStart, argEnd: mm.argEnd, envStart: mm.envStart, envEnd: mm.envEnd,
+    brk: { ...mm.brk }, dumpable: mm.dumpable, exe: mm.exe, argStart: mm.argStart, argEnd: mm.argEnd, envStart: mm.envStart, envEnd: mm.envEnd,
     auxv: mm.auxv.map((p) => [...p]), startStack: mm.startStack, vdso: mm.vdso,
   });
   return child;
@@ -93,7 +96,6 @@ export function cloneTask(parent: Task, req: CloneRequest): Task | number {
     group.parent = flags & F.PARENT ? parent.group.parent : parent.group;
     group.parent?.children.push(group);
     group.personality = parent.group.personality;
-    group.comm = parent.group.comm;
     exitSignals.set(group, req.exitSignal);
     forkedNoExec.add(group);
     kernel.groups.set(tid, group);
@@ -110,6 +112,10 @@ export function cloneTask(parent: Task, req: CloneRequest): Task | number {
     { ...parent.cred, groups: [...parent.cred.groups] },
   );
   child.signals.blocked = parent.signals.blocked;
+  child.comm = parent.comm;
+  child.noNewPrivs = parent.noNewPrivs;
+  child.mempolicy = parent.mempolicy && { ...parent.mempolicy };
+  if (!(flags & F.THREAD)) forkedBy.set(group, flags & F.PARENT ? (forkedBy.get(parent.group) ?? parent) : parent);
   // A thread on shared memory with its own stack starts without the parent's alternate signal stack.
   if ((flags & (F.VM | F.VFORK)) === F.VM) Object.assign(child.signals.altStack, { sp: 0n, size: 0n, flags: 2 });
   else Object.assign(child.signals.altStack, parent.signals.altStack);
@@ -141,9 +147,27 @@ export function reap(group: ThreadGroup): void {
   kernel.groups.delete(group.tgid);
 }
 
-/** A thread ended: its vfork parent (if any) may go on. */
+/** A thread ended: its vfork parent (if any) may go on, and the processes it forked get their death signals. */
 export function onThreadExit(task: Task): void {
   releaseVfork(task);
+  sendDeathSignals(task);
+}
+
+/**
+ * forget_original_parent's pdeath_signal: every thread of every process `parent` forked that asked for a death
+ * signal gets it (whether the children go to another thread of the group or to the reaper).
+ */
+function sendDeathSignals(parent: Task): void {
+  for (const child of parent.group.children) {
+    if (forkedBy.get(child) !== parent) continue;
+    const other = parent.group.threads.find((t) => t !== parent && t.state !== 'dead');
+    // find_new_reaper: another live thread of the group takes them, else the reaper (which forked none of them).
+    if (other) forkedBy.set(child, other);
+    else forkedBy.delete(child);
+    for (const t of child.threads) {
+      if (t.pdeathSignal && t.state !== 'dead') sendSignal(child, { signo: t.pdeathSignal, code: SI_USER, pid: parent.pid, uid: parent.cred.uid });
+    }
+  }
 }
 
 /**
@@ -153,6 +177,7 @@ export function onThreadExit(task: Task): void {
  */
 export function onGroupExit(group: ThreadGroup): void {
   for (const t of group.threads) releaseVfork(t);
+  for (const t of group.threads) sendDeathSignals(t);
   // find_new_reaper: the orphans go to the first process of their tree (picemu's init), when it lives.
   let root = group;
   while (root.parent) root = root.parent;

@@ -76,10 +76,65 @@ export function formatArg(task: Task, kind: ArgKind, value: bigint, next: bigint
       const tail = special ? `st_rdev=makedev(0x${((rdev >> 8n) & 0xfffn).toString(16)}, 0x${(rdev & 0xffn).toString(16)})` : `st_size=${v.getBigInt64(48, true)}`;
       return `{st_mode=${type}|0${(mode & 0o7777).toString(8).padStart(3, '0')}, ${tail}, ...}`;
     }
+    case 'address-family': return ADDRESS_FAMILIES[s32] ?? String(s32);
+    case 'socket-type': {
+      const type = SOCKET_TYPES[s32 & 0xf] ?? String(s32 & 0xf);
+      return flags([[0o2000000, 'SOCK_CLOEXEC'], [0o4000, 'SOCK_NONBLOCK']], s32 & ~0xf, type);
+    }
+    case 'sockaddr': return formatSockaddr(task, value, Number(next ?? 0n));
+    case 'pollfds': return value === 0n ? 'NULL' : (formatPollfds(task, value, Number(next ?? 0n), 'events') ?? '0x' + value.toString(16));
+    case 'epoll-flags': return value === 0n ? '0' : flags([[0o2000000, 'EPOLL_CLOEXEC']], s32, undefined);
     case 'whence': return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE'][Number(value)] ?? String(value);
     case 'ignored': return '';
     default: return s64 < 0n || s64 > 0xffffn ? '0x' + value.toString(16) : String(s64);
   }
+}
+
+const ADDRESS_FAMILIES: Record<number, string> = { 0: 'AF_UNSPEC', 1: 'AF_UNIX', 2: 'AF_INET', 10: 'AF_INET6', 16: 'AF_NETLINK', 17: 'AF_PACKET' };
+const SOCKET_TYPES: Record<number, string> = { 1: 'SOCK_STREAM', 2: 'SOCK_DGRAM', 3: 'SOCK_RAW', 4: 'SOCK_RDM', 5: 'SOCK_SEQPACKET', 6: 'SOCK_DCCP', 10: 'SOCK_PACKET' };
+
+/** A socket address as strace prints it: AF_UNIX paths (`@` for the abstract namespace), else the family alone. */
+function formatSockaddr(task: Task, va: bigint, length: number): string {
+  const bytes = length >= 2 && length <= 128 ? copyFromUser(task.space, Number(va), length) : new Uint8Array(0);
+  if (bytes.length < 2 || bytes.length < length) return '0x' + va.toString(16);
+  const family = bytes[0]! | (bytes[1]! << 8);
+  const name = ADDRESS_FAMILIES[family] ?? String(family);
+  if (family !== 1 || length <= 2) return `{sa_family=${name}}`;
+  const path = bytes.subarray(2);
+  if (path[0] === 0) return `{sa_family=AF_UNIX, sun_path=@${quote(path.subarray(1), Infinity)}}`;
+  const end = path.indexOf(0);
+  return `{sa_family=AF_UNIX, sun_path=${quote(end < 0 ? path : path.subarray(0, end), Infinity)}}`;
+}
+
+const POLL_EVENTS: readonly (readonly [number, string])[] = [
+  [0x1, 'POLLIN'], [0x2, 'POLLPRI'], [0x4, 'POLLOUT'], [0x8, 'POLLERR'], [0x10, 'POLLHUP'], [0x20, 'POLLNVAL'], [0x40, 'POLLRDNORM'],
+  [0x80, 'POLLRDBAND'], [0x100, 'POLLWRNORM'], [0x200, 'POLLWRBAND'], [0x400, 'POLLMSG'], [0x2000, 'POLLRDHUP'],
+];
+
+/** An array of struct pollfd as strace prints it: `[{fd=3, events=POLLIN}]`; with `revents`, only entries that have some. */
+function formatPollfds(task: Task, va: bigint, count: number, field: 'events' | 'revents'): string | undefined {
+  const shown = Math.min(count, STRING_LIMIT);
+  const bytes = copyFromUser(task.space, Number(va), shown * 8);
+  if (bytes.length < shown * 8) return undefined;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const items: string[] = [];
+  for (let k = 0; k < shown; k++) {
+    const bits = v.getUint16(k * 8 + (field === 'events' ? 4 : 6), true);
+    if (field === 'revents' && !bits) continue;
+    const fd = v.getInt32(k * 8, true);
+    // strace leaves out the events of an entry it will not poll (a negative fd).
+    items.push(fd < 0 && field === 'events' ? `{fd=${fd}}` : `{fd=${fd}, ${field}=${bits ? flags(POLL_EVENTS, bits, undefined) : '0'}}`);
+  }
+  return `[${items.join(', ')}${count > shown && field === 'events' ? ', ...' : ''}]`;
+}
+
+/** poll's result as strace adds to it: ` ([{fd=5, revents=POLLHUP}])`, or ` (Timeout)` for 0. */
+function pollDetail(task: Task, raw: SyscallArgs, result: bigint): string {
+  const n = BigInt.asIntN(64, result);
+  if (n === 0n) return ' (Timeout)';
+  if (n < 0n) return '';
+  const list = formatPollfds(task, raw[0], Number(raw[1] & 0xffffffffn), 'revents');
+  return list ? ` (${list})` : '';
 }
 
 function flags(set: readonly (readonly [number, string])[], value: number, first: string | undefined): string {
@@ -117,9 +172,17 @@ export function quote(bytes: Uint8Array, limit: number): string {
 const isOutput = (kind: ArgKind): boolean => kind === 'outbuf' || kind === 'iovec-out' || kind === 'stat-out';
 
 /** `= 3`, `= 0x5555…` (addresses), `= -1 ENOENT (No such file or directory)`, `= ?` (did not return). */
+/** The kernel's internal restart codes, as strace shows a call a signal interrupted: `= ? ERESTARTSYS (…)`. */
+const RESTART_CODES: Record<number, [string, string]> = {
+  512: ['ERESTARTSYS', 'To be restarted if SA_RESTART is set'], 513: ['ERESTARTNOINTR', 'To be restarted'],
+  514: ['ERESTARTNOHAND', 'To be restarted if no handler'], 516: ['ERESTART_RESTARTBLOCK', 'Interrupted by signal'],
+};
+
 export function formatResult(nr: number, result: bigint | undefined): string {
   if (result === undefined) return '?';
   const s = BigInt.asIntN(64, result);
+  const restart = RESTART_CODES[Number(-s)];
+  if (restart) return `? ${restart[0]} (${restart[1]})`;
   if (s < 0n && s >= -4095n) {
     const errno = Number(-s);
     return `-1 ${errnoName(errno)} (${strerror(errno)})`;
@@ -152,7 +215,8 @@ export class Strace implements SyscallTracer {
     if (flagsAt >= 0 && shown[flagsAt + 1] === 'octal' && e && !(Number(e.raw[flagsAt]! & 0xffffffffn) & OPEN_WITH_MODE)) shown = shown.slice(0, flagsAt + 1);
     const args = def && e ? shown.map((kind, k) => (isOutput(kind) ? formatArg(task, kind, e.raw[k]!, e.raw[k + 1], result) : e.args![k]!)).filter((a, k) => shown[k] !== 'ignored' || a !== '') : [];
     const prefix = task.tid !== this.firstPid ? `[pid ${task.tid}] ` : '';
-    const value = def?.result === 'none' && result === undefined ? '?' : formatResult(nr, result);
+    let value = def?.result === 'none' && result === undefined ? '?' : formatResult(nr, result);
+    if (def?.result === 'poll' && e && result !== undefined) value += pollDetail(task, e.raw, result);
     this.out(`${prefix}${syscallName(nr)}(${args.join(', ')}) = ${value}`);
   }
 }

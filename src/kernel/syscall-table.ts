@@ -8,15 +8,20 @@ import type { WaitQueue } from './wait-queue.ts';
  * How strace prints an argument (and so what it is): numbers as `int`/`uint`/`hex`/`octal`; `fd` and `dirfd`
  * (AT_FDCWD); guest pointers as `ptr`; a NUL-terminated `path`; `inbuf` (bytes the call reads, length in the
  * next argument) and `outbuf` (bytes it writes, shown after the call, length = the result); flag sets by
- * family (`open-flags`, `prot`, `mmap-flags`, ...); `ignored` for unused registers.
+ * family (`open-flags`, `prot`, `mmap-flags`, ...); socket's `address-family` and `socket-type`, a `sockaddr` whose
+ * length is the next argument; `ignored` for unused registers.
  */
 export type ArgKind =
   | 'int' | 'uint' | 'hex' | 'octal' | 'fd' | 'dirfd' | 'ptr' | 'path' | 'string' | 'inbuf' | 'outbuf' | 'iovec-in' | 'iovec-out'
   | 'open-flags' | 'at-flags' | 'prot' | 'mmap-flags' | 'signal' | 'clock' | 'whence' | 'ioctl' | 'fcntl' | 'arch-prctl'
-  | 'resource' | 'personality' | 'access-mode' | 'struct' | 'stat-out' | 'ignored';
+  | 'resource' | 'personality' | 'access-mode' | 'struct' | 'stat-out' | 'ignored'
+  | 'address-family' | 'socket-type' | 'sockaddr' | 'epoll-flags' | 'pollfds';
 
-/** How strace prints the result: `int` (default; -errno as `-1 ENOENT (…)`), `hex` (addresses: mmap, brk), `none` (exit). */
-export type ResultKind = 'int' | 'hex' | 'none';
+/**
+ * How strace prints the result: `int` (default; -errno as `-1 ENOENT (…)`), `hex` (addresses: mmap, brk), `none`
+ * (exit), `poll` (the count, then the pollfds with events, or `(Timeout)`).
+ */
+export type ResultKind = 'int' | 'hex' | 'none' | 'poll';
 
 /** The six argument registers rdi, rsi, rdx, r10, r8, r9, unsigned 64-bit. */
 export type SyscallArgs = readonly [bigint, bigint, bigint, bigint, bigint, bigint];

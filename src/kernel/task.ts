@@ -5,6 +5,7 @@ import type { Cpu } from '../cpu/index.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
 import type { FdTable } from './files/fd-table.ts';
 import type { Kernel } from './kernel.ts';
+import { hostIdentity } from './procfs/host-identity.ts';
 import { SignalHandlers, SignalState } from './signal-state.ts';
 import type { SyscallResult } from './syscall-table.ts';
 import { leaveQueues, WaitQueue } from './wait-queue.ts';
@@ -26,6 +27,8 @@ export class MmContext {
   startStack = 0;
   /** Base of [vdso] (AT_SYSINFO_EHDR), 0 when none. */
   vdso = 0;
+  /** prctl PR_SET_DUMPABLE's value (SUID_DUMP_USER 1 after exec, SUID_DUMP_DISABLE 0); fork copies it. */
+  dumpable = 1;
 
   constructor(
     readonly space: AddressSpace,
@@ -83,8 +86,10 @@ export class ThreadGroup {
   readonly rlimits: Map<number, Rlimit>;
   /** personality(2) flags (ADDR_NO_RANDOMIZE = 0x0040000, ...). */
   personality = 0;
-  /** The process name (comm), 15 bytes at most: the basename of the program exec'ed. */
-  comm = '';
+  /** The process name: the leader thread's comm (/proc/PID/comm, status Name). */
+  get comm(): string {
+    return this.threads[0]?.comm ?? '';
+  }
   /** system calls that returned -ENOSYS already (noted once). */
   readonly notedNosys = new Set<number>();
 
@@ -116,6 +121,14 @@ export class Task {
   robustList = { head: 0, len: 0 };
   /** The rseq area registered (address, length, signature); 0 when none. */
   rseq = { addr: 0, len: 0, sig: 0 };
+  /** The thread's name (comm), 15 bytes at most: the basename of the program exec'ed, or what PR_SET_NAME set. */
+  comm = '';
+  /** set_mempolicy's task policy (null: the default policy); fork copies it, exec keeps it. */
+  mempolicy: { mode: number; flags: number; nodes: bigint } | null = null;
+  /** PR_SET_PDEATHSIG: the signal this thread gets when the thread that forked it exits (0: none); fork clears it. */
+  pdeathSignal = 0;
+  /** PR_SET_NO_NEW_PRIVS: inherited by children and kept across exec; once set, never cleared. Starts as picemu's own. */
+  noNewPrivs = hostIdentity().lines.get('NoNewPrivs') === '1';
 
   constructor(
     readonly kernel: Kernel,

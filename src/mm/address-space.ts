@@ -352,6 +352,21 @@ export class AddressSpace implements GuestMemory {
     }
   }
 
+  /**
+   * zap_page_range (madvise MADV_DONTNEED): the pages of [start, end) leave the page table and their frames are
+   * released, while the VMAs stay as they are; the next access faults the page in again (a zero page for anonymous
+   * memory, the file's page for a file mapping, the shared object's page for shared memory).
+   */
+  zapRange(start: VirtAddr, end: VirtAddr): void {
+    const gone: number[] = [];
+    this.pages.forEachPresent(pageIndex(start), Math.ceil(end / PAGE_SIZE), (page, pte) => {
+      this.physical.release(pte.frame, this.id);
+      gone.push(page);
+    });
+    for (const p of gone) this.pages.delete(p);
+    if (gone.length) this.epoch++; // CPUs must translate again (the TLB flush)
+  }
+
   /** Bytes of committed memory (VM_ACCOUNT mappings), what memoryLimit caps. */
   committed(): number {
     return this.committedIn(0, TASK_SIZE);

@@ -33,6 +33,8 @@ export interface MachineOptions {
   cpu?: ProfileName | CpuProfile;
   /** Host directories exec'ed programs may write (everything else they write goes to an in-memory overlay). */
   rw?: readonly string[];
+  /** picemu's compiler (CpuOptions.jit): 'auto' (default), 'always' (everything compiled from its first execution; tests), 'off'. */
+  jit?: 'auto' | 'always' | 'off';
 }
 
 export class Machine {
@@ -53,7 +55,9 @@ export class Machine {
     this.engine = options.engine ?? 'picemu';
     // The default engine never loads the unicorn module; with it, every frame is a page of its heap.
     this.physical = this.engine === 'unicorn' ? new PhysicalMemory(new UnicornFramePool(unicornModule())) : new PhysicalMemory();
-    this.engineFactory = this.engine === 'unicorn' ? unicornEngine : picemuEngine;
+    const engineOf = this.engine === 'unicorn' ? unicornEngine : picemuEngine;
+    const jit = options.jit;
+    this.engineFactory = jit ? (context) => engineOf({ ...context, jit }) : engineOf;
     this.pageCache = new PageCache(this.physical);
     // unicorn executes no AVX: its default is x86-64-v2, and a profile it cannot run is refused here.
     this.cpu = this.engine === 'unicorn' ? unicornProfile(unicornModule(), options.cpu) : cpuProfile(options.cpu);

@@ -1,6 +1,7 @@
 // The mappings of an address space at one moment (one generation of its VMA list): its VMAs as maps shows them
 // and the ELF modules mapped then. A kept trace labels each step from the moment current at that step, so steps
 // recorded before an munmap, mprotect or dlclose keep the module, symbol and VMA they had.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parseElf } from '../elf/index.ts';
 import type { ElfFile } from '../elf/types.ts';
 import type { CachedFile } from '../mm/page-cache.ts';
@@ -140,10 +141,9 @@ function elfOfFile(file: CachedFile): ElfFile | null {
   let elf = elfOf.get(file);
   if (elf === undefined) {
     elf = null;
-    const bytes = file.bytes();
-    if (ELF_MAGIC.every((b, k) => bytes[k] === b)) {
+    if (startsWithElfMagic(file)) {
       try {
-        elf = parseElf(bytes);
+        elf = parseElf(file.bytes());
       } catch {
         elf = null;
       }
@@ -151,6 +151,23 @@ function elfOfFile(file: CachedFile): ElfFile | null {
     elfOf.set(file, elf);
   }
   return elf;
+}
+
+/** The file's first bytes are ELF's magic (read from the host file, so a large data file is not read whole). */
+function startsWithElfMagic(file: CachedFile): boolean {
+  let head: Uint8Array;
+  try {
+    head = new Uint8Array(4);
+    const fd = openSync(file.identity.path, 'r');
+    try {
+      readSync(fd, head, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    head = file.bytes().subarray(0, 4); // not a host file (the in-memory overlay): its bytes are in memory
+  }
+  return ELF_MAGIC.every((b, k) => head[k] === b);
 }
 
 /** Labels from one moment, with picemu's own names (its runtime page) where no module covers an address. */

@@ -6,6 +6,11 @@ import type { CpuHooks } from '../cpu/memory-access.ts';
 import type { GuestMemory } from '../mm/types.ts';
 import { constants as uc } from './constants.ts';
 
+/** picemu's own engine options (beyond unicorn's API): the CPU's compiler mode (CpuOptions.jit; tests force it on or off). */
+export interface EngineOptions {
+  jit?: 'auto' | 'always' | 'off';
+}
+
 export interface RunResult {
   code: number;
   timedOut: boolean;
@@ -38,8 +43,8 @@ export class Engine {
   exits: number[] = [];
   private running = false;
 
-  constructor(memory: GuestMemory, bits: 64 | 32) {
-    this.state = new Cpu(memory, { bitness: bits });
+  constructor(memory: GuestMemory, bits: 64 | 32, options: EngineOptions = {}) {
+    this.state = new Cpu(memory, { bitness: bits, jit: options.jit });
     // unicorn's reset EFLAGS is 0x2 (only the reserved bit).
     this.state.rflags = 0x2;
   }
@@ -75,12 +80,17 @@ export class Engine {
       };
       cpu.setHooks({
         ...user,
-        block: (address, size) => {
-          if (!atExit(address)) user.block?.(address, size);
-        },
+        // (A block hook only when the user has one: the code hook sees every exit, and without a block hook compiled code can run.)
+        block: user.block
+          ? (address, size) => {
+              if (!atExit(address)) user.block!(address, size);
+            }
+          : undefined,
         code: (address, size) => {
           if (!atExit(address)) user.code?.(address, size);
         },
+        // (The exits join the user's code ranges: compiled code calls the code hook there too.)
+        codeRanges: user.code && !user.codeRanges ? undefined : [...(user.codeRanges ?? []), ...exits.map((x) => [x, x] as const)],
       });
     }
     this.running = true;
@@ -135,6 +145,6 @@ export class Engine {
   }
 }
 
-export function createEngine(memory: GuestMemory, bits: 64 | 32): Engine {
-  return new Engine(memory, bits);
+export function createEngine(memory: GuestMemory, bits: 64 | 32, options: EngineOptions = {}): Engine {
+  return new Engine(memory, bits, options);
 }

@@ -171,6 +171,8 @@ export class HookTable {
         for (const h of code) if (!h.deleted && inRange(h, address)) h.callback(owner, (a ??= BigInt(address)), size, h.userData);
         if (this.codeChanged) this.ranAt = address;
       };
+      // Compiled code calls the code hooks only where one may fire (all of them ranged, no cpuid or block hook).
+      if (!block.length && !cpuid.length && code.every((h) => h.begin <= h.end)) hooks.codeRanges = code.map((h) => [h.begin, h.end] as const);
     }
     const memValid = (bits: number, type: number): ((address: number, size: number, lo: number, hi: number) => void) | undefined => {
       const list = of(bits);

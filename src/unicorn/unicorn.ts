@@ -2,7 +2,7 @@
 // over picemu's CPU (engine.ts), unicorn-style memory regions (memory.ts), registers and hooks.
 import { DEFAULT_CPU_X86, modelProfile } from './cpu-models.ts';
 import { constants as uc } from './constants.ts';
-import { createEngine, type Engine } from './engine.ts';
+import { createEngine, type Engine, type EngineOptions } from './engine.ts';
 import { fail, failureMessage, UcError } from './errors.ts';
 import { HookTable, type HookCallback, type WideAccess } from './hooks.ts';
 import { UnicornMemory } from './memory.ts';
@@ -63,13 +63,14 @@ export class Unicorn {
   private blockSizes = new Map<number, number>();
   private blockSizesExits: number[] = [];
 
-  constructor(arch: number, mode: number) {
+  /** `options` is picemu's own (not unicorn.js's): e.g. `{ jit: 'off' }` runs every instruction in the interpreter. */
+  constructor(arch: number, mode: number, options: EngineOptions = {}) {
     this.arch = arch;
     this.mode = mode;
     if (arch !== uc.ARCH_X86) fail('open', uc.ERR_ARCH);
     if (mode !== uc.MODE_64 && mode !== uc.MODE_32) fail('open', uc.ERR_MODE);
     this.bits = mode === uc.MODE_64 ? 64 : 32;
-    this.engine = createEngine(this.memory, this.bits);
+    this.engine = createEngine(this.memory, this.bits, options);
     const state = this.engine.state;
     const rip = { get: () => state.rip, set: (v: number) => (state.rip = v) };
     const wide: WideAccess = {

@@ -42,3 +42,20 @@ describe.skipIf(!available || !existsSync(ZLIB))('lockstep: zlib crc32 and adler
   }
 });
 
+
+// The same again with picemu's compiler forced on from the first execution: each step runs as a compiled region of
+// one instruction (hooks called from compiled code), and the fast replay runs whole compiled regions.
+describe.skipIf(!available)("lockstep with the compiler forced on ('always')", () => {
+  let compiledSteps = 0;
+  for (const file of libraries) {
+    for (const [name, recipes] of Object.entries(RECIPES[file] ?? {})) {
+      it(`${file} ${name}`, () => {
+        recipes.forEach((r, i) => (compiledSteps += runRecipe(join(fixtureDir, file), name, r, i, 'lockstep', 'native', 'always').hookedRegionRuns));
+      });
+    }
+  }
+  it('stepped through compiled regions (hooks compiled in)', () => expect(compiledSteps).toBeGreaterThan(1000));
+  it.skipIf(!existsSync(ZLIB))('zlib crc32 and adler32', () => {
+    for (const [name, recipes] of Object.entries(ZLIB_RECIPES)) recipes.forEach((r, i) => runRecipe(ZLIB, name, r, i, 'lockstep', 'native', 'always'));
+  });
+});

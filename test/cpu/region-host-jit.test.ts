@@ -39,6 +39,8 @@ const SEQUENCES: { asm: string; undef: number }[] = [
   { asm: 'xor eax, eax; mov ecx, 10; lea rsi, [rip + 2f + 2]; 1: 2: add eax, 1; mov byte ptr [rsi], cl; dec ecx; jnz 1b; add eax, 0', undef: 0 },
   // The stack in compiled code: push/pop of registers, immediates and rsp itself, in a loop (the TLB warm after the first pass).
   { asm: 'mov ecx, 8; 1: push rax; push rcx; pop rdx; add rax, rdx; push 0x7fffffff; pop rbx; push -5; pop rsi; push rsp; pop rdi; sub rdi, rsp; dec ecx; jnz 1b', undef: 0 },
+  // 16-bit pushes and pops (2 bytes: only the 64-bit forms are compiled) between 64-bit ones, in a loop.
+  { asm: 'mov ecx, 5; 1: pushw 0x1234; .byte 0x66, 0x6a, 0x85; push -0x12345678; pop rax; pop dx; pop si; push cx; pop r8w; push r9; pop r10; dec ecx; jnz 1b', undef: 0 },
   // Recursion: calls push the exact return address, rets return to the region's call sites; the outermost ret leaves.
   { asm: 'mov ecx, 12; xor eax, eax; call 1f; jmp 3f; 1: cmp ecx, 1; jbe 2f; push rcx; dec ecx; call 1b; pop rcx; add rax, rcx; adc rdx, 0; 2: ret; 3: setc bl', undef: 0 },
   // Flags live across push, pop, call and ret: cmp's CF reaches sbb in the callee, sbb's flags reach setb/seto after the ret.

@@ -2,7 +2,7 @@
 // that builds the image (with the lockstep mapper or picemu's loader) and checks how each call ends.
 import { expect } from 'vitest';
 import { ArgumentArea, callRegisters, Image, LAYOUT, mapLibrary, mapProcessAreas, mapWithPicemuLoader, type MappedLibrary } from './lockstep-image.ts';
-import { lockstep, newState, type Reference } from './lockstep.ts';
+import { lockstep, newState, type Jit, type Reference } from './lockstep.ts';
 
 /** A deterministic byte sequence (xorshift), so every run compares the same inputs. */
 function bytes(n: number, seed: number): number[] {
@@ -105,7 +105,7 @@ export const ZLIB_RECIPES: Record<string, Recipe[]> = {
 
 export const STT_FUNC = 2;
 
-export function runRecipe(path: string, name: string, recipe: Recipe, index: number, loader: 'lockstep' | 'picemu' = 'lockstep', reference: Reference = 'native') {
+export function runRecipe(path: string, name: string, recipe: Recipe, index: number, loader: 'lockstep' | 'picemu' = 'lockstep', reference: Reference = 'native', jit?: Jit) {
   const image = new Image();
   mapProcessAreas(image);
   const lib: MappedLibrary = loader === 'picemu' ? mapWithPicemuLoader(image, path) : mapLibrary(image, path);
@@ -134,7 +134,7 @@ export function runRecipe(path: string, name: string, recipe: Recipe, index: num
     maxSteps: 200_000,
     label: `${path.split('/').pop()}${loader === 'picemu' ? ' (picemu loader)' : ''} ${name}#${index}(${[...args.map((a) => `0x${a.toString(16)}`), ...floatArgs.map((f) => JSON.stringify(f))].join(', ')})`,
     symbolize,
-  }, reference);
+  }, reference, jit);
   if (recipe.fault) {
     expect(result.end).toMatchObject({ kind: 'fault', what: recipe.fault });
   } else if (recipe.reaches) {

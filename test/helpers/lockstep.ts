@@ -9,6 +9,8 @@ import { constants as UC } from '../../src/unicorn/constants.ts';
 import { loadNativeUnicorn, nativeUnicornUnavailable, type NativeUnicorn } from './native-unicorn.ts';
 import { WasmUnicorn } from './wasm-unicorn.ts';
 
+/** picemu's compiler mode in a lockstep run (CpuOptions.jit; default 'auto'). */
+export type Jit = 'auto' | 'always' | 'off';
 /** Which unicorn-engine is the reference: Debian's libunicorn2 through koffi, or the WebAssembly build in wasm/. */
 export type Reference = 'native' | 'wasm';
 /** The methods lockstep's reference side calls (both unicorns have them). */
@@ -129,8 +131,9 @@ export class PicemuSide implements Side {
   readonly cpu: Cpu;
   private writes: Write[] | null = null;
 
-  constructor(options: { bitness?: 32 | 64; profile?: CpuProfile; hooked?: boolean } = {}) {
-    this.cpu = new Cpu(this.memory, { bitness: options.bitness ?? 64, profile: options.profile });
+  /** `jit`: the CPU's compiler mode ('always': every block compiled from its first execution, hooks called from compiled code). */
+  constructor(options: { bitness?: 32 | 64; profile?: CpuProfile; hooked?: boolean; jit?: Jit } = {}) {
+    this.cpu = new Cpu(this.memory, { bitness: options.bitness ?? 64, profile: options.profile, jit: options.jit });
     if (options.hooked ?? true) this.cpu.setHooks({ memWrite: (address, size) => this.writes?.push([address, size]) });
   }
 
@@ -452,6 +455,8 @@ export interface LockstepRun {
 
 export interface LockstepResult {
   steps: number;
+  /** Steps the stepped picemu ran as compiled regions with its hooks compiled in. */
+  hookedRegionRuns: number;
   /** 'returned' when RIP reached stopAt; otherwise how the last step ended (both engines agreed). */
   end: StepEnd | { kind: 'returned' } | { kind: 'budget' };
   /** The agreed final state. */
@@ -465,8 +470,8 @@ export interface LockstepResult {
  * difference (outcome, registers, defined flags, XMM, MXCSR, written memory). Then replays the call in a
  * fresh picemu through its fast (unhooked) loop and checks it ends in the same state and memory.
  */
-export function lockstep(run: LockstepRun, reference: Reference = 'native'): LockstepResult {
-  const p = new PicemuSide();
+export function lockstep(run: LockstepRun, reference: Reference = 'native', jit?: Jit): LockstepResult {
+  const p = new PicemuSide({ jit });
   const n = new NativeSide('MODE_64', reference);
   n.stopAt = run.stopAt;
   try {
@@ -560,8 +565,8 @@ export function lockstep(run: LockstepRun, reference: Reference = 'native'): Loc
     n.readState(final);
     let pagesCompared = 0;
     if (end.kind !== 'fault') pagesCompared = comparePages(run, p, n, 'stepped picemu');
-    replayFast(run, n, end, steps, COMPARED_FLAGS & ~undefinedFlags);
-    return { steps, end, final, pagesCompared };
+    replayFast(run, n, end, steps, COMPARED_FLAGS & ~undefinedFlags, jit);
+    return { steps, end, final, pagesCompared, hookedRegionRuns: p.cpu.regionStats.hookedRuns };
   } finally {
     n.close();
   }
@@ -603,8 +608,8 @@ function comparePages(run: LockstepRun, a: Side, b: Side, what: string): number 
 }
 
 /** The same call in a fresh picemu without hooks (its fast loop): same end, same state, same memory. */
-function replayFast(run: LockstepRun, n: NativeSide, end: LockstepResult['end'], steps: number, flagMask: number): void {
-  const fast = new PicemuSide({ hooked: false });
+function replayFast(run: LockstepRun, n: NativeSide, end: LockstepResult['end'], steps: number, flagMask: number, jit?: Jit): void {
+  const fast = new PicemuSide({ hooked: false, jit });
   fast.load(run.pages);
   fast.setState(run.state, run.fsBase);
   const r = fast.run(run.stopAt, steps);

@@ -59,7 +59,7 @@ function replicate(n: Native): { space: AddressSpace; specialFilePages: number }
 function task(space: AddressSpace, stat: string[], comm: string): ProcTask {
   const num = (k: number) => Number(stat[k - 1]);
   return {
-    tid: 1, tgid: 1, ppid: 0, pgrp: 1, session: 1, comm, state: 'R', pfFlags: 0x400000, umask: 0o22,
+    tid: 1, tgid: 1, ppid: 0, pgrp: 1, session: 1, comm, noNewPrivs: false, state: 'R', pfFlags: 0x400000, umask: 0o22,
     creds: { uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0, groups: [] },
     space,
     layout: {

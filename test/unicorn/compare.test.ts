@@ -56,3 +56,25 @@ describe.skipIf(!hasNative)('picemu/unicorn matches native unicorn-engine', () =
     }
   });
 });
+
+/** picemu/unicorn with its compiler forced on from the first execution (picemu's own `{ jit }` engine option). */
+function compilingModule(jit: 'always' | 'off'): Uc {
+  const Base = picemu.Unicorn;
+  const Unicorn = class extends Base {
+    constructor(arch: number, mode: number) {
+      super(arch, mode, { jit });
+    }
+  };
+  return new Proxy(picemu, { get: (target, key) => (key === 'Unicorn' ? Unicorn : (target as Record<string | symbol, unknown>)[key]) });
+}
+
+describe.skipIf(!hasNative)("picemu/unicorn matches native unicorn-engine with the compiler forced on ('always')", () => {
+  for (const jit of ['always'] as const) {
+    const module = compilingModule(jit);
+    for (const s of scenarios) {
+      it(`${jit}: ${s.name}`, () => {
+        expect(transcript(module, s.run)).toEqual(transcript(native, s.run));
+      });
+    }
+  }
+});

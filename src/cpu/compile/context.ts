@@ -11,6 +11,11 @@ export const CTX = {
   rip: 152, // i64: where the region's final branch went
   missVa: 168, // i64: the address whose TLB lookup missed (the exit's cause)
   missKind: 176, // i32: 0 none, 1 read, 2 write
+  // Hooked regions (compile/hooks.ts): what the hook imports hand across.
+  hookStatus: 180, // i32: set by an access hook that stopped the run or changed code (leave at the next instruction)
+  hooksDone: 184, // i32: an exit at an instruction whose code hooks already ran (the interpreter must not run them again)
+  hookVa: 192, // i64: the address of the access being hooked
+  hookValue: 208, // 16 bytes: the value read or to be written
   tagR: 256, // TLB_ENTRIES × i64 page numbers (-1: empty)
   hostR: 256 + 8 * TLB_ENTRIES, // TLB_ENTRIES × i32 frame addresses
   tagW: 256 + 12 * TLB_ENTRIES,
@@ -25,13 +30,30 @@ export class RegionContext {
   readonly at: number;
   private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
-  /** Allocated for `owner` (freed when it is collected); throws when the heap is full. */
-  constructor(owner: object) {
-    const at = this.heap.allocate();
+  /** The GPR and XMM areas as views (hook calls copy them every instruction: no subarray per call). */
+  private readonly gprs: Uint32Array;
+  private readonly xmms: Uint32Array;
+  /** The CPU whose GPRs live in this context's register area (registersAt), if any. */
+  private readonly sharing: object | null;
+  /** A slot for a context (-1 when the heap is full). */
+  static allocate(): number {
+    return frameHeap().allocate();
+  }
+  /** The register area of the context at `slot`: a CPU keeps its GPRs there (CpuState's `gprs`). */
+  static registersAt(slot: number): Uint32Array {
+    return new Uint32Array(frameHeap().memory.buffer, slot + CTX.regs, 32);
+  }
+  /** Allocated for `owner` (freed when it is collected), in `slot` when given; throws when the heap is full. */
+  constructor(owner: object, slot = -1) {
+    const at = slot >= 0 ? slot : this.heap.allocate();
     if (at < 0) throw new RangeError('frame heap full');
+    // (Given a slot, the owner's GPRs are its register area: compared by identity, as reading a view's buffer is slow.)
+    this.sharing = slot >= 0 ? owner : null;
     this.at = at;
     this.u32 = new Uint32Array(this.heap.memory.buffer, at, 1024);
     this.i32 = new Int32Array(this.heap.memory.buffer, at, 1024);
+    this.gprs = this.u32.subarray(0, 32);
+    this.xmms = this.u32.subarray(CTX.xmm / 4, CTX.xmm / 4 + 64);
     this.flush();
     freeSlot.register(owner, { heap: this.heap, at });
   }
@@ -56,11 +78,15 @@ export class RegionContext {
     if (this.u32[tag] === page >>> 0 && this.u32[tag + 1] === Math.floor(page / 4294967296)) this.u32[tag] = this.u32[tag + 1] = 0xffffffff;
   }
 
+  /** Whether `c` keeps its GPRs here (then they need no copying). */
+  private holds(c: CpuState): boolean {
+    return c === this.sharing;
+  }
   /** Registers and flags into the context (and XMM0-15 when the region uses them). */
   enter(c: CpuState, xmm: boolean): void {
     const i32 = this.i32;
     if (xmm) this.u32.set(c.xmm32.subarray(0, 64), CTX.xmm / 4);
-    this.u32.set(c.r32, 0);
+    if (!this.holds(c)) this.gprs.set(c.r32);
     const f = CTX.flags / 4;
     i32[f] = c.cf;
     i32[f + 1] = c.of;
@@ -72,8 +98,8 @@ export class RegionContext {
   /** Registers and flags back out. */
   leave(c: CpuState, xmm: boolean): void {
     const i32 = this.i32;
-    if (xmm) c.xmm32.set(this.u32.subarray(CTX.xmm / 4, CTX.xmm / 4 + 64));
-    c.r32.set(this.u32.subarray(0, 32));
+    if (xmm) c.xmm32.set(this.xmms);
+    if (!this.holds(c)) c.r32.set(this.gprs);
     const f = CTX.flags / 4;
     c.cf = i32[f];
     c.of = i32[f + 1];
@@ -93,6 +119,15 @@ export class RegionContext {
     // A non-canonical address (hi above the user range) is left to the interpreter's fault.
     if (hi >= 0x8000) return null;
     return { va: hi * 4294967296 + lo, write: kind === 2 };
+  }
+  /** Clears what hooked regions' imports leave here (hooks.ts), before a region runs. */
+  resetHooks(): void {
+    this.u32[CTX.hookStatus / 4] = 0;
+    this.u32[CTX.hooksDone / 4] = 0;
+  }
+  /** The last run left at an instruction whose code hooks already ran. */
+  get hooksDone(): boolean {
+    return this.u32[CTX.hooksDone / 4] !== 0;
   }
   /** The RIP the region's final branch chose. */
   get rip(): number {

@@ -57,7 +57,7 @@ export const retRule: CompileRule = (insn) => {
   };
 };
 
-/** push of a 64-bit register (its value before RSP moves: push rsp pushes the old RSP) or a sign-extended immediate. */
+/** push (8-byte forms) of a 64-bit register (its value before RSP moves: push rsp pushes the old RSP) or a sign-extended immediate. */
 export const pushRule: CompileRule = (insn) => {
   const s = insn.ops[0];
   if (!((s.kind === 'gpr' && s.width === 64) || s.kind === 'imm')) return null;
@@ -74,7 +74,7 @@ export const pushRule: CompileRule = (insn) => {
   };
 };
 
-/** pop into a 64-bit register (RSP moves first, so pop rsp leaves the popped value). */
+/** pop (8-byte forms) into a 64-bit register (RSP moves first, so pop rsp leaves the popped value). */
 export const popRule: CompileRule = (insn) => {
   const d = insn.ops[0];
   if (d.kind !== 'gpr' || d.width !== 64) return null;

@@ -1,6 +1,7 @@
 // The region compiler's rules for the integer forms (the instruction table's `compile` fields in ops/integer-alu.ts,
 // ops/data-move.ts, ops/shift-rotate.ts): ALU operations, inc/dec/neg/not, shifts by a constant, moves, lea, setcc, cmov.
 import type { GprOperand, Insn, Operand } from '../decode.ts';
+import { SHIFT_FLAGS } from '../flags.ts';
 import { AF, CF, OF, type Emitter } from './region.ts';
 import type { CompileRule, Rule } from './rule.ts';
 import { Op } from './wasm-emitter.ts';
@@ -79,16 +80,21 @@ export function unaryRule(op: 'inc' | 'dec' | 'neg' | 'not'): CompileRule {
           return;
         }
         if (op === 'neg') {
-          f.i64(0).set(e.a);
+          // 0 - b (a = 0 is set only where flags are computed)
           e.readGpr(d);
           f.set(e.b);
+          f.i64(0).get(e.b).op(Op.i64_sub);
         } else {
           e.readGpr(d);
           f.set(e.a);
           f.i64(1).set(e.b);
+          f.get(e.a).get(e.b).op(op === 'inc' ? Op.i64_add : Op.i64_sub);
         }
-        f.get(e.a).get(e.b).op(op === 'inc' ? Op.i64_add : Op.i64_sub).i64(mask(w)).op(Op.i64_and).set(e.v);
-        e.flagsFrom(insn, live, (need) => e.aluFlags(op === 'inc' ? 'add' : 'sub', w, need, op !== 'neg'));
+        f.i64(mask(w)).op(Op.i64_and).set(e.v);
+        e.flagsFrom(insn, live, (need) => {
+          if (op === 'neg') f.i64(0).set(e.a);
+          e.aluFlags(op === 'inc' ? 'add' : 'sub', w, need, op !== 'neg');
+        });
         e.writeGpr(d, e.v);
       },
     };
@@ -113,35 +119,24 @@ function shift(e: Emitter, op: 'shl' | 'shr' | 'sar', d: GprOperand, w: number, 
     if (w === 32) f.get(e.r[d.reg]).i64(0xffffffff).op(Op.i64_and).set(e.r[d.reg]);
     return;
   }
+  // a: the operand shifted by n - 1 (sar: sign-extended first), v: one step more; flags.ts's SHIFT_FLAGS from them.
+  const by = op === 'shl' ? Op.i64_shl : op === 'shr' ? Op.i64_shr_u : Op.i64_shr_s;
   e.readGpr(d);
+  if (op === 'sar' && w === 32) f.op(Op.i64_extend32_s);
+  if (n > 1) f.i64(n - 1).op(by);
   f.set(e.a);
-  if (op === 'shl') {
-    f.get(e.a).i64(n).op(Op.i64_shl);
-    if (w === 32) f.i64(0xffffffff).op(Op.i64_and);
-    f.set(e.v);
-    if (live & (CF | OF)) f.get(e.a).i64(w - n).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(e.cf);
-    if (live & OF) {
-      e.topBit(e.v, w);
-      f.get(e.cf).op(Op.i32_xor).set(e.of);
-    }
-  } else if (op === 'shr') {
-    f.get(e.a).i64(n).op(Op.i64_shr_u).set(e.v);
-    if (live & CF) f.get(e.a).i64(n - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(e.cf);
-    if (live & OF) {
-      if (n === 1) e.topBit(e.a, w);
-      else f.i32(0);
-      f.set(e.of);
-    }
-  } else {
-    // sar: sign-extend the w-bit value to 64 bits first.
+  f.get(e.a).i64(1).op(by);
+  // (shr of a zero-extended value needs no mask)
+  if (w === 32 && op !== 'shr') f.i64(0xffffffff).op(Op.i64_and);
+  f.set(e.v);
+  if (live & CF) {
     f.get(e.a);
-    if (w === 32) f.op(Op.i64_extend32_s);
-    f.set(e.t);
-    f.get(e.t).i64(n).op(Op.i64_shr_s);
-    if (w === 32) f.i64(0xffffffff).op(Op.i64_and);
-    f.set(e.v);
-    if (live & CF) f.get(e.t).i64(n - 1).op(Op.i64_shr_s).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(e.cf);
-    if (live & OF) f.i32(0).set(e.of);
+    if (SHIFT_FLAGS.cf[op] === 'top') f.i64(w - 1).op(Op.i64_shr_u);
+    f.i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(e.cf);
+  }
+  if (live & OF) {
+    e.bits(SHIFT_FLAGS.of);
+    f.i64(w - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).set(e.of);
   }
   if (live & AF) f.i32(0).set(e.ar);
   e.resultFlags(w, live);

@@ -1,9 +1,9 @@
-// The region compiler: a hot block and the compilable blocks its branches reach (its loops) compiled to one
-// WebAssembly function (a br_table dispatch loop over the blocks). Guest registers live in i64 locals for the whole region, flags are computed only where a
-// later instruction or an exit reads them, memory goes through an inline software TLB into the frame heap, and every
-// exit (TLB miss, page crossing, budget, the block's end) leaves exact state in the context for the interpreter.
-// What each instruction compiles to is not here: the instruction table's `compile` rules (compile/*-rules.ts) emit
-// it through the Emitter's primitives below; this file is the driver and those primitives.
+// The region compiler's driver: a hot block and the compilable blocks its branches and calls reach (its loops and
+// recursion) compiled to one WebAssembly function, a br_table dispatch loop over the blocks. Guest registers live in i64
+// locals for the whole region, flags are computed only where a later instruction or an exit reads them, memory goes
+// through an inline software TLB into the frame heap, and every exit (TLB miss, page crossing, budget, a ret to
+// elsewhere, the block's end) leaves exact state in the context for the interpreter. What each instruction compiles to
+// is not here: the instruction table's `compile` rules (compile/*-rules.ts) emit it through the Emitter's primitives.
 import type { ConditionCode } from 'iced-x86';
 import type { GprOperand, Insn, MemRef, Operand } from '../decode.ts';
 import type { CpuProfile } from '../features.ts';
@@ -12,10 +12,18 @@ import { handlerFor } from '../table.ts';
 import { FunctionBuilder, ModuleBuilder, Op, Simd, uleb, ValType } from './wasm-emitter.ts';
 import { CTX, TLB_ENTRIES } from './context.ts';
 import type { Rule } from './rule.ts';
+import { RegionHooks, type HookImportObject } from './hooks.ts';
 
 /** RFLAGS bits (iced's flagsRead/flagsWritten use the same positions). */
 export const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 const ALL = CF | PF | AF | ZF | SF | OF;
+
+/** A region compiled with hooks (hooks.ts): which kinds, where code hooks are called, and the imports that run them. */
+export interface HookedCompile {
+  kind: number;
+  codeRanges: ReadonlyArray<readonly [number, number]> | undefined;
+  imports: (hooks: RegionHooks) => HookImportObject;
+}
 
 /** One block of a region: its instructions and how many of them the region runs (all, except a prefix entry). */
 export interface Member {
@@ -101,6 +109,8 @@ export class Emitter {
   deferred: { written: number; done: number; emit: (need: number) => void } | null = null;
   /** XMM0-15 as v128 locals (declared when the region uses XMM). */
   readonly x: number[] = [];
+  /** Set in a region compiled with hooks (hooks.ts): hook calls before instructions and around accesses. */
+  hooks: RegionHooks | null = null;
   constructor(
     mod: ModuleBuilder,
     readonly ctx: number,
@@ -129,7 +139,7 @@ export class Emitter {
   }
 
   /** A 16-byte access at `ea` (faulting forms exit unless aligned): leaves the host address in `host`. */
-  xmmAddress(insn: Insn, aligned: boolean, write: boolean, k: number): void {
+  private xmmAddress(insn: Insn, aligned: boolean, write: boolean, k: number): void {
     this.address(insn.mem!);
     if (aligned) {
       this.f.get(this.ea).op(Op.i32_wrap_i64).i32(15).op(Op.i32_and);
@@ -139,15 +149,24 @@ export class Emitter {
       this.depth--;
       this.f.end();
     }
-    this.translate(16, write, k);
+    if (!this.hooks?.mem) this.translate(16, write, k);
   }
   /** An XMM source (register or 16 bytes of memory) onto the stack. */
   xmmSource(insn: Insn, op: Operand, aligned: boolean, k: number): void {
     if (op.kind === 'xmm') this.f.get(this.x[op.reg]);
-    else {
-      this.xmmAddress(insn, aligned, false, k);
-      this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
-    }
+    else this.loadXmm(insn, aligned, k);
+  }
+  /** 16 bytes at the instruction's memory operand onto the stack (v128). */
+  loadXmm(insn: Insn, aligned: boolean, k: number): void {
+    this.xmmAddress(insn, aligned, false, k);
+    if (this.hooks?.mem) this.hooks.load128(this, k);
+    else this.f.get(this.host).simd(Simd.v128_load, { offset: 0, alignLog2: 0 });
+  }
+  /** Stores v128 local `src` at the instruction's memory operand. */
+  storeXmm(insn: Insn, aligned: boolean, src: number, k: number): void {
+    this.xmmAddress(insn, aligned, true, k);
+    if (this.hooks?.mem) this.hooks.store128(this, src, k);
+    else this.f.get(this.host).get(src).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
   }
   /** Computes an instruction's flags now (`live`), or, when deferred, what the branch reads and the rest per edge. */
   flagsFrom(insn: Insn, live: number, emit: (need: number) => void): void {
@@ -171,6 +190,7 @@ export class Emitter {
   exit(k: number): void {
     if (k > 0) this.addCount(k);
     this.setRip(this.insns[k].addr);
+    this.hooks?.markHooksDone(this);
     this.f.br(this.depth);
   }
   addCount(n: number): void {
@@ -244,12 +264,14 @@ export class Emitter {
   }
   /** Loads `size` bytes at `ea` (zero-extended i64) onto the stack. */
   load(size: number, k: number): void {
+    if (this.hooks?.mem) return this.hooks.load(this, size, k);
     this.translate(size, false, k);
     this.f.get(this.host);
     this.f.mem(size === 1 ? Op.i64_load8_u : size === 2 ? Op.i64_load16_u : size === 4 ? Op.i64_load32_u : Op.i64_load);
   }
   /** Stores local `src`'s low `size` bytes at `ea`. */
   store(size: number, src: number, k: number): void {
+    if (this.hooks?.mem) return this.hooks.store(this, size, src, k);
     this.translate(size, true, k);
     this.f.get(this.host).get(src);
     this.f.mem(size === 1 ? Op.i64_store8 : size === 2 ? Op.i64_store16 : size === 4 ? Op.i64_store32 : Op.i64_store);
@@ -284,11 +306,6 @@ export class Emitter {
     }
     if (live & PF) f.get(this.v).op(Op.i32_wrap_i64).set(this.pr);
   }
-  /** The sign bit of local `x` for a `width`-bit value, as i32 0/1. */
-  topBit(x: number, width: number): void {
-    this.f.get(x).i64(width - 1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
-  }
-
   /** A condition (iced ConditionCode) as i32 0/1, from its expression in flags.ts. */
   condition(cc: ConditionCode): void {
     this.conditionOf(conditionExpr(cc));
@@ -302,8 +319,14 @@ export class Emitter {
       else if (e.flag === 'sf') f.get(this.sr).i32(0).op(Op.i32_lt_s);
       else f.get(this.pr).i32(0xff).op(Op.i32_and).op(Op.i32_popcnt).i32(1).op(Op.i32_and).op(Op.i32_eqz);
     } else if ('not' in e) {
-      this.conditionOf(e.not);
-      f.op(Op.i32_eqz);
+      // The negation of one flag as one comparison (the hottest branches: jne, jae, jns).
+      const n = e.not;
+      if ('flag' in n && n.flag === 'zf') f.get(this.zr).i32(0).op(Op.i32_ne);
+      else if ('flag' in n && n.flag === 'sf') f.get(this.sr).i32(0).op(Op.i32_ge_s);
+      else {
+        this.conditionOf(n);
+        f.op(Op.i32_eqz);
+      }
     } else {
       const [x, y] = 'or' in e ? e.or : e.xor;
       this.conditionOf(x);
@@ -399,6 +422,19 @@ export class Emitter {
       this.depth--;
       f.end();
     }
+    // With hooks compiled in, the instruction's hooks (its read) have run: to a user address it completes here and
+    // leaves after it, so the interpreter does not run them again (a non-canonical target faults in the interpreter).
+    if (this.hooks) {
+      f.get(target).i64(2 ** 47).op(Op.i64_lt_u);
+      f.if();
+      this.depth++;
+      commit();
+      this.addCount(k + 1);
+      f.i32(this.ctx).get(target).mem(Op.i64_store, CTX.rip, 3);
+      f.br(this.depth);
+      this.depth--;
+      f.end();
+    }
     this.exit(k);
   }
 }
@@ -413,11 +449,16 @@ function deferredWriter(rules: Rule[], length: number, whole: boolean): number {
  * Flags live after each instruction of a member: everything is live at every exit and block boundary, except after
  * a deferred writer, which computes only what the branch reads (the edges compute the rest).
  */
-function liveness(insns: Insn[], rules: Rule[], length: number, deferred: number): number[] {
+function liveness(insns: Insn[], rules: Rule[], length: number, deferred: number, hooked = false): number[] {
   const liveAfter = new Array<number>(length + 1);
   let live = ALL;
   for (let i = length - 1; i >= 0; i--) {
     const insn = insns[i];
+    // A hook may read RFLAGS before any instruction: every flag is exact at every boundary.
+    if (hooked) {
+      liveAfter[i] = ALL;
+      continue;
+    }
     liveAfter[i] = i === deferred ? insns[i + 1].flagsRead | (ALL & ~insn.flagsWritten) : live;
     live = (liveAfter[i] & ~insn.flagsWritten) | insn.flagsRead;
     // An instruction that may leave the region before it needs exact flags there.
@@ -432,7 +473,7 @@ function liveness(insns: Insn[], rules: Rule[], length: number, deferred: number
  * continues there inside the function (a loop over a br_table), a `ret` to the address after one of the region's
  * calls continues at that member, anything else leaves with RIP set. Every instruction must have a rule (`compiles`).
  */
-export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number, profile: CpuProfile): Region {
+export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx: number, profile: CpuProfile, hooked?: HookedCompile): Region {
   const rules = members.map((m) =>
     m.insns.slice(0, m.length).map((insn) => {
       const rule = ruleFor(insn, profile);
@@ -442,16 +483,19 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   );
   const M = members.length;
   const index = new Map(members.map((m, i) => [m.addr, i]));
-  const defer = members.map((m, i) => deferredWriter(rules[i], m.length, m.length === m.insns.length));
-  const lives = members.map((m, i) => liveness(m.insns, rules[i], m.length, defer[i]));
+  const defer = members.map((m, i) => (hooked ? -1 : deferredWriter(rules[i], m.length, m.length === m.insns.length)));
+  const lives = members.map((m, i) => liveness(m.insns, rules[i], m.length, defer[i], !!hooked));
   const liveIn = lives.map((l, i) => l[members[i].length]);
   const returnPoints = [...new Set(members.flatMap((m, i) => (rules[i][m.length - 1].ends === 'call' ? [index.get(m.insns[m.length - 1].next)] : [])))].filter((j) => j !== undefined);
 
   const mod = new ModuleBuilder();
   mod.importMemory('m', 'memory', memory.buffer.byteLength / 65536, memory.buffer.byteLength / 65536);
+  const hooks = hooked ? new RegionHooks(mod, hooked) : null;
   const e = new Emitter(mod, ctx, { index, members, liveIn, returnPoints });
+  e.hooks = hooks;
   const f = e.f;
   const xmm = members.some((m) => m.insns.slice(0, m.length).some(usesXmm));
+  if (hooks) hooks.xmm = xmm;
   if (xmm) {
     e.declareXmm();
     for (let i = 0; i < 16; i++) f.i32(ctx).simd(Simd.v128_load, { offset: CTX.xmm + 16 * i, alignLog2: 4 }).set(e.x[i]);
@@ -481,6 +525,7 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
     const liveAfter = lives[mi];
     for (let k = 0; k < length; k++) {
       e.deferNext = k === defer[mi];
+      hooks?.beforeInstruction(e, insns[k], mi, k, insns[k].addr);
       rules[mi][k].emit(e, liveAfter[k] & insns[k].flagsWritten, k);
       e.deferNext = false;
     }
@@ -495,6 +540,6 @@ export function compileRegion(members: Member[], memory: WebAssembly.Memory, ctx
   if (xmm) for (let i = 0; i < 16; i++) f.i32(ctx).get(e.x[i]).simd(Simd.v128_store, { offset: CTX.xmm + 16 * i, alignLog2: 4 });
   f.get(e.count);
   mod.export('run', f);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.bytes()), { m: { memory }, ...(hooks ? hooked!.imports(hooks) : {}) });
   return { run: instance.exports.run as (budget: number) => number, members, xmm };
 }

@@ -2,7 +2,6 @@
 // ops/sse-logic.ts, ops/sse-move.ts): lane-wise binary operations as one WebAssembly SIMD instruction, 128-bit moves.
 import type { Operand } from '../decode.ts';
 import type { CompileRule } from './rule.ts';
-import { Simd } from './wasm-emitter.ts';
 
 function xmmOk(op: Operand | undefined): op is { kind: 'xmm'; reg: number } {
   return !!op && op.kind === 'xmm' && !op.ymm;
@@ -40,8 +39,7 @@ export function sseMoveRule(aligned: boolean): CompileRule {
           e.f.set(e.x[d.reg]);
           return;
         }
-        e.xmmAddress(insn, aligned, true, k);
-        e.f.get(e.host).get(e.x[(s as { reg: number }).reg]).simd(Simd.v128_store, { offset: 0, alignLog2: 0 });
+        e.storeXmm(insn, aligned, e.x[(s as { reg: number }).reg], k);
       },
     };
   };

@@ -260,8 +260,11 @@ export const handlers: HandlerDef[] = [
   { codes: ['Loopne_rel8_64_ECX', 'Loopne_rel8_32_ECX'], build: counted('loopne', 32) },
   { codes: ['Jrcxz_rel8_64'], build: counted('jcxz', 64) },
   { codes: ['Jecxz_rel8_64', 'Jecxz_rel8_32'], build: counted('jcxz', 32) },
-  { codes: ['Push_r16', 'Push_r32', 'Push_r64', 'Push_rm16', 'Push_rm32', 'Push_rm64', 'Pushw_imm8', 'Pushd_imm8', 'Pushq_imm8', 'Push_imm16', 'Pushd_imm32', 'Pushq_imm32'], build: pushOp, compile: pushRule },
-  { codes: ['Pop_r16', 'Pop_r32', 'Pop_r64', 'Pop_rm16', 'Pop_rm32', 'Pop_rm64'], build: popOp, compile: popRule },
+  // The 8-byte forms compile (the region compiler's rules); 2- and 4-byte ones run as handlers.
+  { codes: ['Push_r64', 'Push_rm64', 'Pushq_imm8', 'Pushq_imm32'], build: pushOp, compile: pushRule },
+  { codes: ['Push_r16', 'Push_r32', 'Push_rm16', 'Push_rm32', 'Pushw_imm8', 'Pushd_imm8', 'Push_imm16', 'Pushd_imm32'], build: pushOp },
+  { codes: ['Pop_r64', 'Pop_rm64'], build: popOp, compile: popRule },
+  { codes: ['Pop_r16', 'Pop_r32', 'Pop_rm16', 'Pop_rm32'], build: popOp },
   { codes: ['Leavew', 'Leaved', 'Leaveq'], build: leave },
   { codes: ['Pushfw', 'Pushfd', 'Pushfq'], build: pushf },
   { codes: ['Popfw', 'Popfd', 'Popfq'], build: popf },

@@ -2,13 +2,12 @@
 // a masked count of 0 changes no flag. OF is computed as QEMU/hardware do for every count (Intel defines it only for 1).
 import type { Cpu } from '../cpu.ts';
 import type { Insn } from '../decode.ts';
-import { setResultFlags } from '../flags.ts';
+import { bitsSource, setResultFlags, SHIFT_FLAGS } from '../flags.ts';
 import { getter, rmwGetter, setter, widthOf } from '../operands.ts';
 import { codesMatching, type Exec, type HandlerDef } from '../handler.ts';
 import { shiftRule } from '../compile/integer-rules.ts';
 
 type Kind = 'shl' | 'shr' | 'sar' | 'rol' | 'ror' | 'rcl' | 'rcr';
-const TWO32 = 4294967296;
 
 function resultFlags(c: Cpu, width: number, r: number): void {
   c.zr = r;
@@ -24,24 +23,15 @@ function shiftNarrow(c: Cpu, kind: Kind, width: number, a: number, n: number): n
   let r: number;
   switch (kind) {
     case 'shl':
-      r = (a << n) & M;
-      if (width === 32) r >>>= 0;
-      c.cf = n <= width ? (a >>> (width - n)) & 1 : 0;
-      c.of = ((r >>> top) & 1) ^ c.cf;
-      resultFlags(c, width, r);
-      return r;
     case 'shr':
-      r = a >>> n;
-      c.cf = (a >>> (n - 1)) & 1;
-      c.of = (((a >>> (n - 1)) ^ r) >>> top) & 1;
-      resultFlags(c, width, r);
-      return r;
     case 'sar': {
-      const sa = (a << (32 - width)) >> (32 - width);
-      r = (sa >> n) & M;
+      // t: the operand shifted by n - 1 (flags.ts's SHIFT_FLAGS read it), then the last step.
+      const sa = kind === 'sar' ? (a << (32 - width)) >> (32 - width) : a;
+      const t = kind === 'shl' ? sa << (n - 1) : kind === 'shr' ? sa >>> (n - 1) : sa >> (n - 1);
+      r = (kind === 'shl' ? t << 1 : kind === 'shr' ? t >>> 1 : t >> 1) & M;
       if (width === 32) r >>>= 0;
-      c.cf = (sa >> (n - 1)) & 1;
-      c.of = 0;
+      c.cf = SHIFT_FLAGS.cf[kind] === 'top' ? (t >>> top) & 1 : t & 1;
+      c.of = shiftOf(t, r, top);
       resultFlags(c, width, r);
       return r;
     }
@@ -80,6 +70,26 @@ function shiftNarrow(c: Cpu, kind: Kind, width: number, a: number, n: number): n
   }
 }
 
+/** OF of shl/shr/sar from t (the operand shifted by n - 1) and the result, at bit `top` (flags.ts's formula). */
+const shiftOf = new Function('a', 'v', 'top', `return (${bitsSource(SHIFT_FLAGS.of, { a: 'a', b: '0', v: 'v' })} >>> top) & 1;`) as (t: number, v: number, top: number) => number;
+
+let shLo = 0;
+let shHi = 0;
+/** lo:hi shifted by k (0-63) as shl, shr or sar, into shLo:shHi. */
+function shiftHalves(kind: 'shl' | 'shr' | 'sar', lo: number, hi: number, k: number): void {
+  if (k === 0) {
+    shLo = lo;
+    shHi = hi;
+  } else if (kind === 'shl') {
+    shHi = (k < 32 ? (hi << k) | (lo >>> (32 - k)) : lo << (k - 32)) >>> 0;
+    shLo = k < 32 ? (lo << k) >>> 0 : 0;
+  } else {
+    const s = kind === 'sar' ? hi | 0 : hi;
+    shLo = (k < 32 ? (lo >>> k) | (hi << (32 - k)) : kind === 'sar' ? s >> (k - 32) : hi >>> (k - 32)) >>> 0;
+    shHi = (k < 32 ? (kind === 'sar' ? s >> k : hi >>> k) : kind === 'sar' ? s >> 31 : 0) >>> 0;
+  }
+}
+
 const M64 = (1n << 64n) - 1n;
 /** 64-bit form: value as halves; returns lo, c.hi = hi. */
 function shift64(c: Cpu, kind: Kind, lo: number, hi: number, n: number): number {
@@ -87,32 +97,17 @@ function shift64(c: Cpu, kind: Kind, lo: number, hi: number, n: number): number 
   let rhi: number;
   switch (kind) {
     case 'shl':
-      if (n < 32) {
-        rhi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
-        rlo = (lo << n) >>> 0;
-        c.cf = (hi >>> (32 - n)) & 1;
-      } else {
-        rhi = (lo << (n - 32)) >>> 0;
-        rlo = 0;
-        c.cf = n === 32 ? hi & 1 : (lo >>> (64 - n)) & 1;
-      }
-      c.of = (rhi >>> 31) ^ c.cf;
-      break;
     case 'shr':
     case 'sar': {
-      const sign = kind === 'sar' ? (hi | 0) >> 31 : 0;
-      const shi = kind === 'sar' ? hi | 0 : hi;
-      if (n < 32) {
-        rlo = ((lo >>> n) | (hi << (32 - n))) >>> 0;
-        rhi = (kind === 'sar' ? shi >> n : hi >>> n) >>> 0;
-        c.cf = (lo >>> (n - 1)) & 1;
-      } else {
-        rlo = (kind === 'sar' ? shi >> (n - 32) : hi >>> (n - 32)) >>> 0;
-        rhi = sign >>> 0;
-        c.cf = n === 32 ? lo >>> 31 : (shi >> (n - 33)) & 1;
-      }
-      // OF: QEMU's top bit of (value >> (n-1)) ^ result: the old sign for a 1-bit shr, else 0.
-      c.of = kind === 'shr' && n === 1 ? hi >>> 31 : 0;
+      // t: the operand shifted by n - 1 (flags.ts's SHIFT_FLAGS read it), then the last step.
+      shiftHalves(kind, lo, hi, n - 1);
+      const tlo = shLo;
+      const thi = shHi;
+      shiftHalves(kind, tlo, thi, 1);
+      rlo = shLo;
+      rhi = shHi;
+      c.cf = SHIFT_FLAGS.cf[kind] === 'top' ? thi >>> 31 : tlo & 1;
+      c.of = shiftOf(thi, rhi, 31);
       break;
     }
     default: {

@@ -189,7 +189,7 @@ export function execve(task: Task, req: ExecRequest): number {
   task.files.closeOnExec();
   group.sighand.resetForExec();
   const named = req.execfn ?? req.path;
-  group.comm = named.slice(named.lastIndexOf('/') + 1).slice(0, 15);
+  task.comm = named.slice(named.lastIndexOf('/') + 1).slice(0, 15);
   kernel.cpuFactory.release?.(task.cpu);
   const cpu = kernel.newCpu(space);
   cpu.rip = entry;

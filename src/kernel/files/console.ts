@@ -12,6 +12,8 @@ const TCGETS = 0x5401, TIOCGWINSZ = 0x5413, TIOCGPGRP = 0x540f;
 
 /** How often a waiter looks again at a host descriptor no wait queue can announce (poll on a terminal or pipe). */
 const HOST_RECHECK_MS = 10;
+/** The most input a poll reads ahead and keeps (a pipe holds 64 KiB; a writer may keep writing meanwhile). */
+const MAX_PUSHBACK = 1 << 20;
 
 /** A picemu descriptor (0, 1, 2) passed to the guest. */
 export class HostStreamFile extends StreamFile {
@@ -51,14 +53,18 @@ export class HostStreamFile extends StreamFile {
     let mask = this.writable || tty ? POLLOUT | POLLWRNORM : 0;
     if (!this.readable) return { mask, queues: [] };
     const input = this.peekInput();
-    if (input === 'data' || input === 'unknown') mask |= POLLIN | POLLRDNORM;
-    else if (input === 'eof') mask |= tty ? POLLIN | POLLRDNORM : POLLHUP;
+    if (input === 'data' || input === 'data+eof' || input === 'unknown') mask |= POLLIN | POLLRDNORM;
+    // End of input: a pipe whose writers all closed is HUP; a terminal's end-of-file (^D) is a readable 0.
+    if (input === 'eof' || input === 'data+eof') mask |= tty ? POLLIN | POLLRDNORM : POLLHUP;
     return input === 'none' ? { mask, queues: [], recheckMs: HOST_RECHECK_MS } : { mask, queues: [] };
   }
 
-  /** Whether input is waiting, without blocking ('unknown': no second description could be opened, so it is taken as ready). */
-  private peekInput(): 'data' | 'eof' | 'none' | 'unknown' {
-    if (this.pushback || this.sawEof) return this.pushback ? 'data' : 'eof';
+  /**
+   * Whether input is waiting, without blocking: everything the pipe or terminal holds is read (into `pushback`)
+   * until it would block or reaches end of file, so data and a closed writer are both seen ('data+eof').
+   * 'unknown': no second description could be opened, so the input is taken as ready.
+   */
+  private peekInput(): 'data' | 'eof' | 'data+eof' | 'none' | 'unknown' {
     if (this.probeFd === undefined) {
       try {
         this.probeFd = openSync(`/proc/self/fd/${this.hostFd}`, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -66,19 +72,26 @@ export class HostStreamFile extends StreamFile {
         this.probeFd = -1;
       }
     }
-    if (this.probeFd < 0) return 'unknown';
-    const buf = Buffer.alloc(65536);
-    try {
-      const n = readSync(this.probeFd, buf, 0, buf.length, null);
-      if (n === 0) {
-        this.sawEof = true;
-        return 'eof';
+    if (this.probeFd >= 0 && !this.sawEof) {
+      const buf = Buffer.alloc(65536);
+      for (let total = this.pushback?.length ?? 0; total < MAX_PUSHBACK; ) {
+        let n: number;
+        try {
+          n = readSync(this.probeFd, buf, 0, buf.length, null);
+        } catch (e) {
+          if (errnoOf(e) !== EAGAIN && !this.pushback) return 'unknown';
+          break;
+        }
+        if (n === 0) {
+          this.sawEof = true;
+          break;
+        }
+        this.pushback = this.pushback ? Buffer.concat([this.pushback, buf.subarray(0, n)]) : Buffer.from(buf.subarray(0, n));
+        total += n;
       }
-      this.pushback = buf.subarray(0, n);
-      return 'data';
-    } catch (e) {
-      return errnoOf(e) === EAGAIN ? 'none' : 'unknown';
-    }
+    } else if (this.probeFd < 0 && !this.pushback && !this.sawEof) return 'unknown';
+    if (this.pushback) return this.sawEof ? 'data+eof' : 'data';
+    return this.sawEof ? 'eof' : 'none';
   }
 
   override release(): void {

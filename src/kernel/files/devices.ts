@@ -5,6 +5,7 @@ import { ENOSPC } from '../errno.ts';
 import type { Kernel } from '../kernel.ts';
 import { FileDescription, type FileStat, type ReadResult, type WriteResult } from './file.ts';
 import { statOf } from './host-file.ts';
+import { ALWAYS_READY, POLLIN, POLLRDNORM, type PollState } from './poll.ts';
 
 type Device = 'null' | 'zero' | 'full' | 'random';
 const DEVICES: Record<string, Device> = { '/dev/null': 'null', '/dev/zero': 'zero', '/dev/full': 'full', '/dev/random': 'random', '/dev/urandom': 'random' };
@@ -47,6 +48,16 @@ export class DeviceFile extends FileDescription {
 
   override seek(): number {
     return 0; // these devices accept any seek and stay at 0
+  }
+
+  /** /dev/random alone has a poll method (random_poll); the others have none (always ready, and no epoll). */
+  override get canPoll(): boolean {
+    return this.path === '/dev/random';
+  }
+
+  /** random_poll once the pool is ready: readable only (its `ready ? IN : OUT` has no OUT then). */
+  override poll(): PollState {
+    return this.canPoll ? { mask: POLLIN | POLLRDNORM, queues: [] } : ALWAYS_READY;
   }
 
   override stat(): FileStat {

@@ -85,7 +85,7 @@ export function procTaskOf(task: Task): ProcTask {
   const c = task.cred;
   return {
     tid: task.tid, tgid: group.tgid, ppid: group.parent?.tgid ?? 0, pgrp: root.tgid, session: root.tgid,
-    comm: group.comm, state: stateOf(task),
+    comm: task.comm, noNewPrivs: task.noNewPrivs, state: stateOf(task),
     pfFlags: (randomized ? PF_RANDOMIZE : 0) | (forkedNoExec.has(group) ? PF_FORKNOEXEC : 0),
     umask: task.fs.umask,
     creds: { uid: c.uid, euid: c.euid, suid: c.suid, fsuid: c.euid, gid: c.gid, egid: c.egid, sgid: c.sgid, fsgid: c.egid, groups: c.groups },
@@ -133,7 +133,9 @@ function procVirtualFs(kernel: Kernel, prefix: string): VirtualFs {
         current: () => procTaskOf(task),
         task: (tid) => {
           const t = kernel.tasks.get(tid);
-          return t ? procTaskOf(t) : undefined;
+          // A thread other than the leader is released as it exits (release_task): its entry goes with it.
+          if (!t || (t.state === 'dead' && t !== t.group.leader)) return undefined;
+          return procTaskOf(t);
         },
         pids: () => [...kernel.groups.values()].filter((g) => !g.reaped).map((g) => g.tgid).sort((a, b) => a - b),
         threadsOf: (tgid) => (kernel.groups.get(tgid)?.threads ?? []).filter((t) => t.state !== 'dead').map((t) => t.tid),

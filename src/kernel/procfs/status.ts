@@ -68,7 +68,7 @@ export function renderStatus(t: ProcTask, sys: ProcSystem): string {
     `SigPnd:\t${mask(sig.pending)}\nShdPnd:\t${mask(sig.sharedPending)}\nSigBlk:\t${mask(sig.blocked)}\n` +
     `SigIgn:\t${mask(sig.ignored)}\nSigCgt:\t${mask(sig.caught)}\n`;
   for (const k of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp', 'Seccomp_filters', 'Speculation_Store_Bypass', 'SpeculationIndirectBranch']) {
-    out += `${k}:\t${host.get(k)}\n`;
+    out += `${k}:\t${k === 'NoNewPrivs' ? (t.noNewPrivs ? 1 : 0) : host.get(k)}\n`;
   }
   out +=
     `Cpus_allowed:\t${cpus.hex}\nCpus_allowed_list:\t${cpus.list}\n` +

@@ -54,6 +54,8 @@ export interface ProcTask {
   session: number;
   /** The command name: the executable's basename, truncated to 15 bytes as TASK_COMM_LEN keeps it. */
   comm: string;
+  /** PR_SET_NO_NEW_PRIVS (status NoNewPrivs). */
+  noNewPrivs: boolean;
   state: TaskStateLetter;
   /** PF_* task flags as stat prints them (PF_RANDOMIZE after an exec with ASLR on, PF_FORKNOEXEC after fork). */
   pfFlags: number;

@@ -115,11 +115,15 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo): boolean {
 function interruptSleep(task: Task, sig: number): void {
   if (task.state !== 'blocked' || !task.blockedIn) return;
   const nr = task.blockedIn.nr;
+  const timed = task.blockedIn.untilMs !== undefined;
   task.blockedIn = undefined;
   task.wake();
+  // What the call returns inside the kernel, as strace shows it (-ERESTARTSYS and friends, or -EINTR itself).
+  task.kernel.tracer?.exit(task, nr, BigInt.asUintN(64, BigInt(-interruptedWith(nr, timed))));
   const a = actionOf(task, sig);
-  // No handler runs for a stop or continue taking its default action: the call restarts when the task runs again.
-  const noHandler = a.handler === SIG_DFL && (defaultAction(sig) === 'stop' || defaultAction(sig) === 'cont');
+  // No handler runs for a stop or continue taking its default action: the call restarts when the task runs again
+  // (except the epoll waits, which return EINTR even then).
+  const noHandler = a.handler === SIG_DFL && (defaultAction(sig) === 'stop' || defaultAction(sig) === 'cont') && !EINTR_EVEN_WITHOUT_HANDLER.has(nr);
   if (noHandler || (a.handler !== SIG_DFL && a.handler !== SIG_IGN && a.flags & SA_RESTART && restartable(nr))) {
     task.cpu.r64[0] = BigInt(nr);
     task.cpu.rip -= 2; // back onto the 2-byte syscall instruction
@@ -136,6 +140,22 @@ const NEVER_RESTARTED = new Set([
   35, 230, 34, 130, // nanosleep, clock_nanosleep, pause, rt_sigsuspend
   7, 23, 270, 271, 232, 281, 441, // poll, select, pselect6, ppoll, epoll_wait, epoll_pwait, epoll_pwait2
 ]);
+
+/** The epoll waits return -EINTR, not a restart code: a stop and continue ends them too (signal(7)). */
+const EINTR_EVEN_WITHOUT_HANDLER = new Set([232, 281, 441]);
+
+export const ERESTARTSYS = 512, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516;
+
+/** The errno an interrupted sleep ends with inside the kernel (the syscall-exit value strace prints). */
+function interruptedWith(nr: number, timed: boolean): number {
+  switch (nr) {
+    case 35: case 230: case 7: return ERESTART_RESTARTBLOCK; // nanosleep, clock_nanosleep, poll: a restart block
+    case 23: case 270: case 271: case 34: case 130: return ERESTARTNOHAND; // select, pselect6, ppoll, pause, rt_sigsuspend
+    case 232: case 281: case 441: return EINTR; // the epoll waits
+    case 202: return timed ? ERESTART_RESTARTBLOCK : ERESTARTSYS; // futex: a timed wait restarts through a restart block
+    default: return ERESTARTSYS;
+  }
+}
 
 function restartable(nr: number): boolean {
   return !NEVER_RESTARTED.has(nr);

@@ -17,3 +17,5 @@ import './poll.ts';
 import './epoll.ts';
 import './socket.ts';
 import './xattr.ts';
+import './prctl.ts';
+import './mempolicy.ts';

@@ -5,7 +5,7 @@ import { MmError, type MmErrno } from '../../mm/errors.ts';
 import type { OpenFile } from '../../mm/page-cache.ts';
 import { TASK_SIZE } from '../../mm/layout.ts';
 import { PAGE_SIZE, PageFault, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../mm/types.ts';
-import { EACCES, EBADF, EFAULT, EINVAL, ENODEV, ENOMEM, EPERM, EEXIST, EOVERFLOW } from '../errno.ts';
+import { EACCES, EBADF, EFAULT, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EPERM, EEXIST, EOVERFLOW } from '../errno.ts';
 import { S_IFDIR, S_IFMT } from '../files/file.ts';
 import { defineSyscalls, type SyscallResult } from '../syscall-table.ts';
 import type { Task } from '../task.ts';
@@ -143,7 +143,65 @@ function mremap(task: Task, oldAddr: number, oldLen: number, newLen: number, fla
   });
 }
 
-const MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9;
+const MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTNEED_LOCKED = 24;
+/** madvise_behavior_valid on this kernel (x86-64, THP, KSM, memory failure): every other value is EINVAL. */
+const MADV_VALID = new Set([
+  0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 100, 101, 102, 103,
+  // NORMAL RANDOM SEQUENTIAL WILLNEED DONTNEED FREE REMOVE DONTFORK DOFORK MERGEABLE UNMERGEABLE HUGEPAGE NOHUGEPAGE
+  // DONTDUMP DODUMP WIPEONFORK KEEPONFORK COLD PAGEOUT POPULATE_READ POPULATE_WRITE DONTNEED_LOCKED COLLAPSE,
+  // HWPOISON SOFT_OFFLINE GUARD_INSTALL GUARD_REMOVE
+]);
+
+/**
+ * madvise as do_madvise walks it: the range checks, then VMA by VMA (a hole is skipped and reported as ENOMEM at
+ * the end). MADV_DONTNEED zaps the pages and keeps the VMAs (zap_page_range); MADV_FREE is lazy — the pages stay
+ * until memory is short, which picemu's never is — and only for private anonymous memory; MADV_REMOVE (punching a
+ * hole in a shared file) is refused as a file system without hole punching refuses it. Other advice changes nothing.
+ */
+function madvise(task: Task, start: number, lenArg: bigint, advice: number): SyscallResult {
+  if (!MADV_VALID.has(advice)) return -EINVAL;
+  if (start % PAGE_SIZE) return -EINVAL;
+  const len = (lenArg + BigInt(PAGE_SIZE - 1)) & ~BigInt(PAGE_SIZE - 1) & 0xffffffffffffffffn;
+  if (lenArg !== 0n && len === 0n) return -EINVAL;
+  const endBig = BigInt(start) + len;
+  if (endBig > 0xffffffffffffffffn) return -EINVAL;
+  if (len === 0n) return 0;
+  const end = Number(endBig);
+  const space = task.space;
+  let unmapped = 0;
+  let at = start;
+  for (;;) {
+    const next = space.mappings().find((v) => v.end > at);
+    if (!next) return -ENOMEM;
+    if (at < next.start) {
+      unmapped = -ENOMEM;
+      at = next.start;
+      if (at >= end) break;
+    }
+    const to = Math.min(next.end, end);
+    const error = adviseVma(space, next, at, to, advice);
+    if (error) return error;
+    at = to;
+    if (at >= end) break;
+  }
+  return unmapped;
+}
+
+function adviseVma(space: Task['space'], vma: ReturnType<Task['space']['mappings']>[number], start: number, end: number, advice: number): number {
+  switch (advice) {
+    case MADV_DONTNEED: case MADV_DONTNEED_LOCKED:
+      if (!vma.backing) space.zapRange(start, end);
+      return 0;
+    case MADV_FREE:
+      return vma.file || vma.shared || vma.backing ? -EINVAL : 0; // vma_is_anonymous only
+    case MADV_REMOVE:
+      if (!vma.file) return -EINVAL;
+      if (!vma.shared || !vma.mayWrite) return -EACCES;
+      return -EOPNOTSUPP;
+    default:
+      return 0;
+  }
+}
 
 defineSyscalls([
   { nr: 12, name: 'brk', args: ['ptr'], result: 'hex', handler: (t, a) => brk(t, ulong(a[0])) },
@@ -159,27 +217,7 @@ defineSyscalls([
     },
   },
   { nr: 25, name: 'mremap', args: ['ptr', 'uint', 'uint', 'hex', 'ptr'], result: 'hex', handler: (t, a) => mremap(t, ulong(a[0]), ulong(a[1]), ulong(a[2]), int(a[3]), ulong(a[4])) },
-  {
-    nr: 28, name: 'madvise', args: ['ptr', 'uint', 'int'],
-    handler: (t, a) => {
-      const [addr, len, advice] = [ulong(a[0]), ulong(a[1]), int(a[2])];
-      if (addr % PAGE_SIZE) return -EINVAL;
-      if (advice === MADV_DONTNEED || advice === MADV_FREE || advice === MADV_REMOVE) {
-        // Private anonymous pages read back as zero afterwards: drop them by remapping the range as it was.
-        const end = addr + pageUp(len);
-        for (const v of [...t.space.mappings()]) {
-          const s = Math.max(v.start, addr), e = Math.min(v.end, end);
-          if (s >= e || v.shared || v.file || v.backing) continue;
-          const keep = { prot: v.prot, name: v.name ?? undefined, growsDown: v.growsDown, stack: v.noHugePage ?? false };
-          const r = mm(() => {
-            t.space.mmap({ addr: s, length: e - s, prot: keep.prot, fixed: true, anonymous: true, name: keep.name, growsDown: keep.growsDown, stack: keep.stack });
-          });
-          if (r < 0) return r;
-        }
-      }
-      return 0;
-    },
-  },
+  { nr: 28, name: 'madvise', args: ['ptr', 'uint', 'int'], handler: (t, a) => madvise(t, ulong(a[0]), a[1], int(a[2])) },
   { nr: 26, name: 'msync', args: ['ptr', 'uint', 'hex'], handler: (_t, a) => (ulong(a[0]) % PAGE_SIZE ? -EINVAL : 0) },
   {
     nr: 27, name: 'mincore', args: ['ptr', 'uint', 'ptr'],

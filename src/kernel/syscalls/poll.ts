@@ -192,7 +192,7 @@ function pselect6(task: Task, [nArg, inp, outp, exp, tsp, sig]: readonly bigint[
 }
 
 defineSyscalls([
-  { nr: 7, name: 'poll', args: ['ptr', 'uint', 'int'], handler: (t, a) => poll(t, a[0], uint(a[1]), int(a[2])) },
+  { nr: 7, name: 'poll', args: ['pollfds', 'uint', 'int'], result: 'poll', handler: (t, a) => poll(t, a[0], uint(a[1]), int(a[2])) },
   { nr: 271, name: 'ppoll', args: ['ptr', 'uint', 'struct', 'ptr', 'uint'], handler: (t, a) => ppoll(t, a) },
   { nr: 23, name: 'select', args: ['int', 'ptr', 'ptr', 'ptr', 'struct'], handler: (t, a) => select(t, a) },
   { nr: 270, name: 'pselect6', args: ['int', 'ptr', 'ptr', 'ptr', 'struct', 'ptr'], handler: (t, a) => pselect6(t, a) },

@@ -63,6 +63,6 @@ function connect(task: Task, fd: number, addrVa: bigint, lenArg: number): Syscal
 }
 
 defineSyscalls([
-  { nr: 41, name: 'socket', args: ['int', 'hex', 'int'], handler: (t, a) => socket(t, int(a[0]), int(a[1]), int(a[2])) },
-  { nr: 42, name: 'connect', args: ['fd', 'ptr', 'int'], handler: (t, a) => connect(t, int(a[0]), a[1], int(a[2])) },
+  { nr: 41, name: 'socket', args: ['address-family', 'socket-type', 'int'], handler: (t, a) => socket(t, int(a[0]), int(a[1]), int(a[2])) },
+  { nr: 42, name: 'connect', args: ['fd', 'sockaddr', 'int'], handler: (t, a) => connect(t, int(a[0]), a[1], int(a[2])) },
 ]);

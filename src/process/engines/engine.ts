@@ -60,7 +60,8 @@ export interface Engine {
  * copy-on-write happen behind it; traces watch it for COW breaks), `space` the address space behind it (its page
  * table, for engines that map frames themselves).
  */
-export type EngineFactory = (context: { memory: GuestMemory; space: AddressSpace; profile: CpuProfile }) => ProcessEngine;
+/** `jit`: picemu's compiler mode (CpuOptions.jit; other engines ignore it). */
+export type EngineFactory = (context: { memory: GuestMemory; space: AddressSpace; profile: CpuProfile; jit?: 'auto' | 'always' | 'off' }) => ProcessEngine;
 
 /**
  * Engines are picemu Cpus by type (PicemuEngine is one; UnicornEngine extends Cpu for its register file): the

@@ -25,4 +25,4 @@ export class PicemuEngine extends Cpu implements Engine {
 }
 
 /** The machine's CPU profile (Machine's `cpu` option); the unicorn facade keeps the SSE2 default. */
-export const picemuEngine: EngineFactory = ({ memory, profile }) => new PicemuEngine(memory, { profile });
+export const picemuEngine: EngineFactory = ({ memory, profile, jit }) => new PicemuEngine(memory, { profile, jit });

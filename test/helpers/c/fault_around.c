@@ -1,7 +1,7 @@
 /* Oracle for fault-around: puts FILE in the page cache page by page (order-0 pages: dropped first, then read
-   without readahead), reserves 8 MiB, and for each case "OFF:LEN:TOUCH" (pages, decimal) maps LEN pages of the
+   without readahead), reserves 8 MiB, and for each case "OFF:LEN:TOUCH[:w]" (pages, decimal) maps LEN pages of the
    file from its start at 2 MiB-aligned-in-the-reservation + OFF pages (a boundary of 2 MiB at OFF = 512 ...),
-   reads one byte of page TOUCH of that mapping, prints "pages ..." from /proc/self/pagemap ('.' absent,
+   reads one byte of page TOUCH of that mapping (with ":w": writes it, the mapping private and writable), prints "pages ..." from /proc/self/pagemap ('.' absent,
    'P' present) for the mapping, and unmaps it. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -27,10 +27,12 @@ int main(int argc, char **argv) {
   int pm = open("/proc/self/pagemap", O_RDONLY);
   for (int i = 2; i < argc; i++) {
     long off, len, touch;
-    if (sscanf(argv[i], "%ld:%ld:%ld", &off, &len, &touch) != 3) { fprintf(stderr, "bad case %s\n", argv[i]); return 2; }
+    char mode = 'r';
+    if (sscanf(argv[i], "%ld:%ld:%ld:%c", &off, &len, &touch, &mode) < 3) { fprintf(stderr, "bad case %s\n", argv[i]); return 2; }
     char *at = base + off * 4096;
-    if (mmap(at, len * 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) { perror("mmap"); return 1; }
-    (void)*(volatile char *)(at + touch * 4096);
+    if (mmap(at, len * 4096, PROT_READ | (mode == 'w' ? PROT_WRITE : 0), MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) { perror("mmap"); return 1; }
+    if (mode == 'w') *(volatile char *)(at + touch * 4096) = 1;
+    else (void)*(volatile char *)(at + touch * 4096);
     fputs("pages ", stdout);
     for (long p = 0; p < len; p++) {
       uint64_t e = 0;

@@ -205,6 +205,15 @@ static void epoll_part(void) {
   struct epoll_event e = {EPOLLIN, {.u64 = 1}};
   show("ctl add regular file", epoll_ctl(ep, EPOLL_CTL_ADD, file, &e));
   show("ctl add /dev/null", epoll_ctl(ep, EPOLL_CTL_ADD, open("/dev/null", O_RDONLY), &e));
+  show("ctl add /dev/urandom", epoll_ctl(ep, EPOLL_CTL_ADD, open("/dev/urandom", O_RDONLY), &e));
+  int rnd = open("/dev/random", O_RDWR);
+  struct pollfd rp = {rnd, POLLIN | POLLOUT, 0};
+  show("poll /dev/random", poll(&rp, 1, 0));
+  printf("  revents %s\n", events(rp.revents));
+  int ep3 = epoll_create1(0);
+  show("ctl add /dev/random", epoll_ctl(ep3, EPOLL_CTL_ADD, rnd, &e));
+  close(ep3);
+  close(rnd);
   show("ctl add to a pipe", epoll_ctl(p[0], EPOLL_CTL_ADD, q[0], &e));
   show("ctl add itself", epoll_ctl(ep, EPOLL_CTL_ADD, ep, &e));
   show("ctl bad fd", epoll_ctl(ep, EPOLL_CTL_ADD, 99, &e));
