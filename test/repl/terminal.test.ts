@@ -73,6 +73,8 @@ describe.runIf(requireOracle('tmux', tmuxWorks(), 'apt-get install tmux') && has
     tmux('send-keys', '-t', 'a', 'Tab');
     await waitFor('a', (t) => lastLine(t) === '(p1) call really_really_nonreentrant', 'the completed name');
     tmux('send-keys', '-t', 'a', 'Enter');
+    // Type `c` at the next prompt, not ahead of it (typed ahead under load, it lands before "returned").
+    await waitFor('a', (t) => /^=> 0x[0-9a-f]+ libcounter\.so\+0x1100 <really_really_nonreentrant>/m.test(t) && lastLine(t) === '(p1)', 'the call to start');
     tmux('send-keys', '-t', 'a', '-l', 'c');
     tmux('send-keys', '-t', 'a', 'Enter');
     const [first] = nativeCall('fixtures/libcounter.so', 'really_really_nonreentrant');
