@@ -62,6 +62,8 @@ const REP_CHUNK = 1 << 16;
 /** How many instructions run between deadline/stop polls in the fast loop. */
 const CHECK_EVERY = 1 << 16;
 
+/** A region is compiled at a block that has run this many times the block compiler's threshold (short programs' code pays less compile time). */
+const REGION_THRESHOLD = 4;
 /** Most blocks in one compiled region, and how far (bytes) from its entry they may lie. */
 const MAX_REGION_BLOCKS = 16;
 const REGION_SPAN = 4096;
@@ -517,7 +519,7 @@ export class Cpu extends CpuMemory {
       const execs = b.execs;
       let fn: BlockFn | null = null;
       let i = 0;
-      const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > this.jitThreshold ? this.regionFor(b, n) : null;
+      const region = this.jitMode === 'off' || n === 0 ? null : this.jitMode === 'always' || b.hot > REGION_THRESHOLD * this.jitThreshold ? this.regionFor(b, n) : null;
       if (region !== null && (until < 0 || !region.members.some((m) => until >= m.addr && until < m.insns[m.length - 1].next))) {
         const ctx = this.regionCtx!;
         let done = 0;
@@ -559,7 +561,8 @@ export class Cpu extends CpuMemory {
       }
       if (n === b.n) {
         fn = b.jit;
-        if (fn === null && this.jitMode !== 'off' && ++b.hot > this.jitThreshold) fn = b.jit = compileBlock(n);
+        b.hot++;
+        if (fn === null && this.jitMode !== 'off' && b.hot > this.jitThreshold) fn = b.jit = compileBlock(n);
       } else if (this.jitMode === 'always' && n > 0) {
         const p = (b.prefixes ??= new Map()).get(n) ?? compileBlock(n);
         b.prefixes.set(n, p);

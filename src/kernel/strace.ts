@@ -83,7 +83,13 @@ export function formatArg(task: Task, kind: ArgKind, value: bigint, next: bigint
     }
     case 'sockaddr': return formatSockaddr(task, value, Number(next ?? 0n));
     case 'pollfds': return value === 0n ? 'NULL' : (formatPollfds(task, value, Number(next ?? 0n), 'events') ?? '0x' + value.toString(16));
-    case 'epoll-flags': return value === 0n ? '0' : flags([[0o2000000, 'EPOLL_CLOEXEC']], s32, undefined);
+    case 'epoll-flags': return value === 0n ? '0' : s32 & 0o2000000 ? flags([[0o2000000, 'EPOLL_CLOEXEC']], s32, undefined) : `0x${s32.toString(16)} /* EPOLL_??? */`;
+    case 'epoll-op': return ['', 'EPOLL_CTL_ADD', 'EPOLL_CTL_DEL', 'EPOLL_CTL_MOD'][s32] || `0x${(s32 >>> 0).toString(16)} /* EPOLL_CTL_??? */`;
+    case 'epoll-event': return value === 0n ? 'NULL' : (formatEpollEvents(task, value, 1, false) ?? '0x' + value.toString(16));
+    case 'epoll-events-out': {
+      const n = result === undefined ? -1 : Number(BigInt.asIntN(64, result));
+      return n < 0 ? '0x' + value.toString(16) : (formatEpollEvents(task, value, n, true) ?? '0x' + value.toString(16));
+    }
     case 'whence': return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE'][Number(value)] ?? String(value);
     case 'ignored': return '';
     default: return s64 < 0n || s64 > 0xffffn ? '0x' + value.toString(16) : String(s64);
@@ -128,6 +134,26 @@ function formatPollfds(task: Task, va: bigint, count: number, field: 'events' | 
   return `[${items.join(', ')}${count > shown && field === 'events' ? ', ...' : ''}]`;
 }
 
+const EPOLL_EVENTS: readonly (readonly [number, string])[] = [
+  [0x1, 'EPOLLIN'], [0x2, 'EPOLLPRI'], [0x4, 'EPOLLOUT'], [0x8, 'EPOLLERR'], [0x10, 'EPOLLHUP'], [0x20, 'EPOLLNVAL'], [0x40, 'EPOLLRDNORM'],
+  [0x80, 'EPOLLRDBAND'], [0x100, 'EPOLLWRNORM'], [0x200, 'EPOLLWRBAND'], [0x400, 'EPOLLMSG'], [0x2000, 'EPOLLRDHUP'],
+  [1 << 28, 'EPOLLEXCLUSIVE'], [1 << 29, 'EPOLLWAKEUP'], [1 << 30, 'EPOLLONESHOT'], [-0x80000000, 'EPOLLET'],
+];
+
+/** struct epoll_event (packed: u32 events, u64 data) as strace prints it; `count` of them as an array when `array`. */
+function formatEpollEvents(task: Task, va: bigint, count: number, array: boolean): string | undefined {
+  const shown = Math.min(count, STRING_LIMIT);
+  const bytes = copyFromUser(task.space, Number(va), shown * 12);
+  if (bytes.length < shown * 12) return undefined;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const items = Array.from({ length: shown }, (_, k) => {
+    const events = v.getInt32(k * 12, true);
+    const data = v.getBigUint64(k * 12 + 4, true);
+    return `{events=${events ? flags(EPOLL_EVENTS, events, undefined) : '0'}, data={u32=${data & 0xffffffffn}, u64=${data}}}`;
+  });
+  return array ? `[${items.join(', ')}${count > shown ? ', ...' : ''}]` : items[0];
+}
+
 /** poll's result as strace adds to it: ` ([{fd=5, revents=POLLHUP}])`, or ` (Timeout)` for 0. */
 function pollDetail(task: Task, raw: SyscallArgs, result: bigint): string {
   const n = BigInt.asIntN(64, result);
@@ -169,7 +195,7 @@ export function quote(bytes: Uint8Array, limit: number): string {
 }
 
 /** Arguments the call fills in: printed from memory after it returns. */
-const isOutput = (kind: ArgKind): boolean => kind === 'outbuf' || kind === 'iovec-out' || kind === 'stat-out';
+const isOutput = (kind: ArgKind): boolean => kind === 'outbuf' || kind === 'iovec-out' || kind === 'stat-out' || kind === 'epoll-events-out';
 
 /** `= 3`, `= 0x5555…` (addresses), `= -1 ENOENT (No such file or directory)`, `= ?` (did not return). */
 /** The kernel's internal restart codes, as strace shows a call a signal interrupted: `= ? ERESTARTSYS (…)`. */

@@ -15,7 +15,7 @@ export type ArgKind =
   | 'int' | 'uint' | 'hex' | 'octal' | 'fd' | 'dirfd' | 'ptr' | 'path' | 'string' | 'inbuf' | 'outbuf' | 'iovec-in' | 'iovec-out'
   | 'open-flags' | 'at-flags' | 'prot' | 'mmap-flags' | 'signal' | 'clock' | 'whence' | 'ioctl' | 'fcntl' | 'arch-prctl'
   | 'resource' | 'personality' | 'access-mode' | 'struct' | 'stat-out' | 'ignored'
-  | 'address-family' | 'socket-type' | 'sockaddr' | 'epoll-flags' | 'pollfds';
+  | 'address-family' | 'socket-type' | 'sockaddr' | 'epoll-flags' | 'pollfds' | 'epoll-op' | 'epoll-event' | 'epoll-events-out';
 
 /**
  * How strace prints the result: `int` (default; -errno as `-1 ENOENT (…)`), `hex` (addresses: mmap, brk), `none`

@@ -34,7 +34,7 @@ import { type AddressSpace, fileIdentityOf, PAGE_SIZE, PageFault, pageAlignDown,
 import { MappingReads } from './mapping-reads.ts';
 import { mapSegments } from './map-segments.ts';
 import { relocationName, relocationTable, type SymbolBinding } from './relocation-table.ts';
-import { findLibrary, type Requester, type SearchOptions } from './search.ts';
+import { findLibrary, openVerifyError, type Requester, type SearchOptions } from './search.ts';
 import { TrapTable } from './traps.ts';
 import { type AppliedRelocation, type LoadedModule, LoadError, type PendingIfunc, type TlsInfo } from './types.ts';
 
@@ -126,7 +126,7 @@ export class Linker {
     const existing = this.findLoaded(path, undefined);
     if (existing) return { root: existing, loaded: [], initOrder: [], pendingIfuncs: [], unsupported: new Map() };
     const rootPath = findLibrary(path, undefined, this.options);
-    if (!rootPath) throw new LoadError(`${path}: cannot open shared object file: No such file or directory`);
+    if (!rootPath) throw new LoadError(`${path}: ${(path.includes('/') && openVerifyError(path)) || 'cannot open shared object file: No such file or directory'}`);
 
     const loaded: LoadedModule[] = [];
     const reads = new MappingReads(this.space);

@@ -4,6 +4,7 @@
 // the same directories' libraries). A file of another ELF class is skipped, as open_verify does.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { errnoNumber, strerror } from '../kernel/errno.ts';
 
 /** Debian's x86-64 system directories, in ld.so's order, and /lib64 (where PT_INTERP points). */
 export const DEFAULT_SEARCH_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64'];
@@ -39,18 +40,10 @@ function splitPath(list: string | undefined, origin: string): string[] {
   return list.split(':').map((e) => expandTokens(e, origin) || '.');
 }
 
-/** True when `path` is a regular file that starts like an ELF64 object (ld.so skips other classes). */
+/** True when `path` is a regular file ld.so's open_verify accepts as far as the header's length, magic and class (it skips other classes). */
 export function isElf64File(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
-    const fd = openSync(path, 'r');
-    try {
-      const head = new Uint8Array(5);
-      const n = readSync(fd, head, 0, 5, 0);
-      return n === 5 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46 && head[4] === 2;
-    } finally {
-      closeSync(fd);
-    }
+    return statSync(path).isFile() && openVerifyError(path) === undefined;
   } catch {
     return false;
   }
@@ -86,3 +79,38 @@ export function findLibrary(name: string, requester: Requester | undefined, opti
   }
   return undefined;
 }
+
+/** sizeof(Elf64_Ehdr): ld.so reads this much before it looks at the magic. */
+const ELF64_EHDR_SIZE = 64;
+
+/**
+ * Why ld.so would refuse to open `path`, in dlerror's words after the "path: " (open_verify's order: open, read the
+ * header, its length, the magic, the class); undefined when it is an ELF64 file.
+ */
+export function openVerifyError(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'ENOENT';
+    return `cannot open shared object file: ${strerror(errnoNumber(code) ?? 2)}`;
+  }
+  try {
+    const head = new Uint8Array(ELF64_EHDR_SIZE);
+    let n: number;
+    try {
+      n = readSync(fd, head, 0, head.length, 0);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      return `cannot read file data: ${strerror(errnoNumber(code) ?? 5)}`;
+    }
+    if (n < ELF64_EHDR_SIZE) return 'file too short';
+    if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return 'invalid ELF header';
+    // A 64-bit ld.so names any other class ELFCLASS32.
+    if (head[4] !== 2) return 'wrong ELF class: ELFCLASS32';
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+

@@ -6,19 +6,19 @@
 // pages: the kernel retries the fault after the read and maps around over the pages whose I/O has completed by
 // then, so its present pages are a subset of picemu's (which reads synchronously), the touched page in both.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AddressSpace, createSharedMemory, fileIdentityOf, PAGE_SIZE, PM_PRESENT, PROT_EXEC, PROT_READ } from '../../src/mm/index.ts';
 import { hostReadAheadPages } from '../../src/mm/page-cache.ts';
 import { buildCHelper, hasCc, repoRoot, requireOracle } from '../helpers/oracles.ts';
 
 const PAGES = 6001; // 6000 pages and a partial one: larger than the read-around window of an 8 MiB read_ahead_kb
-const file = join(repoRoot, '.cache', 'readahead-6001p.bin');
+// One file per run (another run's evictions and reads of a shared file would change what the page cache holds).
+const file = join(repoRoot, '.cache', `readahead-6001p-${process.pid}.bin`);
 mkdirSync(join(repoRoot, '.cache'), { recursive: true });
-if (!existsSync(file) || statSync(file).size !== (PAGES - 1) * PAGE_SIZE + 100) {
-  writeFileSync(file, new Uint8Array((PAGES - 1) * PAGE_SIZE + 100).map((_, i) => (i * 7) & 0xff));
-}
+writeFileSync(file, new Uint8Array((PAGES - 1) * PAGE_SIZE + 100).map((_, i) => (i * 7) & 0xff));
+afterAll(() => rmSync(file, { force: true }));
 
 // OFF:LEN:TOUCH:PROT in pages: windows clipped at the file's start and end, at the VMA's end (exec), in the middle.
 const CASES = ['100:300:250:x', '100:300:250:r', '0:6001:3000:x', '0:6001:3000:r', '0:6001:5999:x', '0:6001:5999:r', '0:400:10:x', '2000:64:0:x', '3:40:20:r'];
@@ -47,23 +47,35 @@ function bdiVisible(): boolean {
 
 describe.skipIf(!hasCc() || !bdiVisible())('readahead on a first read, vs the kernel', () => {
   it('reads the same file pages into the page cache, and maps no page the kernel does not', () => {
-    const native = execFileSync(buildCHelper('readahead'), [file, ...CASES], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n');
+    const helper = buildCHelper('readahead');
+    const nativeRun = (): string[] => execFileSync(helper, [file, ...CASES], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n');
+    // Under heavy load the kernel's readahead may stop short (its page allocations do not retry): a case that
+    // differs is run natively again, up to three runs in all, and must match in one of them.
+    const runs = [nativeRun()];
     const ra = hostReadAheadPages(fileIdentityOf(file).dev);
     expect(ra).toBeGreaterThan(0);
     CASES.forEach((c, k) => {
       const [off, len, touch, prot] = c.split(':') as [string, string, string, string];
-      const m = /^case ([0-9a-f]+) cached (\S+) present (\S+)$/.exec(native[k]!)!;
-      const at = parseInt(m[1]!, 16);
-      // A cold cache each time, as the helper drops the file's pages before each case.
-      const mem = createSharedMemory({ residency: 'read-around' });
-      const as = new AddressSpace({ ...mem, faultAroundBytes: 65536 });
-      const open = mem.pageCache.open(file);
-      as.mmap({ addr: at, length: Number(len) * PAGE_SIZE, prot: PROT_READ | (prot === 'x' ? PROT_EXEC : 0), fixed: true, file: open, offset: Number(off) * PAGE_SIZE });
-      as.read(at + Number(touch) * PAGE_SIZE, 1);
-      const cached = [...open.inode.pages.keys()].sort((a, b) => a - b);
-      expect(cached, `${c}: file pages cached`).toEqual([...pagesOf(m[2]!)].sort((a, b) => a - b));
-      const present = new Set(Array.from(as.pagemap(at / PAGE_SIZE, Number(len)), (e, p) => (e & PM_PRESENT ? p : -1)).filter((p) => p >= 0));
-      const kernelPresent = pagesOf(m[3]!);
+      let m: RegExpExecArray | undefined;
+      let cached: number[] = [];
+      let as: AddressSpace | undefined;
+      let at = 0;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (attempt >= runs.length) runs.push(nativeRun());
+        m = /^case ([0-9a-f]+) cached (\S+) present (\S+)$/.exec(runs[attempt]![k]!)!;
+        at = parseInt(m[1]!, 16);
+        // A cold cache each time, as the helper drops the file's pages before each case.
+        const mem = createSharedMemory({ residency: 'read-around' });
+        as = new AddressSpace({ ...mem, faultAroundBytes: 65536 });
+        const open = mem.pageCache.open(file);
+        as.mmap({ addr: at, length: Number(len) * PAGE_SIZE, prot: PROT_READ | (prot === 'x' ? PROT_EXEC : 0), fixed: true, file: open, offset: Number(off) * PAGE_SIZE });
+        as.read(at + Number(touch) * PAGE_SIZE, 1);
+        cached = [...open.inode.pages.keys()].sort((a, b) => a - b);
+        if (cached.join() === [...pagesOf(m[2]!)].sort((a, b) => a - b).join()) break;
+      }
+      expect(cached, `${c}: file pages cached`).toEqual([...pagesOf(m![2]!)].sort((a, b) => a - b));
+      const present = new Set(Array.from(as!.pagemap(at / PAGE_SIZE, Number(len)), (e, p) => (e & PM_PRESENT ? p : -1)).filter((p) => p >= 0));
+      const kernelPresent = pagesOf(m![3]!);
       expect(kernelPresent.has(Number(touch)) && present.has(Number(touch)), `${c}: the touched page present`).toBe(true);
       expect([...kernelPresent].filter((p) => !present.has(p)), `${c}: pages the kernel maps and picemu does not`).toEqual([]);
       // And picemu maps around exactly as a warm fault would: the 64 KiB window, clipped to the VMA.

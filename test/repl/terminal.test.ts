@@ -73,6 +73,8 @@ describe.runIf(requireOracle('tmux', tmuxWorks(), 'apt-get install tmux') && has
     tmux('send-keys', '-t', 'a', 'Tab');
     await waitFor('a', (t) => lastLine(t) === '(p1) call really_really_nonreentrant', 'the completed name');
     tmux('send-keys', '-t', 'a', 'Enter');
+    // Type `c` at the next prompt, not ahead of it (typed ahead under load, it lands before "returned").
+    await waitFor('a', (t) => /^=> 0x[0-9a-f]+ libcounter\.so\+0x1100 <really_really_nonreentrant>/m.test(t) && lastLine(t) === '(p1)', 'the call to start');
     tmux('send-keys', '-t', 'a', '-l', 'c');
     tmux('send-keys', '-t', 'a', 'Enter');
     const [first] = nativeCall('fixtures/libcounter.so', 'really_really_nonreentrant');
@@ -129,7 +131,8 @@ describe.runIf(requireOracle('tmux', tmuxWorks(), 'apt-get install tmux') && has
   }, 40_000);
 
   it('stops a long c at Ctrl-C and keeps the session', async () => {
-    start('int', 'TERM=xterm-256color', 'fixtures/libdemo.so');
+    // No budget to run out before the Ctrl-C arrives (the default 200 M instructions can pass in a second now).
+    start('int', 'TERM=xterm-256color', 'fixtures/libdemo.so --budget 0x7fffffffffff');
     await waitFor('int', (t) => lastLine(t) === '(p1)', 'the prompt');
     // fib(40) makes hundreds of millions of calls: far longer than this test waits.
     tmux('send-keys', '-t', 'int', '-l', 'call fib 40');

@@ -34,7 +34,11 @@ export class HostStreamFile extends StreamFile {
 
   /** The host descriptor's file type bits (S_IFMT), and whether it is a terminal. */
   private hostKind(): { type: number; tty: boolean } {
-    return { type: Number(fstatSync(this.hostFd, { bigint: true }).mode) & 0o170000, tty: isatty(this.hostFd) };
+    try {
+      return { type: Number(fstatSync(this.hostFd, { bigint: true }).mode) & 0o170000, tty: isatty(this.hostFd) };
+    } catch {
+      return { type: 0, tty: false }; // picemu's own descriptor is closed: nothing to poll (reads and writes fail)
+    }
   }
 
   /** Terminals, pipes and sockets have a poll method; regular files and other devices (/dev/null) have none. */

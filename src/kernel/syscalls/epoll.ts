@@ -99,11 +99,11 @@ function pwait(task: Task, a: readonly bigint[], deadlineMs: number | undefined)
 defineSyscalls([
   { nr: 213, name: 'epoll_create', args: ['int'], handler: (t, a) => (int(a[0]) <= 0 ? -EINVAL : create(t, 0)) },
   { nr: 291, name: 'epoll_create1', args: ['epoll-flags'], handler: (t, a) => create(t, int(a[0])) },
-  { nr: 233, name: 'epoll_ctl', args: ['fd', 'int', 'fd', 'ptr'], handler: (t, a) => ctl(t, int(a[0]), int(a[1]), int(a[2]), a[3]) },
-  { nr: 232, name: 'epoll_wait', args: ['fd', 'ptr', 'int', 'int'], handler: (t, a) => wait(t, int(a[0]), a[1], int(a[2]), msDeadline(int(a[3]))) },
-  { nr: 281, name: 'epoll_pwait', args: ['fd', 'ptr', 'int', 'int', 'ptr', 'uint'], handler: (t, a) => pwait(t, a, msDeadline(int(a[3]))) },
+  { nr: 233, name: 'epoll_ctl', args: ['fd', 'epoll-op', 'fd', 'epoll-event'], handler: (t, a) => ctl(t, int(a[0]), int(a[1]), int(a[2]), a[3]) },
+  { nr: 232, name: 'epoll_wait', args: ['fd', 'epoll-events-out', 'int', 'int'], handler: (t, a) => wait(t, int(a[0]), a[1], int(a[2]), msDeadline(int(a[3]))) },
+  { nr: 281, name: 'epoll_pwait', args: ['fd', 'epoll-events-out', 'int', 'int', 'ptr', 'uint'], handler: (t, a) => pwait(t, a, msDeadline(int(a[3]))) },
   {
-    nr: 441, name: 'epoll_pwait2', args: ['fd', 'ptr', 'int', 'struct', 'ptr', 'uint'],
+    nr: 441, name: 'epoll_pwait2', args: ['fd', 'epoll-events-out', 'int', 'struct', 'ptr', 'uint'],
     handler: (t, a) => {
       let deadline: number | undefined;
       if (a[3] !== 0n) {

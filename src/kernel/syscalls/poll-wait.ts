@@ -1,17 +1,14 @@
 // The waiting shared by poll, ppoll, select, pselect6 and the epoll waits (do_poll's loop): look at every file; the
 // call ends when something is ready, the timeout passed or a signal is pending, else the task sleeps on every
 // wait queue the files named (a waiter on several queues at once) until one is woken or the deadline comes.
-import { EFAULT, EINVAL } from '../errno.ts';
-import { restoreSavedMask, suspendWithMask } from '../signals/delivery.ts';
-import { hasDeliverable } from '../signals/delivery.ts';
+import { EFAULT, EINTR, EINVAL } from '../errno.ts';
+import { hasDeliverable, restoreSavedMask, suspendWithMask } from '../signals/delivery.ts';
 import { UNBLOCKABLE } from '../signals/constants.ts';
 import type { SyscallResult } from '../syscall-table.ts';
 import type { Task } from '../task.ts';
 import type { WaitQueue } from '../wait-queue.ts';
 import { copyFromUser } from '../user-memory.ts';
 import { ulong } from './helpers.ts';
-
-const EINTR = 4;
 
 /** What one look at the files found: how many are ready (the call's result), and where to wait when none is. */
 export interface Scan {
