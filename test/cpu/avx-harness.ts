@@ -50,7 +50,8 @@ export function runHostAvx(cases: { code: Uint8Array; state: YState }[]): YResul
 }
 
 /** Runs the code in picemu from `state` (code page of hlt, as on the host). */
-export function runPicemuAvx(code: Uint8Array, state: YState, profile: CpuProfile = FULL, jit: 'off' | 'always' = 'off'): YResult {
+// PICEMU_TEST_JIT=always (float-host-jit.test.ts): the tables that do not choose run every case through the compilers.
+export function runPicemuAvx(code: Uint8Array, state: YState, profile: CpuProfile = FULL, jit: 'off' | 'always' = process.env.PICEMU_TEST_JIT === 'always' ? 'always' : 'off'): YResult {
   const m = new FlatMemory();
   m.map(CODE_ADDR, 4096, PROT_READ | PROT_WRITE | PROT_EXEC);
   m.map(MEM_ADDR, AVX_MEM_SIZE, PROT_READ | PROT_WRITE);

@@ -21,21 +21,25 @@ const SYSTEM_RECIPES: [string, Record<string, Recipe[]>][] = [
   }],
 ];
 
-describe('lockstep: fixture libraries in picemu and the wasm unicorn', () => {
-  for (const file of libraries) {
-    it(file, () => {
-      for (const [name, recipes] of Object.entries(RECIPES[file] ?? {})) recipes.forEach((r, i) => runRecipe(join(fixtureDir, file), name, r, i, 'lockstep', 'wasm'));
-    });
-  }
-});
-
-describe.skipIf(!existsSync(ZLIB))('lockstep: zlib, expat and sqlite3 in picemu and the wasm unicorn', () => {
-  it('zlib crc32 and adler32', () => {
-    for (const [name, recipes] of Object.entries(ZLIB_RECIPES)) recipes.forEach((r, i) => runRecipe(ZLIB, name, r, i, 'picemu', 'wasm'));
+// Each runs twice: the CPU's default compiler mode, and every block compiled from its first execution ('always').
+for (const jit of [undefined, 'always'] as const) {
+  const mode = jit ? ' (compiler forced on)' : '';
+  describe(`lockstep: fixture libraries in picemu and the wasm unicorn${mode}`, () => {
+    for (const file of libraries) {
+      it(file, () => {
+        for (const [name, recipes] of Object.entries(RECIPES[file] ?? {})) recipes.forEach((r, i) => runRecipe(join(fixtureDir, file), name, r, i, 'lockstep', 'wasm', jit));
+      });
+    }
   });
-  for (const [lib, table] of SYSTEM_RECIPES) {
-    it.skipIf(!existsSync(lib))(lib.split('/').pop()!, () => {
-      for (const [name, recipes] of Object.entries(table)) recipes.forEach((r, i) => runRecipe(lib, name, r, i, 'picemu', 'wasm'));
+
+  describe.skipIf(!existsSync(ZLIB))(`lockstep: zlib, expat and sqlite3 in picemu and the wasm unicorn${mode}`, () => {
+    it('zlib crc32 and adler32', () => {
+      for (const [name, recipes] of Object.entries(ZLIB_RECIPES)) recipes.forEach((r, i) => runRecipe(ZLIB, name, r, i, 'picemu', 'wasm', jit));
     });
-  }
-});
+    for (const [lib, table] of SYSTEM_RECIPES) {
+      it.skipIf(!existsSync(lib))(lib.split('/').pop()!, () => {
+        for (const [name, recipes] of Object.entries(table)) recipes.forEach((r, i) => runRecipe(lib, name, r, i, 'picemu', 'wasm', jit));
+      });
+    }
+  });
+}
