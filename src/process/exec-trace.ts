@@ -1,7 +1,5 @@
 // The step trace of an exec'ed program: each instruction of each task (thread) recorded as a Process's calls are
 // (recordStep), symbolized by the ELF files its address space maps (program, ld.so, libraries), through run's filters.
-import { parseElf } from '../elf/index.ts';
-import type { ElfFile } from '../elf/types.ts';
 import type { RunOutcome } from '../cpu/index.ts';
 import type { Task } from '../kernel/task.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
@@ -9,6 +7,7 @@ import type { CachedFile } from '../mm/page-cache.ts';
 import { PAGE_SIZE } from '../mm/types.ts';
 import type { StepEvent } from '../trace/events.ts';
 import { TraceFilterSink, type TraceFilter } from '../trace/filter.ts';
+import { elfOfFile } from '../trace/mapped-elf.ts';
 import { Symbolizer, type SymbolizableModule } from '../trace/symbolize.ts';
 import { CowWatch } from './cow-watch.ts';
 import type { ProcessEngine } from './engines/engine.ts';
@@ -22,21 +21,6 @@ export interface ExecStep {
   event: StepEvent;
 }
 
-// A file's ELF header, parsed once per cached file (null: not an ELF file, or one that does not parse).
-const elfOf = new WeakMap<CachedFile, ElfFile | null>();
-
-function elfOfFile(file: CachedFile): ElfFile | null {
-  let elf = elfOf.get(file);
-  if (elf === undefined) {
-    try {
-      elf = parseElf(file.bytes());
-    } catch {
-      elf = null;
-    }
-    elfOf.set(file, elf);
-  }
-  return elf;
-}
 
 /**
  * The ELF modules an address space maps, in address order: one per file whose first page (offset 0) is mapped,

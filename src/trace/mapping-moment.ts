@@ -1,13 +1,12 @@
 // The mappings of an address space at one moment (one generation of its VMA list): its VMAs as maps shows them
 // and the ELF modules mapped then. A kept trace labels each step from the moment current at that step, so steps
 // recorded before an munmap, mprotect or dlclose keep the module, symbol and VMA they had.
-import { closeSync, openSync, readSync } from 'node:fs';
-import { parseElf } from '../elf/index.ts';
 import type { ElfFile } from '../elf/types.ts';
 import type { CachedFile } from '../mm/page-cache.ts';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type VirtAddr } from '../mm/types.ts';
 import type { Vma } from '../mm/vma.ts';
 import type { Location, VmaInfo } from './events.ts';
+import { elfOfFile } from './mapped-elf.ts';
 import type { StepLocator } from './step-view.ts';
 import { Symbolizer, type SymbolizableModule } from './symbolize.ts';
 
@@ -46,17 +45,7 @@ export class MappingMoment {
 
   /** The VMA holding va at this moment. */
   vmaAt(va: VirtAddr): VmaInfo | undefined {
-    const vmas = this.vmas;
-    let lo = 0;
-    let hi = vmas.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = vmas[mid]!;
-      if (va < v.start) hi = mid - 1;
-      else if (va >= v.end) lo = mid + 1;
-      else return v;
-    }
-    return undefined;
+    return findVma(this.vmas, va);
   }
 
   /** Module, offset, symbol, section, relocation and VMA of va at this moment (the VMA a fresh copy). */
@@ -120,7 +109,8 @@ function firstLoadPage(elf: ElfFile): number | undefined {
   return first ? first.vaddr - (first.vaddr % PAGE_SIZE) : undefined;
 }
 
-function findVma(vmas: readonly Readonly<Vma>[], va: number): Readonly<Vma> | undefined {
+/** The one of `vmas` (sorted, disjoint) holding va. */
+function findVma<V extends { start: number; end: number }>(vmas: readonly V[], va: number): V | undefined {
   let lo = 0;
   let hi = vmas.length - 1;
   while (lo <= hi) {
@@ -131,43 +121,6 @@ function findVma(vmas: readonly Readonly<Vma>[], va: number): Readonly<Vma> | un
     else return v;
   }
   return undefined;
-}
-
-// A mapped file's ELF headers, parsed once per cached file (null: not ELF, or does not parse).
-const elfOf = new WeakMap<CachedFile, ElfFile | null>();
-const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
-
-function elfOfFile(file: CachedFile): ElfFile | null {
-  let elf = elfOf.get(file);
-  if (elf === undefined) {
-    elf = null;
-    if (startsWithElfMagic(file)) {
-      try {
-        elf = parseElf(file.bytes());
-      } catch {
-        elf = null;
-      }
-    }
-    elfOf.set(file, elf);
-  }
-  return elf;
-}
-
-/** The file's first bytes are ELF's magic (read from the host file, so a large data file is not read whole). */
-function startsWithElfMagic(file: CachedFile): boolean {
-  let head: Uint8Array;
-  try {
-    head = new Uint8Array(4);
-    const fd = openSync(file.identity.path, 'r');
-    try {
-      readSync(fd, head, 0, 4, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    head = file.bytes().subarray(0, 4); // not a host file (the in-memory overlay): its bytes are in memory
-  }
-  return ELF_MAGIC.every((b, k) => head[k] === b);
 }
 
 /** Labels from one moment, with picemu's own names (its runtime page) where no module covers an address. */

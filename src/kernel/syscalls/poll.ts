@@ -67,18 +67,21 @@ function writeTimeLeft(task: Task, va: bigint, deadlineMs: number | undefined, z
   void putUser(task, va, new StructWriter(16).u64(0, sec).u64(8, timeval ? nsec / 1000n : nsec).bytes);
 }
 
+/** A struct timespec timeout at `tsp` (0: none): its deadline, and whether it was zero (no time written back); or -errno. */
+function timespecTimeout(task: Task, tsp: bigint): { deadlineMs: number | undefined; zero: boolean } | number {
+  if (!tsp) return { deadlineMs: undefined, zero: false };
+  const ts = readTimespec(task, tsp);
+  if (typeof ts === 'number') return ts;
+  const d = deadlineOf(ts[0], ts[1]);
+  if (typeof d === 'object') return d.error;
+  return { deadlineMs: d, zero: ts[0] === 0n && ts[1] === 0n };
+}
+
 /** ppoll: a timespec timeout (NULL: none) and a signal mask for the wait. */
 function ppoll(task: Task, [va, nfdsArg, tsp, maskVa, maskSize]: readonly bigint[]): SyscallResult {
-  let deadlineMs: number | undefined;
-  let zero = false;
-  if (tsp) {
-    const ts = readTimespec(task, tsp);
-    if (typeof ts === 'number') return ts;
-    const d = deadlineOf(ts[0], ts[1]);
-    if (typeof d === 'object') return d.error;
-    deadlineMs = d;
-    zero = ts[0] === 0n && ts[1] === 0n;
-  }
+  const timeout = timespecTimeout(task, tsp!);
+  if (typeof timeout === 'number') return timeout;
+  const { deadlineMs, zero } = timeout;
   const m = setUserSigmask(task, maskVa!, maskSize!);
   if (m < 0) return m;
   return doPoll(task, va!, uint(nfdsArg!), deadlineMs, (r) => {
@@ -172,16 +175,9 @@ function pselect6(task: Task, [nArg, inp, outp, exp, tsp, sig]: readonly bigint[
     maskVa = v.getBigUint64(0, true);
     maskSize = v.getBigUint64(8, true);
   }
-  let deadlineMs: number | undefined;
-  let zero = false;
-  if (tsp) {
-    const ts = readTimespec(task, tsp);
-    if (typeof ts === 'number') return ts;
-    const d = deadlineOf(ts[0], ts[1]);
-    if (typeof d === 'object') return d.error;
-    deadlineMs = d;
-    zero = ts[0] === 0n && ts[1] === 0n;
-  }
+  const timeout = timespecTimeout(task, tsp!);
+  if (typeof timeout === 'number') return timeout;
+  const { deadlineMs, zero } = timeout;
   const m = setUserSigmask(task, maskVa, maskSize);
   if (m < 0) return m;
   return coreSelect(task, int(nArg!), [inp!, outp!, exp!], deadlineMs, (r) => {
