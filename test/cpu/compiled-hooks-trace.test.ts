@@ -2,33 +2,17 @@
 // traced by Process.call on a machine whose compiler is forced on ('always': the recorder's instruction and access
 // hooks run from compiled regions; 'auto' keeps hooks that fire at every instruction on the interpreter) gives, event for
 // event, the trace of a machine that only interprets ('off').
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
 import type { Process } from '../../src/process/process.ts';
 import type { StepEvent } from '../../src/trace/events.ts';
 import { stepToJson } from '../../src/trace/render-json.ts';
-import { RECIPES, ZLIB, ZLIB_RECIPES, type Recipe } from '../helpers/lockstep-fixtures.ts';
-import type { ArgumentArea } from '../helpers/lockstep-image.ts';
+import { placeRecipeArgs, RECIPE_LIBRARIES, RECIPES, ZLIB, ZLIB_RECIPES, type Recipe } from '../helpers/lockstep-fixtures.ts';
 import { repoRoot } from '../helpers/oracles.ts';
 
 const fixtureDir = join(repoRoot, 'fixtures');
-const libraries = existsSync(fixtureDir) ? readdirSync(fixtureDir).filter((f) => f.endsWith('.so') && RECIPES[f]).sort() : [];
-
-/** The recipe's arguments placed in process p (undefined: a kind Process.call has not, f32). */
-function placeArgs(p: Process, recipe: Recipe): (number | bigint | { f64: number })[] | undefined {
-  const area = { put: (b: ArrayLike<number>) => p.place(Uint8Array.from(b)), string: (s: string) => p.placeString(s), zeros: (n: number) => p.place(new Uint8Array(n)) } as unknown as ArgumentArea;
-  const out: (number | bigint | { f64: number })[] = [];
-  for (const a of recipe.args) {
-    if (typeof a === 'function') out.push(a(area));
-    else if (typeof a === 'object') {
-      if (!('f64' in a)) return undefined;
-      out.push(a);
-    } else out.push(a);
-  }
-  return out;
-}
 
 /** One call's trace (a faulting call: its events up to and with the faulting step). */
 function trace(p: Process, name: string, args: (number | bigint | { f64: number })[]): StepEvent[] {
@@ -46,7 +30,7 @@ async function compare(path: string, recipes: Record<string, Recipe[]>): Promise
   let steps = 0;
   for (const [name, list] of Object.entries(recipes)) {
     for (const recipe of list) {
-      const [aa, ab] = [placeArgs(pa, recipe), placeArgs(pb, recipe)];
+      const [aa, ab] = [placeRecipeArgs(pa, recipe), placeRecipeArgs(pb, recipe)];
       if (!aa || !ab) continue;
       const a = trace(pa, name, aa).map(stepToJson);
       const b = trace(pb, name, ab).map(stepToJson);
@@ -60,13 +44,13 @@ async function compare(path: string, recipes: Record<string, Recipe[]>): Promise
 }
 
 describe('traces recorded through compiled code equal the interpreter’s', () => {
-  for (const file of libraries) {
+  for (const file of RECIPE_LIBRARIES) {
     it(`${file}: every function with a recipe`, async () => {
       const { steps } = await compare(join(fixtureDir, file), RECIPES[file]!);
       expect(steps).toBeGreaterThan(0);
     });
   }
-  it.skipIf(!libraries.includes('libdemo.so'))('the recorder’s hooks ran from compiled regions (libdemo.so)', async () => {
+  it.skipIf(!RECIPE_LIBRARIES.includes('libdemo.so'))('the recorder’s hooks ran from compiled regions (libdemo.so)', async () => {
     const { hookedRuns } = await compare(join(fixtureDir, 'libdemo.so'), { crc32_bitwise: RECIPES['libdemo.so']!.crc32_bitwise!, fib: RECIPES['libdemo.so']!.fib! });
     expect(hookedRuns).toBeGreaterThan(0);
   });

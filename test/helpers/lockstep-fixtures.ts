@@ -1,8 +1,12 @@
 // Recipes for calling every exported fixture function (and zlib's crc32/adler32) in lockstep, and the runner
 // that builds the image (with the lockstep mapper or picemu's loader) and checks how each call ends.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { Process } from '../../src/index.ts';
 import { ArgumentArea, callRegisters, Image, LAYOUT, mapLibrary, mapProcessAreas, mapWithPicemuLoader, type MappedLibrary } from './lockstep-image.ts';
 import { lockstep, newState, type Jit, type Reference } from './lockstep.ts';
+import { repoRoot } from './oracles.ts';
 
 /** A deterministic byte sequence (xorshift), so every run compares the same inputs. */
 function bytes(n: number, seed: number): number[] {
@@ -102,6 +106,23 @@ export const ZLIB_RECIPES: Record<string, Recipe[]> = {
   crc32: [{ args: [0, buf(300, 41), 300] }, { args: [0xdeadbeef, buf(17, 42), 17] }],
   adler32: [{ args: [1, buf(300, 43), 300] }, { args: [1, buf(5555, 44), 5555] }],
 };
+
+/** The fixture libraries (file names) that have recipes. */
+export const RECIPE_LIBRARIES: string[] = existsSync(join(repoRoot, 'fixtures')) ? readdirSync(join(repoRoot, 'fixtures')).filter((f) => f.endsWith('.so') && RECIPES[f]).sort() : [];
+
+/** A recipe's arguments placed in a picemu Process (recipes were written for the lockstep image's argument area); undefined for f32 arguments, a kind Process.call has not. */
+export function placeRecipeArgs(p: Process, recipe: Recipe): (number | bigint | { f64: number })[] | undefined {
+  const area = { put: (b: ArrayLike<number>) => p.place(Uint8Array.from(b)), string: (s: string) => p.placeString(s), zeros: (n: number) => p.place(new Uint8Array(n)) } as unknown as ArgumentArea;
+  const out: (number | bigint | { f64: number })[] = [];
+  for (const a of recipe.args) {
+    if (typeof a === 'function') out.push(a(area));
+    else if (typeof a === 'object') {
+      if (!('f64' in a)) return undefined;
+      out.push(a);
+    } else out.push(a);
+  }
+  return out;
+}
 
 export const STT_FUNC = 2;
 

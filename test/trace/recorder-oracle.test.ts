@@ -1,7 +1,7 @@
 // The step recorder against its old self (issue 11): every fixture function and zlib's crc32/adler32, traced by
 // Process.call, gives event for event what the old builder (test/helpers/old-step-recorder.ts) gives on an
 // identical machine; the vitest serializer prints both alike, and a streamed call (onStep) hands over the same events.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/process/machine.ts';
@@ -10,27 +10,11 @@ import type { Process } from '../../src/process/process.ts';
 import type { StepEvent } from '../../src/trace/events.ts';
 import { stepToJson } from '../../src/trace/render-json.ts';
 import { picemuMatchers, traceSerializer } from '../../src/trace/vitest.ts';
-import { RECIPES, ZLIB, ZLIB_RECIPES, type Recipe } from '../helpers/lockstep-fixtures.ts';
-import type { ArgumentArea } from '../helpers/lockstep-image.ts';
+import { placeRecipeArgs, RECIPE_LIBRARIES, RECIPES, ZLIB, ZLIB_RECIPES, type Recipe } from '../helpers/lockstep-fixtures.ts';
 import { repoRoot } from '../helpers/oracles.ts';
 import { recordStep as oldRecordStep } from '../helpers/old-step-recorder.ts';
 
 const fixtureDir = join(repoRoot, 'fixtures');
-const libraries = existsSync(fixtureDir) ? readdirSync(fixtureDir).filter((f) => f.endsWith('.so') && RECIPES[f]).sort() : [];
-
-/** The recipe's arguments placed in process p (the recipes were written for the lockstep image's argument area). */
-function placeArgs(p: Process, recipe: Recipe): (number | bigint | { f64: number })[] | undefined {
-  const area = { put: (b: ArrayLike<number>) => p.place(Uint8Array.from(b)), string: (s: string) => p.placeString(s), zeros: (n: number) => p.place(new Uint8Array(n)) } as unknown as ArgumentArea;
-  const out: (number | bigint | { f64: number })[] = [];
-  for (const a of recipe.args) {
-    if (typeof a === 'function') out.push(a(area));
-    else if (typeof a === 'object') {
-      if (!('f64' in a)) return undefined; // f32 arguments: Process.call has no f32 kind
-      out.push(a);
-    } else out.push(a);
-  }
-  return out;
-}
 
 /**
  * The old way: step with the old builder until the call returns or faults (the faulting step is the last event);
@@ -56,7 +40,7 @@ async function compare(path: string, name: string, recipe: Recipe, engine: Engin
   const [pa, pb] = [ma.spawn(), mb.spawn()];
   pa.load(path);
   pb.load(path);
-  const [aa, ab] = [placeArgs(pa, recipe), placeArgs(pb, recipe)];
+  const [aa, ab] = [placeRecipeArgs(pa, recipe), placeRecipeArgs(pb, recipe)];
   if (!aa || !ab) return 0;
   const old = oldTrace(pb, name, ab);
   if (!old) return 0;
@@ -85,19 +69,19 @@ async function compare(path: string, name: string, recipe: Recipe, engine: Engin
 const faulted = new Set<string>();
 
 describe('step recorder equals the old builder', () => {
-  for (const file of libraries) {
+  for (const file of RECIPE_LIBRARIES) {
     it(`${file}: every function with a recipe`, async () => {
       let steps = 0;
       for (const [name, recipes] of Object.entries(RECIPES[file]!)) for (const r of recipes) steps += await compare(join(fixtureDir, file), name, r);
       expect(steps).toBeGreaterThan(0);
     });
   }
-  it.skipIf(!libraries.includes('libdemo.so'))('on the unicorn engine (one instruction a step through Engine.stepTraced): libdemo.so', async () => {
+  it.skipIf(!RECIPE_LIBRARIES.includes('libdemo.so'))('on the unicorn engine (one instruction a step through Engine.stepTraced): libdemo.so', async () => {
     let steps = 0;
     for (const name of ['bump_twice', 'data_array_sum', 'crc32_data_array', 'classify', 'null_deref', 'write_rodata']) for (const r of RECIPES['libdemo.so']![name]!) steps += await compare(join(fixtureDir, 'libdemo.so'), name, r, 'unicorn');
     expect(steps).toBeGreaterThan(100);
   });
-  it.skipIf(!libraries.includes('libdemo.so'))('the faulting fixture functions were compared too (null_deref, divide_by_zero, trap_ud2, breakpoint_int3, write_rodata)', () => {
+  it.skipIf(!RECIPE_LIBRARIES.includes('libdemo.so'))('the faulting fixture functions were compared too (null_deref, divide_by_zero, trap_ud2, breakpoint_int3, write_rodata)', () => {
     for (const name of ['null_deref', 'divide_by_zero', 'trap_ud2', 'breakpoint_int3', 'write_rodata']) expect(faulted, name).toContain(name);
   });
   it.skipIf(!existsSync(ZLIB))('zlib crc32 and adler32', async () => {
