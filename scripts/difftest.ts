@@ -4,9 +4,9 @@
 // Long run (2026-12-05, seed 20261205, AMD EPYC host): 100,000 cases over 921 forms, 11,900 disagreements between
 // picemu and native unicorn, every one a known unicorn difference with the host CPU on picemu's side (the ids and
 // their counts are printed; each is described in unicorn-known-bugs.ts); 0 unexplained.
-import { describeCase, runDifftest } from '../test/cpu/difftest-core.ts';
+import { runDifftest } from '../test/cpu/difftest-core.ts';
 import { judge } from '../test/cpu/difftest-host.ts';
-import { knownDifference } from '../test/cpu/unicorn-known-bugs.ts';
+import { describeJudged, explainDivergences } from '../test/cpu/unicorn-known-bugs.ts';
 import { nativeUnicornUnavailable } from '../test/helpers/native-unicorn.ts';
 
 function option(name: string, fallback: string): string {
@@ -29,18 +29,8 @@ const seed = Number(option('seed', String(Date.now() % 1e9)));
 const filter = option('filter', '');
 const pattern = filter ? new RegExp(filter) : undefined;
 const run = runDifftest({ cases, seed, filter: pattern ? (n) => pattern.test(n) : undefined, reference });
-const judged = judge(run.divergences);
-const known = new Map<string, number>();
-const unexplained = [];
-for (const j of judged) {
-  const k = knownDifference(j);
-  if (k) known.set(k.id, (known.get(k.id) ?? 0) + 1);
-  else unexplained.push(j);
-}
-for (const j of unexplained) {
-  console.log(describeCase(j.c, j.verdict));
-  console.log(`  host: ${j.host}\n  picemu vs host: ${j.picemuVsHost.join('; ') || 'same'}\n  unicorn vs host: ${j.unicornVsHost.join('; ') || 'same'}\n`);
-}
+const { known, unexplained } = explainDivergences(judge(run.divergences));
+for (const j of unexplained) console.log(describeJudged(j) + '\n');
 console.log(`seed ${seed}: ${run.executed} cases over ${run.perForm.size} forms in ${run.seconds.toFixed(1)} s`);
 console.log(`forms not generated: ${run.notGenerated.join(' ') || 'none'}; skipped: ${run.skipped.length} (${[...new Set(run.skipped.map((s) => s.why))].join('; ')})`);
 for (const s of run.skipped.filter((s) => s.why.startsWith('wasm unicorn aborted'))) console.log(`skipped ${s.name}: ${s.why}`);

@@ -2,6 +2,7 @@
 // entry names the instruction forms, what unicorn does and what the host does. The difftest counts a
 // divergence as known only when the host was asked and sided with picemu (verdict 'unicorn-bug') and an
 // entry matches; implementation-defined results are listed separately and match whatever the verdict.
+import { describeCase } from './difftest-core.ts';
 import type { Judged } from './difftest-host.ts';
 
 export interface KnownDifference {
@@ -243,3 +244,21 @@ export function knownDifference(j: Judged): KnownDifference | undefined {
       (!k.when || k.when(j)),
   );
 }
+
+/** Judged divergences split into those a known entry explains (counted by entry id) and the unexplained rest. */
+export function explainDivergences(judged: readonly Judged[]): { known: Map<string, number>; unexplained: Judged[] } {
+  const known = new Map<string, number>();
+  const unexplained: Judged[] = [];
+  for (const j of judged) {
+    const k = knownDifference(j);
+    if (k) known.set(k.id, (known.get(k.id) ?? 0) + 1);
+    else unexplained.push(j);
+  }
+  return { known, unexplained };
+}
+
+/** An unexplained divergence as the difftest reports it: the case, then the host's result and both comparisons. */
+export function describeJudged(j: Judged): string {
+  return `${describeCase(j.c, j.verdict)}\n  host: ${j.host}\n  picemu vs host: ${j.picemuVsHost.join('; ') || 'same'}\n  unicorn vs host: ${j.unicornVsHost.join('; ') || 'same'}`;
+}
+

@@ -3,9 +3,9 @@
 // (test/cpu/unicorn-known-bugs.ts); an abort of the module is a listed skip, and there must be none.
 // `npm run difftest -- --reference wasm` runs any size.
 import { describe, expect, it } from 'vitest';
-import { describeCase, runDifftest } from '../cpu/difftest-core.ts';
+import { runDifftest } from '../cpu/difftest-core.ts';
 import { judge } from '../cpu/difftest-host.ts';
-import { knownDifference } from '../cpu/unicorn-known-bugs.ts';
+import { describeJudged, explainDivergences } from '../cpu/unicorn-known-bugs.ts';
 import { hasCc } from '../helpers/oracles.ts';
 
 const CASES = 4_000;
@@ -17,15 +17,8 @@ describe.skipIf(!hasCc())('difftest: random single instructions, picemu vs the w
     const aborted = run.skipped.filter((s) => s.why.startsWith('wasm unicorn aborted'));
     expect(aborted).toEqual([]);
     expect(run.notGenerated).toEqual([]);
-    const judged = judge(run.divergences);
-    const known = new Map<string, number>();
-    const unexplained = [];
-    for (const j of judged) {
-      const k = knownDifference(j);
-      if (k) known.set(k.id, (known.get(k.id) ?? 0) + 1);
-      else unexplained.push(`${describeCase(j.c, j.verdict)}\n  host: ${j.host}\n  picemu vs host: ${j.picemuVsHost.join('; ') || 'same'}\n  unicorn vs host: ${j.unicornVsHost.join('; ') || 'same'}`);
-    }
+    const { known, unexplained } = explainDivergences(judge(run.divergences));
     console.log(`difftest (wasm unicorn): ${run.executed} cases in ${run.seconds.toFixed(1)} s, ${run.divergences.length} disagreements, all known: ${[...known].map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    expect(unexplained).toEqual([]);
+    expect(unexplained.map(describeJudged)).toEqual([]);
   }, 180_000);
 });
