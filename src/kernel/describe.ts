@@ -1,23 +1,10 @@
 // Names a guest address for messages: the mapped file and the symbol containing it (from .symtab or .dynsym of
 // the file itself), e.g. `libc.so.6:__memmove_sse2_unaligned_erms+0x1f`, or `[stack]+0x10`, or the bare address.
 import { basename } from 'node:path';
-import { parseElf, type ElfFile } from '../elf/index.ts';
 import { PAGE_SIZE } from '../mm/types.ts';
 import { instructionText } from '../trace/disassemble.ts';
+import { elfOfFile } from '../trace/mapped-elf.ts';
 import type { Task } from './task.ts';
-
-const parsed = new Map<string, ElfFile | null>();
-
-function elfOf(path: string, bytes: () => Uint8Array): ElfFile | null {
-  if (!parsed.has(path)) {
-    try {
-      parsed.set(path, parseElf(bytes(), path));
-    } catch {
-      parsed.set(path, null);
-    }
-  }
-  return parsed.get(path)!;
-}
 
 export function describeAddress(task: Task, va: number): string {
   const vma = task.space.vmaAt(va);
@@ -26,7 +13,7 @@ export function describeAddress(task: Task, va: number): string {
   if (!file) return vma.name ? `${vma.name}+0x${(va - vma.start).toString(16)}` : `0x${va.toString(16)}`;
   const name = basename(file.identity.path);
   const offset = va - vma.start + vma.pgoff * PAGE_SIZE;
-  const elf = elfOf(file.identity.path, () => file.inode.bytes());
+  const elf = elfOfFile(file.inode);
   const load = elf?.loads.find((p) => offset >= p.offset && offset < p.offset + p.filesz);
   if (!elf || !load) return `${name}+0x${offset.toString(16)}`;
   const link = offset - load.offset + load.vaddr;

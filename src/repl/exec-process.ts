@@ -2,9 +2,10 @@
 // kernel's scheduler by gdbserver's ProgramControl (signals stop it as gdb's do), its symbols read from the ELF
 // files it maps, its maps/smaps from its own /proc, its output collected and shown after each command.
 import { basename } from 'node:path';
-import { describeAddress, parseElf, type ElfFile, type Spawned, type Task } from '../index.ts';
+import { describeAddress, type Spawned, type Task } from '../index.ts';
 import type { Location, StepEvent } from '../trace/events.ts';
 import { disassembleSync } from '../trace/disassemble.ts';
+import { elfOfFile } from '../trace/mapped-elf.ts';
 import type { ProgramProcess, ProgramStop } from '../gdbserver/program.ts';
 import type { RegisterValue, RunOutcome, RunSlice, SmapsRow, StepResult } from './backend.ts';
 
@@ -23,19 +24,6 @@ const SIGNAL_TEXT: Record<number, string> = {
   15: 'SIGTERM, Terminated', 17: 'SIGCHLD, Child status changed',
 };
 const signalText = (sig: number): string => SIGNAL_TEXT[sig] ?? `signal ${sig}`;
-
-const elfCache = new Map<string, ElfFile | null>();
-
-function elfAt(path: string, bytes: () => Uint8Array): ElfFile | null {
-  if (!elfCache.has(path)) {
-    try {
-      elfCache.set(path, parseElf(bytes(), path));
-    } catch {
-      elfCache.set(path, null);
-    }
-  }
-  return elfCache.get(path)!;
-}
 
 export class ExecedProcess {
   /** Instructions stepped (the `#N` of each step). */
@@ -89,7 +77,7 @@ export class ExecedProcess {
       const file = vma.file && !vma.file.inode.anonymous ? vma.file : undefined;
       if (!file || vma.pgoff !== 0 || seen.has(file.identity.path)) continue;
       seen.add(file.identity.path);
-      const elf = elfAt(file.identity.path, () => file.inode.bytes());
+      const elf = elfOfFile(file.inode);
       const first = elf?.loads[0];
       if (!elf || !first) continue;
       const base = elf.header.type === ET_DYN ? vma.start - (first.vaddr - (first.vaddr % PAGE)) : 0;

@@ -1,5 +1,6 @@
 // A mapped file's ELF headers, parsed once per cached file (null: not ELF, or does not parse): how traces name the
-// modules behind file mappings they did not load themselves (exec'ed programs, the guest's own dlopen).
+// modules behind file mappings they did not load themselves (exec'ed programs, the guest's own dlopen), and for the kernel's
+// fault messages and the REPL's exec'ed programs.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseElf } from '../elf/index.ts';
 import type { ElfFile } from '../elf/types.ts';
