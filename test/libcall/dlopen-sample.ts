@@ -8,7 +8,7 @@ import { buildCSource, repoRoot } from '../helpers/oracles.ts';
 
 export const SYSTEM_LIBRARY_DIR = '/lib/x86_64-linux-gnu';
 
-/** Every `count`-th shared object of the directory (distinct files, sorted by name), starting at `offset`. */
+/** About `count` shared objects of the directory, evenly spaced (distinct files, sorted by name, each by its name there). */
 export function sampleLibraries(count: number, dir = SYSTEM_LIBRARY_DIR): string[] {
   const seen = new Set<string>();
   const files: string[] = [];
